@@ -1,0 +1,719 @@
+"""Safe photo decoding: turn any file from a user's photo folders into an upright RGB image, or one clear DecodeError.
+
+Photo libraries hold everything: phone HEICs, camera RAWs, scans saved as 16-bit TIFF, screenshots with alpha,
+half-copied files, and files that only pretend to be images. Everything downstream (embedding, thumbnails, the
+catalog) wants the same thing from each of them: pixels the way the person sees the photo, basic facts about it,
+and a content hash, or else a reason code the catalog can store and the UI can group by. Keeping all of Pillow's
+many failure modes behind this one module means no other module ever needs a try/except around an image library.
+
+Photos are the user's property: files are only ever opened read-only and nothing is written back.
+
+Pillow's own decompression-bomb guard is switched off on import (``Image.MAX_IMAGE_PIXELS = None``). It judges an
+image by the size in its header, which would refuse a 300-megapixel panorama even when we only ask libjpeg for a
+1/8-scale draft of it. Instead :func:`decode_photo` enforces ``max_pixels`` on the pixels that will actually be
+decoded, checked after the draft and before any pixel data is read, which protects memory just as well.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib
+import io
+import logging
+import os
+import re
+import stat
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from PIL import Image, ImageOps, UnidentifiedImageError, features
+from PIL.JpegImagePlugin import JpegImageFile
+
+from photoclip.core.errors import DecodeError
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_PIXELS",
+    "SUPPORTED_SUFFIXES",
+    "DecodedPhoto",
+    "PhotoInfo",
+    "content_hash",
+    "decode_photo",
+    "hash_file",
+    "make_thumbnail",
+    "to_rgb",
+    "try_decode",
+]
+
+logger = logging.getLogger(__name__)
+
+# We enforce our own limit on decoded pixels (see the module docstring), so Pillow's header-based one must not
+# refuse images we would decode cheaply through a JPEG draft.
+Image.MAX_IMAGE_PIXELS = None
+
+HEIF_SUFFIXES: frozenset[str] = frozenset({".heic", ".heif"})
+RAW_SUFFIXES: frozenset[str] = frozenset(
+    {".cr2", ".cr3", ".nef", ".arw", ".dng", ".raf", ".orf", ".rw2", ".pef", ".srw"}
+)
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset(
+    {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".gif", ".tif", ".tiff", ".bmp", ".avif"}
+    | HEIF_SUFFIXES
+    | RAW_SUFFIXES
+)
+
+DEFAULT_MAX_PIXELS: int = 200_000_000
+DEFAULT_MAX_BYTES: int = 1 << 30
+
+_HASH_CHUNK = 1 << 20
+_WHITE = (255, 255, 255)
+_EXIF_IFD = 0x8769
+_TAG_ORIENTATION = 0x0112
+_TAG_MAKE = 0x010F
+_TAG_MODEL = 0x0110
+_TAG_DATETIME = 0x0132
+_TAG_DATETIME_ORIGINAL = 0x9003
+_TAG_DATETIME_DIGITIZED = 0x9004
+
+# The same table ImageOps.exif_transpose uses; kept here so an orientation that does not come from the image's own
+# EXIF (a RAW file's LibRaw "flip") is applied identically.
+_TRANSPOSE: dict[int, Image.Transpose] = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+# LibRaw reports rotation as dcraw's "flip" (0, 3, 5, 6); these are the EXIF orientations that mean the same.
+_LIBRAW_FLIP_TO_ORIENTATION: dict[int, int] = {0: 1, 3: 3, 5: 8, 6: 6}
+
+_HIGH_BIT_GRAY = frozenset({"I;16", "I;16B", "I;16L", "I;16N", "I", "F"})
+_ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "RGBa", "La"})
+
+# Pillow and its codecs say "the data ran out" in several ways; all of them mean a cut-off file to the user.
+_TRUNCATION_MARKERS = (
+    "truncated",
+    "broken data stream",
+    "unpack requires a buffer",
+    "end of file",
+    "premature end",
+    "not enough data",
+)
+
+_HEIF_BRANDS = frozenset({b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"})
+_AVIF_BRANDS = frozenset({b"avif", b"avis"})
+_BMP_HEADER_SIZES = frozenset({12, 40, 52, 56, 64, 108, 124})
+
+_DATE_RE = re.compile(r"^\s*(\d{4})[:\-/.](\d{1,2})[:\-/.](\d{1,2})[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?")
+
+
+@dataclass(frozen=True)
+class PhotoInfo:
+    """Facts about a photo as the person sees it, for the catalog and for sorting by date and camera.
+
+    ``width``/``height`` are the full-resolution size after EXIF orientation, even when the decoded image was
+    reduced by a JPEG draft, so the catalog shows the photo's real size.
+    """
+
+    width: int
+    height: int
+    file_type: str
+    taken_at: str | None
+    camera: str | None
+
+
+@dataclass(frozen=True)
+class DecodedPhoto:
+    """Everything one read of a file yields, so the indexer never has to open the file a second time.
+
+    ``content_hash``, ``size`` and ``mtime_ns`` describe exactly the bytes that were decoded, so the catalog can
+    later tell cheaply whether the file changed since.
+    """
+
+    image: Image.Image
+    info: PhotoInfo
+    content_hash: str
+    size: int
+    mtime_ns: int
+
+
+def content_hash(data: bytes) -> str:
+    """Identify a photo by its bytes, so a moved or renamed file is recognised instead of re-embedded."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def hash_file(path: Path) -> str:
+    """Hash a file without holding it in memory, giving the same digest as :func:`content_hash`.
+
+    Meant for duplicate checks on files we do not decode. OSError is left to the caller, who knows whether a
+    missing file matters in its context.
+    """
+    digest = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def decode_photo(
+    path: Path,
+    *,
+    min_side: int | None = None,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> DecodedPhoto:
+    """Decode one photo upright and in RGB, or explain in one DecodeError why it cannot be.
+
+    ``min_side`` lets a caller that only needs, say, 224-pixel model input skip most of the JPEG decoding work:
+    libjpeg then decodes at 1/2, 1/4 or 1/8 scale while keeping the shorter side at least ``min_side``.
+    ``max_pixels`` bounds the memory one photo may take; ``max_bytes`` bounds how much of a file is read.
+
+    Only DecodeError is raised, whatever the file contains, so one bad file can never stop a library scan.
+    """
+    path = Path(path)
+    try:
+        return _decode_photo(path, min_side, max_pixels, max_bytes)
+    except DecodeError:
+        raise
+    except MemoryError as e:
+        raise DecodeError("too_many_pixels", "There is not enough memory to decode this image.") from e
+    except Exception as e:
+        raise _decode_failure(e) from e
+
+
+def try_decode(
+    path: Path,
+    *,
+    min_side: int | None = None,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> DecodedPhoto | DecodeError:
+    """Decode like :func:`decode_photo` but hand back the error, for batch code that records failures as data."""
+    try:
+        return decode_photo(path, min_side=min_side, max_pixels=max_pixels, max_bytes=max_bytes)
+    except DecodeError as e:
+        logger.debug("cannot decode %s: %s (%s)", path, e.reason, e.message)
+        return e
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """Bring any Pillow mode to 8-bit RGB the way a photo viewer would show it.
+
+    Transparent areas become white, like the page a picture sits on, rather than whatever colour hides under
+    the alpha. Deep grayscale is rescaled, because Pillow's own convert clips every value above 255 to white:
+
+    * ``I;16*``: 16-bit samples, keep the high byte.
+    * ``I``: 32-bit integers; if all values fit 0..65535 they are treated as 16-bit samples, otherwise the range
+      from min(0, darkest) to the brightest value is stretched to 0..255.
+    * ``F``: floats; if every finite value lies in 0..1 (the usual convention for normalised data) that range maps
+      to 0..255, otherwise min(0, darkest)..brightest is stretched like ``I``. NaN is black, +inf white.
+
+    An RGB image without a transparency key comes back as the same object.
+    """
+    mode = image.mode
+    if mode == "RGB" and "transparency" not in image.info:
+        return image
+    if mode in _HIGH_BIT_GRAY:
+        return _deep_gray_to_rgb(image)
+    if mode == "La":
+        image = image.convert("LA")  # Pillow has no La -> RGBA path; La -> LA un-premultiplies.
+        mode = "LA"
+    if mode in _ALPHA_MODES or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, _WHITE)
+        background.paste(rgba, mask=rgba)
+        return background
+    return image.convert("RGB")
+
+
+def make_thumbnail(image: Image.Image, max_side: int) -> Image.Image:
+    """Shrink for display with a sharp, alias-free filter; never enlarges and never changes the caller's image.
+
+    ``reducing_gap`` first halves the image cheaply by box averaging and only then runs Lanczos, which is
+    nearly as good as pure Lanczos and far faster on multi-megapixel photos.
+    """
+    if max_side < 1:
+        raise ValueError(f"max_side must be at least 1, got {max_side}")
+    rgb = to_rgb(image)
+    width, height = rgb.size
+    if max(width, height) <= max_side:
+        return rgb.copy() if rgb is image else rgb
+    if width >= height:
+        size = (max_side, max(1, round(height * max_side / width)))
+    else:
+        size = (max(1, round(width * max_side / height)), max_side)
+    return rgb.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+# --- reading -------------------------------------------------------------------------------------------------------
+
+
+def _decode_photo(path: Path, min_side: int | None, max_pixels: int, max_bytes: int) -> DecodedPhoto:
+    data, mtime_ns = _read_file(path, max_bytes)
+    digest = content_hash(data)
+    suffix = path.suffix.lower()
+    if suffix in RAW_SUFFIXES:
+        image, info = _decode_raw(data, suffix, min_side, max_pixels)
+    else:
+        image, info = _decode_with_pillow(data, suffix, min_side, max_pixels)
+    return DecodedPhoto(image=image, info=info, content_hash=digest, size=len(data), mtime_ns=mtime_ns)
+
+
+def _read_file(path: Path, max_bytes: int) -> tuple[bytes, int]:
+    """Read the whole file once, refusing early what would waste time or memory or could block forever."""
+    try:
+        st = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError) as e:
+        raise _missing() from e
+    except PermissionError as e:
+        raise _permission_denied() from e
+    except OSError as e:
+        raise _unreadable(e) from e
+    if stat.S_ISDIR(st.st_mode):
+        raise DecodeError("is_directory", "This is a folder, not a photo file.")
+    if not stat.S_ISREG(st.st_mode):
+        # Opening a FIFO or device would block or read forever.
+        raise DecodeError("unreadable", "This is not a regular file (it is a pipe, device or socket).")
+    _check_size(st.st_size, max_bytes)
+    try:
+        with open(path, "rb") as handle:
+            # mtime from before the read: if the file changes while we read it, the catalog sees a newer mtime
+            # next time and reads it again.
+            opened = os.fstat(handle.fileno())
+            mtime_ns = opened.st_mtime_ns
+            # Ask for the known size (plus one byte to notice growth), not for max_bytes: Python allocates the
+            # requested amount up front.
+            data = handle.read(min(opened.st_size, max_bytes) + 1)
+            if len(data) > opened.st_size:  # Still being written; take the rest, but never more than the limit.
+                data += handle.read(max_bytes + 1 - len(data))
+    except (FileNotFoundError, NotADirectoryError) as e:
+        raise _missing() from e
+    except IsADirectoryError as e:
+        raise DecodeError("is_directory", "This is a folder, not a photo file.") from e
+    except PermissionError as e:
+        raise _permission_denied() from e
+    except OSError as e:
+        raise _unreadable(e) from e
+    _check_size(len(data), max_bytes)  # The file may have grown or shrunk since stat().
+    return data, mtime_ns
+
+
+def _check_size(size: int, max_bytes: int) -> None:
+    if size == 0:
+        raise DecodeError("empty", "The file is empty (0 bytes).")
+    if size > max_bytes:
+        raise DecodeError(
+            "too_large_file",
+            f"The file is too large to read ({_megabytes(size)}; the limit is {_megabytes(max_bytes)}).",
+        )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1 << 20):.1f} MB"
+
+
+def _missing() -> DecodeError:
+    return DecodeError("missing", "The file is no longer there; it was moved or deleted.")
+
+
+def _permission_denied() -> DecodeError:
+    return DecodeError("unreadable", "photoclip is not allowed to read this file (permission denied).")
+
+
+def _unreadable(error: OSError) -> DecodeError:
+    detail = error.strerror or str(error) or type(error).__name__
+    return DecodeError("unreadable", f"The file cannot be read: {detail}.")
+
+
+# --- Pillow path ---------------------------------------------------------------------------------------------------
+
+
+def _decode_with_pillow(
+    data: bytes, suffix: str, min_side: int | None, max_pixels: int
+) -> tuple[Image.Image, PhotoInfo]:
+    sniffed = _sniff_format(data)
+    if suffix in HEIF_SUFFIXES or sniffed == "HEIF" or (sniffed == "AVIF" and not _native_avif()):
+        _heif_available()  # Registers the opener on first need, so plain JPEG users never import it.
+    try:
+        image, full_size = _open_and_load(data, min_side, max_pixels)
+    except UnidentifiedImageError as e:
+        raise _unidentified(suffix, sniffed) from e
+    file_type = (image.format or suffix.lstrip(".") or "unknown").lower()
+    exif = _get_exif(image)
+    orientation = _orientation(exif)
+    return _finish(_orient(image, orientation), _display_size(full_size, orientation), file_type, exif, None)
+
+
+def _open_and_load(data: bytes, min_side: int | None, max_pixels: int) -> tuple[Image.Image, tuple[int, int]]:
+    """Open, draft, check the pixel budget and only then decode, so an oversized image costs no memory."""
+    try:
+        image = Image.open(io.BytesIO(data))
+    except UnidentifiedImageError:
+        raise
+    except Exception as e:
+        raise _decode_failure(e) from e
+    try:
+        image.seek(0)  # First frame of an animation or first page of a multi-page TIFF.
+        full_size = image.size
+        if min_side is not None and isinstance(image, JpegImageFile):
+            side = max(1, min_side)
+            image.draft("RGB", (side, side))
+        width, height = image.size
+        if width * height > max_pixels:
+            raise DecodeError(
+                "too_many_pixels",
+                f"The image is {width}x{height} pixels ({width * height / 1e6:.1f} megapixels), more than the "
+                f"{max_pixels / 1e6:g} megapixels photoclip decodes.",
+            )
+        image.load()
+    except DecodeError:
+        raise
+    except MemoryError:
+        raise
+    except Exception as e:
+        raise _decode_failure(e) from e
+    return image, full_size
+
+
+def _finish(
+    upright: Image.Image,
+    display_size: tuple[int, int],
+    file_type: str,
+    exif: Image.Exif | None,
+    fallback_exif: Image.Exif | None,
+) -> tuple[Image.Image, PhotoInfo]:
+    info = PhotoInfo(
+        width=display_size[0],
+        height=display_size[1],
+        file_type=file_type,
+        taken_at=_taken_at(exif) or _taken_at(fallback_exif),
+        camera=_camera(exif) or _camera(fallback_exif),
+    )
+    return to_rgb(upright), info
+
+
+def _display_size(full_size: tuple[int, int], orientation: int) -> tuple[int, int]:
+    width, height = full_size
+    return (height, width) if orientation >= 5 else (width, height)  # 5..8 turn the picture by a quarter.
+
+
+def _orient(image: Image.Image, orientation: int) -> Image.Image:
+    """Stand the picture upright; any EXIF trouble leaves it as stored rather than failing the photo."""
+    if orientation == 1:
+        return image
+    try:
+        if orientation == _orientation(_get_exif(image)):
+            return ImageOps.exif_transpose(image)
+    except Exception as e:
+        logger.debug("exif_transpose failed (%s); transposing directly", e)
+    return image.transpose(_TRANSPOSE[orientation])
+
+
+def _unidentified(suffix: str, sniffed: str | None) -> DecodeError:
+    """Tell "not a photo" apart from "a photo we lack the codec for" and "a photo whose header is damaged"."""
+    if sniffed == "HEIF" or (sniffed is None and suffix in HEIF_SUFFIXES):
+        if not _heif_available():
+            return DecodeError(
+                "unsupported",
+                "HEIC/HEIF photos need the optional pillow-heif package. Install it with: pip install pillow-heif",
+            )
+    elif (sniffed == "AVIF" or (sniffed is None and suffix == ".avif")) and not _native_avif():
+        if not _heif_available():
+            return DecodeError(
+                "unsupported",
+                "This Pillow cannot read AVIF photos. Install a Pillow with AVIF support (11.3 or newer): "
+                "pip install --upgrade pillow",
+            )
+    if sniffed is not None:
+        return DecodeError("corrupt", f"The file looks like a {sniffed} image, but its header is damaged or cut off.")
+    return DecodeError("not_an_image", "Not an image, or a format photoclip cannot read.")
+
+
+def _decode_failure(error: BaseException) -> DecodeError:
+    detail = str(error) or type(error).__name__
+    lowered = detail.lower()
+    if isinstance(error, EOFError) or any(marker in lowered for marker in _TRUNCATION_MARKERS):
+        return DecodeError("truncated", "The image data is cut off (truncated file).")
+    return DecodeError("corrupt", f"The image data is damaged and cannot be decoded ({detail}).")
+
+
+def _sniff_format(data: bytes) -> str | None:
+    """Name the image format from magic bytes, for messages when Pillow cannot identify the file."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return "GIF"
+    if data.startswith((b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")):
+        return "TIFF"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WebP"
+    if data[:2] == b"BM" and len(data) >= 18 and int.from_bytes(data[14:18], "little") in _BMP_HEADER_SIZES:
+        return "BMP"
+    if data[4:8] == b"ftyp":
+        box_size = int.from_bytes(data[:4], "big")
+        brands = {data[8:12]} | {data[i : i + 4] for i in range(16, min(box_size, len(data), 256) - 3, 4)}
+        if data[8:12] in _AVIF_BRANDS or (data[8:12] in {b"mif1", b"msf1"} and brands & _AVIF_BRANDS):
+            return "AVIF"
+        if brands & _HEIF_BRANDS:
+            return "HEIF"
+    return None
+
+
+@functools.cache
+def _heif_available() -> bool:
+    """Import pillow-heif and register it with Pillow once, on first need; a broken install counts as absent."""
+    try:
+        module = importlib.import_module("pillow_heif")
+        module.register_heif_opener()
+        if not _native_avif() and hasattr(module, "register_avif_opener"):
+            module.register_avif_opener()  # Older pillow-heif releases can also read AVIF.
+    except ImportError:
+        return False
+    except Exception as e:
+        logger.debug("pillow_heif is installed but unusable: %s", e)
+        return False
+    return True
+
+
+@functools.cache
+def _native_avif() -> bool:
+    try:
+        return bool(features.check("avif"))
+    except Exception:
+        return False
+
+
+# --- RAW path ------------------------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _rawpy_module() -> ModuleType | None:
+    try:
+        return importlib.import_module("rawpy")
+    except ImportError:
+        return None
+    except Exception as e:
+        logger.debug("rawpy is installed but unusable: %s", e)
+        return None
+
+
+def _decode_raw(data: bytes, suffix: str, min_side: int | None, max_pixels: int) -> tuple[Image.Image, PhotoInfo]:
+    """Use the camera's own embedded JPEG preview: it is full-size or close on modern cameras, carries the
+    camera's rendering, and is roughly a hundred times faster than demosaicing the sensor data."""
+    rawpy = _rawpy_module()
+    if rawpy is None:
+        raise DecodeError(
+            "unsupported",
+            f"Camera RAW files ({suffix}) need the optional rawpy package. Install it with: pip install rawpy",
+        )
+    container_exif = _tiff_container_exif(data)
+    try:
+        with rawpy.imread(io.BytesIO(data)) as raw:
+            file_type = suffix.lstrip(".")
+            sizes = raw.sizes
+            full_size = (int(sizes.width), int(sizes.height))
+            orientation = _LIBRAW_FLIP_TO_ORIENTATION.get(int(sizes.flip), 1)
+            thumb = _extract_jpeg_thumb(rawpy, raw)
+            if thumb is not None:
+                image, _ = _open_and_load(thumb, min_side, max_pixels)
+                thumb_exif = _get_exif(image)
+                # Previews usually carry no rotation of their own (LibRaw's flip is the authority); trust one that does.
+                thumb_orientation = _orientation(thumb_exif)
+                if thumb_orientation != 1:
+                    orientation = thumb_orientation
+                upright = _orient(image, orientation)
+                display_size = _display_size(full_size, orientation)
+                return _finish(upright, display_size, file_type, container_exif, thumb_exif)
+            half_w, half_h = (full_size[0] + 1) // 2, (full_size[1] + 1) // 2
+            if half_w * half_h > max_pixels:
+                raise DecodeError(
+                    "too_many_pixels",
+                    f"The RAW image is {full_size[0]}x{full_size[1]} pixels and has no embedded preview; even at "
+                    f"half size ({half_w * half_h / 1e6:.1f} megapixels) that is more than the "
+                    f"{max_pixels / 1e6:g} megapixels photoclip decodes.",
+                )
+            pixels = raw.postprocess(half_size=True, use_camera_wb=True, output_bps=8)
+    except DecodeError:
+        raise
+    except UnidentifiedImageError as e:
+        raise DecodeError("corrupt", "The RAW file's embedded preview is not a readable JPEG.") from e
+    except MemoryError:
+        raise
+    except Exception as e:
+        raise _raw_failure(e) from e
+    # LibRaw has already turned the postprocessed pixels upright.
+    image = Image.fromarray(np.ascontiguousarray(pixels, dtype=np.uint8))
+    return _finish(image, _display_size(full_size, orientation), file_type, container_exif, None)
+
+
+def _extract_jpeg_thumb(rawpy: ModuleType, raw: Any) -> bytes | None:
+    no_thumb = tuple(
+        cls
+        for cls in (
+            getattr(rawpy, "LibRawNoThumbnailError", None),
+            getattr(rawpy, "LibRawUnsupportedThumbnailError", None),
+        )
+        if isinstance(cls, type) and issubclass(cls, BaseException)
+    )
+    try:
+        thumb = raw.extract_thumb()
+    except no_thumb:
+        return None
+    if thumb.format != rawpy.ThumbFormat.JPEG:
+        return None  # A bitmap preview is a tiny one; the half-size render is worth its cost.
+    return bytes(thumb.data)
+
+
+def _raw_failure(error: Exception) -> DecodeError:
+    name = type(error).__name__
+    if name == "LibRawFileUnsupportedError":
+        return DecodeError(
+            "unsupported",
+            "The installed rawpy/LibRaw does not support this camera's RAW format. Try: pip install --upgrade rawpy",
+        )
+    if name in {"LibRawIOError", "LibRawDataError"}:
+        return DecodeError("truncated", "The image data is cut off (truncated file).")
+    return _decode_failure(error)
+
+
+def _tiff_container_exif(data: bytes) -> Image.Exif | None:
+    """Most RAW formats are TIFF files underneath, with the capture date and camera in their first IFD."""
+    if not data.startswith((b"II*\x00", b"MM\x00*")):
+        return None
+    try:
+        exif = Image.Exif()
+        exif.load(data)
+        return exif
+    except Exception as e:
+        logger.debug("cannot read the RAW container's EXIF: %s", e)
+        return None
+
+
+# --- EXIF ----------------------------------------------------------------------------------------------------------
+
+
+def _get_exif(image: Image.Image) -> Image.Exif | None:
+    try:
+        return image.getexif()
+    except Exception as e:
+        logger.debug("cannot read EXIF: %s", e)
+        return None
+
+
+def _orientation(exif: Image.Exif | None) -> int:
+    if exif is None:
+        return 1
+    try:
+        value = exif.get(_TAG_ORIENTATION, 1)
+    except Exception:
+        return 1
+    return value if isinstance(value, int) and value in _TRANSPOSE else 1
+
+
+def _exif_text(exif: Image.Exif | None, tag: int, ifd: int | None = None) -> str | None:
+    """Read one text tag defensively: camera firmware pads with NULs, and malformed EXIF must not fail a photo."""
+    if exif is None:
+        return None
+    try:
+        value = exif.get_ifd(ifd).get(tag) if ifd is not None else exif.get(tag)
+    except Exception as e:
+        logger.debug("cannot read EXIF tag 0x%04x: %s", tag, e)
+        return None
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", errors="replace")
+    if not isinstance(value, str):
+        return None
+    cleaned = " ".join(value.replace("\x00", " ").split())
+    return cleaned or None
+
+
+def _taken_at(exif: Image.Exif | None) -> str | None:
+    candidates = (
+        _exif_text(exif, _TAG_DATETIME_ORIGINAL, _EXIF_IFD),
+        _exif_text(exif, _TAG_DATETIME_DIGITIZED, _EXIF_IFD),
+        _exif_text(exif, _TAG_DATETIME),
+    )
+    for text in candidates:
+        parsed = _parse_exif_datetime(text)
+        if parsed is not None:
+            return parsed
+    return None
+
+
+def _parse_exif_datetime(text: str | None) -> str | None:
+    """Accept the EXIF "YYYY:MM:DD HH:MM:SS" form and the common near-misses; reject placeholders like zeros."""
+    if text is None:
+        return None
+    match = _DATE_RE.match(text)
+    if match is None:
+        return None
+    year, month, day, hour, minute, second = (int(part) if part else 0 for part in match.groups())
+    try:
+        return datetime(year, month, day, hour, minute, second).isoformat()
+    except ValueError:
+        return None
+
+
+def _camera(exif: Image.Exif | None) -> str | None:
+    make = _exif_text(exif, _TAG_MAKE)
+    model = _exif_text(exif, _TAG_MODEL)
+    if make is None or model is None:
+        return model or make
+    # "Canon" + "Canon EOS 5D", and also "NIKON CORPORATION" + "NIKON D750": the model already names the maker.
+    if model.casefold().startswith(make.casefold()) or model.split()[0].casefold() == make.split()[0].casefold():
+        return model
+    return f"{make} {model}"
+
+
+# --- deep grayscale ------------------------------------------------------------------------------------------------
+
+
+def _deep_gray_to_rgb(image: Image.Image) -> Image.Image:
+    mode = image.mode
+    if image.width == 0 or image.height == 0:
+        return Image.new("RGB", image.size, _WHITE)
+    values = np.asarray(image)
+    if mode.startswith("I;16"):
+        gray = (values.astype(np.uint16) >> 8).astype(np.uint8)
+    elif mode == "I":
+        low, high = int(values.min()), int(values.max())
+        if low >= 0 and high <= 0xFFFF:
+            gray = (values >> 8).astype(np.uint8)
+        else:
+            gray = _stretch(values.astype(np.float32), float(min(low, 0)), float(high))
+    else:
+        gray = _float_to_gray(values.astype(np.float32, copy=False))
+    key = image.info.get("transparency")
+    if isinstance(key, int) and mode != "F":
+        gray[values == key] = 255  # A colour-keyed transparent pixel, shown on white like any other transparency.
+    return Image.fromarray(gray).convert("RGB")
+
+
+def _float_to_gray(values: npt.NDArray[np.float32]) -> npt.NDArray[np.uint8]:
+    finite = np.isfinite(values)
+    if not finite.any():
+        return np.zeros(values.shape, dtype=np.uint8)
+    low, high = float(values[finite].min()), float(values[finite].max())
+    if low < 0 or high > 1:
+        low, high = min(low, 0.0), high
+    else:
+        low, high = 0.0, 1.0
+    cleaned = np.nan_to_num(values, nan=low, posinf=high, neginf=low)
+    return _stretch(cleaned, low, high)
+
+
+def _stretch(values: npt.NDArray[np.float32], low: float, high: float) -> npt.NDArray[np.uint8]:
+    if high <= low:
+        return np.zeros(values.shape, dtype=np.uint8)
+    scaled = (values - np.float32(low)) * np.float32(255.0 / (high - low))
+    gray: npt.NDArray[np.uint8] = np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
+    return gray
