@@ -1,0 +1,159 @@
+"""Understand a search query and turn it into one query vector plus filters.
+
+Syntax (the same in the CLI and the GUI's search field):
+
+    kids on a beach at sunset        free text
+    beach -people +sunset            add (+) or subtract (-) concepts; quotes group words:
+                                     +"golden hour"  -"text on screen"
+    folder:~/Pictures/2023           only photos under a folder (also in:)
+    after:2023-06  before:2023-08    date taken, inclusive; YYYY, YYYY-MM or YYYY-MM-DD
+    type:png                         file type (jpeg, png, heif, ...; repeatable)
+
+Concept arithmetic follows CLIP's shared space: the query vector is the
+normalised sum of the free-text and ``+`` embeddings minus the ``-`` embeddings
+(as rclip does), so "beach -people" favours beaches without people.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from photoclip.core.catalog import PhotoFilter
+from photoclip.core.errors import QueryError
+
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_FILE_TYPE_ALIASES = {"jpg": "jpeg", "jpe": "jpeg", "tif": "tiff", "heic": "heif"}
+
+DEFAULT_DATE_RELEVANCE = 0.5
+"""For date ordering without an explicit threshold: keep results at least half way
+from the library's typical score for the query to the best match."""
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A query split into concepts and filters."""
+
+    text: str = ""
+    plus: tuple[str, ...] = ()
+    minus: tuple[str, ...] = ()
+    filter: PhotoFilter = field(default_factory=PhotoFilter)
+
+    @property
+    def texts(self) -> list[str]:
+        """Every text to embed, in the order `compose` expects."""
+        return ([self.text] if self.text else []) + list(self.plus) + list(self.minus)
+
+    def is_empty(self) -> bool:
+        return not (self.text or self.plus or self.minus)
+
+
+def parse_query(query: str) -> ParsedQuery:
+    """Split free text, +/- concepts and key:value filters (see the module docstring)."""
+    try:
+        tokens = shlex.split(query, posix=True)
+    except ValueError as e:  # an unbalanced quote
+        raise QueryError(f"Cannot read the query ({e}): check the quotes.") from e
+    words: list[str] = []
+    plus: list[str] = []
+    minus: list[str] = []
+    folders: list[Path] = []
+    after: str | None = None
+    before: str | None = None
+    types: list[str] = []
+    for token in tokens:
+        key, sep, value = token.partition(":")
+        key = key.lower()
+        if sep and value and key in ("folder", "in"):
+            folders.append(Path(value).expanduser())
+        elif sep and key == "after":
+            after = date_bound(value, end=False)
+        elif sep and key == "before":
+            before = date_bound(value, end=True)
+        elif sep and value and key == "type":
+            types.append(_FILE_TYPE_ALIASES.get(value.lower().lstrip("."), value.lower().lstrip(".")))
+        elif token.startswith("+") and len(token) > 1:
+            plus.append(token[1:])
+        elif token.startswith("-") and len(token) > 1:
+            minus.append(token[1:])
+        else:
+            words.append(token)
+    return ParsedQuery(
+        text=" ".join(words),
+        plus=tuple(plus),
+        minus=tuple(minus),
+        filter=PhotoFilter(tuple(folders), after, before, tuple(types)),
+    )
+
+
+def date_bound(value: str, *, end: bool) -> str:
+    """Validate YYYY[-MM[-DD]]; an end bound covers the whole period (before:2023-06 includes June 30)."""
+    if not _DATE.match(value):
+        raise QueryError(f"Dates look like 2023, 2023-06 or 2023-06-30, not {value!r}.")
+    if end and len(value) == 4:
+        return value + "-12-31"
+    if end and len(value) == 7:
+        return value + "-31"
+    return value
+
+
+def merge_filters(base: PhotoFilter, extra: PhotoFilter) -> PhotoFilter:
+    """Options given beside the query (CLI flags, GUI controls) combine with inline filters."""
+    return replace(
+        base,
+        folders=base.folders + extra.folders,
+        taken_after=extra.taken_after or base.taken_after,
+        taken_before=extra.taken_before or base.taken_before,
+        file_types=base.file_types + extra.file_types,
+    )
+
+
+def compose(
+    base: Sequence[npt.NDArray[np.float32]],
+    plus: Sequence[npt.NDArray[np.float32]] = (),
+    minus: Sequence[npt.NDArray[np.float32]] = (),
+) -> npt.NDArray[np.float32]:
+    """Unit query vector: sum of the wanted concepts minus the unwanted ones."""
+    wanted = list(base) + list(plus)
+    if not wanted and not minus:
+        raise QueryError("The query is empty: type some words, or give an example photo.")
+    dim = (wanted or list(minus))[0].shape[-1]
+    vector = np.zeros(dim, dtype=np.float32)
+    for v in wanted:
+        vector += v
+    for v in minus:
+        vector -= v
+    norm = float(np.linalg.norm(vector))
+    if norm < 1e-6:
+        raise QueryError("The concepts of this query cancel out; remove a - term.")
+    return vector / norm
+
+
+def query_vector(
+    parsed: ParsedQuery, encode_texts: Callable[[list[str]], npt.NDArray[np.float32]]
+) -> npt.NDArray[np.float32]:
+    """Embed every concept of a text query in one batch and compose them."""
+    vectors = encode_texts(parsed.texts)
+    n_base = 1 if parsed.text else 0
+    n_plus = len(parsed.plus)
+    return compose(list(vectors[:n_base]), list(vectors[n_base : n_base + n_plus]), list(vectors[n_base + n_plus :]))
+
+
+def relevance_cutoff(background_scores: npt.NDArray[np.float32], top_score: float, relevance: float) -> float:
+    """The score a result needs to count as relevant, for a relevance between 0 and 1.
+
+    CLIP similarities are not calibrated: a good match may score 0.3 with one model and
+    0.8 with another, and the spread differs too, so neither a fixed threshold nor a
+    z-score works across models. Both ends of this scale are measured for the query
+    at hand instead: 0 is the library's typical score (the median over a random
+    sample, which the matches themselves cannot drag up) and 1 is the best match.
+    """
+    typical = float(np.median(background_scores)) if background_scores.size else -1.0
+    relevance = min(max(relevance, 0.0), 1.0)
+    return typical + relevance * max(top_score - typical, 0.0)

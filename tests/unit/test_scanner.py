@@ -1,0 +1,115 @@
+"""Incremental scanning of real folder trees."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from photoclip.core.catalog import Catalog, FileStat
+from photoclip.core.scanner import IgnoreRules, scan_folder, walk
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> Catalog:
+    c = Catalog(tmp_path / "library" / "catalog.sqlite")
+    yield c
+    c.close()
+
+
+def touch(path: Path, content: bytes = b"x") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return path
+
+
+def found(root: Path, rules: IgnoreRules = IgnoreRules()) -> set[str]:
+    return {str(f.path.relative_to(root)) for f in walk(root, rules) if isinstance(f, FileStat)}
+
+
+def test_walk_finds_photos_and_skips_junk(tmp_path: Path) -> None:
+    root = tmp_path / "photos"
+    touch(root / "a.jpg")
+    touch(root / "sub" / "B.JPEG")
+    touch(root / "sub" / "c.png")
+    touch(root / "notes.txt")
+    touch(root / ".hidden.jpg")
+    touch(root / ".thumbnails" / "t.jpg")
+    touch(root / "@eaDir" / "t.jpg")
+    touch(root / "$RECYCLE.BIN" / "old.jpg")
+    touch(root / ".git" / "x.png")
+    assert found(root) == {"a.jpg", "sub/B.JPEG", "sub/c.png"}
+
+
+def test_ignore_patterns_and_excluded_folders(tmp_path: Path) -> None:
+    root = tmp_path / "photos"
+    touch(root / "keep.jpg")
+    touch(root / "tmp_1.jpg")
+    touch(root / "exports" / "e.jpg")
+    touch(root / "lib" / "thumb.jpg")
+    rules = IgnoreRules(patterns=("tmp_*", "exports"), excluded=(root / "lib",))
+    assert found(root, rules) == {"keep.jpg"}
+
+
+def test_symlink_loops_are_walked_once(tmp_path: Path) -> None:
+    root = tmp_path / "photos"
+    touch(root / "a" / "p.jpg")
+    os.symlink(root, root / "a" / "loop")
+    os.symlink(root / "a", root / "again")
+    assert found(root) == {"a/p.jpg"}
+
+
+def test_dangling_symlink_is_ignored(tmp_path: Path) -> None:
+    root = tmp_path / "photos"
+    touch(root / "p.jpg")
+    os.symlink(root / "gone.jpg", root / "dangling.jpg")
+    assert found(root) == {"p.jpg"}
+
+
+def test_scan_detects_new_changed_and_removed(catalog: Catalog, tmp_path: Path) -> None:
+    root = tmp_path / "photos"
+    touch(root / "a.jpg")
+    touch(root / "b.jpg")
+    touch(root / "c.jpg")
+    folder = catalog.add_folder(root)
+    first = scan_folder(catalog, folder)
+    assert len(first.added) == 3 and not first.changed and not first.removed
+
+    again = scan_folder(catalog, folder)
+    assert (len(again.added), len(again.changed), len(again.removed), again.unchanged) == (0, 0, 0, 3)
+
+    touch(root / "a.jpg", b"longer content")
+    (root / "b.jpg").unlink()
+    touch(root / "d.jpg")
+    third = scan_folder(catalog, folder)
+    known = catalog.known_files(folder.id)
+    assert [known[root / "d.jpg"].id] == third.added
+    assert third.changed == [known[root / "a.jpg"].id]
+    assert len(third.removed) == 1 and root / "b.jpg" not in known
+
+
+def test_missing_folder_forgets_nothing(catalog: Catalog, tmp_path: Path) -> None:
+    root = tmp_path / "drive"
+    touch(root / "a.jpg")
+    folder = catalog.add_folder(root)
+    scan_folder(catalog, folder)
+    shutil.rmtree(root)
+    report = scan_folder(catalog, folder)
+    assert report.missing and not report.removed
+    assert len(catalog.known_files(folder.id)) == 1
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can list any folder")
+def test_unlistable_subfolder_forgets_nothing(catalog: Catalog, tmp_path: Path) -> None:
+    root = tmp_path / "photos"
+    touch(root / "private" / "a.jpg")
+    folder = catalog.add_folder(root)
+    scan_folder(catalog, folder)
+    (root / "private").chmod(0)
+    try:
+        report = scan_folder(catalog, folder)
+    finally:
+        (root / "private").chmod(0o755)
+    assert report.problems and not report.removed
