@@ -1,0 +1,169 @@
+"""Health checks behind `photoclip doctor`: what runs where, and what is wrong, in plain words.
+
+Each check is independent and never raises: a failure becomes a line of the
+report, so one broken part cannot hide the state of the others.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import platform
+import shutil
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from photoclip import __version__
+from photoclip.core.index import VectorIndex
+from photoclip.core.library import Library
+from photoclip.core.models import cached_weights
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: str  # "ok", "warn" or "error"
+    detail: str
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def _versions(_: Library) -> Check:
+    names = ("torch", "torchvision", "open_clip_torch", "hnswlib", "pillow", "numpy", "watchdog", "PySide6-Essentials")
+    parts = [f"photoclip {__version__}", f"Python {platform.python_version()}"]
+    missing = []
+    for name in names:
+        try:
+            parts.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            missing.append(name)
+    if missing:
+        return Check("versions", "error", ", ".join(parts) + f"; missing: {', '.join(missing)}")
+    return Check("versions", "ok", ", ".join(parts))
+
+
+def _optional_formats(_: Library) -> Check:
+    present, absent = [], []
+    for module, label in (("pillow_heif", "HEIC/HEIF (pillow-heif)"), ("rawpy", "camera RAW (rawpy)")):
+        try:
+            __import__(module)
+            present.append(label)
+        except ImportError:
+            absent.append(label)
+    from PIL import features
+
+    (present if features.check("avif") else absent).append("AVIF")
+    status = "ok" if not absent else "warn"
+    detail = ("readable: " + ", ".join(present) if present else "") + (
+        ("; " if present else "") + "not installed: " + ", ".join(absent) if absent else ""
+    )
+    return Check("optional formats", status, detail)
+
+
+def _device(library: Library) -> Check:
+    import torch
+
+    from photoclip.core.models import resolve_device
+
+    try:
+        device = resolve_device(library.settings.device)
+    except Exception as e:  # noqa: BLE001 - reported, not raised
+        return Check("device", "error", str(e))
+    if device.type == "cuda":
+        detail = f"CUDA GPU: {torch.cuda.get_device_name(device)}"
+    elif device.type == "mps":
+        detail = "Apple GPU (MPS)"
+    else:
+        bf16 = getattr(torch.backends, "cpu", None)
+        capability = bf16.get_cpu_capability() if bf16 is not None else "unknown"
+        detail = f"CPU ({torch.get_num_threads()} threads, {capability}); no GPU found, indexing runs on the CPU"
+    return Check("device", "ok", detail)
+
+
+def _model(library: Library) -> Check:
+    spec = library.model
+    if spec.is_local:
+        return Check("model", "ok", f"{spec.key}: local weights ({spec.model_id})")
+    try:
+        weights = cached_weights(spec, library.cache_dir)
+    except Exception as e:  # noqa: BLE001
+        return Check("model", "error", f"{spec.key}: {e}")
+    if weights is None:
+        return Check(
+            "model",
+            "warn",
+            f"{spec.key} ({spec.model_id}) is not downloaded yet; it downloads on first use "
+            "(or use --model photoclip-tiny offline)",
+        )
+    return Check("model", "ok", f"{spec.key}: {weights}")
+
+
+def _catalog(library: Library) -> Check:
+    problems = library.catalog.integrity_problems()
+    if problems:
+        return Check("catalog", "error", "database damaged: " + "; ".join(problems[:3]))
+    return Check("catalog", "ok", f"schema {library.catalog.schema_version()}, {library.catalog.path}")
+
+
+def _index(library: Library) -> Check:
+    embedded = len(library.catalog.embedding_ids(library.model_id))
+    index_file, _ = VectorIndex.files(library.index_dir, library.model_id)
+    if embedded == 0:
+        return Check("index", "ok", "nothing indexed yet")
+    if not index_file.exists():
+        return Check("index", "warn", f"index file missing; it will be rebuilt from {embedded} stored vectors")
+    dim = library.catalog.embedding_dim(library.model_id) or 0
+    index = VectorIndex.load(library.index_dir, model_id=library.model_id, dim=dim)
+    if index is None:
+        return Check("index", "warn", "index file damaged or outdated; it will be rebuilt from the catalog")
+    if len(index) != embedded:
+        return Check("index", "warn", f"index has {len(index)} of {embedded} vectors; it will be repaired")
+    return Check("index", "ok", f"{len(index)} vectors, consistent with the catalog")
+
+
+def _folders(library: Library) -> Check:
+    folders = library.folders()
+    missing = [str(f.path) for f in folders if not f.path.is_dir()]
+    if missing:
+        return Check("folders", "warn", "missing (unplugged or moved?): " + ", ".join(missing))
+    if not folders:
+        return Check("folders", "warn", "no photo folders yet: photoclip index FOLDER")
+    return Check("folders", "ok", f"{len(folders)} folder(s) present")
+
+
+def _skipped(library: Library) -> Check:
+    reasons = library.catalog.skip_reasons()
+    if not reasons:
+        return Check("skipped files", "ok", "none")
+    summary = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
+    return Check("skipped files", "warn", f"{summary} (photoclip status lists them)")
+
+
+def _disk(library: Library) -> Check:
+    free = shutil.disk_usage(library.directory).free
+    status = "ok" if free > 1 << 30 else "warn"
+    return Check("disk space", status, f"{free / (1 << 30):.1f} GB free at {library.directory}")
+
+
+CHECKS: list[Callable[[Library], Check]] = [
+    _versions,
+    _device,
+    _model,
+    _optional_formats,
+    _catalog,
+    _index,
+    _folders,
+    _skipped,
+    _disk,
+]
+
+
+def run_checks(library: Library) -> list[Check]:
+    results = []
+    for check in CHECKS:
+        try:
+            results.append(check(library))
+        except Exception as e:  # noqa: BLE001 - a broken check is itself a finding
+            name = check.__name__.strip("_")
+            results.append(Check(name, "error", f"check failed: {type(e).__name__}: {e}"))
+    return results

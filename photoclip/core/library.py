@@ -1,0 +1,573 @@
+"""`Library`: the one facade front ends use (CLI and GUI alike).
+
+A library is a folder holding the catalog (SQLite, the source of truth), the
+HNSW index files (a cache), and its settings. `Library.open` builds the real
+parts; the constructor takes them ready-made so tests and tools can pass their
+own. Nothing here blocks on the model until a call needs it: opening a library
+and reading its status are instant, and the model loads on first search or index.
+
+Index consistency: every stored batch commits to the catalog first and then
+updates the in-memory index under one lock; the index file is saved now and then
+and at the end. On open, the saved index is checked against the catalog (ids
+present, vectors written since the last save) and repaired, or rebuilt from the
+catalog's vectors when missing or damaged, so a crash costs at most the batch
+in flight.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from photoclip.core.catalog import VECTOR_DTYPE, Catalog, Folder, PhotoFilter, PhotoId, WorkItem
+from photoclip.core.config import LibrarySettings, default_cache_dir, default_library_dir
+from photoclip.core.errors import DecodeError, LibraryError, QueryError
+from photoclip.core.index import VectorIndex
+from photoclip.core.models import DownloadProgress, ModelSpec, resolve_model
+from photoclip.core.scanner import IgnoreRules, ScanReport, scan_folder
+from photoclip.core.search import (
+    DEFAULT_DATE_RELEVANCE,
+    ParsedQuery,
+    merge_filters,
+    parse_query,
+    query_vector,
+    relevance_cutoff,
+)
+
+if TYPE_CHECKING:  # torch loads only when the model is needed
+    from photoclip.core.embedder import Embedder
+
+log = logging.getLogger(__name__)
+
+DATE_ORDER_LIMIT = 5000
+"""Most results considered when relevant results are shown by date instead of score."""
+
+_BACKGROUND_SAMPLE = 2048
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    photo_id: PhotoId
+    score: float
+    path: Path
+    taken_at: str | None
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: list[SearchHit]
+    offset: int
+    limit: int
+    has_more: bool
+    cutoff: float | None
+    seconds: float
+
+
+@dataclass(frozen=True)
+class IndexProgress:
+    """Reported while indexing; `total` is known once the scan is done."""
+
+    phase: str  # "scan" or "embed"
+    done: int
+    total: int
+    skipped: int = 0
+    rate: float = 0.0  # photos per second
+
+    @property
+    def eta_seconds(self) -> float | None:
+        if self.rate <= 0 or self.total <= self.done:
+            return None
+        return (self.total - self.done) / self.rate
+
+
+@dataclass
+class IndexReport:
+    scans: list[ScanReport] = field(default_factory=list)
+    embedded: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class FolderStatus:
+    path: Path
+    photos: int
+    missing: bool
+    last_scan: float | None
+
+
+@dataclass(frozen=True)
+class LibraryStatus:
+    directory: Path
+    model_key: str
+    model_id: str
+    folders: list[FolderStatus]
+    photos: int
+    embedded: int
+    pending: int
+    skipped: int
+    skip_reasons: dict[str, int]
+    other_models: dict[str, int]
+    catalog_bytes: int
+    index_bytes: int
+
+
+class Library:
+    """Photos, their vectors and everything learnt about them, behind one object."""
+
+    def __init__(
+        self,
+        directory: Path,
+        catalog: Catalog,
+        settings: LibrarySettings,
+        model: ModelSpec,
+        *,
+        cache_dir: Path,
+        embedder: Embedder | None = None,
+    ) -> None:
+        self.directory = directory
+        self.catalog = catalog
+        self.settings = settings
+        self.model = model
+        self.cache_dir = cache_dir
+        self._embedder = embedder
+        self._embedder_lock = threading.Lock()
+        self._index: VectorIndex | None = None
+        self._index_lock = threading.RLock()
+        self._last_save = time.monotonic()
+        self._background: tuple[int, npt.NDArray[np.float32]] | None = None
+        self.index_repairs: list[str] = []
+        self.download_progress: DownloadProgress | None = None
+
+    # -- opening ------------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        directory: Path | None = None,
+        *,
+        model: str | None = None,
+        checkpoint: Path | None = None,
+        device: str | None = None,
+        cache_dir: Path | None = None,
+        embedder: Embedder | None = None,
+    ) -> Library:
+        """Open (creating if needed) a library; a given model becomes the library's model.
+
+        Args:
+            embedder: an already loaded model to share (it must be the library's model).
+        """
+        directory = Path(directory or default_library_dir()).expanduser().resolve()
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise LibraryError(f"Cannot create the library folder {directory}: {e.strerror or e}") from e
+        settings_path = directory / "settings.json"
+        settings = LibrarySettings.load(settings_path)
+        changed = False
+        if model is not None and (model != settings.model or str(checkpoint or "") != str(settings.checkpoint or "")):
+            settings.model, settings.checkpoint = model, str(checkpoint) if checkpoint else None
+            changed = True
+        if device is not None and device != settings.device:
+            settings.device, changed = device, True
+        spec = resolve_model(settings.model, checkpoint=Path(settings.checkpoint) if settings.checkpoint else None)
+        catalog = Catalog(directory / "catalog.sqlite")
+        if changed or not settings_path.exists():
+            settings.save(settings_path)
+        if embedder is not None and embedder.model_id != spec.model_id:
+            raise LibraryError(f"The given model {embedder.model_id} is not this library's model {spec.model_id}.")
+        return cls(directory, catalog, settings, spec, cache_dir=Path(cache_dir or default_cache_dir()), embedder=embedder)
+
+    def close(self) -> None:
+        """Save the index and close the catalog."""
+        try:
+            self.save()
+        finally:
+            self.catalog.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def model_id(self) -> str:
+        return self.model.model_id
+
+    @property
+    def index_dir(self) -> Path:
+        return self.directory / "index"
+
+    # -- the model ----------------------------------------------------------------------------
+
+    def embedder(self) -> Embedder:
+        """The loaded model (loads it on first use: seconds, or a download on first run)."""
+        with self._embedder_lock:
+            if self._embedder is None:
+                from photoclip.core.embedder import Embedder
+                from photoclip.core.models import load_model
+
+                loaded = load_model(
+                    self.model,
+                    device=self.settings.device,
+                    cache_dir=self.cache_dir,
+                    progress=self.download_progress,
+                )
+                self._embedder = Embedder(
+                    loaded,
+                    precision=self.settings.precision,
+                    calibration_cache=self.cache_dir / "precision.json",
+                )
+            return self._embedder
+
+    @property
+    def model_loaded(self) -> bool:
+        return self._embedder is not None
+
+    # -- folders ------------------------------------------------------------------------------
+
+    def folders(self) -> list[Folder]:
+        return self.catalog.folders()
+
+    def add_folder(self, path: Path) -> Folder:
+        """Watch a folder; a folder inside an existing one is already covered, a parent absorbs its children."""
+        folder = Path(path).expanduser()
+        if not folder.exists():
+            raise LibraryError(f"Folder not found: {folder}")
+        if not folder.is_dir():
+            raise LibraryError(f"Not a folder: {folder}")
+        folder = folder.resolve()
+        if folder.is_relative_to(self.directory):
+            raise LibraryError("The library's own folder cannot be added as a photo folder.")
+        existing = self.catalog.folders()
+        for known in existing:
+            if folder == known.path:
+                return known
+            if folder.is_relative_to(known.path):
+                raise LibraryError(f"{folder} is already in the library (inside {known.path}).")
+        added = self.catalog.add_folder(folder)
+        children = [known for known in existing if known.path.is_relative_to(folder)]
+        if children:
+            self.catalog.absorb_folders(added.id, [c.id for c in children])
+        return added
+
+    def remove_folder(self, path: Path) -> int:
+        """Forget a folder and everything learnt about its photos (the photos themselves are untouched)."""
+        folder = self.catalog.folder_by_path(Path(path).expanduser().resolve())
+        if folder is None:
+            raise LibraryError(f"{path} is not a folder of this library.")
+        ids = self.catalog.remove_folder(folder.id)
+        self._remove_from_index(ids)
+        return len(ids)
+
+    def ignore_rules(self) -> IgnoreRules:
+        return IgnoreRules(patterns=tuple(self.settings.ignore_patterns), excluded=(self.directory,))
+
+    # -- indexing -----------------------------------------------------------------------------
+
+    def scan(self) -> list[ScanReport]:
+        """Bring the catalog up to date with the folders on disk (no model needed)."""
+        reports = []
+        rules = self.ignore_rules()
+        for folder in self.catalog.folders():
+            report = scan_folder(self.catalog, folder, rules)
+            self._remove_from_index(report.removed)
+            reports.append(report)
+        return reports
+
+    def update(
+        self,
+        *,
+        progress: Callable[[IndexProgress], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> IndexReport:
+        """Scan every folder, then embed whatever is new or changed. Resumable at any point."""
+        from photoclip.core.pipeline import Pipeline, PipelineStats
+
+        started = time.perf_counter()
+        report = IndexReport(scans=self.scan())
+        if progress is not None:
+            progress(IndexProgress("scan", 0, 0))
+        total = self.catalog.count_pending(self.model_id)
+        if total == 0:
+            report.seconds = time.perf_counter() - started
+            return report
+        embedder = self.embedder()
+        self._vector_index(embedder.dim)
+        pipeline = Pipeline(
+            embedder,
+            workers=self.settings.decode_workers or None,
+            batch_size=self.settings.batch_size,
+            draft=self.settings.draft_decode,
+        )
+
+        def on_progress(stats: PipelineStats) -> None:
+            if progress is not None:
+                progress(IndexProgress("embed", stats.photos, total, stats.skipped, stats.rate))
+
+        try:
+            stats = pipeline.run(self._pending_items(), self._store_batch, cancel=cancel, on_progress=on_progress)
+        finally:
+            self.save()
+        report.embedded, report.unchanged, report.skipped = stats.embedded, stats.unchanged, stats.skipped
+        report.cancelled = stats.cancelled
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _pending_items(self) -> Iterator[WorkItem]:
+        after = PhotoId(0)
+        while True:
+            page = self.catalog.pending_work(self.model_id, 512, after=after)
+            if not page:
+                return
+            yield from page
+            after = page[-1].id
+
+    def _store_batch(self, batch: object) -> None:
+        """Writer-thread sink: catalog first (the truth), then the in-memory index."""
+        from photoclip.core.pipeline import Batch
+
+        assert isinstance(batch, Batch)
+        with self._index_lock:
+            written = set(
+                self.catalog.record_batch(
+                    self.model_id,
+                    embedded=[(item.id, meta, vector) for item, meta, vector in batch.embedded],
+                    unchanged=[(item.id, size, mtime_ns) for item, size, mtime_ns in batch.unchanged],
+                    skipped=[(s.item.id, s.reason, s.message, s.size, s.mtime_ns) for s in batch.skipped],
+                )
+            )
+            kept = [(item.id, vector) for item, _, vector in batch.embedded if item.id in written]
+            if kept and self._index is not None:
+                vectors = np.stack([v for _, v in kept]).astype(VECTOR_DTYPE).astype(np.float32)
+                self._index.add(np.array([i for i, _ in kept], dtype=np.int64), vectors)
+            self._remove_from_index([s.item.id for s in batch.skipped if s.item.has_embedding])
+            if time.monotonic() - self._last_save > self.settings.index_save_seconds:
+                self._save_locked()
+
+    # -- the index ----------------------------------------------------------------------------
+
+    def _vector_index(self, dim: int | None = None) -> VectorIndex | None:
+        """The index of the current model, loaded and repaired on first use; None if nothing is embedded."""
+        with self._index_lock:
+            if self._index is not None:
+                return self._index
+            dim = self.catalog.embedding_dim(self.model_id) or dim
+            if dim is None:
+                return None
+            index = VectorIndex.load(self.index_dir, model_id=self.model_id, dim=dim)
+            catalog_ids = self.catalog.embedding_ids(self.model_id)
+            if index is None:
+                if len(catalog_ids):
+                    self.index_repairs.append(f"rebuilt the index from {len(catalog_ids)} stored vectors")
+                index = VectorIndex(dim, model_id=self.model_id, capacity=max(1024, int(len(catalog_ids) * 1.25)))
+                self._add_from_catalog(index, catalog_ids)
+                self._index = index
+                if len(catalog_ids):
+                    self._save_locked()
+                return index
+            saved_at = float(self.catalog.get_meta(f"index_saved_at:{self.model_id}") or 0.0)
+            present = index.ids()
+            missing = np.setdiff1d(catalog_ids, present)
+            extra = np.setdiff1d(present, catalog_ids)
+            rewritten = self.catalog.embedding_ids_since(self.model_id, saved_at)
+            refresh = np.union1d(missing, rewritten)
+            if len(refresh):
+                self._add_from_catalog(index, refresh)
+            if len(extra):
+                index.remove(extra)
+            self._index = index
+            if len(refresh) or len(extra):
+                self.index_repairs.append(
+                    f"repaired the index: {len(refresh)} vectors added or refreshed, {len(extra)} removed"
+                )
+                self._save_locked()
+            return index
+
+    def _add_from_catalog(self, index: VectorIndex, ids: npt.NDArray[np.int64]) -> None:
+        for start in range(0, len(ids), 20000):
+            chunk_ids, vectors = self.catalog.embeddings(self.model_id, ids[start : start + 20000].tolist())
+            if len(chunk_ids):
+                index.add(chunk_ids, vectors)
+
+    def _remove_from_index(self, ids: Sequence[int]) -> None:
+        if not ids:
+            return
+        with self._index_lock:
+            if self._index is not None:
+                self._index.remove(np.asarray(ids, dtype=np.int64))
+
+    def save(self) -> None:
+        """Write the index file if it changed (atomically)."""
+        with self._index_lock:
+            self._save_locked()
+
+    def _save_locked(self) -> None:
+        if self._index is None:
+            return
+        covered_until = time.time()
+        self._index.save(self.index_dir)
+        self.catalog.set_meta(f"index_saved_at:{self.model_id}", repr(covered_until))
+        self._last_save = time.monotonic()
+
+    # -- search -------------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str | ParsedQuery = "",
+        *,
+        example: Path | int | None = None,
+        limit: int = 20,
+        offset: int = 0,
+        photo_filter: PhotoFilter | None = None,
+        min_score: float | None = None,
+        relevance: float | None = None,
+        order: str = "relevance",
+    ) -> SearchResult:
+        """Rank photos by similarity to a text query and/or an example photo.
+
+        Args:
+            min_score: drop results with a lower cosine similarity.
+            relevance: drop results below this point (0-1) between the library's typical
+                score for the query and its best match (see `relevance_cutoff`).
+            order: "relevance", or "date": the relevant results newest first (relevance
+                defaults to 0.5 then, unless a min_score is given).
+        """
+        started = time.perf_counter()
+        if order not in ("relevance", "date"):
+            raise QueryError(f"Unknown order {order!r}: use relevance or date.")
+        parsed = parse_query(query) if isinstance(query, str) else query
+        combined = merge_filters(parsed.filter, photo_filter or PhotoFilter())
+        if combined.folders:
+            combined = PhotoFilter(
+                tuple(Path(f).expanduser().resolve() for f in combined.folders),
+                combined.taken_after,
+                combined.taken_before,
+                combined.file_types,
+            )
+        base = []
+        exclude: PhotoId | None = None
+        if example is not None:
+            vector, exclude = self._example_vector(example)
+            base.append(vector)
+        if parsed.is_empty() and not base:
+            raise QueryError("The query is empty: type some words, or give an example photo.")
+        index = self._vector_index()
+        if index is None or len(index) == 0:
+            return SearchResult([], offset, limit, False, None, time.perf_counter() - started)
+        if not parsed.is_empty():
+            text_vector = query_vector(parsed, self.embedder().encode_texts)
+            vector = _normalised(sum(base, start=np.zeros_like(text_vector)) + text_vector) if base else text_vector
+        else:
+            vector = base[0]
+        allowed = None if combined.is_empty() else self.catalog.filter_ids(self.model_id, combined)
+        if allowed is not None and len(allowed) == 0:
+            return SearchResult([], offset, limit, False, None, time.perf_counter() - started)
+        if order == "date" and relevance is None and min_score is None:
+            relevance = DEFAULT_DATE_RELEVANCE
+        k = DATE_ORDER_LIMIT if order == "date" or relevance is not None else offset + limit + 1
+        hits = [h for h in index.search(vector, k + 1, allowed=allowed) if h.photo_id != exclude][:k]
+        cutoff = min_score
+        if relevance is not None and hits:
+            relative = relevance_cutoff(self._background_scores(index, vector), hits[0].score, relevance)
+            cutoff = relative if cutoff is None else max(cutoff, relative)
+        if cutoff is not None:
+            hits = [h for h in hits if h.score >= cutoff]
+        if order == "date":
+            by_id = {h.photo_id: h for h in hits}
+            hits = [by_id[i] for i in self.catalog.taken_order([h.photo_id for h in hits])]
+        page = hits[offset : offset + limit]
+        photos = self.catalog.photos([h.photo_id for h in page])
+        result = [
+            SearchHit(
+                PhotoId(h.photo_id), h.score, photos[PhotoId(h.photo_id)].path, photos[PhotoId(h.photo_id)].taken_at
+            )
+            for h in page
+            if PhotoId(h.photo_id) in photos
+        ]
+        return SearchResult(result, offset, limit, len(hits) > offset + limit, cutoff, time.perf_counter() - started)
+
+    def similar(self, example: Path | int, **options: object) -> SearchResult:
+        """Photos that look like the example (a library photo id or any image file)."""
+        return self.search(ParsedQuery(), example=example, **options)  # type: ignore[arg-type]
+
+    def _example_vector(self, example: Path | int) -> tuple[npt.NDArray[np.float32], PhotoId | None]:
+        """The stored vector of a library photo, or a fresh one for any other image file."""
+        if isinstance(example, int):
+            ids, vectors = self.catalog.embeddings(self.model_id, [example])
+            if not len(ids):
+                raise LibraryError(f"Photo {example} is not in the library or not indexed yet.")
+            return _normalised(vectors[0]), PhotoId(example)
+        path = Path(example).expanduser()
+        if not path.exists():
+            raise LibraryError(f"Photo not found: {path}")
+        photo = self.catalog.photo_by_path(path.resolve())
+        if photo is not None:
+            ids, vectors = self.catalog.embeddings(self.model_id, [photo.id])
+            if len(ids):
+                return _normalised(vectors[0]), photo.id
+        from photoclip.core.imaging import decode_photo
+
+        embedder = self.embedder()
+        try:
+            decoded = decode_photo(path, min_side=embedder.image_size)
+        except DecodeError as e:
+            raise LibraryError(f"Cannot use {path} as an example: {e.message}") from e
+        vector = embedder.encode_images(embedder.preprocess(decoded.image).unsqueeze(0))[0]
+        return vector, photo.id if photo is not None else None
+
+    def _background_scores(self, index: VectorIndex, vector: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """Scores of the query against a fixed random sample of the library (for the automatic cut-off)."""
+        with self._index_lock:
+            if self._background is None or abs(self._background[0] - len(index)) > 0.1 * self._background[0]:
+                ids = index.ids()
+                rng = np.random.default_rng(0)
+                sample = rng.choice(ids, size=min(len(ids), _BACKGROUND_SAMPLE), replace=False)
+                self._background = (len(index), index.vectors(sample))
+            matrix = self._background[1]
+        return matrix @ vector
+
+    # -- status -------------------------------------------------------------------------------
+
+    def status(self) -> LibraryStatus:
+        """Counts and sizes, without loading the model."""
+        stats = self.catalog.stats(self.model_id)
+        counts = self.catalog.photo_counts_by_folder()
+        folders = [
+            FolderStatus(f.path, counts.get(f.id, 0), not f.path.is_dir(), f.last_scan) for f in self.catalog.folders()
+        ]
+        index_file, manifest = VectorIndex.files(self.index_dir, self.model_id)
+        index_bytes = index_file.stat().st_size if index_file.exists() else 0
+        catalog_bytes = sum(p.stat().st_size for p in self.directory.glob("catalog.sqlite*") if p.is_file())
+        return LibraryStatus(
+            directory=self.directory,
+            model_key=self.model.key,
+            model_id=self.model_id,
+            folders=folders,
+            photos=stats.photos,
+            embedded=stats.embedded,
+            pending=stats.pending,
+            skipped=stats.skipped,
+            skip_reasons=self.catalog.skip_reasons(),
+            other_models={m: n for m, n in stats.models.items() if m != self.model_id},
+            catalog_bytes=catalog_bytes,
+            index_bytes=index_bytes,
+        )
+
+
+def _normalised(vector: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    norm = float(np.linalg.norm(vector))
+    if norm < 1e-6:
+        raise QueryError("The query and the example cancel out.")
+    return vector / norm

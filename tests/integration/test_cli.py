@@ -1,0 +1,161 @@
+"""The `photoclip` command as users run it: output, exit codes, Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from photoclip.cli import main
+from photoclip.core.library import Library
+from photoclip.demo import generate_photos
+
+from .conftest import ShapeLibrary
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def photoclip(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "photoclip", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_index_then_search_as_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    photos = generate_photos(tmp_path / "photos", 12, seed=3, combos=[("red", "circle"), ("blue", "square")])
+    lib = str(tmp_path / "lib")
+    code, out, _ = run(capsys, "--library", lib, "--model", "photoclip-tiny", "index", str(tmp_path / "photos"))
+    assert code == 0 and "Indexed 12 photo(s)" in out
+    code, out, _ = run(capsys, "--library", lib, "search", "a blue square", "-n", "3", "--json")
+    assert code == 0
+    results = json.loads(out)["results"]
+    blue_squares = {str(p.path) for p in photos if p.scene.things[0].colour == "blue"}
+    assert len(results) == 3 and {r["path"] for r in results} <= blue_squares
+    assert results[0]["score"] >= results[1]["score"] >= results[2]["score"]
+    code, out, err = run(capsys, "--library", lib, "similar", str(photos[0].path), "-n", "2")
+    assert code == 0 and len(out.splitlines()) == 2 and "result(s)" in err
+    code, out, _ = run(capsys, "--library", lib, "status", "--json")
+    status = json.loads(out)
+    assert (status["photos"], status["indexed"], status["pending"], status["model"]) == (12, 12, 0, "photoclip-tiny")
+
+
+def test_search_filters_and_pages(shape_library: ShapeLibrary, capsys: pytest.CaptureFixture[str]) -> None:
+    lib = str(shape_library.directory)
+    code, out, _ = run(capsys, "--library", lib, "search", "a green star", "--type", "png", "--json")
+    paths = [r["path"] for r in json.loads(out)["results"]]
+    assert code == 0 and paths and all(p.endswith(".png") for p in paths)
+    _, page1, _ = run(capsys, "--library", lib, "search", "a green star", "-n", "5", "--json")
+    _, page2, _ = run(capsys, "--library", lib, "search", "a green star", "-n", "5", "--page", "2", "--json")
+    first, second = json.loads(page1), json.loads(page2)
+    assert first["has_more"] and not {r["id"] for r in first["results"]} & {r["id"] for r in second["results"]}
+    code, out, _ = run(capsys, "--library", lib, "search", "a green star", "--after", "2024-01", "--by-date", "--json")
+    dates = [r["taken_at"] for r in json.loads(out)["results"]]
+    assert code == 0 and dates and dates == sorted(dates, reverse=True) and min(dates) >= "2024-01"
+
+
+def test_doctor_reports_every_part(shape_library: ShapeLibrary, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--library", str(shape_library.directory), "doctor", "--json")
+    checks = {c["name"]: c for c in json.loads(out)}
+    assert {"versions", "device", "model", "catalog", "index", "folders", "skipped files", "disk space"} <= set(checks)
+    assert checks["index"]["status"] == "ok" and "consistent" in checks["index"]["detail"]
+    assert checks["catalog"]["status"] == "ok"
+    assert code == 0
+
+
+def test_folders_add_list_remove(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "a" / "inner").mkdir(parents=True)
+    lib = str(tmp_path / "lib")
+    assert run(capsys, "--library", lib, "--model", "tiny", "folders", "add", str(tmp_path / "a" / "inner"))[0] == 0
+    assert run(capsys, "--library", lib, "folders", "add", str(tmp_path / "a"))[0] == 0
+    code, out, _ = run(capsys, "--library", lib, "folders")
+    assert out.strip().splitlines() == [f"{tmp_path / 'a'}  (0 photos)"]  # the parent absorbed the child
+    code, _, err = run(capsys, "--library", lib, "folders", "add", str(tmp_path / "a" / "inner"))
+    assert code == 1 and "already in the library" in err
+    assert run(capsys, "--library", lib, "folders", "remove", str(tmp_path / "a"))[0] == 0
+    assert run(capsys, "--library", lib, "folders")[1] == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["index", "/no/such/folder"], "Folder not found: /no/such/folder"),
+        (["--model", "no-such-model", "status"], "Unknown model 'no-such-model'"),
+        (["search", "dog after:yesterday"], "Dates look like"),
+        (["similar", "/no/such/photo.jpg"], "Photo not found"),
+    ],
+)
+def test_user_errors_are_one_line_without_traceback(tmp_path: Path, args: list[str], message: str) -> None:
+    result = photoclip("--library", str(tmp_path / "lib"), "--model", "photoclip-tiny", *args)
+    if args[0] == "--model":
+        result = photoclip("--library", str(tmp_path / "lib"), *args)
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("photoclip: error: ")
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_offline_model_download_is_one_clear_line(tmp_path: Path) -> None:
+    generate_photos(tmp_path / "photos", 2, seed=1)
+    started = time.monotonic()
+    result = photoclip(
+        "--library", str(tmp_path / "lib"), "--model", "vit-b-32", "index", str(tmp_path / "photos"),
+        env={"HF_ENDPOINT": "http://127.0.0.1:9"},
+    )
+    assert result.returncode == 1 and time.monotonic() - started < 60
+    assert "Cannot reach 127.0.0.1" in result.stderr and "Traceback" not in result.stderr
+
+
+def _embedded(catalog: Path) -> int:
+    try:
+        conn = sqlite3.connect(f"file:{catalog}?mode=ro", uri=True, timeout=5)
+        try:
+            return int(conn.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0
+
+
+def test_ctrl_c_stops_cleanly_and_indexing_resumes(tmp_path: Path, tiny_embedder: object) -> None:
+    total = 120
+    generate_photos(tmp_path / "photos", total, seed=4, size=(1200, 900))
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "settings.json").write_text(json.dumps({"model": "photoclip-tiny", "batch_size": 4, "decode_workers": 1}))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "photoclip", "--library", str(lib), "index", str(tmp_path / "photos"), "--no-progress"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while _embedded(lib / "catalog.sqlite") == 0 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert "Interrupted" in out and "Traceback" not in err
+    with Library.open(lib) as library:
+        first_run = library.status().embedded
+        assert 0 < first_run < total
+        assert library.catalog.integrity_problems() == []
+        index = library._vector_index()
+        assert index is not None and len(index) == first_run  # the saved index covers every stored vector
+        assert library.index_repairs == []
+    resumed = photoclip("--library", str(lib), "index", "--json")
+    summary = json.loads(resumed.stdout)
+    assert resumed.returncode == 0 and summary["embedded"] == total - first_run  # nothing done twice
