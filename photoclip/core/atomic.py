@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,10 +17,12 @@ def atomic_path(path: Path) -> Iterator[Path]:
     Takes a path rather than a file object because some writers (hnswlib) only accept names.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(name)
     try:
         yield tmp
-        fd = os.open(tmp, os.O_RDONLY)
+        fd = os.open(tmp, os.O_RDWR)  # writable: Windows cannot flush a read-only handle
         try:
             os.fsync(fd)
         finally:
@@ -33,7 +36,9 @@ def atomic_path(path: Path) -> Iterator[Path]:
 
 
 def fsync_dir(folder: Path) -> None:
-    """Make a rename durable (a no-op where folders cannot be opened, e.g. Windows)."""
+    """Make a rename durable on POSIX (Windows cannot open a folder, and NTFS journals renames)."""
+    if os.name != "posix":
+        return
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:

@@ -32,9 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
-import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -44,6 +42,8 @@ from typing import Any
 import hnswlib
 import numpy as np
 import numpy.typing as npt
+
+from photoclip.core.atomic import atomic_path, write_bytes_atomic
 
 __all__ = ["EXACT_THRESHOLD", "FORMAT_VERSION", "Hit", "PhotoIdArray", "VectorIndex"]
 
@@ -364,14 +364,9 @@ class VectorIndex:
         directory.mkdir(parents=True, exist_ok=True)
         index_path, manifest_path = self.files(directory, self.model_id)
         with self._lock:
-            tmp_index = _temp_path(directory, index_path.name)
-            try:
+            with atomic_path(index_path) as tmp_index:
                 self._raw.save_index(str(tmp_index))
-                file_bytes, digest = _fsync_and_hash(tmp_index)
-                os.replace(tmp_index, index_path)
-            except BaseException:
-                _unlink_quietly(tmp_index)
-                raise
+                file_bytes, digest = _size_and_hash(tmp_index)
             manifest = {
                 "format": FORMAT_VERSION,
                 "model_id": self.model_id,
@@ -385,8 +380,7 @@ class VectorIndex:
                 # hnswlib cannot tell which of its labels are deleted; this list can.
                 "deleted": sorted(self._deleted),
             }
-        _write_atomic(manifest_path, json.dumps(manifest, indent=1).encode("utf-8"))
-        _fsync_directory(directory)
+        write_bytes_atomic(manifest_path, json.dumps(manifest, indent=1).encode("utf-8"))
 
     @classmethod
     def load(cls, directory: Path, *, model_id: str, dim: int) -> VectorIndex | None:
@@ -523,12 +517,6 @@ def _safe_name(model_id: str) -> str:
     return f"{stem}-{tag}"
 
 
-def _temp_path(directory: Path, final_name: str) -> Path:
-    fd, name = tempfile.mkstemp(dir=directory, prefix=f".{final_name}.", suffix=".tmp")
-    os.close(fd)
-    return Path(name)
-
-
 def _hash_file(path: Path) -> str:
     h = hashlib.blake2b()
     with path.open("rb") as fh:
@@ -537,45 +525,6 @@ def _hash_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def _fsync_and_hash(path: Path) -> tuple[int, str]:
-    # Hash what is actually on disk (hnswlib wrote it, not us), then make it durable.
-    h = hashlib.blake2b()
-    size = 0
-    with path.open("r+b") as fh:  # writable: Windows cannot flush a read-only handle
-        while chunk := fh.read(_HASH_CHUNK):
-            h.update(chunk)
-            size += len(chunk)
-        fh.flush()
-        os.fsync(fh.fileno())
-    return size, h.hexdigest()
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = _temp_path(path.parent, path.name)
-    try:
-        with tmp.open("wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        _unlink_quietly(tmp)
-        raise
-
-
-def _fsync_directory(directory: Path) -> None:
-    # Makes the renames durable on POSIX; Windows cannot open a directory, and NTFS journals renames.
-    if os.name != "posix":
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _unlink_quietly(path: Path) -> None:
-    try:
-        path.unlink()
-    except OSError:
-        pass
+def _size_and_hash(path: Path) -> tuple[int, str]:
+    """Hash what is actually on disk: hnswlib wrote it, not us."""
+    return path.stat().st_size, _hash_file(path)
