@@ -186,7 +186,9 @@ class Library:
             settings.save(settings_path)
         if embedder is not None and embedder.model_id != spec.model_id:
             raise LibraryError(f"The given model {embedder.model_id} is not this library's model {spec.model_id}.")
-        return cls(directory, catalog, settings, spec, cache_dir=Path(cache_dir or default_cache_dir()), embedder=embedder)
+        return cls(
+            directory, catalog, settings, spec, cache_dir=Path(cache_dir or default_cache_dir()), embedder=embedder
+        )
 
     def close(self) -> None:
         """Save the index and close the catalog."""

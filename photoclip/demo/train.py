@@ -191,7 +191,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
             model.logit_scale.clamp_(0, math.log(100))
         if (step + 1) % args.eval_every == 0 or step + 1 == args.steps:
             entry = {"step": step + 1, "loss": loss.item(), "minutes": (time.time() - started) / 60}
-            entry.update(evaluate(model, tokenizer, preprocess))
+            entry.update(evaluate(model, tokenizer, preprocess, count=args.eval_count))
             history.append(entry)
             print(json.dumps(entry), flush=True)
             save_weights(model, out)
@@ -220,7 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2, help="torch threads (fix it to reproduce a run)")
     parser.add_argument("--workers", type=int, default=1, help="processes generating scenes")
-    parser.add_argument("--eval-every", type=int, default=500)
+    parser.add_argument("--eval-every", type=int, default=400)
+    parser.add_argument("--eval-count", type=int, default=960, help="held-out photos per evaluation")
     args = parser.parse_args(argv)
     report = train(args)
     print(json.dumps({"final": report["final"], "minutes": report["minutes"]}))

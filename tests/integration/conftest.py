@@ -36,9 +36,7 @@ class ShapeLibrary:
     near_duplicates: dict[Path, Path]  # original -> its re-encoded, resized copy
 
     def relevant(self, colour: str, shape: str) -> set[Path]:
-        return {
-            p.path for p in self.photos if any(t.colour == colour and t.shape == shape for t in p.scene.things)
-        }
+        return {p.path for p in self.photos if any(t.colour == colour and t.shape == shape for t in p.scene.things)}
 
 
 @pytest.fixture(scope="session")

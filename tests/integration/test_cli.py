@@ -112,7 +112,12 @@ def test_offline_model_download_is_one_clear_line(tmp_path: Path) -> None:
     generate_photos(tmp_path / "photos", 2, seed=1)
     started = time.monotonic()
     result = photoclip(
-        "--library", str(tmp_path / "lib"), "--model", "vit-b-32", "index", str(tmp_path / "photos"),
+        "--library",
+        str(tmp_path / "lib"),
+        "--model",
+        "vit-b-32",
+        "index",
+        str(tmp_path / "photos"),
         env={"HF_ENDPOINT": "http://127.0.0.1:9"},
     )
     assert result.returncode == 1 and time.monotonic() - started < 60

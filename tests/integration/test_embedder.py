@@ -76,7 +76,9 @@ def test_draft_decoding_keeps_embeddings_faithful(
 
 
 @pytest.mark.parametrize("model_name", ["vit_b_32", "tiny"])
-def test_trimmed_text_encoding_equals_full_context(model_name: str, vit_b_32: LoadedModel, tiny_embedder: Embedder) -> None:
+def test_trimmed_text_encoding_equals_full_context(
+    model_name: str, vit_b_32: LoadedModel, tiny_embedder: Embedder
+) -> None:
     loaded = vit_b_32 if model_name == "vit_b_32" else tiny_embedder.loaded
     model = loaded.model
     if model_name == "tiny":  # the shared embedder may run in bfloat16; compare in float32
@@ -126,9 +128,7 @@ def test_precision_is_calibrated_faithfully_and_cached(
     for name, candidate in report["candidates"].items():
         if name == auto.precision:
             assert candidate["cosine"] >= FIDELITY
-    images = torch.stack(
-        [reference.preprocess(render(random_scene(random.Random(i)), 200, 150)) for i in range(16)]
-    )
+    images = torch.stack([reference.preprocess(render(random_scene(random.Random(i)), 200, 150)) for i in range(16)])
     ours, theirs = auto.encode_images(images), reference.encode_images(images)
     assert min(cosine(a, b) for a, b in zip(ours, theirs, strict=True)) >= FIDELITY
     assert auto.precision in json.loads(cache.read_text())[auto._calibration_key()]["precision"]

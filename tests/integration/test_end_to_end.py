@@ -36,7 +36,8 @@ def test_text_queries_reach_precision_at_10(open_shape_library: Library, shape_l
         for shape in QUERY_SHAPES:
             top = result_paths(open_shape_library, f"a {colour} {shape}")
             relevant = shape_library.relevant(colour, shape) | {
-                copy for original, copy in shape_library.near_duplicates.items()
+                copy
+                for original, copy in shape_library.near_duplicates.items()
                 if original in shape_library.relevant(colour, shape)
             }
             precisions[f"{colour} {shape}"] = len(set(top) & relevant) / 10
@@ -67,7 +68,9 @@ def test_example_photo_finds_its_near_duplicate_first(open_shape_library: Librar
         assert all(h.path != original for h in hits)  # the example itself is not a result
 
 
-def test_example_photo_outside_the_library(open_shape_library: Library, shape_library: ShapeLibrary, tmp_path: Path) -> None:
+def test_example_photo_outside_the_library(
+    open_shape_library: Library, shape_library: ShapeLibrary, tmp_path: Path
+) -> None:
     outside = tmp_path / "outside.jpg"
     original = next(iter(shape_library.near_duplicates))
     shutil.copy(original, outside)
@@ -186,7 +189,9 @@ def _png_claiming(width: int, height: int) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 100)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 100)) + chunk(b"IEND", b"")
+    )
 
 
 def test_bad_files_are_skipped_with_reasons_and_the_rest_indexed(

@@ -22,7 +22,9 @@ from photoclip.core.errors import CatalogError, SchemaTooNew
 MODEL = "test-model"
 
 
-def meta(content_hash: str = "h1", taken_at: str | None = "2023-05-01T10:00:00", file_type: str = "jpeg") -> PhotoMetadata:
+def meta(
+    content_hash: str = "h1", taken_at: str | None = "2023-05-01T10:00:00", file_type: str = "jpeg"
+) -> PhotoMetadata:
     return PhotoMetadata(
         size=10,
         mtime_ns=1,
@@ -133,7 +135,10 @@ def test_batch_is_atomic(catalog: Catalog, tmp_path: Path) -> None:
     bad_vector = "not an array"
     with pytest.raises(ValueError):
         catalog.record_batch(
-            MODEL, [(ids[0], meta(), np.ones(4, dtype=np.float32)), (ids[1], meta(), bad_vector)], [], []  # type: ignore[list-item]
+            MODEL,
+            [(ids[0], meta(), np.ones(4, dtype=np.float32)), (ids[1], meta(), bad_vector)],
+            [],
+            [],  # type: ignore[list-item]
         )
     assert len(catalog.embedding_ids(MODEL)) == 0
     assert catalog.photos([ids[0]])[ids[0]].state is PhotoState.PENDING

@@ -25,8 +25,8 @@ def touch(path: Path, content: bytes = b"x") -> Path:
     return path
 
 
-def found(root: Path, rules: IgnoreRules = IgnoreRules()) -> set[str]:
-    return {str(f.path.relative_to(root)) for f in walk(root, rules) if isinstance(f, FileStat)}
+def found(root: Path, rules: IgnoreRules | None = None) -> set[str]:
+    return {str(f.path.relative_to(root)) for f in walk(root, rules or IgnoreRules()) if isinstance(f, FileStat)}
 
 
 def test_walk_finds_photos_and_skips_junk(tmp_path: Path) -> None:

@@ -1,0 +1,140 @@
+"""Search at library scale: index build time, end-to-end query latency, recall against exact search.
+
+A library of synthetic clustered 512-d vectors (100k by default, 1M with --million)
+is written to a real catalog and indexed by photoclip's VectorIndex. Each query then
+goes through `Library.search` exactly as the app does: the text is embedded by a
+randomly initialised ViT-B-32 text tower (real compute; every query is new, so the
+text cache never helps), k-NN runs in HNSW, and the catalog resolves the page of
+paths. Recall@20 compares HNSW with exact search for the same query vectors.
+Targets: p50 < 30 ms at 100k, recall@20 >= 0.98.
+
+    python benchmarks/search.py [--photos 100000 | --million] [--queries 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from _common import emit, machine, random_model
+
+from photoclip.core.catalog import Catalog, FileStat, PhotoMetadata
+from photoclip.core.config import LibrarySettings
+from photoclip.core.embedder import Embedder
+from photoclip.core.index import VectorIndex
+from photoclip.core.library import Library
+
+_WORDS = (
+    "dog cat beach sunset kids snow mountain city night car bicycle flower garden birthday cake wedding "
+    "dress forest river boat bridge museum painting coffee breakfast market train station airport plane "
+    "grandma smiling laughing running swimming red blue green yellow old new small big rainy foggy"
+).split()
+
+
+def clustered_vectors(count: int, dim: int, clusters: int, seed: int) -> np.ndarray:
+    """Unit vectors around random cluster centres, like photos of recurring subjects."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(clusters, dim)).astype(np.float32)
+    assignment = rng.integers(0, clusters, size=count)
+    vectors = centres[assignment] + rng.normal(scale=0.6, size=(count, dim)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def fill_catalog(catalog: Catalog, model_id: str, vectors: np.ndarray) -> None:
+    folder = catalog.add_folder(Path("/photos"))
+    chunk = 5000
+    for start in range(0, len(vectors), chunk):
+        block = vectors[start : start + chunk]
+        files = [FileStat(Path(f"/photos/{start + i:07d}.jpg"), 1000, 1) for i in range(len(block))]
+        ids = catalog.add_photos(folder.id, files)
+        rows = [
+            (pid, PhotoMetadata(1000, 1, f"h{pid}", 4000, 3000, "jpeg", "2024-01-01T00:00:00", "exif", None), v)
+            for pid, v in zip(ids, block, strict=True)
+        ]
+        catalog.record_batch(model_id, rows, [], [])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--photos", type=int, default=100_000)
+    parser.add_argument("--million", action="store_true", help="1,000,000 photos")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--clusters", type=int, default=500)
+    args = parser.parse_args()
+    count = 1_000_000 if args.million else args.photos
+
+    embedder = Embedder(random_model("ViT-B-32"), precision="auto")
+    model_id = embedder.model_id
+    vectors = clustered_vectors(count, embedder.dim, args.clusters, seed=1)
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        catalog = Catalog(directory / "catalog.sqlite")
+        started = time.perf_counter()
+        fill_catalog(catalog, model_id, vectors)
+        catalog_seconds = time.perf_counter() - started
+
+        started = time.perf_counter()
+        index = VectorIndex(embedder.dim, model_id=model_id, capacity=count)
+        ids, stored = catalog.embeddings(model_id)
+        index.add(ids, stored)
+        build_seconds = time.perf_counter() - started
+        index.save(directory / "index")
+        library = Library(
+            directory, catalog, LibrarySettings(), embedder.loaded.spec, cache_dir=directory, embedder=embedder
+        )
+
+        rng = random.Random(0)
+        queries = [" ".join(rng.sample(_WORDS, rng.randint(2, 6))) + f" {i}" for i in range(args.queries)]
+        library.search("warm up the model", limit=20)
+        latencies = []
+        for query in queries:
+            started = time.perf_counter()
+            result = library.search(query, limit=20)
+            latencies.append((time.perf_counter() - started) * 1000)
+            assert len(result.hits) == 20
+
+        text_ms = []
+        for query in queries[:50]:
+            started = time.perf_counter()
+            embedder._encode_texts_uncached([query + " again"])
+            text_ms.append((time.perf_counter() - started) * 1000)
+
+        query_vectors = clustered_vectors(args.queries, embedder.dim, args.clusters, seed=1)[: args.queries]
+        query_vectors = query_vectors + np.random.default_rng(9).normal(scale=0.3, size=query_vectors.shape)
+        recalls = []
+        knn_ms = []
+        for q in query_vectors.astype(np.float32):
+            exact = {h.photo_id for h in index.search(q, 20, exact=True)}
+            started = time.perf_counter()
+            approx = {h.photo_id for h in index.search(q, 20, exact=False)}
+            knn_ms.append((time.perf_counter() - started) * 1000)
+            recalls.append(len(exact & approx) / 20)
+        catalog.close()
+
+    emit(
+        {
+            "benchmark": "search",
+            "photos": count,
+            "dim": embedder.dim,
+            "text_model": "ViT-B-32 (random init)",
+            "precision": embedder.precision,
+            "catalog_fill_s": round(catalog_seconds, 1),
+            "index_build_s": round(build_seconds, 1),
+            "query_p50_ms": round(float(np.percentile(latencies, 50)), 2),
+            "query_p95_ms": round(float(np.percentile(latencies, 95)), 2),
+            "text_encoding_p50_ms": round(float(np.percentile(text_ms, 50)), 2),
+            "knn_p50_ms": round(float(np.percentile(knn_ms, 50)), 2),
+            "recall_at_20": round(float(np.mean(recalls)), 4),
+            "recall_at_20_min": round(float(np.min(recalls)), 4),
+            "queries": args.queries,
+            "machine": machine(),
+        }
+    )
+
+
+if __name__ == "__main__":
+    main()
