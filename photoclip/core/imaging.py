@@ -346,6 +346,8 @@ def _decode_with_pillow(
     except UnidentifiedImageError as e:
         raise _unidentified(suffix, sniffed) from e
     file_type = (image.format or suffix.lstrip(".") or "unknown").lower()
+    if file_type == "mpo":  # phones' multi-picture JPEGs: a JPEG to anyone filtering by type
+        file_type = "jpeg"
     exif = _get_exif(image)
     orientation = _orientation(exif)
     return _finish(_orient(image, orientation), _display_size(full_size, orientation), file_type, exif, None)

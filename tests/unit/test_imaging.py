@@ -863,3 +863,15 @@ def test_make_thumbnail_does_not_alias_rgb_input() -> None:
     thumbnail.putpixel((0, 0), GREEN)
 
     assert pixel(image, (0, 0)) == RED
+
+
+def test_multi_picture_jpeg_counts_as_jpeg(tmp_path: Path) -> None:
+    """Phones write MPO (a JPEG with a second picture); filters by type must still see a JPEG."""
+    path = tmp_path / "phone.jpg"
+    first, second = Image.new("RGB", (64, 48), (200, 10, 10)), Image.new("RGB", (64, 48), (10, 10, 200))
+    first.save(path, "MPO", save_all=True, append_images=[second])
+    with Image.open(path) as check:
+        assert check.format == "MPO"
+    decoded = decode_photo(path)
+    assert decoded.info.file_type == "jpeg"
+    assert decoded.image.getpixel((32, 24))[0] > 150  # the first picture
