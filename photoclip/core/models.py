@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import posixpath
 import socket
 import urllib.parse
 from collections.abc import Callable
@@ -263,7 +264,8 @@ def _hub_location(spec: ModelSpec) -> tuple[str, list[str]]:
     hub = cfg.get("hf_hub", "") if cfg else ""
     if not hub:
         raise ModelUnavailable(f"No download location is published for {spec.model_id}.")
-    repo, filename = hub.rstrip("/").rsplit("/", 1) if hub.count("/") > 1 else (hub.rstrip("/"), "")
+    # open_clip's convention: "org/repo/" (default file names) or "org/repo/file.ext"
+    repo, filename = posixpath.split(hub)
     names = [filename] if filename else ["open_clip_model.safetensors", "open_clip_pytorch_model.bin"]
     if filename.endswith(".bin"):
         names.insert(0, filename[: -len(".bin")] + ".safetensors")
