@@ -30,6 +30,32 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 
+def _add_common_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    """Options every command takes, before or after the command name."""
+
+    def default(value: object) -> object:
+        return value if defaults else argparse.SUPPRESS  # after the command: only override when given
+
+    parser.add_argument(
+        "--library",
+        type=Path,
+        metavar="DIR",
+        default=default(None),
+        help="library folder (default: in your data folder)",
+    )
+    parser.add_argument(
+        "--model",
+        metavar="NAME",
+        default=default(None),
+        help="model to use from now on: a name from 'photoclip models', or ARCH/TAG",
+    )
+    parser.add_argument(
+        "--checkpoint", type=Path, metavar="FILE", default=default(None), help="local weights for --model ARCH[/TAG]"
+    )
+    parser.add_argument("--device", metavar="DEVICE", default=default(None), help="auto (default), cpu, cuda or mps")
+    parser.add_argument("-v", "--verbose", action="count", default=default(0), help="more detail (-vv for debug logs)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="photoclip",
@@ -37,21 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run without a command to open the app. See 'photoclip COMMAND --help' for each command.",
     )
     parser.add_argument("--version", action="version", version=f"photoclip {__version__}")
-    parser.add_argument(
-        "--library",
-        type=Path,
-        metavar="DIR",
-        help="library folder (default: your user data folder, or $PHOTOCLIP_LIBRARY)",
-    )
-    parser.add_argument(
-        "--model", metavar="NAME", help="model to use from now on: a name from 'photoclip models', or ARCH/TAG"
-    )
-    parser.add_argument("--checkpoint", type=Path, metavar="FILE", help="local weights file for --model ARCH[/TAG]")
-    parser.add_argument("--device", metavar="DEVICE", help="auto (default), cpu, cuda, cuda:N or mps")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more detail (-vv for debug logs)")
+    _add_common_options(parser, defaults=True)
+    common = argparse.ArgumentParser(add_help=False)
+    _add_common_options(common, defaults=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    index = commands.add_parser("index", help="add folders and index new or changed photos")
+    index = commands.add_parser("index", help="add folders and index new or changed photos", parents=[common])
     index.add_argument("folders", nargs="*", type=Path, metavar="FOLDER", help="folders to add (default: all known)")
     index.add_argument("--no-progress", action="store_true", help="no progress bar")
     index.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -62,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
             help=help_text,
             description=_SEARCH_HELP if name == "search" else None,
             formatter_class=argparse.RawDescriptionHelpFormatter,
+            parents=[common],
         )
         if name == "search":
             sub.add_argument("query", help="what to look for (see the syntax above)")
@@ -84,20 +102,22 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--by-date", action="store_true", help="relevant results newest first instead of by score")
         sub.add_argument("--json", action="store_true", help="print results as JSON")
 
-    status = commands.add_parser("status", help="library statistics")
+    status = commands.add_parser("status", help="library statistics", parents=[common])
     status.add_argument("--json", action="store_true")
 
-    doctor = commands.add_parser("doctor", help="check the installation, device, model and library")
+    doctor = commands.add_parser("doctor", help="check the installation, device, model and library", parents=[common])
     doctor.add_argument("--json", action="store_true")
 
-    folders = commands.add_parser("folders", help="list, add or remove photo folders")
+    folders = commands.add_parser("folders", help="list, add or remove photo folders", parents=[common])
     folders.add_argument("action", nargs="?", choices=("list", "add", "remove"), default="list")
     folders.add_argument("paths", nargs="*", type=Path, metavar="FOLDER")
 
-    models = commands.add_parser("models", help="list the models photoclip can use")
+    models = commands.add_parser("models", help="list the models photoclip can use", parents=[common])
     models.add_argument("--all", action="store_true", help="every published open_clip model, not just ours")
 
-    demo = commands.add_parser("demo", help="create a sample library with the bundled tiny model (offline)")
+    demo = commands.add_parser(
+        "demo", help="create a sample library with the bundled tiny model (offline)", parents=[common]
+    )
     demo.add_argument("--dir", type=Path, help="where to put the sample photos and library (default: data folder)")
     demo.add_argument("--count", type=_positive, default=240, help="number of sample photos (default 240)")
     return parser
@@ -308,7 +328,8 @@ def _print_results(result: SearchResult, label: str, *, as_json: bool, library: 
     for hit in result.hits:
         print(f"{hit.score:6.3f}  {hit.path}")
     more = f"  (more: --page {result.offset // result.limit + 2})" if result.has_more else ""
-    print(f"-- {len(result.hits)} result(s) in {result.seconds * 1000:.0f} ms{more}", file=sys.stderr)
+    loading = f"; model loaded in {library.model_load_seconds:.1f} s" if library.model_load_seconds else ""
+    print(f"-- {len(result.hits)} result(s) in {result.seconds * 1000:.0f} ms{loading}{more}", file=sys.stderr)
 
 
 def cmd_status(args: argparse.Namespace) -> int:

@@ -148,6 +148,7 @@ class Library:
         self._background: tuple[int, npt.NDArray[np.float32]] | None = None
         self.index_repairs: list[str] = []
         self.download_progress: DownloadProgress | None = None
+        self.model_load_seconds = 0.0
 
     # -- opening ------------------------------------------------------------------------------
 
@@ -217,6 +218,7 @@ class Library:
         """The loaded model (loads it on first use: seconds, or a download on first run)."""
         with self._embedder_lock:
             if self._embedder is None:
+                started = time.perf_counter()
                 from photoclip.core.embedder import Embedder
                 from photoclip.core.models import load_model
 
@@ -231,6 +233,7 @@ class Library:
                     precision=self.settings.precision,
                     calibration_cache=self.cache_dir / "precision.json",
                 )
+                self.model_load_seconds = time.perf_counter() - started
             return self._embedder
 
     @property
@@ -446,10 +449,12 @@ class Library:
             order: "relevance", or "date": the relevant results newest first (relevance
                 defaults to 0.5 then, unless a min_score is given).
         """
-        started = time.perf_counter()
         if order not in ("relevance", "date"):
             raise QueryError(f"Unknown order {order!r}: use relevance or date.")
         parsed = parse_query(query) if isinstance(query, str) else query
+        if not parsed.is_empty():
+            self.embedder()  # loading the model is not part of the search time
+        started = time.perf_counter()
         combined = merge_filters(parsed.filter, photo_filter or PhotoFilter())
         if combined.folders:
             combined = PhotoFilter(

@@ -164,3 +164,10 @@ def test_ctrl_c_stops_cleanly_and_indexing_resumes(tmp_path: Path, tiny_embedder
     resumed = photoclip("--library", str(lib), "index", "--json")
     summary = json.loads(resumed.stdout)
     assert resumed.returncode == 0 and summary["embedded"] == total - first_run  # nothing done twice
+
+
+def test_common_options_work_after_the_command(shape_library: ShapeLibrary, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "status", "--json", "--library", str(shape_library.directory))
+    assert code == 0 and json.loads(out)["library"] == str(shape_library.directory)
+    code, out, _ = run(capsys, "search", "a red circle", "--library", str(shape_library.directory), "-n", "1")
+    assert code == 0 and len(out.splitlines()) == 1
