@@ -1,0 +1,1 @@
+"""Data files shipped with photoclip (installed as the package `photoclip.resources`)."""
