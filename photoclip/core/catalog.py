@@ -49,6 +49,7 @@ class Folder:
     path: Path
     added_at: float
     last_scan: float | None
+    online: bool = True  # False while the folder is missing (unplugged drive, unmounted share)
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,16 @@ class KnownFile:
     size: int
     mtime_ns: int
     state: PhotoState
+    content_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class Move:
+    """A photo found at a new path: same row, so its vectors, tags and albums stay."""
+
+    id: PhotoId
+    folder_id: FolderId
+    file: FileStat
 
 
 @dataclass(frozen=True)
@@ -122,9 +133,13 @@ class PhotoFilter:
     taken_after: str | None = None  # inclusive ISO date or datetime
     taken_before: str | None = None  # inclusive ISO date or datetime
     file_types: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()  # label names (a parent matches its children); every one must match
+    albums: tuple[str, ...] = ()  # album names; a photo in any of them matches
 
     def is_empty(self) -> bool:
-        return not (self.folders or self.taken_after or self.taken_before or self.file_types)
+        return not (
+            self.folders or self.taken_after or self.taken_before or self.file_types or self.tags or self.albums
+        )
 
 
 @dataclass(frozen=True)
@@ -137,7 +152,7 @@ class CatalogStats:
     models: dict[str, int]
 
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -219,6 +234,19 @@ _MIGRATIONS: dict[int, str] = {
         PRIMARY KEY (photo_id, label_id)
     ) WITHOUT ROWID;
     """,
+    2: """
+    ALTER TABLE folders ADD COLUMN online INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE folders ADD COLUMN offline_since REAL;
+    CREATE INDEX photos_size ON photos(size);
+    CREATE INDEX embeddings_hash ON embeddings(model_id, content_hash);
+    """,
+    3: """
+    ALTER TABLE label_sets ADD COLUMN description TEXT NOT NULL DEFAULT '';
+    ALTER TABLE label_sets ADD COLUMN background TEXT;
+    CREATE INDEX tags_label ON tags(label_id, status);
+    CREATE INDEX album_photos_photo ON album_photos(photo_id);
+    CREATE INDEX labels_parent ON labels(parent_id);
+    """,
 }
 
 
@@ -262,6 +290,14 @@ class Catalog:
         with self._connections_lock:
             self._connections.append(conn)
         return conn
+
+    def reader(self) -> sqlite3.Connection:
+        """This thread's connection, for the stores that keep their tables in this database."""
+        return self._conn
+
+    def transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """The one-writer transaction (see `_write`), for companion stores (albums, tags)."""
+        return self._write()
 
     @property
     def _conn(self) -> sqlite3.Connection:
@@ -349,7 +385,9 @@ class Catalog:
         key = _path_key(path)
         with self._write() as conn:
             conn.execute("INSERT OR IGNORE INTO folders(path, added_at) VALUES (?, ?)", (key, time.time()))
-            row = conn.execute("SELECT id, path, added_at, last_scan FROM folders WHERE path = ?", (key,)).fetchone()
+            row = conn.execute(
+                "SELECT id, path, added_at, last_scan, online FROM folders WHERE path = ?", (key,)
+            ).fetchone()
         return _folder(row)
 
     def remove_folder(self, folder_id: FolderId) -> list[PhotoId]:
@@ -360,12 +398,12 @@ class Catalog:
         return ids
 
     def folders(self) -> list[Folder]:
-        rows = self._conn.execute("SELECT id, path, added_at, last_scan FROM folders ORDER BY path").fetchall()
+        rows = self._conn.execute("SELECT id, path, added_at, last_scan, online FROM folders ORDER BY path").fetchall()
         return [_folder(r) for r in rows]
 
     def folder_by_path(self, path: Path) -> Folder | None:
         row = self._conn.execute(
-            "SELECT id, path, added_at, last_scan FROM folders WHERE path = ?", (_path_key(path),)
+            "SELECT id, path, added_at, last_scan, online FROM folders WHERE path = ?", (_path_key(path),)
         ).fetchone()
         return None if row is None else _folder(row)
 
@@ -386,12 +424,65 @@ class Catalog:
 
     # -- photos: change tracking ----------------------------------------------------------------
 
-    def known_files(self, folder_id: FolderId) -> dict[Path, KnownFile]:
-        """Everything the catalog remembers under one folder, keyed by path."""
-        rows = self._conn.execute(
-            "SELECT id, path, size, mtime_ns, state FROM photos WHERE folder_id = ?", (folder_id,)
-        ).fetchall()
-        return {Path(r[1]): KnownFile(PhotoId(r[0]), r[2], r[3], PhotoState(r[4])) for r in rows}
+    def known_files(self, folder_id: FolderId, under: Path | None = None) -> dict[str, KnownFile]:
+        """Everything the catalog remembers under one folder (or one of its subfolders), keyed by path text."""
+        sql = "SELECT id, path, size, mtime_ns, state, content_hash FROM photos WHERE folder_id = ?"
+        params: list[object] = [folder_id]
+        if under is not None:
+            low, high = _prefix_range(under)
+            sql += " AND path >= ? AND path < ?"
+            params += [low, high]
+        rows = self._conn.execute(sql, params).fetchall()
+        return {r[1]: KnownFile(PhotoId(r[0]), r[2], r[3], PhotoState(r[4]), r[5]) for r in rows}
+
+    def set_folder_online(self, folder_id: FolderId, online: bool) -> None:
+        """Missing folders keep their photos, vectors and tags until they come back."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE folders SET online = ?, offline_since = CASE WHEN ? THEN NULL "
+                "ELSE COALESCE(offline_since, ?) END WHERE id = ?",
+                (int(online), int(online), time.time(), folder_id),
+            )
+
+    def move_photos(self, moves: Sequence[Move]) -> None:
+        """Give photos their new paths; everything learnt about them stays with them."""
+        now = time.time()
+        with self._write() as conn:
+            for move in moves:
+                conn.execute(
+                    "UPDATE photos SET folder_id = ?, path = ?, size = ?, mtime_ns = ?, updated_at = ? WHERE id = ?",
+                    (move.folder_id, _path_key(move.file.path), move.file.size, move.file.mtime_ns, now, move.id),
+                )
+
+    def vector_for_content(
+        self, model_id: str, content_hash: str
+    ) -> tuple[npt.NDArray[np.float32], PhotoMetadata] | None:
+        """The vector and metadata of any photo with these exact bytes: a duplicate is never embedded twice."""
+        row = self._conn.execute(
+            """
+            SELECT e.vector, p.width, p.height, p.file_type, p.taken_at, p.date_source, p.camera, p.size, p.mtime_ns
+            FROM embeddings e JOIN photos p ON p.id = e.photo_id
+            WHERE e.model_id = ? AND e.content_hash = ? AND p.content_hash = ? LIMIT 1
+            """,
+            (model_id, content_hash, content_hash),
+        ).fetchone()
+        if row is None:
+            return None
+        vector = np.frombuffer(row[0], dtype=VECTOR_DTYPE).astype(np.float32)
+        meta = PhotoMetadata(row[7], row[8], content_hash, row[1], row[2], row[3], row[4], row[5], row[6])
+        return vector, meta
+
+    def distinct_photo_folders(self) -> int:
+        """How many folders hold photos (what a recursive watch needs watches for)."""
+        rows = self._conn.execute("SELECT path FROM photos").fetchall()
+        return len({os.path.dirname(r[0]) for r in rows})
+
+    def duplicate_count(self) -> int:
+        """Photos whose bytes are identical to another photo's (counted beyond the first)."""
+        row = self._conn.execute(
+            "SELECT COUNT(content_hash) - COUNT(DISTINCT content_hash) FROM photos WHERE content_hash IS NOT NULL"
+        ).fetchone()
+        return int(row[0])
 
     def add_photos(self, folder_id: FolderId, files: Sequence[FileStat]) -> list[PhotoId]:
         """New files to be read; one transaction."""
@@ -575,6 +666,20 @@ class Catalog:
         if photo_filter.file_types:
             clauses.append(f"p.file_type IN ({','.join('?' * len(photo_filter.file_types))})")
             params += [t.lower() for t in photo_filter.file_types]
+        for tag in photo_filter.tags:
+            clauses.append(
+                "p.id IN (WITH RECURSIVE wanted(id) AS (SELECT id FROM labels WHERE name = ? COLLATE NOCASE "
+                "UNION SELECT l.id FROM labels l JOIN wanted w ON l.parent_id = w.id) "
+                "SELECT t.photo_id FROM tags t JOIN wanted w ON t.label_id = w.id WHERE t.status != 'rejected')"
+            )
+            params.append(tag)
+        if photo_filter.albums:
+            marks = ",".join("?" * len(photo_filter.albums))
+            clauses.append(
+                "p.id IN (SELECT ap.photo_id FROM album_photos ap JOIN albums a ON a.id = ap.album_id "
+                f"WHERE a.name COLLATE NOCASE IN ({marks}))"
+            )
+            params += list(photo_filter.albums)
         sql = (
             "SELECT p.id FROM photos p JOIN embeddings e ON e.photo_id = p.id WHERE "
             + " AND ".join(clauses)
@@ -670,7 +775,8 @@ class Catalog:
 
 
 def _folder(row: Any) -> Folder:
-    return Folder(FolderId(int(row[0])), Path(row[1]), float(row[2]), None if row[3] is None else float(row[3]))
+    last_scan = None if row[3] is None else float(row[3])
+    return Folder(FolderId(int(row[0])), Path(row[1]), float(row[2]), last_scan, bool(row[4]))
 
 
 def _photo(r: Any) -> Photo:

@@ -11,6 +11,7 @@ import platform
 import shutil
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from photoclip import __version__
 from photoclip.core.index import VectorIndex
@@ -125,10 +126,33 @@ def _folders(library: Library) -> Check:
     folders = library.folders()
     missing = [str(f.path) for f in folders if not f.path.is_dir()]
     if missing:
-        return Check("folders", "warn", "missing (unplugged or moved?): " + ", ".join(missing))
+        return Check("folders", "warn", "offline (unplugged or moved?); their photos are kept: " + ", ".join(missing))
     if not folders:
         return Check("folders", "warn", "no photo folders yet: photoclip index FOLDER")
     return Check("folders", "ok", f"{len(folders)} folder(s) present")
+
+
+def _watching(library: Library) -> Check:
+    """Folders the watcher could not watch (recorded by `photoclip watch` or the app) and the inotify budget."""
+    import json
+
+    from photoclip.core.watcher import FALLBACK_META_KEY
+
+    fallbacks = json.loads(library.catalog.get_meta(FALLBACK_META_KEY) or "{}")
+    limit_file = Path("/proc/sys/fs/inotify/max_user_watches")
+    budget = ""
+    status = "ok"
+    if limit_file.exists():
+        limit = int(limit_file.read_text().strip())
+        folders = library.catalog.distinct_photo_folders()
+        budget = f"inotify allows {limit} watched folders; the library has about {folders}"
+        if folders > 0.8 * limit:
+            status = "warn"
+            budget += " (raise fs.inotify.max_user_watches, e.g. sudo sysctl fs.inotify.max_user_watches=524288)"
+    if fallbacks:
+        listed = "; ".join(f"{path}: {reason}" for path, reason in sorted(fallbacks.items()))
+        return Check("watching", "warn", f"rescanned periodically instead of watched: {listed}. {budget}".strip())
+    return Check("watching", status, budget or "folders can be watched")
 
 
 def _skipped(library: Library) -> Check:
@@ -153,6 +177,7 @@ CHECKS: list[Callable[[Library], Check]] = [
     _catalog,
     _index,
     _folders,
+    _watching,
     _skipped,
     _disk,
 ]

@@ -92,6 +92,8 @@ class Embedder:
         self.dim = loaded.embed_dim
         self.image_size = loaded.image_size
         self.device = loaded.device
+        scale = getattr(loaded.model, "logit_scale", None)
+        self.logit_scale = float(scale.detach().exp()) if scale is not None else 100.0  # learned temperature
         self._text_cache: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
         self._text_cache_size = text_cache_size
         self._text_lock = threading.Lock()

@@ -42,11 +42,14 @@ __all__ = [
     "DEFAULT_MAX_PIXELS",
     "SUPPORTED_SUFFIXES",
     "DecodedPhoto",
+    "PhotoBytes",
     "PhotoInfo",
     "content_hash",
+    "decode_bytes",
     "decode_photo",
     "hash_file",
     "make_thumbnail",
+    "read_photo",
     "to_rgb",
     "try_decode",
 ]
@@ -162,6 +165,52 @@ def hash_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class PhotoBytes:
+    """A file's bytes read once, with the identity the catalog keeps (hash, size, mtime).
+
+    Reading and decoding are separate steps so the indexer can recognise known content
+    (a duplicate, a touched file) by its hash before paying for a decode.
+    """
+
+    path: Path
+    data: bytes
+    content_hash: str
+    size: int
+    mtime_ns: int
+
+
+def read_photo(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> PhotoBytes:
+    """Read and hash a photo file; raises only DecodeError (missing, unreadable, empty, too large)."""
+    path = Path(path)
+    try:
+        data, mtime_ns = _read_file(path, max_bytes)
+    except DecodeError:
+        raise
+    except Exception as e:
+        raise _decode_failure(e) from e
+    return PhotoBytes(path, data, content_hash(data), len(data), mtime_ns)
+
+
+def decode_bytes(
+    photo: PhotoBytes, *, min_side: int | None = None, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> DecodedPhoto:
+    """Decode bytes from :func:`read_photo`; raises only DecodeError."""
+    try:
+        suffix = photo.path.suffix.lower()
+        if suffix in RAW_SUFFIXES:
+            image, info = _decode_raw(photo.data, suffix, min_side, max_pixels)
+        else:
+            image, info = _decode_with_pillow(photo.data, suffix, min_side, max_pixels)
+    except DecodeError:
+        raise
+    except MemoryError as e:
+        raise DecodeError("too_many_pixels", "There is not enough memory to decode this image.") from e
+    except Exception as e:
+        raise _decode_failure(e) from e
+    return DecodedPhoto(image, info, photo.content_hash, photo.size, photo.mtime_ns)
+
+
 def decode_photo(
     path: Path,
     *,
@@ -177,15 +226,7 @@ def decode_photo(
 
     Only DecodeError is raised, whatever the file contains, so one bad file can never stop a library scan.
     """
-    path = Path(path)
-    try:
-        return _decode_photo(path, min_side, max_pixels, max_bytes)
-    except DecodeError:
-        raise
-    except MemoryError as e:
-        raise DecodeError("too_many_pixels", "There is not enough memory to decode this image.") from e
-    except Exception as e:
-        raise _decode_failure(e) from e
+    return decode_bytes(read_photo(path, max_bytes=max_bytes), min_side=min_side, max_pixels=max_pixels)
 
 
 def try_decode(
@@ -253,17 +294,6 @@ def make_thumbnail(image: Image.Image, max_side: int) -> Image.Image:
 
 
 # --- reading -------------------------------------------------------------------------------------------------------
-
-
-def _decode_photo(path: Path, min_side: int | None, max_pixels: int, max_bytes: int) -> DecodedPhoto:
-    data, mtime_ns = _read_file(path, max_bytes)
-    digest = content_hash(data)
-    suffix = path.suffix.lower()
-    if suffix in RAW_SUFFIXES:
-        image, info = _decode_raw(data, suffix, min_side, max_pixels)
-    else:
-        image, info = _decode_with_pillow(data, suffix, min_side, max_pixels)
-    return DecodedPhoto(image=image, info=info, content_hash=digest, size=len(data), mtime_ns=mtime_ns)
 
 
 def _read_file(path: Path, max_bytes: int) -> tuple[bytes, int]:

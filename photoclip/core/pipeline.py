@@ -17,7 +17,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -26,7 +26,7 @@ import torch
 from photoclip.core.catalog import PhotoMetadata, WorkItem
 from photoclip.core.embedder import Embedder
 from photoclip.core.errors import DecodeError
-from photoclip.core.imaging import decode_photo, hash_file
+from photoclip.core.imaging import decode_bytes, read_photo
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,7 @@ class PipelineStats:
     photos: int = 0
     embedded: int = 0
     unchanged: int = 0
+    duplicates: int = 0
     skipped: int = 0
     batches: int = 0
     seconds: float = 0.0
@@ -78,6 +79,15 @@ class _Prepared:
 
 
 @dataclass(frozen=True)
+class _Duplicate:
+    """The same bytes as a photo already embedded: its vector is reused, the model is not run."""
+
+    item: WorkItem
+    meta: PhotoMetadata
+    vector: npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
 class _Unchanged:
     """Size or date changed but the bytes did not: keep the stored vector and metadata."""
 
@@ -86,29 +96,34 @@ class _Unchanged:
     mtime_ns: int
 
 
+KnownContent = Callable[[str], "tuple[npt.NDArray[np.float32], PhotoMetadata] | None"]
+"""Looks up a stored vector (and metadata) for exact content, by hash."""
+
+
 def prepare(
-    item: WorkItem, embedder_preprocess: Callable[..., torch.Tensor], min_side: int | None
-) -> _Prepared | _Unchanged | Skip:
-    """Worker-thread step: read, hash, decode and preprocess one photo."""
+    item: WorkItem,
+    embedder_preprocess: Callable[..., torch.Tensor],
+    min_side: int | None,
+    known_content: KnownContent | None = None,
+) -> _Prepared | _Unchanged | _Duplicate | Skip:
+    """Worker-thread step: read and hash once; decode and preprocess only content never seen before."""
     try:
-        if item.has_embedding and item.known_hash:
-            stat = os.stat(item.path)
-            if hash_file(item.path) == item.known_hash:
-                return _Unchanged(item, stat.st_size, stat.st_mtime_ns)
-        photo = decode_photo(item.path, min_side=min_side)
-        tensor = embedder_preprocess(photo.image)
+        photo = read_photo(item.path)
+        if item.has_embedding and photo.content_hash == item.known_hash:
+            return _Unchanged(item, photo.size, photo.mtime_ns)  # touched or copied back: same bytes
+        if known_content is not None and (known := known_content(photo.content_hash)) is not None:
+            vector, meta = known
+            return _Duplicate(item, replace(meta, size=photo.size, mtime_ns=photo.mtime_ns), vector)
+        decoded = decode_bytes(photo, min_side=min_side)
+        tensor = embedder_preprocess(decoded.image)
     except DecodeError as e:
         size, mtime_ns = _stat_or_zero(item)
         return Skip(item, e.reason, e.message, size, mtime_ns)
-    except OSError as e:
-        size, mtime_ns = _stat_or_zero(item)
-        reason = "missing" if isinstance(e, FileNotFoundError) else "unreadable"
-        return Skip(item, reason, f"The file could not be read: {e.strerror or e}.", size, mtime_ns)
     except Exception as e:  # noqa: BLE001 - one bad photo must never stop the batch
         log.exception("unexpected failure preparing %s", item.path)
         size, mtime_ns = _stat_or_zero(item)
         return Skip(item, "corrupt", f"The image could not be processed: {e}", size, mtime_ns)
-    info = photo.info
+    info = decoded.info
     taken_at = info.taken_at
     date_source = "exif"
     if taken_at is None:
@@ -145,8 +160,17 @@ class Pipeline:
         draft: decode JPEGs at reduced scale (never below the model's input size).
     """
 
-    def __init__(self, embedder: Embedder, *, workers: int | None = None, batch_size: int = 32, draft: bool = True):
+    def __init__(
+        self,
+        embedder: Embedder,
+        *,
+        workers: int | None = None,
+        batch_size: int = 32,
+        draft: bool = True,
+        known_content: KnownContent | None = None,
+    ):
         self.embedder = embedder
+        self.known_content = known_content
         self.workers = workers or os.cpu_count() or 2
         self.batch_size = batch_size
         self.min_side = embedder.image_size if draft else None
@@ -170,7 +194,7 @@ class Pipeline:
         started = time.perf_counter()
         writer = _Writer(sink)
         window = self.batch_size * 2 + self.workers
-        pending: set[cf.Future[_Prepared | _Unchanged | Skip]] = set()
+        pending: set[cf.Future[_Prepared | _Unchanged | _Duplicate | Skip]] = set()
         batch = Batch()
         tensors: list[torch.Tensor] = []
         to_embed: list[_Prepared] = []
@@ -205,7 +229,9 @@ class Pipeline:
                         if item is None:
                             exhausted = True
                             break
-                        pending.add(pool.submit(prepare, item, self.embedder.preprocess, self.min_side))
+                        pending.add(
+                            pool.submit(prepare, item, self.embedder.preprocess, self.min_side, self.known_content)
+                        )
                     if cancel.is_set():
                         for future in pending:
                             future.cancel()
@@ -219,6 +245,9 @@ class Pipeline:
                             batch.skipped.append(result)
                         elif isinstance(result, _Unchanged):
                             batch.unchanged.append((result.item, result.size, result.mtime_ns))
+                        elif isinstance(result, _Duplicate):
+                            batch.embedded.append((result.item, result.meta, result.vector))
+                            stats.duplicates += 1
                         else:
                             tensors.append(result.tensor)
                             to_embed.append(result)

@@ -20,8 +20,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from photoclip.core.catalog import Catalog, FileStat, Folder, PhotoId
-from photoclip.core.imaging import SUPPORTED_SUFFIXES
+from photoclip.core.catalog import Catalog, FileStat, Folder, FolderId, KnownFile, Move, PhotoId
+from photoclip.core.imaging import SUPPORTED_SUFFIXES, hash_file
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,12 @@ class IgnoreRules:
             or (path is not None and path in self.excluded)
         )
 
+    def skips_subfolder(self, path: Path, base: Path) -> bool:
+        """Whether a folder below `base` is left out, by any folder on the way down to it."""
+        if any(path.is_relative_to(e) for e in self.excluded):
+            return True
+        return any(self.skips_folder(part) for part in path.relative_to(base).parts)
+
     def skips_file(self, name: str) -> bool:
         if self.skip_hidden and name.startswith("."):
             return True
@@ -76,20 +82,27 @@ class WalkProblem:
 
 @dataclass
 class ScanReport:
-    """What one scan of one folder found."""
+    """What one scan of one folder (or of some of its subfolders) found."""
 
     folder: Path
     added: list[PhotoId] = field(default_factory=list)
     changed: list[PhotoId] = field(default_factory=list)
     removed: list[PhotoId] = field(default_factory=list)
+    moved: list[PhotoId] = field(default_factory=list)
     unchanged: int = 0
+    deferred: list[Path] = field(default_factory=list)  # still being written; look again later
     problems: list[WalkProblem] = field(default_factory=list)
     missing: bool = False
     seconds: float = 0.0
 
 
-def walk(root: Path, rules: IgnoreRules = IgnoreRules()) -> Iterator[FileStat | WalkProblem]:
-    """Every supported photo under `root` with its size and mtime, plus problems met on the way."""
+def walk(root: Path, rules: IgnoreRules | None = None) -> Iterator[FileStat | WalkProblem]:
+    """Every supported photo under `root` with its size and mtime, plus problems met on the way.
+
+    A folder that vanishes during the walk is simply empty; one that cannot be listed
+    is a problem, so its photos are not mistaken for deleted ones.
+    """
+    rules = rules or IgnoreRules()
     visited: set[tuple[int, int]] = set()
     stack = [root]
     while stack:
@@ -101,6 +114,8 @@ def walk(root: Path, rules: IgnoreRules = IgnoreRules()) -> Iterator[FileStat | 
                 continue  # a symlink loop or a second link to a folder already walked
             visited.add(identity)
             entries = list(os.scandir(folder))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
         except OSError as e:
             yield WalkProblem(folder, f"Cannot list this folder: {e.strerror or e}")
             continue
@@ -122,47 +137,176 @@ def walk(root: Path, rules: IgnoreRules = IgnoreRules()) -> Iterator[FileStat | 
         stack.extend(sorted(subfolders, reverse=True))
 
 
-def scan_folder(catalog: Catalog, folder: Folder, rules: IgnoreRules = IgnoreRules()) -> ScanReport:
-    """Bring the catalog in line with one folder on disk; returns what changed."""
+@dataclass
+class _FolderDiff:
+    folder: Folder
+    report: ScanReport
+    new: list[FileStat] = field(default_factory=list)
+    changed: list[tuple[PhotoId, FileStat]] = field(default_factory=list)
+    gone: list[tuple[str, KnownFile]] = field(default_factory=list)
+
+
+def scan_folders(
+    catalog: Catalog,
+    folders: Sequence[Folder],
+    rules: IgnoreRules | None = None,
+    *,
+    subtrees: Sequence[Path] | None = None,
+    settle_ns: int = 0,
+) -> list[ScanReport]:
+    """Bring the catalog in line with the disk, for whole folders or only some of their subfolders.
+
+    Moves are recognised across all scanned folders at once: a photo that vanished
+    from one place and appeared in another keeps its row (vectors, tags, albums).
+
+    Args:
+        subtrees: only look below these paths (each inside one of `folders`); a
+            watcher passes the folders where events happened.
+        settle_ns: files modified more recently than this are left for later
+            (reported as deferred): they may still be being copied.
+    """
+    rules = rules or IgnoreRules()
+    diffs = []
+    for folder in folders:
+        if subtrees is None:
+            roots = [folder.path]
+        else:
+            roots = [t for t in subtrees if t.is_relative_to(folder.path) and not rules.skips_subfolder(t, folder.path)]
+        if roots:
+            diffs.append(_diff_folder(catalog, folder, roots, rules, settle_ns))
+    moves = _match_moves(diffs)
+    for diff in diffs:
+        started = time.perf_counter()
+        report = diff.report
+        moved_here = [m for m in moves if m.folder_id == diff.folder.id]
+        if moved_here:
+            catalog.move_photos(moved_here)
+            report.moved = [m.id for m in moved_here]
+        moved_files = {m.file.path for m in moved_here}
+        fresh = [f for f in diff.new if f.path not in moved_files]
+        for start in range(0, len(fresh), _BATCH):
+            report.added += _add(catalog, diff.folder, fresh[start : start + _BATCH], report)
+        if diff.changed:
+            catalog.mark_changed(diff.changed)
+            report.changed = [pid for pid, _ in diff.changed]
+        moved_ids = {m.id for m in moves}
+        report.removed = [entry.id for _, entry in diff.gone if entry.id not in moved_ids]
+        if report.removed:
+            catalog.delete_photos(report.removed)
+        if subtrees is None:
+            catalog.mark_scanned(diff.folder.id)
+        report.seconds += time.perf_counter() - started
+    return [d.report for d in diffs]
+
+
+def scan_folder(catalog: Catalog, folder: Folder, rules: IgnoreRules | None = None) -> ScanReport:
+    """One whole folder (see `scan_folders`)."""
+    return scan_folders(catalog, [folder], rules)[0]
+
+
+def _diff_folder(
+    catalog: Catalog, folder: Folder, roots: list[Path], rules: IgnoreRules, settle_ns: int
+) -> _FolderDiff:
     started = time.perf_counter()
-    report = ScanReport(folder.path)
+    diff = _FolderDiff(folder, ScanReport(folder.path))
+    report = diff.report
     if not folder.path.is_dir():
         report.missing = True
         report.problems.append(WalkProblem(folder.path, "The folder is missing (unplugged drive or moved?)."))
+        if folder.online:
+            catalog.set_folder_online(folder.id, False)
         report.seconds = time.perf_counter() - started
-        return report
-    known = catalog.known_files(folder.id)
-    seen: set[Path] = set()
-    new: list[FileStat] = []
-    changed = []
-    unreadable_folders: list[Path] = []
-    for found in walk(folder.path, rules):
-        if isinstance(found, WalkProblem):
-            report.problems.append(found)
-            log.warning("%s: %s", found.path, found.message)
-            unreadable_folders.append(found.path)
-            continue
-        seen.add(found.path)
-        entry = known.get(found.path)
-        if entry is None:
-            new.append(found)
-        elif (entry.size, entry.mtime_ns) != (found.size, found.mtime_ns):
-            changed.append((entry.id, found))
-        else:
-            report.unchanged += 1
-    for start in range(0, len(new), _BATCH):
-        report.added += _add(catalog, folder, new[start : start + _BATCH], report)
-    if changed:
-        catalog.mark_changed(changed)
-        report.changed = [pid for pid, _ in changed]
-    report.removed = [
-        entry.id for path, entry in known.items() if path not in seen and not _under_any(path, unreadable_folders)
+        return diff
+    if not folder.online:
+        catalog.set_folder_online(folder.id, True)
+    known: dict[str, KnownFile] = {}
+    for root in _outermost(roots):
+        known.update(catalog.known_files(folder.id, None if root == folder.path else root))
+    unreadable: list[Path] = []
+    seen: set[str] = set()
+    fresh_after = time.time_ns() - settle_ns
+    for root in _outermost(roots):
+        for found in walk(root, rules):
+            if isinstance(found, WalkProblem):
+                report.problems.append(found)
+                log.warning("%s: %s", found.path, found.message)
+                unreadable.append(found.path)
+                continue
+            key = str(found.path)
+            if settle_ns and found.mtime_ns > fresh_after:
+                report.deferred.append(found.path)
+                seen.add(key)  # not gone either: just not finished
+                continue
+            seen.add(key)
+            entry = known.get(key)
+            if entry is None:
+                diff.new.append(found)
+            elif (entry.size, entry.mtime_ns) != (found.size, found.mtime_ns):
+                diff.changed.append((entry.id, found))
+            else:
+                report.unchanged += 1
+    diff.gone = [
+        (path, entry)
+        for path, entry in known.items()
+        if path not in seen and not any(Path(path).is_relative_to(u) for u in unreadable)
     ]
-    if report.removed:
-        catalog.delete_photos(report.removed)
-    catalog.mark_scanned(folder.id)
     report.seconds = time.perf_counter() - started
-    return report
+    return diff
+
+
+def _outermost(roots: list[Path]) -> list[Path]:
+    """Drop roots inside other roots, so nothing is walked twice."""
+    ordered = sorted(set(roots), key=lambda p: len(p.parts))
+    kept: list[Path] = []
+    for root in ordered:
+        if not any(root.is_relative_to(k) for k in kept):
+            kept.append(root)
+    return kept
+
+
+def _match_moves(diffs: list[_FolderDiff]) -> list[Move]:
+    """Pair vanished photos with new files that are the same photo.
+
+    Cheap first: the same name, size and modification time (what a folder move or
+    rename preserves) needs no reading. Otherwise a new file of the same size as a
+    vanished one is hashed, and equal content makes it a move.
+    """
+    gone = [entry for d in diffs for _, entry in d.gone]
+    if not gone:
+        return []
+    by_identity: dict[tuple[str, int, int], KnownFile] = {}
+    for d in diffs:
+        for path, entry in d.gone:
+            by_identity.setdefault((os.path.basename(path), entry.size, entry.mtime_ns), entry)
+    moves: list[Move] = []
+    matched: set[PhotoId] = set()
+    unmatched: list[tuple[FolderId, FileStat]] = []
+    for d in diffs:
+        for f in d.new:
+            same = by_identity.get((f.path.name, f.size, f.mtime_ns))
+            if same is not None and same.id not in matched:
+                matched.add(same.id)
+                moves.append(Move(same.id, d.folder.id, f))
+            else:
+                unmatched.append((d.folder.id, f))
+    by_size: dict[int, list[KnownFile]] = {}
+    for entry in gone:
+        if entry.id not in matched and entry.content_hash:
+            by_size.setdefault(entry.size, []).append(entry)
+    for folder_id, f in unmatched:
+        candidates = [e for e in by_size.get(f.size, []) if e.id not in matched]
+        if not candidates:
+            continue
+        try:
+            digest = hash_file(f.path)
+        except OSError:
+            continue
+        for entry in candidates:
+            if entry.content_hash == digest:
+                matched.add(entry.id)
+                moves.append(Move(entry.id, folder_id, f))
+                break
+    return moves
 
 
 def _add(catalog: Catalog, folder: Folder, files: Sequence[FileStat], report: ScanReport) -> list[PhotoId]:
@@ -175,7 +319,3 @@ def _add(catalog: Catalog, folder: Folder, files: Sequence[FileStat], report: Sc
             continue
         storable.append(f)
     return catalog.add_photos(folder.id, storable)
-
-
-def _under_any(path: Path, folders: list[Path]) -> bool:
-    return any(path.is_relative_to(f) for f in folders)

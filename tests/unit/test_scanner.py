@@ -85,20 +85,55 @@ def test_scan_detects_new_changed_and_removed(catalog: Catalog, tmp_path: Path) 
     touch(root / "d.jpg")
     third = scan_folder(catalog, folder)
     known = catalog.known_files(folder.id)
-    assert [known[root / "d.jpg"].id] == third.added
-    assert third.changed == [known[root / "a.jpg"].id]
-    assert len(third.removed) == 1 and root / "b.jpg" not in known
+    assert [known[str(root / "d.jpg")].id] == third.added
+    assert third.changed == [known[str(root / "a.jpg")].id]
+    assert len(third.removed) == 1 and str(root / "b.jpg") not in known
 
 
-def test_missing_folder_forgets_nothing(catalog: Catalog, tmp_path: Path) -> None:
+def test_missing_folder_goes_offline_and_forgets_nothing(catalog: Catalog, tmp_path: Path) -> None:
     root = tmp_path / "drive"
     touch(root / "a.jpg")
     folder = catalog.add_folder(root)
     scan_folder(catalog, folder)
-    shutil.rmtree(root)
+    shutil.move(root, tmp_path / "elsewhere")
     report = scan_folder(catalog, folder)
     assert report.missing and not report.removed
     assert len(catalog.known_files(folder.id)) == 1
+    assert not catalog.folders()[0].online
+    shutil.move(tmp_path / "elsewhere", root)
+    back = scan_folder(catalog, catalog.folders()[0])
+    assert not back.missing and back.unchanged == 1 and catalog.folders()[0].online
+
+
+def test_moves_keep_their_rows(catalog: Catalog, tmp_path: Path) -> None:
+    root = tmp_path / "photos"
+    touch(root / "a" / "one.jpg", b"first photo")
+    touch(root / "a" / "two.jpg", b"second photo, longer")
+    folder = catalog.add_folder(root)
+    scan_folder(catalog, folder)
+    before = {Path(p).name: k.id for p, k in catalog.known_files(folder.id).items()}
+    (root / "b").mkdir()
+    os.rename(root / "a" / "one.jpg", root / "b" / "one.jpg")  # same name, size, mtime: no reading needed
+    report = scan_folder(catalog, folder)
+    assert report.moved == [before["one.jpg"]] and not report.added and not report.removed
+    assert catalog.known_files(folder.id)[str(root / "b" / "one.jpg")].id == before["one.jpg"]
+
+
+def test_renamed_file_is_recognised_by_content(catalog: Catalog, tmp_path: Path) -> None:
+    from photoclip.core.catalog import PhotoMetadata
+    from photoclip.core.imaging import hash_file
+
+    root = tmp_path / "photos"
+    touch(root / "IMG_1.jpg", b"the same bytes")
+    folder = catalog.add_folder(root)
+    (pid,) = scan_folder(catalog, folder).added
+    meta = PhotoMetadata(14, 1, hash_file(root / "IMG_1.jpg"), 1, 1, "jpeg", None, "file", None)
+    catalog.record_batch("m", [(pid, meta, __import__("numpy").ones(4, dtype="float32"))], [], [])
+    os.rename(root / "IMG_1.jpg", root / "beach.jpg")
+    os.utime(root / "beach.jpg", ns=(1, 1))  # a different date too: only the content can tell
+    report = scan_folder(catalog, folder)
+    assert report.moved == [pid] and not report.added and not report.removed
+    assert catalog.models() == {"m": 1}  # the vector stayed with the photo
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can list any folder")
