@@ -20,19 +20,22 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
+from photoclip.core.albums import AlbumStore
+from photoclip.core.autotag import AutoTagger, AutoTagProgress, AutoTagReport
 from photoclip.core.catalog import VECTOR_DTYPE, Catalog, Folder, PhotoFilter, PhotoId, WorkItem
 from photoclip.core.config import LibrarySettings, default_cache_dir, default_library_dir
 from photoclip.core.errors import DecodeError, LibraryError, QueryError
 from photoclip.core.index import VectorIndex
+from photoclip.core.labelsets import builtin_label_sets
 from photoclip.core.models import DownloadProgress, ModelSpec, resolve_model
-from photoclip.core.scanner import IgnoreRules, ScanReport, scan_folder
+from photoclip.core.scanner import IgnoreRules, ScanReport, scan_folders
 from photoclip.core.search import (
     DEFAULT_DATE_RELEVANCE,
     ParsedQuery,
@@ -41,6 +44,7 @@ from photoclip.core.search import (
     query_vector,
     relevance_cutoff,
 )
+from photoclip.core.tagstore import ACCEPTED, REJECTED, Tag, TagStore
 
 if TYPE_CHECKING:  # torch loads only when the model is needed
     from photoclip.core.embedder import Embedder
@@ -59,6 +63,7 @@ class SearchHit:
     score: float
     path: Path
     taken_at: str | None
+    offline: bool = False  # its folder is missing right now (unplugged drive)
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,7 @@ class IndexReport:
     embedded: int = 0
     unchanged: int = 0
     skipped: int = 0
+    duplicates: int = 0  # identical to a photo already indexed: its vector was reused
     seconds: float = 0.0
     cancelled: bool = False
 
@@ -102,7 +108,7 @@ class IndexReport:
 class FolderStatus:
     path: Path
     photos: int
-    missing: bool
+    offline: bool  # missing from disk: its photos are kept and shown as offline until it returns
     last_scan: float | None
 
 
@@ -117,6 +123,7 @@ class LibraryStatus:
     pending: int
     skipped: int
     skip_reasons: dict[str, int]
+    duplicates: int
     other_models: dict[str, int]
     catalog_bytes: int
     index_bytes: int
@@ -144,11 +151,15 @@ class Library:
         self._embedder_lock = threading.Lock()
         self._index: VectorIndex | None = None
         self._index_lock = threading.RLock()
+        self._update_lock = threading.RLock()  # one indexing run at a time (CLI, watcher, GUI)
         self._last_save = time.monotonic()
         self._background: tuple[int, npt.NDArray[np.float32]] | None = None
         self.index_repairs: list[str] = []
         self.download_progress: DownloadProgress | None = None
         self.model_load_seconds = 0.0
+        self.albums = AlbumStore(catalog)
+        self.tags = TagStore(catalog)
+        self.autotagger = AutoTagger(self)
 
     # -- opening ------------------------------------------------------------------------------
 
@@ -185,6 +196,7 @@ class Library:
         catalog = Catalog(directory / "catalog.sqlite")
         if changed or not settings_path.exists():
             settings.save(settings_path)
+        TagStore(catalog).install_builtins(builtin_label_sets())
         if embedder is not None and embedder.model_id != spec.model_id:
             raise LibraryError(f"The given model {embedder.model_id} is not this library's model {spec.model_id}.")
         return cls(
@@ -281,14 +293,22 @@ class Library:
 
     # -- indexing -----------------------------------------------------------------------------
 
-    def scan(self) -> list[ScanReport]:
-        """Bring the catalog up to date with the folders on disk (no model needed)."""
-        reports = []
-        rules = self.ignore_rules()
-        for folder in self.catalog.folders():
-            report = scan_folder(self.catalog, folder, rules)
+    def scan(self, subtrees: Sequence[Path] | None = None, *, settle_seconds: float = 0.0) -> list[ScanReport]:
+        """Bring the catalog up to date with the folders on disk (no model needed).
+
+        Args:
+            subtrees: only rescan these subfolders (a watcher's dirty folders).
+            settle_seconds: leave files modified more recently than this for a later scan.
+        """
+        reports = scan_folders(
+            self.catalog,
+            self.catalog.folders(),
+            self.ignore_rules(),
+            subtrees=subtrees,
+            settle_ns=int(settle_seconds * 1e9),
+        )
+        for report in reports:
             self._remove_from_index(report.removed)
-            reports.append(report)
         return reports
 
     def update(
@@ -298,12 +318,31 @@ class Library:
         cancel: threading.Event | None = None,
     ) -> IndexReport:
         """Scan every folder, then embed whatever is new or changed. Resumable at any point."""
+        with self._update_lock:
+            started = time.perf_counter()
+            scans = self.scan()
+            report = self._index_pending(progress, cancel)
+            report.scans = scans
+            report.seconds = time.perf_counter() - started
+            return report
+
+    def index_pending(
+        self,
+        *,
+        progress: Callable[[IndexProgress], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> IndexReport:
+        """Embed what the catalog lists as new or changed, without scanning (a watcher scanned already)."""
+        with self._update_lock:
+            return self._index_pending(progress, cancel)
+
+    def _index_pending(
+        self, progress: Callable[[IndexProgress], None] | None, cancel: threading.Event | None
+    ) -> IndexReport:
         from photoclip.core.pipeline import Pipeline, PipelineStats
 
         started = time.perf_counter()
-        report = IndexReport(scans=self.scan())
-        if progress is not None:
-            progress(IndexProgress("scan", 0, 0))
+        report = IndexReport()
         total = self.catalog.count_pending(self.model_id)
         if total == 0:
             report.seconds = time.perf_counter() - started
@@ -315,6 +354,7 @@ class Library:
             workers=self.settings.decode_workers or None,
             batch_size=self.settings.batch_size,
             draft=self.settings.draft_decode,
+            known_content=lambda digest: self.catalog.vector_for_content(self.model_id, digest),
         )
 
         def on_progress(stats: PipelineStats) -> None:
@@ -326,6 +366,7 @@ class Library:
         finally:
             self.save()
         report.embedded, report.unchanged, report.skipped = stats.embedded, stats.unchanged, stats.skipped
+        report.duplicates = stats.duplicates
         report.cancelled = stats.cancelled
         report.seconds = time.perf_counter() - started
         return report
@@ -455,14 +496,7 @@ class Library:
         if not parsed.is_empty():
             self.embedder()  # loading the model is not part of the search time
         started = time.perf_counter()
-        combined = merge_filters(parsed.filter, photo_filter or PhotoFilter())
-        if combined.folders:
-            combined = PhotoFilter(
-                tuple(Path(f).expanduser().resolve() for f in combined.folders),
-                combined.taken_after,
-                combined.taken_before,
-                combined.file_types,
-            )
+        combined = _resolved_folders(merge_filters(parsed.filter, photo_filter or PhotoFilter()))
         base = []
         exclude: PhotoId | None = None
         if example is not None:
@@ -496,12 +530,11 @@ class Library:
             hits = [by_id[i] for i in self.catalog.taken_order([h.photo_id for h in hits])]
         page = hits[offset : offset + limit]
         photos = self.catalog.photos([h.photo_id for h in page])
+        offline = {f.id for f in self.catalog.folders() if not f.online}
         result = [
-            SearchHit(
-                PhotoId(h.photo_id), h.score, photos[PhotoId(h.photo_id)].path, photos[PhotoId(h.photo_id)].taken_at
-            )
+            SearchHit(photo.id, h.score, photo.path, photo.taken_at, photo.folder_id in offline)
             for h in page
-            if PhotoId(h.photo_id) in photos
+            if (photo := photos.get(PhotoId(h.photo_id))) is not None
         ]
         return SearchResult(result, offset, limit, len(hits) > offset + limit, cutoff, time.perf_counter() - started)
 
@@ -545,6 +578,57 @@ class Library:
             matrix = self._background[1]
         return matrix @ vector
 
+    # -- tags and albums ----------------------------------------------------------------------
+
+    def auto_tag(
+        self,
+        label_set: str,
+        photo_ids: Sequence[int] | None = None,
+        *,
+        threshold: float | None = None,
+        auto_accept: float | None = None,
+        progress: Callable[[AutoTagProgress], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> AutoTagReport:
+        """Suggest tags from a label set for some photos (default: all indexed); safe to re-run."""
+        return self.autotagger.run(
+            self.tags.get(label_set),
+            photo_ids,
+            threshold=threshold,
+            auto_accept=auto_accept,
+            progress=progress,
+            cancel=cancel,
+        )
+
+    def tags_of(self, photo_ids: Sequence[int]) -> dict[PhotoId, list[Tag]]:
+        return self.tags.tags_of(photo_ids)
+
+    def _label_id(self, label_set: str, label: str) -> int:
+        labels = self.tags.label_ids(self.tags.get(label_set))
+        for name, label_id in labels.items():
+            if name.casefold() == label.strip().casefold():
+                return label_id
+        raise LibraryError(f"The label set {label_set!r} has no label {label!r}.")
+
+    def accept_tag(self, photo_ids: Sequence[int], label_set: str, label: str) -> int:
+        """A person says these photos are `label` (also how tags are added by hand)."""
+        return self.tags.set_status(photo_ids, self._label_id(label_set, label), ACCEPTED)
+
+    def reject_tag(self, photo_ids: Sequence[int], label_set: str, label: str) -> int:
+        """A person says these photos are not `label`; auto-tagging never suggests it for them again."""
+        return self.tags.set_status(photo_ids, self._label_id(label_set, label), REJECTED)
+
+    def remove_tag(self, photo_ids: Sequence[int], label_set: str, label: str) -> int:
+        """Forget the tag entirely (a later auto-tag run may suggest it again)."""
+        return self.tags.remove(photo_ids, self._label_id(label_set, label))
+
+    def photo_ids(self, photo_filter: PhotoFilter) -> list[PhotoId]:
+        """Indexed photos matching a filter (folder, album, tag, dates, type), in id order."""
+        combined = _resolved_folders(photo_filter)
+        if combined.is_empty():
+            return [PhotoId(int(i)) for i in self.catalog.embedding_ids(self.model_id)]
+        return [PhotoId(int(i)) for i in self.catalog.filter_ids(self.model_id, combined)]
+
     # -- status -------------------------------------------------------------------------------
 
     def status(self) -> LibraryStatus:
@@ -552,7 +636,8 @@ class Library:
         stats = self.catalog.stats(self.model_id)
         counts = self.catalog.photo_counts_by_folder()
         folders = [
-            FolderStatus(f.path, counts.get(f.id, 0), not f.path.is_dir(), f.last_scan) for f in self.catalog.folders()
+            FolderStatus(f.path, counts.get(f.id, 0), not f.online or not f.path.is_dir(), f.last_scan)
+            for f in self.catalog.folders()
         ]
         index_file, manifest = VectorIndex.files(self.index_dir, self.model_id)
         index_bytes = index_file.stat().st_size if index_file.exists() else 0
@@ -567,10 +652,18 @@ class Library:
             pending=stats.pending,
             skipped=stats.skipped,
             skip_reasons=self.catalog.skip_reasons(),
+            duplicates=self.catalog.duplicate_count(),
             other_models={m: n for m, n in stats.models.items() if m != self.model_id},
             catalog_bytes=catalog_bytes,
             index_bytes=index_bytes,
         )
+
+
+def _resolved_folders(photo_filter: PhotoFilter) -> PhotoFilter:
+    """Folder filters as the catalog stores paths: absolute, symlinks resolved."""
+    if not photo_filter.folders:
+        return photo_filter
+    return replace(photo_filter, folders=tuple(Path(f).expanduser().resolve() for f in photo_filter.folders))
 
 
 def _normalised(vector: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:

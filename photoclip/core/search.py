@@ -8,6 +8,8 @@ Syntax (the same in the CLI and the GUI's search field):
     folder:~/Pictures/2023           only photos under a folder (also in:)
     after:2023-06  before:2023-08    date taken, inclusive; YYYY, YYYY-MM or YYYY-MM-DD
     type:png                         file type (jpeg, png, heif, ...; repeatable)
+    tag:beach                        photos tagged beach (a parent label matches its children)
+    album:"Holiday 2024"             photos in an album
 
 Concept arithmetic follows CLIP's shared space: the query vector is the
 normalised sum of the free-text and ``+`` embeddings minus the ``-`` embeddings
@@ -67,6 +69,8 @@ def parse_query(query: str) -> ParsedQuery:
     after: str | None = None
     before: str | None = None
     types: list[str] = []
+    tags: list[str] = []
+    albums: list[str] = []
     for token in tokens:
         key, sep, value = token.partition(":")
         key = key.lower()
@@ -76,6 +80,10 @@ def parse_query(query: str) -> ParsedQuery:
             after = date_bound(value, end=False)
         elif sep and key == "before":
             before = date_bound(value, end=True)
+        elif sep and value and key == "tag":
+            tags.append(value)
+        elif sep and value and key == "album":
+            albums.append(value)
         elif sep and value and key == "type":
             types.append(_FILE_TYPE_ALIASES.get(value.lower().lstrip("."), value.lower().lstrip(".")))
         elif token.startswith("+") and len(token) > 1:
@@ -88,7 +96,7 @@ def parse_query(query: str) -> ParsedQuery:
         text=" ".join(words),
         plus=tuple(plus),
         minus=tuple(minus),
-        filter=PhotoFilter(tuple(folders), after, before, tuple(types)),
+        filter=PhotoFilter(tuple(folders), after, before, tuple(types), tuple(tags), tuple(albums)),
     )
 
 
@@ -111,6 +119,8 @@ def merge_filters(base: PhotoFilter, extra: PhotoFilter) -> PhotoFilter:
         taken_after=extra.taken_after or base.taken_after,
         taken_before=extra.taken_before or base.taken_before,
         file_types=base.file_types + extra.file_types,
+        tags=base.tags + extra.tags,
+        albums=base.albums + extra.albums,
     )
 
 

@@ -1,0 +1,74 @@
+"""The `photoclip` command: the desktop app by default, subcommands for headless use.
+
+Every user error (missing folder, unknown model, offline, bad query) ends as one
+line on stderr and a non-zero exit status; a traceback is only shown with -v.
+Heavy imports (torch, open_clip, Qt) happen inside the commands that need them,
+so `photoclip --help` and `photoclip status` answer instantly. Each module of
+this package registers one group of commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from photoclip import __version__
+from photoclip.cli import indexing, info, searching, tagging
+from photoclip.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, add_common_options
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="photoclip",
+        description="Find and organize your photos by meaning, entirely on your own computer.",
+        epilog="Run without a command to open the app. See 'photoclip COMMAND --help' for each command.",
+    )
+    parser.add_argument("--version", action="version", version=f"photoclip {__version__}")
+    add_common_options(parser, defaults=True)
+    common = argparse.ArgumentParser(add_help=False)
+    add_common_options(common, defaults=False)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for group in (indexing, searching, tagging, info):
+        group.register(commands, common)
+    return parser
+
+
+def cmd_app(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """The desktop app arrives with the GUI issue; until then the command line is the app."""
+    parser.print_help()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose >= 2 else logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if args.verbose < 2:
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    from photoclip.core.errors import PhotoclipError
+
+    try:
+        if args.command is None:
+            return cmd_app(args, parser)
+        code: int = args.handler(args)
+        return code
+    except PhotoclipError as e:
+        if args.verbose:
+            logging.exception("details")
+        print(f"photoclip: error: {e}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("\nphotoclip: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

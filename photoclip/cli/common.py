@@ -1,0 +1,134 @@
+"""What every command shares: options, opening the library, progress lines, exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from photoclip.core.library import IndexProgress, IndexReport, Library
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+def add_common_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    """Options every command takes, before or after the command name."""
+
+    def default(value: object) -> object:
+        return value if defaults else argparse.SUPPRESS  # after the command: only override when given
+
+    parser.add_argument(
+        "--library",
+        type=Path,
+        metavar="DIR",
+        default=default(None),
+        help="library folder (default: in your data folder)",
+    )
+    parser.add_argument(
+        "--model",
+        metavar="NAME",
+        default=default(None),
+        help="model to use from now on: a name from 'photoclip models', or ARCH/TAG",
+    )
+    parser.add_argument(
+        "--checkpoint", type=Path, metavar="FILE", default=default(None), help="local weights for --model ARCH[/TAG]"
+    )
+    parser.add_argument("--device", metavar="DEVICE", default=default(None), help="auto (default), cpu, cuda or mps")
+    parser.add_argument("-v", "--verbose", action="count", default=default(0), help="more detail (-vv for debug logs)")
+
+
+def positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+class ProgressLine:
+    """A one-line progress bar on a terminal; silent when output is redirected."""
+
+    def __init__(self, stream: TextIO, enabled: bool) -> None:
+        self.stream = stream
+        self.enabled = enabled and stream.isatty()
+        self._last = 0.0
+
+    def __call__(self, progress: IndexProgress) -> None:
+        if not self.enabled or progress.phase != "embed":
+            return
+        now = time.monotonic()
+        if now - self._last < 0.1 and progress.done < progress.total:
+            return
+        self._last = now
+        width = 30
+        filled = int(width * progress.done / max(1, progress.total))
+        eta = progress.eta_seconds
+        eta_text = f"  ETA {int(eta // 60)}:{int(eta % 60):02d}" if eta is not None else ""
+        skipped = f"  {progress.skipped} skipped" if progress.skipped else ""
+        self.stream.write(
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {progress.done}/{progress.total} photos"
+            f"  {progress.rate:.1f}/s{eta_text}{skipped}   "
+        )
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def download_progress(stream: TextIO) -> Any:
+    last = [0.0]
+
+    def report(done: int, total: int | None) -> None:
+        now = time.monotonic()
+        if now - last[0] < 0.2 and (total is None or done < total):
+            return
+        last[0] = now
+        size = f"{done / 1e6:.0f}/{total / 1e6:.0f} MB" if total else f"{done / 1e6:.0f} MB"
+        stream.write(f"\rDownloading model weights: {size}   ")
+        stream.flush()
+
+    return report
+
+
+def open_library(args: argparse.Namespace) -> Library:
+    from photoclip.core.library import Library
+
+    library = Library.open(args.library, model=args.model, checkpoint=args.checkpoint, device=args.device)
+    library.download_progress = download_progress(sys.stderr)
+    return library
+
+
+def human_bytes(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} TB"
+
+
+def run_update(library: Library, *, show_progress: bool) -> IndexReport:
+    """Index with a progress bar; the first Ctrl-C finishes the batch in flight and stops cleanly."""
+    cancel = threading.Event()
+    bar = ProgressLine(sys.stderr, show_progress)
+
+    def on_interrupt(signum: int, frame: object) -> None:
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        cancel.set()
+        sys.stderr.write("\nStopping after the current batch (press Ctrl-C again to stop at once)...\n")
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        return library.update(progress=bar, cancel=cancel)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        bar.finish()

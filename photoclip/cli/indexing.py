@@ -1,0 +1,163 @@
+"""Commands that bring photos in: index, watch, folders, demo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from photoclip.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, open_library, positive, run_update
+
+if TYPE_CHECKING:
+    from photoclip.core.library import IndexReport, Library
+
+
+def register(commands: Any, common: argparse.ArgumentParser) -> None:
+    index = commands.add_parser("index", help="add folders and index new or changed photos", parents=[common])
+    index.add_argument("folders", nargs="*", type=Path, metavar="FOLDER", help="folders to add (default: all known)")
+    index.add_argument("--no-progress", action="store_true", help="no progress bar")
+    index.add_argument("--json", action="store_true", help="print the summary as JSON")
+    index.set_defaults(handler=cmd_index)
+
+    watch = commands.add_parser(
+        "watch", help="keep the library in step with its folders until stopped (Ctrl-C)", parents=[common]
+    )
+    watch.add_argument("folders", nargs="*", type=Path, metavar="FOLDER", help="folders to add first")
+    watch.add_argument("--settle", type=float, default=2.0, metavar="SECONDS", help="quiet time before indexing")
+    watch.add_argument("--poll", type=float, default=300.0, metavar="SECONDS", help="rescan interval if unwatchable")
+    watch.set_defaults(handler=cmd_watch)
+
+    folders = commands.add_parser("folders", help="list, add or remove photo folders", parents=[common])
+    folders.add_argument("action", nargs="?", choices=("list", "add", "remove"), default="list")
+    folders.add_argument("paths", nargs="*", type=Path, metavar="FOLDER")
+    folders.set_defaults(handler=cmd_folders)
+
+    demo = commands.add_parser(
+        "demo", help="create a sample library with the bundled tiny model (offline)", parents=[common]
+    )
+    demo.add_argument("--dir", type=Path, help="where to put the sample photos and library (default: data folder)")
+    demo.add_argument("--count", type=positive, default=240, help="number of sample photos (default 240)")
+    demo.set_defaults(handler=cmd_demo)
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    with open_library(args) as library:
+        for folder in args.folders:
+            library.add_folder(folder)
+        if not library.folders():
+            print("No folders yet: run 'photoclip index FOLDER' to add one.", file=sys.stderr)
+            return EXIT_ERROR
+        report = run_update(library, show_progress=not args.no_progress)
+        _print_index_report(report, library, as_json=args.json)
+        return EXIT_INTERRUPTED if report.cancelled else 0
+
+
+def _print_index_report(report: IndexReport, library: Library, *, as_json: bool) -> None:
+    problems = [(str(p.path), p.message) for scan in report.scans for p in scan.problems]
+    summary = {
+        "added": sum(len(s.added) for s in report.scans),
+        "changed": sum(len(s.changed) for s in report.scans),
+        "removed": sum(len(s.removed) for s in report.scans),
+        "embedded": report.embedded,
+        "unchanged": report.unchanged,
+        "skipped": report.skipped,
+        "seconds": round(report.seconds, 2),
+        "interrupted": report.cancelled,
+        "problems": problems,
+    }
+    if as_json:
+        print(json.dumps(summary, indent=2))
+        return
+    print(
+        f"Scanned {len(report.scans)} folder(s): {summary['added']} new, {summary['changed']} changed, "
+        f"{summary['removed']} removed."
+    )
+    rate = report.embedded / report.seconds if report.seconds else 0.0
+    print(f"Indexed {report.embedded} photo(s) in {report.seconds:.1f} s ({rate:.1f}/s); {report.skipped} skipped.")
+    for path, message in problems[:20]:
+        print(f"  problem: {path}: {message}")
+    if report.skipped:
+        print("Run 'photoclip status' to see why photos were skipped.")
+    if report.cancelled:
+        print("Interrupted: run 'photoclip index' again to continue where it stopped.")
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    from photoclip.core.watcher import Activity, LibraryWatcher
+
+    def report(activity: Activity) -> None:
+        counts = activity.counts()
+        parts = [f"{n} {what}" for what, n in counts.items() if n]
+        stamp = time.strftime("%H:%M:%S", time.localtime(activity.started))
+        where = ", ".join(str(f) for f in activity.folders[:3]) + (" ..." if len(activity.folders) > 3 else "")
+        print(
+            f"{stamp} {activity.reason}{' ' + where if where else ''}: {', '.join(parts) or 'up to date'}", flush=True
+        )
+
+    with open_library(args) as library:
+        for folder in args.folders:
+            library.add_folder(folder)
+        if not library.folders():
+            print("No folders yet: run 'photoclip watch FOLDER' to add one.", file=sys.stderr)
+            return EXIT_ERROR
+        watcher = LibraryWatcher(library, settle_seconds=args.settle, poll_seconds=args.poll, on_activity=report)
+        print(f"Watching {len(library.folders())} folder(s); Ctrl-C to stop.", file=sys.stderr)
+        watcher.start()
+        try:
+            while watcher.error is None:
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            print("\nStopping...", file=sys.stderr)
+        finally:
+            watcher.stop()
+        if watcher.error is not None:
+            raise watcher.error
+        for path, (mode, reason) in watcher.modes().items():
+            if mode != "events":
+                print(f"{path}: {mode} ({reason})", file=sys.stderr)
+    return 0
+
+
+def cmd_folders(args: argparse.Namespace) -> int:
+    with open_library(args) as library:
+        if args.action == "add":
+            for path in args.paths:
+                folder = library.add_folder(path)
+                print(f"Added {folder.path}; run 'photoclip index' to index it.")
+        elif args.action == "remove":
+            for path in args.paths:
+                removed = library.remove_folder(path)
+                print(f"Removed {path} ({removed} photos forgotten; the files themselves are untouched).")
+        else:
+            counts = library.catalog.photo_counts_by_folder()
+            for folder in library.folders():
+                print(f"{folder.path}  ({counts.get(folder.id, 0)} photos)")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from photoclip.core.config import default_library_dir
+    from photoclip.core.library import Library
+    from photoclip.core.models import TINY_MODEL_KEY
+    from photoclip.demo import generate_photos
+
+    base = (args.dir or default_library_dir().parent / "demo").expanduser().resolve()
+    photos_dir = base / "photos"
+    library_dir = args.library or base / "library"
+    if not photos_dir.exists():
+        print(f"Creating {args.count} sample photos in {photos_dir} ...", file=sys.stderr)
+        generate_photos(photos_dir, args.count, seed=7, pair_probability=0.25)
+    with Library.open(library_dir, model=TINY_MODEL_KEY, device=args.device) as library:
+        library.add_folder(photos_dir)
+        report = run_update(library, show_progress=True)
+        _print_index_report(report, library, as_json=False)
+    print(
+        "\nThe demo library uses a tiny model that knows only coloured shapes. Try:\n"
+        f"  photoclip --library {library_dir} search 'a red circle'\n"
+        f"  photoclip --library {library_dir} search 'star -yellow' --by-date\n"
+        f"  photoclip --library {library_dir} similar {photos_dir / '2023' / '01' / 'IMG_0001.jpg'}"
+    )
+    return 0

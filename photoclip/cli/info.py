@@ -1,0 +1,93 @@
+"""Commands that explain: status, doctor, models."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from photoclip.cli.common import EXIT_ERROR, human_bytes, open_library
+
+
+def register(commands: Any, common: argparse.ArgumentParser) -> None:
+    status = commands.add_parser("status", help="library statistics", parents=[common])
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(handler=cmd_status)
+
+    doctor = commands.add_parser("doctor", help="check the installation, device, model and library", parents=[common])
+    doctor.add_argument("--json", action="store_true")
+    doctor.set_defaults(handler=cmd_doctor)
+
+    models = commands.add_parser("models", help="list the models photoclip can use", parents=[common])
+    models.add_argument("--all", action="store_true", help="every published open_clip model, not just ours")
+    models.set_defaults(handler=cmd_models)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    with open_library(args) as library:
+        status = library.status()
+    data = {
+        "library": str(status.directory),
+        "model": status.model_key,
+        "model_id": status.model_id,
+        "photos": status.photos,
+        "indexed": status.embedded,
+        "pending": status.pending,
+        "skipped": status.skipped,
+        "skip_reasons": status.skip_reasons,
+        "duplicates": status.duplicates,
+        "folders": [
+            {"path": str(f.path), "photos": f.photos, "offline": f.offline, "last_scan": f.last_scan}
+            for f in status.folders
+        ],
+        "other_models": status.other_models,
+        "catalog_bytes": status.catalog_bytes,
+        "index_bytes": status.index_bytes,
+    }
+    if args.json:
+        print(json.dumps(data, indent=2))
+        return 0
+    print(f"Library:  {status.directory}")
+    print(f"Model:    {status.model_key} ({status.model_id})")
+    print(f"Photos:   {status.photos} ({status.embedded} indexed, {status.pending} to do, {status.skipped} skipped)")
+    if status.duplicates:
+        print(f"          {status.duplicates} are exact duplicates of other photos (indexed once)")
+    for folder in status.folders:
+        flag = "  [offline: missing from disk; its photos are kept until it returns]" if folder.offline else ""
+        print(f"  {folder.path}: {folder.photos} photos{flag}")
+    if status.skip_reasons:
+        print("Skipped:  " + ", ".join(f"{n} {reason}" for reason, n in sorted(status.skip_reasons.items())))
+        for photo in library.catalog.skipped_photos(limit=10):
+            print(f"  {photo.path}: {photo.error}")
+    for model_id, count in status.other_models.items():
+        print(f"Also stored: {count} vectors of {model_id}")
+    print(f"Disk:     catalog {human_bytes(status.catalog_bytes)}, index {human_bytes(status.index_bytes)}")
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from photoclip.core.doctor import run_checks
+
+    with open_library(args) as library:
+        checks = run_checks(library)
+    if args.json:
+        print(json.dumps([c.as_dict() for c in checks], indent=2))
+    else:
+        marks = {"ok": "ok  ", "warn": "WARN", "error": "FAIL"}
+        for check in checks:
+            print(f"[{marks[check.status]}] {check.name}: {check.detail}")
+    return EXIT_ERROR if any(c.status == "error" for c in checks) else 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from photoclip.core.models import known_models
+
+    for spec in known_models():
+        print(f"{spec.key:15s} {spec.description}  [{spec.languages}]")
+    if args.all:
+        import open_clip
+
+        print("\nAll published open_clip weights (use as --model ARCH/TAG):")
+        for arch, tag in open_clip.list_pretrained():
+            print(f"  {arch}/{tag}")
+    return 0
