@@ -60,7 +60,7 @@ class _Hub(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Hub]:
     spec = resolve_model("vit-b-32")
-    repo = "laion/CLIP-ViT-B-32-laion2B-s34B-b79K"
+    repo = "laion/CLIP-ViT-B-32-DataComp.XL-s13B-b90K"
     assert spec.architecture == "ViT-B-32"
     _Hub.files = {f"{repo}/open_clip_model.safetensors": WEIGHTS}
     _Hub.requests = []
