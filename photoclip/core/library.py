@@ -503,7 +503,9 @@ class Library:
             vector, exclude = self._example_vector(example)
             base.append(vector)
         if parsed.is_empty() and not base:
-            raise QueryError("The query is empty: type some words, or give an example photo.")
+            if combined.is_empty():
+                raise QueryError("The query is empty: type some words, or give an example photo.")
+            return self._browse(combined, offset, limit, started)
         index = self._vector_index()
         if index is None or len(index) == 0:
             return SearchResult([], offset, limit, False, None, time.perf_counter() - started)
@@ -537,6 +539,15 @@ class Library:
             if (photo := photos.get(PhotoId(h.photo_id))) is not None
         ]
         return SearchResult(result, offset, limit, len(hits) > offset + limit, cutoff, time.perf_counter() - started)
+
+    def _browse(self, photo_filter: PhotoFilter, offset: int, limit: int, started: float) -> SearchResult:
+        """Filters without words (tag:beach, an album): the matching photos, newest first."""
+        ordered = self.catalog.taken_order(self.catalog.filter_ids(self.model_id, photo_filter).tolist())
+        page = ordered[offset : offset + limit]
+        photos = self.catalog.photos(page)
+        offline = {f.id for f in self.catalog.folders() if not f.online}
+        hits = [SearchHit(p.id, 0.0, p.path, p.taken_at, p.folder_id in offline) for i in page if (p := photos.get(i))]
+        return SearchResult(hits, offset, limit, len(ordered) > offset + limit, None, time.perf_counter() - started)
 
     def similar(self, example: Path | int, **options: object) -> SearchResult:
         """Photos that look like the example (a library photo id or any image file)."""
