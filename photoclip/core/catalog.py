@@ -257,6 +257,16 @@ def _path_key(path: Path) -> str:
     return text
 
 
+def _under(sql: str, folder_id: FolderId, under: Path | None) -> tuple[str, list[object]]:
+    """Restrict a per-folder photo query to one subfolder (an index-friendly path range)."""
+    params: list[object] = [folder_id]
+    if under is not None:
+        low, high = _prefix_range(under)
+        sql += " AND path >= ? AND path < ?"
+        params += [low, high]
+    return sql, params
+
+
 def _prefix_range(folder: Path) -> tuple[str, str]:
     """Bounds selecting every path under `folder` with an index-friendly range comparison."""
     prefix = str(folder).rstrip(os.sep) + os.sep
@@ -426,14 +436,31 @@ class Catalog:
 
     def known_files(self, folder_id: FolderId, under: Path | None = None) -> dict[str, KnownFile]:
         """Everything the catalog remembers under one folder (or one of its subfolders), keyed by path text."""
-        sql = "SELECT id, path, size, mtime_ns, state, content_hash FROM photos WHERE folder_id = ?"
-        params: list[object] = [folder_id]
-        if under is not None:
-            low, high = _prefix_range(under)
-            sql += " AND path >= ? AND path < ?"
-            params += [low, high]
-        rows = self._conn.execute(sql, params).fetchall()
-        return {r[1]: KnownFile(PhotoId(r[0]), r[2], r[3], PhotoState(r[4]), r[5]) for r in rows}
+        rows = self._conn.execute(
+            *_under(
+                "SELECT path, id, size, mtime_ns, state, content_hash FROM photos WHERE folder_id = ?", folder_id, under
+            )
+        ).fetchall()
+        return {r[0]: KnownFile(PhotoId(r[1]), r[2], r[3], PhotoState(r[4]), r[5]) for r in rows}
+
+    def file_rows(self, folder_id: FolderId, under: Path | None = None) -> dict[str, tuple[int, int, int]]:
+        """(id, size, mtime_ns) by path text: what a rescan compares. A rescan of 100k unchanged
+        files must not build 100k objects, so these are the raw rows."""
+        sql, params = _under("SELECT path, id, size, mtime_ns FROM photos WHERE folder_id = ?", folder_id, under)
+        return {r[0]: r[1:] for r in self._conn.execute(sql, params).fetchall()}
+
+    def known_by_id(self, ids: Sequence[int]) -> dict[PhotoId, KnownFile]:
+        """Full change-tracking rows for a few photos (the ones a scan did not find again)."""
+        result = {}
+        for start in range(0, len(ids), 500):
+            chunk = [int(i) for i in ids[start : start + 500]]
+            marks = ",".join("?" * len(chunk))
+            rows = self._conn.execute(
+                f"SELECT id, size, mtime_ns, state, content_hash FROM photos WHERE id IN ({marks})", chunk
+            )
+            for r in rows:
+                result[PhotoId(r[0])] = KnownFile(PhotoId(r[0]), r[1], r[2], PhotoState(r[3]), r[4])
+        return result
 
     def set_folder_online(self, folder_id: FolderId, online: bool) -> None:
         """Missing folders keep their photos, vectors and tags until they come back."""
