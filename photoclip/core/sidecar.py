@@ -76,16 +76,16 @@ def existing_sidecar(photo: Path) -> Path | None:
 def write_sidecar(photo: Path, keywords: Sequence[Keyword], *, naming: str = "digikam") -> Path:
     """Merge keywords into the photo's sidecar (creating it if needed); returns its path."""
     path = sidecar_path(photo, naming)
-    tree, description = _load_or_create(path)
+    tree, descriptions = _load_or_create(path)
     plain = [k for k in keywords if not k.suggestion]
-    _merge_bag(description, _q("dc", "subject"), [k.path[-1] for k in plain], drop_prefix=None)
+    _merge_bag(descriptions, _q("dc", "subject"), [k.path[-1] for k in plain], drop_prefix=None)
     hierarchical = [k.hierarchical() for k in keywords]
     auto_prefix = "|".join(AUTO_BRANCH) + "|"
     _merge_bag(
-        description, _q("lr", "hierarchicalSubject"), ["|".join(h) for h in hierarchical], drop_prefix=auto_prefix
+        descriptions, _q("lr", "hierarchicalSubject"), ["|".join(h) for h in hierarchical], drop_prefix=auto_prefix
     )
     _merge_bag(
-        description,
+        descriptions,
         _q("digiKam", "TagsList"),
         ["/".join(h) for h in hierarchical],
         drop_prefix="/".join(AUTO_BRANCH) + "/",
@@ -169,7 +169,8 @@ def _register_prefixes(data: bytes) -> None:
         ET.register_namespace(prefix, uri)
 
 
-def _load_or_create(path: Path) -> tuple[ET.ElementTree[ET.Element], ET.Element]:
+def _load_or_create(path: Path) -> tuple[ET.ElementTree[ET.Element], list[ET.Element]]:
+    """The XMP tree and its rdf:Description elements (tools such as exiftool write one per namespace)."""
     if path.is_file():
         data = _strip_packet(path.read_bytes())
         try:
@@ -185,16 +186,15 @@ def _load_or_create(path: Path) -> tuple[ET.ElementTree[ET.Element], ET.Element]
         if rdf is None:
             rdf = ET.SubElement(root, _q("rdf", "RDF"))
         descriptions = rdf.findall(_q("rdf", "Description"))
-        description = descriptions[0] if descriptions else ET.SubElement(rdf, _q("rdf", "Description"))
         if not descriptions:
-            description.set(_q("rdf", "about"), "")
-        return ET.ElementTree(root), description
+            descriptions = [ET.SubElement(rdf, _q("rdf", "Description"), {_q("rdf", "about"): ""})]
+        return ET.ElementTree(root), descriptions
     for prefix, uri in NS.items():
         ET.register_namespace(prefix, uri)
     root = ET.Element(_q("x", "xmpmeta"), {_q("x", "xmptk"): f"photoclip {__version__}"})
     rdf = ET.SubElement(root, _q("rdf", "RDF"))
     description = ET.SubElement(rdf, _q("rdf", "Description"), {_q("rdf", "about"): ""})
-    return ET.ElementTree(root), description
+    return ET.ElementTree(root), [description]
 
 
 def _items(description: ET.Element, tag: str) -> list[str]:
@@ -210,23 +210,24 @@ def _items(description: ET.Element, tag: str) -> list[str]:
 
 
 def _merge_bag(
-    description: ET.Element,
+    descriptions: list[ET.Element],
     tag: str,
     values: Iterable[str],
     *,
     drop_prefix: str | None,
     container: str = "Bag",
 ) -> None:
-    """Union of the existing items and ours; items under `drop_prefix` are ours to rewrite."""
-    existing = [v for v in _items(description, tag) if not (drop_prefix and v.startswith(drop_prefix))]
+    """Union of the existing items (in any Description) and ours; items under `drop_prefix` are ours to rewrite."""
+    existing = [v for d in descriptions for v in _items(d, tag) if not (drop_prefix and v.startswith(drop_prefix))]
     merged = list(dict.fromkeys(existing + list(values)))
-    if tag in description.attrib:
-        del description.attrib[tag]
-    for old in description.findall(tag):
-        description.remove(old)
+    for description in descriptions:
+        if tag in description.attrib:
+            del description.attrib[tag]
+        for old in description.findall(tag):
+            description.remove(old)
     if not merged:
         return
-    prop = ET.SubElement(description, tag)
+    prop = ET.SubElement(descriptions[0], tag)
     bag = ET.SubElement(prop, _q("rdf", container))
     for value in merged:
         ET.SubElement(bag, _q("rdf", "li")).text = value

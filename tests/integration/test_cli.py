@@ -171,3 +171,40 @@ def test_common_options_work_after_the_command(shape_library: ShapeLibrary, caps
     assert code == 0 and json.loads(out)["library"] == str(shape_library.directory)
     code, out, _ = run(capsys, "search", "a red circle", "--library", str(shape_library.directory), "-n", "1")
     assert code == 0 and len(out.splitlines()) == 1
+
+
+def test_tagging_commands(library_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lib = ["--library", str(library_copy)]
+    code, out, _ = run(capsys, *lib, "tag", "--set", "Shapes (demo)", "--json")
+    summary = json.loads(out)
+    assert code == 0 and summary["photos"] > 200 and summary["suggested"] > 200
+    assert set(summary["labels"]) >= {"circle", "square", "triangle", "star"}
+    code, out, _ = run(capsys, *lib, "search", "tag:star", "-n", "1", "--json")
+    star = json.loads(out)["results"][0]["path"]
+    code, out, _ = run(capsys, *lib, "tags", "reject", star, "--set", "Shapes (demo)", "--label", "star")
+    assert code == 0
+    code, out, _ = run(capsys, *lib, "tags", "show", star, "--json")
+    assert {"set": "Shapes (demo)", "label": "star", "status": "rejected", "source": "user", "confidence": None} in [
+        {**t, "confidence": None} for t in json.loads(out)[star]
+    ]
+    export = tmp_path / "shapes.json"
+    assert run(capsys, *lib, "labelsets", "export", "Shapes (demo)", str(export))[0] == 0
+    data = json.loads(export.read_text())
+    data["name"] = "My shapes"
+    export.write_text(json.dumps(data))
+    assert run(capsys, *lib, "labelsets", "import", str(export))[0] == 0
+    code, out, _ = run(capsys, *lib, "labelsets", "list")
+    assert "My shapes  (6 labels, one per photo)" in out and "Scenes" in out
+    code, out, _ = run(capsys, *lib, "labelsets", "show", "My shapes")
+    assert '"a photo of a circle."' in out
+    assert run(capsys, *lib, "labelsets", "rename", "My shapes", "Forms")[0] == 0
+    assert run(capsys, *lib, "labelsets", "delete", "Forms")[0] == 0
+    code, out, _ = run(capsys, *lib, "albums", "create", "Red things", "--from-search", "red", "-n", "10")
+    assert code == 0 and "with 10 photo(s)" in out
+    code, out, _ = run(capsys, *lib, "albums", "show", "Red things")
+    assert len(out.splitlines()) == 10
+    assert run(capsys, *lib, "albums", "remove", "Red things", out.splitlines()[0])[1] == "Removed 1 photo(s).\n"
+    code, out, _ = run(capsys, *lib, "export-xmp", "--album", "Red things")
+    assert code == 0 and "Wrote 0 sidecar" in out  # no accepted tags yet: nothing to write
+    code, _, err = run(capsys, *lib, "tag", "--set", "No such set")
+    assert code == 1 and "no label set named 'No such set'" in err
