@@ -16,6 +16,9 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 
     doctor = commands.add_parser("doctor", help="check the installation, device, model and library", parents=[common])
     doctor.add_argument("--json", action="store_true")
+    doctor.add_argument(
+        "--selftest", action="store_true", help="also index and search generated photos with the bundled model"
+    )
     doctor.set_defaults(handler=cmd_doctor)
 
     models = commands.add_parser("models", help="list the models photoclip can use", parents=[common])
@@ -66,10 +69,16 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from photoclip.core.doctor import run_checks
+    import tempfile
+    from pathlib import Path
+
+    from photoclip.core.doctor import run_checks, self_test
 
     with open_library(args) as library:
         checks = run_checks(library)
+    if args.selftest:
+        with tempfile.TemporaryDirectory(prefix="photoclip-selftest-") as scratch:
+            checks.append(self_test(Path(scratch)))
     if args.json:
         print(json.dumps([c.as_dict() for c in checks], indent=2))
     else:

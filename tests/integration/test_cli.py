@@ -208,3 +208,10 @@ def test_tagging_commands(library_copy: Path, tmp_path: Path, capsys: pytest.Cap
     assert code == 0 and "Wrote 0 sidecar" in out  # no accepted tags yet: nothing to write
     code, _, err = run(capsys, *lib, "tag", "--set", "No such set")
     assert code == 1 and "no label set named 'No such set'" in err
+
+
+def test_doctor_selftest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--library", str(tmp_path / "lib"), "doctor", "--selftest", "--json")
+    checks = {c["name"]: c for c in json.loads(out)}
+    assert checks["self-test"]["status"] == "ok", checks["self-test"]
+    assert code == 0

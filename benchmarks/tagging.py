@@ -1,0 +1,81 @@
+"""Auto-tagging a whole library: 100k stored embeddings against a 1,000-label set, on the CPU.
+
+Measures `Library.auto_tag` with an exclusive set (at most one suggestion per photo)
+end to end (scores, decisions, writing the suggestions
+to the catalog) twice: cold, when the 1,000 labels x 7 prompt templates must be
+embedded by the text tower first, and warm, when the label vectors are cached as
+they are after the first run. The text tower is a randomly initialised ViT-B-32
+(the same compute as the published weights); the photo vectors are synthetic.
+
+    python benchmarks/tagging.py [--photos 100000] [--labels 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from _common import emit, machine, random_model
+from search import clustered_vectors, fill_catalog
+
+from photoclip.core.catalog import Catalog
+from photoclip.core.config import LibrarySettings
+from photoclip.core.embedder import Embedder
+from photoclip.core.labelsets import DEFAULT_TEMPLATES, Label, LabelSet
+from photoclip.core.library import Library
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--photos", type=int, default=100_000)
+    parser.add_argument("--labels", type=int, default=1_000)
+    parser.add_argument(
+        "--multi-label",
+        action="store_true",
+        help="any number of labels per photo (random vectors then pass thresholds at random: many rows)",
+    )
+    args = parser.parse_args()
+    embedder = Embedder(random_model("ViT-B-32"), precision="auto")
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        catalog = Catalog(directory / "catalog.sqlite")
+        fill_catalog(catalog, embedder.model_id, clustered_vectors(args.photos, embedder.dim, 500, seed=1))
+        library = Library(
+            directory, catalog, LibrarySettings(), embedder.loaded.spec, cache_dir=directory, embedder=embedder
+        )
+        label_set = library.tags.save(
+            LabelSet(
+                "Many things",
+                tuple(Label(f"thing number {i}") for i in range(args.labels)),
+                exclusive=not args.multi_label,
+                threshold=0.5,
+            )
+        )
+        started = time.perf_counter()
+        library.auto_tag(label_set.name)
+        cold_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        warm = library.auto_tag(label_set.name)
+        warm_seconds = time.perf_counter() - started
+        catalog.close()
+    emit(
+        {
+            "benchmark": "tagging",
+            "photos": args.photos,
+            "labels": args.labels,
+            "prompts": args.labels * len(DEFAULT_TEMPLATES),
+            "exclusive": not args.multi_label,
+            "with_prompt_encoding_s": round(cold_seconds, 2),
+            "prompt_encoding_excluded_s": round(warm_seconds, 2),
+            "suggestions": warm.suggested,
+            "photos_per_s_warm": round(args.photos / warm_seconds),
+            "precision": embedder.precision,
+            "machine": machine(),
+        }
+    )
+
+
+if __name__ == "__main__":
+    main()
