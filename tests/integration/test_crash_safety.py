@@ -26,6 +26,8 @@ def _index_process(library: Path, photos: Path) -> subprocess.Popen[str]:
 
 
 def _committed(library: Path) -> int:
+    if not (library / "catalog.sqlite").exists():
+        return 0
     conn = sqlite3.connect(f"file:{library / 'catalog.sqlite'}?mode=ro", uri=True)
     try:
         return int(conn.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0])
@@ -33,6 +35,15 @@ def _committed(library: Path) -> int:
         return 0
     finally:
         conn.close()
+
+
+def _wait_for_progress(library: Path, process: subprocess.Popen[str], before: int) -> None:
+    """Kill points are tied to progress, not wall time, so fast and slow machines both kill mid-work."""
+    deadline = time.monotonic() + 120
+    while process.poll() is None and time.monotonic() < deadline:
+        if _committed(library) > before:
+            return
+        time.sleep(0.01)
 
 
 def _check_consistent(library_dir: Path, photos: Path, embedder: Embedder, *, complete: bool) -> list[str]:
@@ -59,7 +70,7 @@ def _check_consistent(library_dir: Path, photos: Path, embedder: Embedder, *, co
 
 def test_kill_9_during_indexing_loses_nothing(tmp_path: Path, tiny_embedder: Embedder) -> None:
     photos = tmp_path / "photos"
-    total = 160
+    total = 240
     generate_photos(photos, total, seed=41, size=(640, 480))
     library = tmp_path / "library"
     library.mkdir()
@@ -67,9 +78,14 @@ def test_kill_9_during_indexing_loses_nothing(tmp_path: Path, tiny_embedder: Emb
     (library / "settings.json").write_text(json.dumps(settings))
     rng = random.Random(20261123)
     kills = 0
-    for _ in range(6):
+    for round_number in range(6):
+        before = _committed(library)
         process = _index_process(library, photos)
-        time.sleep(rng.uniform(2.0, 7.0))  # the process needs ~3 s to import torch; some kills land in saves
+        if round_number == 0:
+            time.sleep(rng.uniform(0.3, 1.5))  # during start-up: imports, catalog creation, the scan
+        else:
+            _wait_for_progress(library, process, before)
+            time.sleep(rng.uniform(0.0, 0.4))  # mid-batch, mid-commit or mid-index-save
         if process.poll() is None:
             process.kill()
             kills += 1
