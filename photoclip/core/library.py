@@ -74,6 +74,7 @@ class SearchResult:
     has_more: bool
     cutoff: float | None
     seconds: float
+    typical: float | None = None  # the library's median score for this query: relevance 0 (see search)
 
 
 @dataclass(frozen=True)
@@ -522,8 +523,10 @@ class Library:
         k = DATE_ORDER_LIMIT if order == "date" or relevance is not None else offset + limit + 1
         hits = [h for h in index.search(vector, k + 1, allowed=allowed) if h.photo_id != exclude][:k]
         cutoff = min_score
+        background = self._background_scores(index, vector)
+        typical = float(np.median(background)) if background.size else None
         if relevance is not None and hits:
-            relative = relevance_cutoff(self._background_scores(index, vector), hits[0].score, relevance)
+            relative = relevance_cutoff(background, hits[0].score, relevance)
             cutoff = relative if cutoff is None else max(cutoff, relative)
         if cutoff is not None:
             hits = [h for h in hits if h.score >= cutoff]
@@ -538,7 +541,8 @@ class Library:
             for h in page
             if (photo := photos.get(PhotoId(h.photo_id))) is not None
         ]
-        return SearchResult(result, offset, limit, len(hits) > offset + limit, cutoff, time.perf_counter() - started)
+        has_more = len(hits) > offset + limit
+        return SearchResult(result, offset, limit, has_more, cutoff, time.perf_counter() - started, typical)
 
     def _browse(self, photo_filter: PhotoFilter, offset: int, limit: int, started: float) -> SearchResult:
         """Filters without words (tag:beach, an album): the matching photos, newest first."""
