@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from photoclip.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, open_library, positive, run_update
+from photoclip.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, open_library, positive, run_update
 
 if TYPE_CHECKING:
     from photoclip.core.library import IndexReport, Library
@@ -30,9 +30,24 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     watch.add_argument("--poll", type=float, default=300.0, metavar="SECONDS", help="rescan interval if unwatchable")
     watch.set_defaults(handler=cmd_watch)
 
-    folders = commands.add_parser("folders", help="list, add or remove photo folders", parents=[common])
-    folders.add_argument("action", nargs="?", choices=("list", "add", "remove"), default="list")
-    folders.add_argument("paths", nargs="*", type=Path, metavar="FOLDER")
+    folders = commands.add_parser(
+        "folders",
+        help="list, add or remove photo folders; ignore files and folders by name",
+        description="List, add or remove photo folders, and set the names that every scan ignores.",
+        epilog="Ignore patterns are shell wildcards matched against file and folder names in every photo "
+        "folder ('raw', '*.png', 'IMG_*_edit.jpg'); a matching folder is skipped with everything in it. "
+        "They apply from the next scan: 'photoclip index' then forgets catalogued photos that match "
+        "(the files are untouched) and picks up again those no longer ignored.",
+        parents=[common],
+    )
+    folders.add_argument(
+        "action",
+        nargs="?",
+        choices=("list", "add", "remove", "ignore", "unignore"),
+        default="list",
+        help="list folders and ignore patterns (default), add or remove FOLDERs, ignore or unignore PATTERNs",
+    )
+    folders.add_argument("items", nargs="*", metavar="FOLDER|PATTERN", help="folders to add or remove, or patterns")
     folders.set_defaults(handler=cmd_folders)
 
     demo = commands.add_parser(
@@ -122,19 +137,56 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 
 def cmd_folders(args: argparse.Namespace) -> int:
+    if args.action != "list" and not args.items:
+        what = "FOLDER" if args.action in ("add", "remove") else "PATTERN"
+        print(f"photoclip folders {args.action}: give at least one {what}.", file=sys.stderr)
+        return EXIT_USAGE
     with open_library(args) as library:
         if args.action == "add":
-            for path in args.paths:
-                folder = library.add_folder(path)
+            for item in args.items:
+                folder = library.add_folder(Path(item))
                 print(f"Added {folder.path}; run 'photoclip index' to index it.")
         elif args.action == "remove":
-            for path in args.paths:
-                removed = library.remove_folder(path)
-                print(f"Removed {path} ({removed} photos forgotten; the files themselves are untouched).")
+            for item in args.items:
+                removed = library.remove_folder(Path(item))
+                print(f"Removed {item} ({removed} photos forgotten; the files themselves are untouched).")
+        elif args.action in ("ignore", "unignore"):
+            return _change_ignore_patterns(library, args.action, args.items)
         else:
             counts = library.catalog.photo_counts_by_folder()
             for folder in library.folders():
-                print(f"{folder.path}  ({counts.get(folder.id, 0)} photos)")
+                offline = "" if folder.online else ", offline"
+                print(f"{folder.path}  ({counts.get(folder.id, 0)} photos{offline})")
+            if library.settings.ignore_patterns:
+                print(f"Ignored in every folder: {', '.join(library.settings.ignore_patterns)}")
+    return 0
+
+
+def _change_ignore_patterns(library: Library, action: str, items: list[str]) -> int:
+    from photoclip.core.errors import LibraryError
+    from photoclip.core.scanner import check_ignore_pattern
+
+    current = list(library.settings.ignore_patterns)
+    given = list(dict.fromkeys(check_ignore_pattern(item) for item in items))
+    if action == "ignore":
+        new = [p for p in given if p not in current]
+        library.set_ignore_patterns(current + new)
+        for pattern in given:
+            print(f"Ignoring '{pattern}'{'' if pattern in new else ' (already ignored)'}.")
+        matching = library.ignored_photos()
+        if matching:
+            print(
+                f"{len(matching)} photo(s) in the library match: the next 'photoclip index' forgets them "
+                "(the files themselves are untouched)."
+            )
+        return 0
+    unknown = [p for p in given if p not in current]
+    if unknown:
+        listed = ", ".join(current) or "none"
+        raise LibraryError(f"Not an ignore pattern: {', '.join(unknown)} (the patterns are: {listed}).")
+    library.set_ignore_patterns([p for p in current if p not in given])
+    for pattern in given:
+        print(f"No longer ignoring '{pattern}'; the next 'photoclip index' picks up the photos it hid.")
     return 0
 
 

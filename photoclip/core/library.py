@@ -35,7 +35,7 @@ from photoclip.core.errors import DecodeError, LibraryError, QueryError
 from photoclip.core.index import VectorIndex
 from photoclip.core.labelsets import builtin_label_sets
 from photoclip.core.models import DownloadProgress, ModelSpec, resolve_model
-from photoclip.core.scanner import IgnoreRules, ScanReport, scan_folders
+from photoclip.core.scanner import IgnoreRules, ScanReport, check_ignore_pattern, scan_folders
 from photoclip.core.search import (
     DEFAULT_DATE_RELEVANCE,
     ParsedQuery,
@@ -291,6 +291,27 @@ class Library:
 
     def ignore_rules(self) -> IgnoreRules:
         return IgnoreRules(patterns=tuple(self.settings.ignore_patterns), excluded=(self.directory,))
+
+    def set_ignore_patterns(self, patterns: Sequence[str]) -> list[str]:
+        """Replace the user's ignore patterns (saved with the library) and return them cleaned up.
+
+        They apply from the next scan on: a full scan forgets catalogued photos that now
+        match (their files are untouched), and photos no longer ignored come back as new.
+        """
+        cleaned = list(dict.fromkeys(check_ignore_pattern(p) for p in patterns))
+        self.settings.ignore_patterns = cleaned
+        self.settings.save(self.directory / "settings.json")
+        return cleaned
+
+    def ignored_photos(self) -> list[Path]:
+        """Catalogued photos that the current ignore rules leave out: the next full scan forgets them."""
+        rules = self.ignore_rules()
+        found = []
+        for folder in self.catalog.folders():
+            for path in self.catalog.file_rows(folder.id):
+                if rules.skips_path(Path(path), folder.path):
+                    found.append(Path(path))
+        return sorted(found)
 
     # -- indexing -----------------------------------------------------------------------------
 

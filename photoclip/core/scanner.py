@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from photoclip.core.catalog import Catalog, FileStat, Folder, FolderId, KnownFile, Move, PhotoId
+from photoclip.core.errors import LibraryError
 from photoclip.core.imaging import SUPPORTED_SUFFIXES, hash_file
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,28 @@ class IgnoreRules:
         if dot <= 0 or name[dot:].lower() not in SUPPORTED_SUFFIXES:
             return True
         return bool(self.patterns) and any(fnmatch.fnmatch(name, p) for p in self.patterns)
+
+    def skips_path(self, path: Path, base: Path) -> bool:
+        """Whether a scan of the folder `base` leaves out the file at `path` (by its name or a folder above it)."""
+        return self.skips_subfolder(path.parent, base) or self.skips_file(path.name)
+
+
+def check_ignore_pattern(pattern: str) -> str:
+    """A user's ignore pattern, cleaned up, or a LibraryError saying why it can never match.
+
+    Patterns are shell wildcards matched against single file and folder names
+    (`raw`, `*.png`, `IMG_*_edit.jpg`), in every library folder; a folder that
+    matches is skipped with everything inside it.
+    """
+    cleaned = pattern.strip()
+    if not cleaned:
+        raise LibraryError("An ignore pattern cannot be empty.")
+    if "/" in cleaned or os.sep in cleaned:
+        raise LibraryError(
+            f"Ignore patterns match one file or folder name, not a path: use a name like 'raw' or '*.png' "
+            f"instead of {pattern!r}."
+        )
+    return cleaned
 
 
 @dataclass(frozen=True)
