@@ -11,11 +11,11 @@ from photoclip.cli.common import EXIT_ERROR, human_bytes, open_library
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
     status = commands.add_parser("status", help="library statistics", parents=[common])
-    status.add_argument("--json", action="store_true")
+    status.add_argument("--json", action="store_true", help="print the statistics as JSON")
     status.set_defaults(handler=cmd_status)
 
     doctor = commands.add_parser("doctor", help="check the installation, device, model and library", parents=[common])
-    doctor.add_argument("--json", action="store_true")
+    doctor.add_argument("--json", action="store_true", help="print the checks as JSON")
     doctor.add_argument(
         "--selftest", action="store_true", help="also index and search generated photos with the bundled model"
     )

@@ -23,26 +23,38 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     tag.add_argument("--query", help="only the photos a search finds (relevant ones)")
     tag.add_argument("--threshold", type=float, metavar="0..1", help="confidence needed (default: the set's)")
     tag.add_argument("--auto-accept", type=float, metavar="0..1", help="accept suggestions at least this confident")
-    tag.add_argument("--json", action="store_true")
+    tag.add_argument("--json", action="store_true", help="print the summary as JSON")
     tag.set_defaults(handler=cmd_tag)
 
     tags = commands.add_parser("tags", help="show, accept, reject, add or remove tags of photos", parents=[common])
-    tags.add_argument("action", choices=("show", "accept", "reject", "add", "remove"))
+    tags.add_argument(
+        "action",
+        choices=("show", "accept", "reject", "add", "remove"),
+        help="show the tags, or accept, reject, add or remove one label (--set, --label) on the photos",
+    )
     tags.add_argument("photos", nargs="+", metavar="PHOTO", help="photo files or ids")
     tags.add_argument("--set", dest="label_set", help="label set of the label")
     tags.add_argument("--label", help="the label to accept, reject, add or remove")
-    tags.add_argument("--json", action="store_true")
+    tags.add_argument("--json", action="store_true", help="show: print the tags as JSON")
     tags.set_defaults(handler=cmd_tags)
 
     sets = commands.add_parser(
         "labelsets", help="list, show, import, export, rename or delete label sets", parents=[common]
     )
-    sets.add_argument("action", choices=("list", "show", "import", "export", "rename", "delete"))
-    sets.add_argument("names", nargs="*", metavar="NAME_OR_FILE")
+    sets.add_argument(
+        "action",
+        choices=("list", "show", "import", "export", "rename", "delete"),
+        help="list; show NAME; import FILE...; export NAME [FILE]; rename OLD NEW; delete NAME",
+    )
+    sets.add_argument("names", nargs="*", metavar="NAME_OR_FILE", help="label set names, or JSON files")
     sets.set_defaults(handler=cmd_labelsets)
 
     albums = commands.add_parser("albums", help="list, create, rename, delete and fill albums", parents=[common])
-    albums.add_argument("action", choices=("list", "show", "create", "rename", "delete", "add", "remove"))
+    albums.add_argument(
+        "action",
+        choices=("list", "show", "create", "rename", "delete", "add", "remove"),
+        help="list; show, create, rename, delete an album; add or remove photos",
+    )
     albums.add_argument("name", nargs="?", help="the album")
     albums.add_argument("items", nargs="*", metavar="PHOTO_OR_NAME", help="photos (add/remove) or the new name")
     albums.add_argument("--from-search", metavar="QUERY", help="create: fill with the relevant results of a search")
