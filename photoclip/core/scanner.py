@@ -43,6 +43,11 @@ SYSTEM_FOLDERS = frozenset(
 
 _BATCH = 2000
 
+FUTURE_SLACK_NS = 60 * 10**9
+"""How far ahead of the clock a file's modification time may be and still mean "being written now"
+(a file server's clock can run a little ahead). Further ahead is a camera set to the wrong date
+or a copy that kept such a date: that file is finished, and waiting for it to settle would wait forever."""
+
 
 @dataclass(frozen=True)
 class IgnoreRules:
@@ -274,7 +279,8 @@ def _diff_folder(
     for root in outermost:
         known.update(catalog.file_rows(folder.id, None if root == folder.path else root))
     unreadable: list[Path] = []
-    fresh_after = time.time_ns() - settle_ns
+    now_ns = time.time_ns()
+    fresh_after, future = now_ns - settle_ns, now_ns + FUTURE_SLACK_NS
     for root in outermost:
         files, problems = _walk_raw(root, rules)
         for problem in problems:
@@ -283,7 +289,7 @@ def _diff_folder(
             unreadable.append(problem.path)
         for path, size, mtime_ns in files:
             row = known.pop(path, None)  # what is left in `known` at the end is gone
-            if settle_ns and mtime_ns > fresh_after:
+            if settle_ns and fresh_after < mtime_ns <= future:
                 report.deferred.append(Path(path))  # still being written: neither new nor gone yet
             elif row is None:
                 diff.new.append(FileStat(Path(path), size, mtime_ns))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from photoclip.core.catalog import Catalog, FileStat
-from photoclip.core.scanner import IgnoreRules, scan_folder, walk
+from photoclip.core.scanner import FUTURE_SLACK_NS, IgnoreRules, scan_folder, scan_folders, walk
 
 
 @pytest.fixture
@@ -148,3 +148,22 @@ def test_unlistable_subfolder_forgets_nothing(catalog: Catalog, tmp_path: Path) 
     finally:
         (root / "private").chmod(0o755)
     assert report.problems and not report.removed
+
+
+def test_settling_defers_fresh_files_but_not_future_dated_ones(catalog: Catalog, tmp_path: Path) -> None:
+    """A copy in progress waits; a photo whose camera clock was years ahead is finished and must not wait forever."""
+    root = tmp_path / "photos"
+    fresh = touch(root / "fresh.jpg")
+    future = touch(root / "future.jpg")
+    old = touch(root / "old.jpg")
+    in_ten_years = int((os.stat(future).st_mtime_ns + 10 * 365 * 86400 * 10**9) / 1e9)
+    os.utime(future, (in_ten_years, in_ten_years))
+    os.utime(old, (1_600_000_000, 1_600_000_000))
+    folder = catalog.add_folder(root)
+    (report,) = scan_folders(catalog, [folder], subtrees=[root], settle_ns=2 * 10**9)
+    assert report.deferred == [fresh]
+    assert set(catalog.known_files(folder.id)) == {str(future), str(old)}
+    slightly_ahead = (os.stat(fresh).st_mtime_ns + FUTURE_SLACK_NS // 2) // 10**9
+    os.utime(fresh, (slightly_ahead, slightly_ahead))  # a file server's clock a little ahead: still settling
+    (report,) = scan_folders(catalog, [folder], subtrees=[root], settle_ns=2 * 10**9)
+    assert report.deferred == [fresh] and not report.added
