@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from photoclip import __version__
-from photoclip.cli import indexing, info, searching, tagging
+from photoclip.cli import indexing, info, models, searching, tagging
 from photoclip.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, add_common_options
 
 
@@ -31,15 +31,16 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     add_common_options(common, defaults=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for group in (indexing, searching, tagging, info):
+    for group in (indexing, searching, tagging, info, models):
         group.register(commands, common)
     return parser
 
 
-def cmd_app(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    """The desktop app arrives with the GUI issue; until then the command line is the app."""
-    parser.print_help()
-    return 0
+def cmd_app(args: argparse.Namespace) -> int:
+    """No command: the desktop app (Qt is imported only now, so the subcommands stay quick)."""
+    from photoclip.ui.app import run
+
+    return run(library=args.library, model=args.model, device=args.device)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -55,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         if args.command is None:
-            return cmd_app(args, parser)
+            return cmd_app(args)
         code: int = args.handler(args)
         return code
     except PhotoclipError as e:

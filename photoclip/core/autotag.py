@@ -89,6 +89,10 @@ class AutoTagger:
                 self._vectors[key] = cached
         return cached
 
+    def label_vectors(self, label_set: LabelSet) -> npt.NDArray[np.float32]:
+        """One ensembled text vector per label (cached), in the set's order."""
+        return self._text_vectors(label_set)[0]
+
     def classifier(self, label_set: LabelSet, *, learn: bool = True) -> Classifier:
         """The set's zero-shot classifier, adapted to people's corrections when there are any."""
         vectors, background = self._text_vectors(label_set)

@@ -428,6 +428,13 @@ class Catalog:
         rows = self._conn.execute("SELECT folder_id, COUNT(*) FROM photos GROUP BY folder_id").fetchall()
         return {FolderId(int(r[0])): int(r[1]) for r in rows}
 
+    def directory_counts(self) -> dict[Path, int]:
+        """Photos per directory (not counting subdirectories), for a folder tree; computed in SQL."""
+        rows = self._conn.execute(
+            "SELECT rtrim(path, replace(path, ?, '')) AS dir, COUNT(*) FROM photos GROUP BY dir", (os.sep,)
+        )
+        return {Path(str(r[0])): int(r[1]) for r in rows}
+
     def mark_scanned(self, folder_id: FolderId) -> None:
         with self._write() as conn:
             conn.execute("UPDATE folders SET last_scan = ? WHERE id = ?", (time.time(), folder_id))
@@ -672,8 +679,8 @@ class Catalog:
         ).fetchall()
         return [_photo(r) for r in rows]
 
-    def filter_ids(self, model_id: str, photo_filter: PhotoFilter) -> npt.NDArray[np.int64]:
-        """Ids of embedded photos matching the filter, sorted."""
+    def filter_ids(self, model_id: str, photo_filter: PhotoFilter, *, by_date: bool = False) -> npt.NDArray[np.int64]:
+        """Ids of embedded photos matching the filter, sorted by id (or newest first, undated last)."""
         clauses = ["e.model_id = ?"]
         params: list[object] = [model_id]
         if photo_filter.folders:
@@ -710,7 +717,7 @@ class Catalog:
         sql = (
             "SELECT p.id FROM photos p JOIN embeddings e ON e.photo_id = p.id WHERE "
             + " AND ".join(clauses)
-            + " ORDER BY p.id"
+            + (" ORDER BY p.taken_at IS NULL, p.taken_at DESC, p.path" if by_date else " ORDER BY p.id")
         )
         rows = self._conn.execute(sql, params).fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))

@@ -32,7 +32,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from photoclip.core.catalog import Folder
-from photoclip.core.library import IndexReport, Library
+from photoclip.core.library import IndexProgress, IndexReport, Library
 from photoclip.core.scanner import ScanReport
 
 log = logging.getLogger(__name__)
@@ -99,6 +99,7 @@ class LibraryWatcher:
         max_wait_seconds: a folder busy for longer than this is rescanned anyway, so
             a long copy shows progress.
         on_activity: called on the worker thread after each round of work.
+        on_progress: indexing progress within a round (on the worker thread).
     """
 
     def __init__(
@@ -110,6 +111,7 @@ class LibraryWatcher:
         poll_seconds: float = 300.0,
         max_wait_seconds: float = 30.0,
         on_activity: Callable[[Activity], None] | None = None,
+        on_progress: Callable[[IndexProgress], None] | None = None,
         observer_factory: Callable[[], Any] = Observer,
     ) -> None:
         self.library = library
@@ -118,6 +120,7 @@ class LibraryWatcher:
         self.poll_seconds = poll_seconds
         self.max_wait_seconds = max_wait_seconds
         self.on_activity = on_activity
+        self.on_progress = on_progress
         self._observer_factory = observer_factory
         self._observer: Any = None
         self._watches: dict[Path, _Watch] = {}
@@ -126,6 +129,9 @@ class LibraryWatcher:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._idle = threading.Event()
+        self._cancel = threading.Event()  # interrupts the embedding in progress (pause, stop)
+        self._paused = False
+        self._check_now = False
         self._thread: threading.Thread | None = None
         self.error: BaseException | None = None
         self.rounds = 0
@@ -140,6 +146,7 @@ class LibraryWatcher:
 
     def stop(self, timeout: float = 30.0) -> None:
         self._stop.set()
+        self._cancel.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
@@ -155,6 +162,26 @@ class LibraryWatcher:
                 return True
             time.sleep(0.05)
         return False
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    def pause(self) -> None:
+        """Stop embedding now (the current batch is kept); changes are still noted for later."""
+        self._paused = True
+        self._cancel.set()
+
+    def resume(self) -> None:
+        """Catch up with everything noted while paused, then carry on watching."""
+        self._paused = False
+        self._check_now = True
+        self._wake.set()
+
+    def check_now(self) -> None:
+        """Look at the folders now rather than at the next check (a folder was just added)."""
+        self._check_now = True
+        self._wake.set()
 
     def modes(self) -> dict[Path, tuple[str, str]]:
         """How each folder is followed right now: (mode, reason)."""
@@ -187,7 +214,10 @@ class LibraryWatcher:
                 self._wake.clear()
                 if self._stop.is_set():
                     break
-                if time.monotonic() - last_check >= self.check_seconds:
+                if self._paused:
+                    continue
+                if self._check_now or time.monotonic() - last_check >= self.check_seconds:
+                    self._check_now = False
                     last_check = time.monotonic()
                     self._check()
                 self._flush()
@@ -217,15 +247,17 @@ class LibraryWatcher:
         started = time.perf_counter()
         if full:
             activity.scans = self.library.scan()
-        else:
+        elif folders:
             activity.scans = self.library.scan(subtrees=folders, settle_seconds=self.settle_seconds)
         for scan in activity.scans:
             for path in scan.deferred:  # still being written: look again when it settles
                 self._mark(path.parent)
-        if any(s.added or s.changed for s in activity.scans) or self.library.catalog.count_pending(
-            self.library.model_id
+        if not self._paused and (
+            any(s.added or s.changed for s in activity.scans)
+            or self.library.catalog.count_pending(self.library.model_id)
         ):
-            activity.index = self.library.index_pending()
+            self._cancel.clear()
+            activity.index = self.library.index_pending(progress=self.on_progress, cancel=self._cancel)
         activity.seconds = time.perf_counter() - started
         self.rounds += 1
         if self.on_activity is not None and (full or any(activity.counts().values())):
@@ -261,6 +293,8 @@ class LibraryWatcher:
             return
         for path in self._sync_watches():
             self._round("folder added", [path])
+        if self.library.catalog.count_pending(self.library.model_id):
+            self._round("pending", [])  # left over from a pause, a cancel or an earlier session
         now = time.monotonic()
         for path, watch in list(self._watches.items()):
             present = path.is_dir()

@@ -85,3 +85,21 @@ def generate_photos(
 
 def all_combos() -> list[tuple[str, str]]:
     return [(colour, shape) for colour in COLOURS for shape in SHAPES]
+
+
+DEMO_SEED = 7
+
+
+def default_demo_dir() -> Path:
+    """Beside the default library: the demo never mixes with a person's own library."""
+    from photoclip.core.config import default_library_dir
+
+    return default_library_dir().parent / "demo"
+
+
+def prepare_demo_photos(base: Path, count: int = 240) -> Path:
+    """The demo's sample photos under `base`/photos, generated once (the CLI and the app share them)."""
+    photos_dir = base / "photos"
+    if not photos_dir.exists():
+        generate_photos(photos_dir, count, seed=DEMO_SEED, pair_probability=0.25)
+    return photos_dir

@@ -31,12 +31,20 @@ class _Delivery(QObject):
         super().__init__()
         self.deliver.connect(self._run)
         self.running: set[Task] = set()
+        self.closed = False
 
     @Slot(object, object, object)
     def _run(self, callback: Callback | None, value: object, task: Task) -> None:
         self.running.discard(task)
-        if callback is not None:
+        if callback is None or self.closed:
+            return
+        try:
             callback(value)
+        except RuntimeError as e:
+            # The widget that asked was closed and deleted while the work ran: nobody to tell.
+            if "deleted" not in str(e):
+                raise
+            log.debug("dropped a result for a deleted widget: %s", e)
 
 
 class Task(QRunnable):
@@ -98,6 +106,7 @@ class TaskRunner(QObject):
 
     def wait(self, msecs: int = 30_000) -> bool:
         """Wait for queued work (at shutdown); callbacks still pending are dropped."""
+        self._delivery.closed = True
         for task in list(self._delivery.running):
             task.cancel.set()
         return self._writes.waitForDone(msecs) and self._reads.waitForDone(msecs)

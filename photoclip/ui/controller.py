@@ -1,0 +1,361 @@
+"""The one object between the window and the engine.
+
+Widgets never call `core` directly: they ask the controller, which runs the work
+on a background pool (see `tasks`) and answers through callbacks and signals on
+the GUI thread. The library itself is opened, its model loaded and its folders
+watched off the GUI thread; while the model loads, searches wait in the
+controller (the newest query wins) and the window shows the model state.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, SignalInstance
+
+from photoclip.core.errors import PhotoclipError
+from photoclip.core.thumbnails import ThumbnailStore
+from photoclip.ui.tasks import Task, TaskRunner
+
+log = logging.getLogger(__name__)
+
+MODEL_IDLE, MODEL_MISSING, MODEL_LOADING, MODEL_DOWNLOADING, MODEL_READY, MODEL_FAILED = (
+    "idle",
+    "missing",  # not on this computer: waits until the person asks for the download
+    "loading",
+    "downloading",
+    "ready",
+    "failed",
+)
+
+_CHANGE_SIGNAL_SECONDS = 1.5
+"""While indexing, the grid is told about new photos at most this often."""
+
+
+def user_message(error: BaseException) -> str:
+    """What a person should read for an error: our own errors carry one; others are bugs."""
+    if isinstance(error, PhotoclipError):
+        return str(error)
+    if isinstance(error, OSError):
+        return f"{error.strerror or error}: {error.filename or ''}".strip(": ")
+    return f"Something went wrong ({type(error).__name__}: {error}). Details are in the log."
+
+
+class LibraryController(QObject):
+    """Opens a library, keeps it indexed and watched, and runs every request off the GUI thread.
+
+    Args:
+        library_dir: the library folder (None: the default data folder).
+        model: use this model (it becomes the library's model), e.g. the demo's tiny model.
+        watch: follow folder changes with the watcher (tests turn the settle time down).
+        thumbnails: where the thumbnail cache lives and how big it may grow.
+    """
+
+    opened = Signal(object)  # LibraryStatus
+    open_failed = Signal(str)
+    model_state = Signal(str, str)  # state, detail
+    download_progress = Signal(object, object)  # bytes done, bytes total or None
+    index_progress = Signal(object)  # IndexProgress, or None when a round of work ends
+    photos_changed = Signal()
+    tags_changed = Signal()
+    albums_changed = Signal()
+    folders_changed = Signal()
+    label_sets_changed = Signal()
+    autotag_progress = Signal(int, int)
+    watcher_paused = Signal(bool)
+    error = Signal(str)
+
+    def __init__(
+        self,
+        library_dir: Path | None = None,
+        *,
+        model: str | None = None,
+        checkpoint: Path | None = None,
+        device: str | None = None,
+        watch: bool = True,
+        settle_seconds: float = 2.0,
+        check_seconds: float = 5.0,
+        thumbnail_dir: Path | None = None,
+        thumbnail_budget: int | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.library_dir = library_dir
+        self._model_override = model
+        self._checkpoint = checkpoint
+        self._device = device
+        self._watch = watch
+        self._settle_seconds = settle_seconds
+        self._check_seconds = check_seconds
+        self._thumbnail_dir = thumbnail_dir
+        self._thumbnail_budget = thumbnail_budget
+        self.runner = TaskRunner()
+        self.library: Any = None  # photoclip.core.library.Library once opened
+        self.watcher: Any = None
+        self.thumbnails: ThumbnailStore | None = None
+        self.state = MODEL_IDLE
+        self.state_detail = ""
+        self._waiting_for_model: list[Callable[[], None]] = []
+        self._last_change_signal = 0.0
+        self._autotag_cancel: threading.Event | None = None
+        self._closing = False
+
+    # -- opening and the model -----------------------------------------------------------------
+
+    def open(self) -> None:
+        def work() -> Any:
+            from photoclip.core.library import Library
+
+            return Library.open(
+                self.library_dir, model=self._model_override, checkpoint=self._checkpoint, device=self._device
+            )
+
+        self.runner.write(work, self._on_opened, lambda e: self.open_failed.emit(user_message(e)))
+
+    def _on_opened(self, library: Any) -> None:
+        from photoclip.core.config import default_cache_dir
+
+        self.library = library
+        library.download_progress = self._on_download_bytes
+        folder = self._thumbnail_dir or default_cache_dir() / "thumbnails"
+        self.thumbnails = ThumbnailStore(
+            folder, **({"budget_bytes": self._thumbnail_budget} if self._thumbnail_budget else {})
+        )
+        self.read(library.status, self.opened.emit)
+        if self.model_available():
+            self.load_model()
+        else:  # nothing is downloaded unless the person asks (welcome page or status bar)
+            self._set_state(MODEL_MISSING, library.model.key)
+
+    def model_available(self) -> bool:
+        """True when the library's model loads without a download (bundled, local or cached)."""
+        from photoclip.core.models import cached_weights
+
+        spec = self.library.model
+        return bool(spec.is_local or cached_weights(spec, self.library.cache_dir) is not None)
+
+    def load_model(self) -> None:
+        """Load (downloading if needed) the library's model in the background, then start watching."""
+        if self.library is None or self.state in (MODEL_LOADING, MODEL_DOWNLOADING):
+            return
+        self._set_state(MODEL_LOADING, self.library.model.key)
+        self.runner.read(self.library.embedder, self._on_model_ready, self._on_model_failed)
+
+    def _on_download_bytes(self, done: int, total: int | None) -> None:  # a worker thread
+        if self.state != MODEL_DOWNLOADING:
+            self._set_state(MODEL_DOWNLOADING, self.library.model.key)
+        self.download_progress.emit(done, total)
+
+    def _set_state(self, state: str, detail: str) -> None:
+        self.state, self.state_detail = state, detail
+        self.model_state.emit(state, detail)
+
+    def _on_model_ready(self, _embedder: object) -> None:
+        self._set_state(MODEL_READY, self.library.model.key)
+        waiting, self._waiting_for_model = self._waiting_for_model, []
+        for request in waiting:
+            request()
+        if self._watch:
+            self.start_watching()
+
+    def _on_model_failed(self, error: BaseException) -> None:
+        self._set_state(MODEL_FAILED, user_message(error))
+        self._waiting_for_model.clear()
+
+    def when_model_ready(self, request: Callable[[], None], *, key: str | None = None) -> None:
+        """Run now if the model is loaded, else once it is (only the newest request per key waits)."""
+        if self.state == MODEL_READY:
+            request()
+            return
+        if key is not None:
+            self._waiting_for_model = [r for r in self._waiting_for_model if getattr(r, "_key", None) != key]
+            request._key = key  # type: ignore[attr-defined]
+        self._waiting_for_model.append(request)
+        if self.state == MODEL_FAILED:
+            self.load_model()
+
+    def switch_model(self, model: str, checkpoint: Path | None = None) -> None:
+        """Reopen the library with another model (the old vectors stay in the catalog)."""
+        self.switch_library(self.library_dir, model=model, checkpoint=checkpoint)
+
+    def switch_library(
+        self, library_dir: Path | None, *, model: str | None = None, checkpoint: Path | None = None
+    ) -> None:
+        """Close this library and open another (or the same one with another model)."""
+        self.stop_watching()
+        old = self.library
+        self.library = None
+        self.library_dir = library_dir
+        self._model_override, self._checkpoint = model, checkpoint
+        self.state = MODEL_IDLE
+        if old is not None:
+            self.runner.write(old.close)
+        self.open()
+
+    # -- watching and indexing ------------------------------------------------------------------
+
+    def start_watching(self) -> None:
+        if self.watcher is not None or self.library is None:
+            return
+        from photoclip.core.watcher import LibraryWatcher
+
+        self.watcher = LibraryWatcher(
+            self.library,
+            settle_seconds=self._settle_seconds,
+            check_seconds=self._check_seconds,
+            on_activity=self._on_activity,
+            on_progress=self._on_index_progress,
+        )
+        self.watcher.start()
+
+    def stop_watching(self) -> None:
+        watcher, self.watcher = self.watcher, None
+        if watcher is not None:
+            watcher.stop()
+
+    def pause_indexing(self, paused: bool) -> None:
+        if self.watcher is None:
+            return
+        if paused:
+            self.watcher.pause()
+        else:
+            self.watcher.resume()
+        self.watcher_paused.emit(paused)
+        if paused:
+            self.index_progress.emit(None)
+
+    def _on_index_progress(self, progress: object) -> None:  # the watcher's thread
+        self.index_progress.emit(progress)
+        now = time.monotonic()
+        if now - self._last_change_signal >= _CHANGE_SIGNAL_SECONDS:
+            self._last_change_signal = now
+            self.photos_changed.emit()
+
+    def _on_activity(self, activity: Any) -> None:  # the watcher's thread
+        self.index_progress.emit(None)
+        counts = activity.counts()
+        if any(counts.values()) or activity.reason in ("start", "folder offline", "folder back"):
+            self.photos_changed.emit()
+            self.folders_changed.emit()
+
+    # -- running requests -----------------------------------------------------------------------
+
+    def read(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None) -> Task:
+        return self.runner.read(fn, on_done, self._report)
+
+    def write(
+        self,
+        fn: Callable[[], Any],
+        on_done: Callable[[Any], None] | None = None,
+        *,
+        changes: Sequence[SignalInstance] = (),
+    ) -> Task:
+        """Run an edit in order with the others; emit the given change signals when it is done."""
+
+        def done(result: Any) -> None:
+            for signal in changes:
+                signal.emit()
+            if on_done is not None:
+                on_done(result)
+
+        return self.runner.write(fn, done, self._report)
+
+    def _report(self, error: BaseException) -> None:
+        if not isinstance(error, PhotoclipError | OSError):
+            log.error("background task failed", exc_info=error)
+        self.error.emit(user_message(error))
+
+    # -- edits the window asks for ------------------------------------------------------------
+
+    def add_folder(self, path: Path) -> None:
+        def work() -> object:
+            folder = self.library.add_folder(path)
+            if self.watcher is not None:
+                self.watcher.check_now()
+            return folder
+
+        self.write(work, changes=[self.folders_changed])
+
+    def remove_folder(self, path: Path) -> None:
+        self.write(lambda: self.library.remove_folder(path), changes=[self.folders_changed, self.photos_changed])
+
+    def set_ignore_patterns(self, patterns: list[str]) -> None:
+        def work() -> None:
+            self.library.settings.ignore_patterns = list(patterns)
+            self.library.settings.save(self.library.directory / "settings.json")
+            if self.watcher is not None:
+                self.watcher.check_now()
+
+        self.write(work)
+
+    def run_auto_tag(
+        self,
+        label_set: str,
+        photo_ids: Sequence[int] | None,
+        *,
+        threshold: float | None,
+        auto_accept: float | None,
+        on_done: Callable[[Any], None],
+    ) -> None:
+        cancel = threading.Event()
+        self._autotag_cancel = cancel
+        last = [0.0]
+
+        def progress(p: Any) -> None:  # a worker thread: suggestions show up as they are stored
+            self.autotag_progress.emit(p.done, p.total)
+            if time.monotonic() - last[0] > 0.5:
+                last[0] = time.monotonic()
+                self.tags_changed.emit()
+
+        def work() -> Any:
+            return self.library.auto_tag(
+                label_set, photo_ids, threshold=threshold, auto_accept=auto_accept, progress=progress, cancel=cancel
+            )
+
+        def done(report: Any) -> None:
+            self._autotag_cancel = None
+            on_done(report)
+
+        def failed(error: BaseException) -> None:
+            self._autotag_cancel = None
+            self._report(error)
+            on_done(None)
+
+        def start() -> None:
+            self.runner.write(work, _then(done, self.tags_changed.emit), failed)
+
+        self.when_model_ready(start)
+
+    def cancel_auto_tag(self) -> None:
+        if self._autotag_cancel is not None:
+            self._autotag_cancel.set()
+
+    # -- shutting down ----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Stop watching, finish queued edits and close the library (saves the index)."""
+        if self._closing:
+            return
+        self._closing = True
+        self.cancel_auto_tag()
+        self.stop_watching()
+        self.runner.wait()
+        if self.library is not None:
+            try:
+                self.library.close()
+            except Exception:  # noqa: BLE001 - closing must not raise at exit
+                log.exception("closing the library failed")
+            self.library = None
+
+
+def _then(first: Callable[[Any], None], second: Callable[[], None]) -> Callable[[Any], None]:
+    def both(value: Any) -> None:
+        first(value)
+        second()
+
+    return both

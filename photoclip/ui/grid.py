@@ -1,0 +1,344 @@
+"""The thumbnail grid: a list model of photo ids, a painting delegate and an icon-mode view.
+
+No widget per photo: the model holds ids (and scores in search mode); a photo's
+row details are fetched in pages off the GUI thread the first time the view asks
+for them, and thumbnails come from `ThumbnailLoader`. So showing 1M photos costs
+a list of ints, and only what is on screen is ever read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QMimeData,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+    QUrl,
+    Signal,
+)
+from PySide6.QtGui import QColor, QFont, QKeyEvent, QPainter, QPalette, QPen
+from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+
+from photoclip.ui.controller import LibraryController
+from photoclip.ui.thumbnails import ThumbnailLoader
+
+PAGE = 256
+PHOTO_ID_MIME = "application/x-photoclip-photo-ids"
+
+IdRole = Qt.ItemDataRole.UserRole + 1
+ScoreRole = Qt.ItemDataRole.UserRole + 2
+PhotoRole = Qt.ItemDataRole.UserRole + 3  # the catalog row, or None while its page loads
+PixmapRole = Qt.ItemDataRole.UserRole + 4
+FailedRole = Qt.ItemDataRole.UserRole + 5
+OfflineRole = Qt.ItemDataRole.UserRole + 6
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class PhotoGridModel(QAbstractListModel):
+    """Photo ids in display order, with lazily fetched rows and thumbnails."""
+
+    page_loaded = Signal()
+
+    def __init__(self, controller: LibraryController, loader: ThumbnailLoader, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.loader = loader
+        self.thumbnail_size = 192
+        self._ids: list[int] = []
+        self._scores: list[float] | None = None
+        self._rows: dict[int, int] = {}
+        self._photos: dict[int, Any] = {}
+        self._offline_folders: set[int] = set()
+        self._pages_requested: set[int] = set()
+        self._generation = 0
+        loader.ready.connect(self._thumbnail_ready)
+
+    # -- contents ---------------------------------------------------------------------------
+
+    def set_photos(self, ids: Sequence[int], scores: Sequence[float] | None = None) -> None:
+        """Show these photos; rows already fetched are kept (a refresh only reads what is new)."""
+        ids = [int(i) for i in ids]
+        self.loader.forget()
+        if ids[: len(self._ids)] == self._ids and scores is None and self._scores is None and len(ids) > len(self._ids):
+            self.beginInsertRows(QModelIndex(), len(self._ids), len(ids) - 1)
+            self._ids = ids
+            self._rows = {pid: row for row, pid in enumerate(ids)}
+            self.endInsertRows()
+            return
+        self.beginResetModel()
+        self._ids = ids
+        self._scores = [float(s) for s in scores] if scores is not None else None
+        self._rows = {pid: row for row, pid in enumerate(ids)}
+        self._pages_requested.clear()
+        self._generation += 1
+        self.endResetModel()
+
+    def invalidate_rows(self) -> None:
+        """Photos may have moved or changed: fetch their rows again when shown."""
+        self._photos.clear()
+        self._pages_requested.clear()
+        self._generation += 1
+        if self._ids:
+            self.dataChanged.emit(self.index(0), self.index(len(self._ids) - 1))
+
+    def set_thumbnail_size(self, size: int) -> None:
+        self.thumbnail_size = size
+        if self._ids:
+            self.dataChanged.emit(self.index(0), self.index(len(self._ids) - 1), [PixmapRole])
+
+    @property
+    def ids(self) -> list[int]:
+        return self._ids
+
+    def photo_id(self, row: int) -> int:
+        return self._ids[row]
+
+    def score(self, row: int) -> float | None:
+        return self._scores[row] if self._scores is not None else None
+
+    def row_of(self, photo_id: int) -> int | None:
+        return self._rows.get(photo_id)
+
+    def photo(self, photo_id: int) -> Any:
+        return self._photos.get(photo_id)
+
+    # -- Qt model interface -----------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt's signature
+        return 0 if parent.isValid() else len(self._ids)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._ids):
+            return None
+        row = index.row()
+        pid = self._ids[row]
+        if role == IdRole:
+            return pid
+        if role == ScoreRole:
+            return self.score(row)
+        photo = self._photos.get(pid)
+        if photo is None:
+            self._request_page(row // PAGE)
+            return None
+        if role == PhotoRole:
+            return photo
+        if role == OfflineRole:
+            return photo.folder_id in self._offline_folders
+        if role == FailedRole:
+            return self.loader.failed.get(pid)
+        if role == PixmapRole:
+            return self.loader.pixmap(pid, photo.path, photo.content_hash, self.thumbnail_size)
+        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
+            return _describe(photo, self.score(row), photo.folder_id in self._offline_folders)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return photo.path.name
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        base = super().flags(index)
+        return base | Qt.ItemFlag.ItemIsDragEnabled if index.isValid() else base
+
+    def mimeTypes(self) -> list[str]:  # noqa: N802 - Qt's name
+        return [PHOTO_ID_MIME, "text/uri-list"]
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:  # noqa: N802 - Qt's name
+        data = QMimeData()
+        ids = [self._ids[i.row()] for i in indexes if i.isValid()]
+        data.setData(PHOTO_ID_MIME, ",".join(map(str, ids)).encode())
+        urls = [QUrl.fromLocalFile(str(p.path)) for pid in ids if (p := self._photos.get(pid)) is not None]
+        data.setUrls(urls)
+        return data
+
+    # -- background fetching ----------------------------------------------------------------
+
+    def _request_page(self, page: int) -> None:
+        if page in self._pages_requested or self.controller.library is None:
+            return
+        self._pages_requested.add(page)
+        ids = self._ids[page * PAGE : (page + 1) * PAGE]
+        generation = self._generation
+        library = self.controller.library
+
+        def work() -> tuple[dict[Any, Any], set[int]]:
+            offline = {int(f.id) for f in library.catalog.folders() if not f.online or not f.path.is_dir()}
+            return library.catalog.photos(ids), offline
+
+        def done(result: tuple[dict[Any, Any], set[int]]) -> None:
+            if generation != self._generation:
+                return
+            photos, offline = result
+            self._photos.update({int(k): v for k, v in photos.items()})
+            self._offline_folders = offline
+            first, last = page * PAGE, min((page + 1) * PAGE, len(self._ids)) - 1
+            if first <= last:
+                self.dataChanged.emit(self.index(first), self.index(last))
+            self.page_loaded.emit()
+
+        self.controller.read(work, done)
+
+    def _thumbnail_ready(self, photo_id: int) -> None:
+        row = self._rows.get(photo_id)
+        if row is not None:
+            index = self.index(row)
+            self.dataChanged.emit(index, index, [PixmapRole])
+
+
+def _describe(photo: Any, score: float | None, offline: bool) -> str:
+    parts = [photo.path.name]
+    if photo.taken_at:
+        parts.append(format_date(photo.taken_at))
+    if score is not None:
+        parts.append(f"similarity {score:.3f}")
+    if offline:
+        parts.append("offline: its folder is not connected")
+    return "\n".join(parts)
+
+
+def format_date(taken_at: str) -> str:
+    try:
+        return dt.datetime.fromisoformat(taken_at).strftime("%d %b %Y, %H:%M")
+    except ValueError:
+        return taken_at
+
+
+class ThumbnailDelegate(QStyledItemDelegate):
+    """Paints a thumbnail (or a placeholder), the selection, a score badge and the offline mark."""
+
+    def __init__(self, grid: PhotoGrid) -> None:
+        super().__init__(grid)
+        self.grid = grid
+        self.show_scores = False
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # noqa: N802 - Qt's name
+        return self.grid.gridSize()
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        rect: QRect = option.rect.adjusted(4, 4, -4, -4)
+        palette: QPalette = option.palette
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        if selected:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(palette.color(QPalette.ColorRole.Highlight))
+            painter.drawRoundedRect(option.rect.adjusted(1, 1, -1, -1), 6, 6)
+        pixmap = index.data(PixmapRole)
+        if pixmap is not None and not pixmap.isNull():
+            scaled = pixmap.size().scaled(rect.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            target = QRect(0, 0, scaled.width(), scaled.height())
+            target.moveCenter(rect.center())
+            painter.drawPixmap(target, pixmap)
+            if index.data(OfflineRole):
+                painter.fillRect(target, QColor(0, 0, 0, 110))
+        else:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(palette.color(QPalette.ColorRole.AlternateBase))
+            painter.drawRoundedRect(rect, 4, 4)
+            failed = index.data(FailedRole)
+            if failed:
+                painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
+                painter.drawText(rect.adjusted(6, 6, -6, -6), Qt.TextFlag.TextWordWrap, "No preview\n" + failed)
+        if index.data(OfflineRole):
+            self._badge(painter, rect, "offline", top=True)
+        score = index.data(ScoreRole)
+        if self.show_scores and score is not None:
+            self._badge(painter, rect, f"{score:.2f}", top=False)
+        painter.restore()
+
+    def _badge(self, painter: QPainter, rect: QRect, text: str, *, top: bool) -> None:
+        font = QFont(painter.font())
+        font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
+        painter.setFont(font)
+        metrics = painter.fontMetrics()
+        width, height = metrics.horizontalAdvance(text) + 10, metrics.height() + 4
+        y = rect.top() + 4 if top else rect.bottom() - height - 4
+        badge = QRect(rect.right() - width - 4, y, width, height)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(0, 0, 0, 160))
+        painter.drawRoundedRect(badge, 4, 4)
+        painter.setPen(QPen(QColor("white")))
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
+
+
+class PhotoGrid(QListView):
+    """Icon-mode view with uniform cells, multi-selection, drag out, Enter to open."""
+
+    activated_photo = Signal(int)  # Enter or double-click
+    delete_pressed = Signal()
+
+    def __init__(self, model: PhotoGridModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setModel(model)
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setMovement(QListView.Movement.Static)
+        self.setUniformItemSizes(True)
+        self.setLayoutMode(QListView.LayoutMode.Batched)
+        self.setBatchSize(2000)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.setAccessibleName("Photos")
+        self.delegate = ThumbnailDelegate(self)
+        self.setItemDelegate(self.delegate)
+        self.doubleClicked.connect(lambda index: self.activated_photo.emit(index.data(IdRole)))
+        self.set_thumbnail_size(model.thumbnail_size)
+
+    def grid_model(self) -> PhotoGridModel:
+        model = self.model()
+        assert isinstance(model, PhotoGridModel)
+        return model
+
+    def set_thumbnail_size(self, size: int) -> None:
+        self.setGridSize(QSize(size + 8, size + 8))
+        self.verticalScrollBar().setSingleStep(max(8, size // 6))
+        self.grid_model().set_thumbnail_size(int(size * self.devicePixelRatioF()))
+
+    def selected_ids(self) -> list[int]:
+        rows = sorted(i.row() for i in self.selectionModel().selectedIndexes())
+        model = self.grid_model()
+        return [model.photo_id(r) for r in rows]
+
+    def current_id(self) -> int | None:
+        index = self.currentIndex()
+        return index.data(IdRole) if index.isValid() else None
+
+    def select_ids(self, ids: Sequence[int]) -> None:
+        model = self.grid_model()
+        selection = self.selectionModel()
+        selection.clearSelection()
+        for pid in ids:
+            row = model.row_of(pid)
+            if row is not None:
+                selection.select(model.index(row), selection.SelectionFlag.Select)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.activated_photo.emit(self.currentIndex().data(IdRole))
+            return
+        if event.key() == Qt.Key.Key_Delete:
+            self.delete_pressed.emit()
+            return
+        super().keyPressEvent(event)
+
+
+def photo_ids_from_mime(data: QMimeData) -> list[int] | None:
+    if data.hasFormat(PHOTO_ID_MIME):
+        raw = bytes(data.data(PHOTO_ID_MIME).data()).decode()
+        return [int(x) for x in raw.split(",") if x]
+    return None
+
+
+def local_files_from_mime(data: QMimeData) -> list[Path]:
+    return [Path(url.toLocalFile()) for url in data.urls() if url.isLocalFile()]

@@ -1,0 +1,314 @@
+"""The sidebar: All photos, the folder tree, albums and tags, each a place to browse.
+
+Choosing an entry gives the window a `Scope`: a title and the core `PhotoFilter`
+that selects its photos, so browsing, searching within it and auto-tagging it all
+use the same filter. Counts are read on the background pool and the tree is
+rebuilt keeping the current selection and what was expanded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QBrush, QDragEnterEvent, QDragMoveEvent, QDropEvent, QPalette
+from PySide6.QtWidgets import QAbstractItemView, QMenu, QStyle, QTreeWidget, QTreeWidgetItem, QWidget
+
+from photoclip.core.catalog import PhotoFilter
+from photoclip.ui.controller import LibraryController
+from photoclip.ui.grid import photo_ids_from_mime
+
+KindRole = Qt.ItemDataRole.UserRole + 1
+ValueRole = Qt.ItemDataRole.UserRole + 2
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the grid shows when nothing is typed: everything, a folder, an album or a tag."""
+
+    kind: str  # "all", "folder", "album", "tag"
+    value: str = ""
+    title: str = "All photos"
+    photo_filter: PhotoFilter = field(default_factory=PhotoFilter)
+    label_set: str = ""  # for tags
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.kind, self.value, self.label_set)
+
+
+ALL = Scope("all")
+
+
+def folder_scope(path: Path) -> Scope:
+    return Scope("folder", str(path), path.name or str(path), PhotoFilter(folders=(path,)))
+
+
+def album_scope(name: str) -> Scope:
+    return Scope("album", name, name, PhotoFilter(albums=(name,)))
+
+
+def tag_scope(label_set: str, label: str) -> Scope:
+    return Scope("tag", label, f"{label} ({label_set})", PhotoFilter(tags=(label,)), label_set)
+
+
+@dataclass
+class SidebarData:
+    folders: list[Any]  # FolderStatus
+    directories: dict[Path, int]
+    albums: list[Any]  # Album
+    tags: list[Any]  # TagCount
+    total: int
+
+
+def collect(library: Any) -> SidebarData:
+    """Everything the sidebar shows, read in one go on a worker thread."""
+    status = library.status()
+    return SidebarData(
+        status.folders,
+        library.catalog.directory_counts(),
+        library.albums.albums(),
+        library.tags.counts(),
+        status.embedded,
+    )
+
+
+class Sidebar(QTreeWidget):
+    scope_changed = Signal(object)  # Scope
+    add_folder_requested = Signal()
+    remove_folder_requested = Signal(str)
+    new_album_requested = Signal()
+    rename_album_requested = Signal(str)
+    delete_album_requested = Signal(str)
+    auto_tag_requested = Signal(object)  # Scope
+    show_folder_requested = Signal(str)
+
+    def __init__(self, controller: LibraryController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.setHeaderHidden(True)
+        self.setAccessibleName("Library")
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setAcceptDrops(True)
+        self.setDropIndicatorShown(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._context_menu)
+        self.currentItemChanged.connect(self._on_current)
+        self.current_scope: Scope = ALL
+        self._suppress = False
+        self._all = self._section("All photos", "all")
+        self._folders = self._section("Folders", "folders")
+        self._albums = self._section("Albums", "albums")
+        self._tags = self._section("Tags", "tags")
+        style = self.style()
+        self._all.setIcon(0, style.standardIcon(QStyle.StandardPixmap.SP_DirHomeIcon))
+        self._folders.setIcon(0, style.standardIcon(QStyle.StandardPixmap.SP_DirIcon))
+        self._albums.setIcon(0, style.standardIcon(QStyle.StandardPixmap.SP_FileDialogContentsView))
+        self._tags.setIcon(0, style.standardIcon(QStyle.StandardPixmap.SP_FileDialogDetailedView))
+        for signal in (controller.folders_changed, controller.albums_changed, controller.tags_changed):
+            signal.connect(self.refresh)
+        self.setCurrentItem(self._all)
+
+    def _section(self, title: str, kind: str) -> QTreeWidgetItem:
+        item = QTreeWidgetItem(self, [title])
+        item.setData(0, KindRole, kind)
+        font = item.font(0)
+        font.setBold(True)
+        item.setFont(0, font)
+        item.setExpanded(True)
+        return item
+
+    # -- contents ---------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        library = self.controller.library
+        if library is not None:
+            self.controller.read(lambda: collect(library), self.populate)
+
+    def populate(self, data: SidebarData) -> None:
+        expanded = {self._item_key(i) for i in self._all_items() if i.isExpanded()}
+        self._suppress = True
+        try:
+            self._all.setText(0, f"All photos  {data.total:,}")
+            self._fill_folders(data)
+            self._albums.takeChildren()
+            for album in data.albums:
+                self._child(self._albums, f"{album.name}  {album.count:,}", "album", album.name)
+            self._tags.takeChildren()
+            sets: dict[str, QTreeWidgetItem] = {}
+            for count in data.tags:
+                if not (count.accepted or count.suggested):
+                    continue
+                parent = sets.get(count.label_set)
+                if parent is None:
+                    parent = sets[count.label_set] = self._child(
+                        self._tags, count.label_set, "labelset", count.label_set
+                    )
+                text = f"{count.label}  {count.accepted:,}"
+                if count.suggested:
+                    text += f" (+{count.suggested:,} suggested)"
+                item = self._child(parent, text, "tag", count.label)
+                item.setToolTip(0, f"{count.accepted} accepted, {count.suggested} suggested: click to browse")
+            for item in self._all_items():
+                if self._item_key(item) in expanded or item in (self._folders, self._albums, self._tags):
+                    item.setExpanded(True)
+            self._select(self.current_scope)
+        finally:
+            self._suppress = False
+
+    def _fill_folders(self, data: SidebarData) -> None:
+        self._folders.takeChildren()
+        for status in data.folders:
+            root = Path(status.path)
+            title = f"{root.name or root}  {status.photos:,}"
+            if status.offline:
+                title += "  (offline)"
+            top = self._child(self._folders, title, "folder", str(root))
+            top.setToolTip(0, f"{root}\n{'offline: not connected; its photos are kept' if status.offline else ''}")
+            if status.offline:
+                top.setForeground(0, QBrush(self.palette().color(QPalette.ColorRole.PlaceholderText)))
+            nodes: dict[Path, QTreeWidgetItem] = {root: top}
+            subtotal: dict[Path, int] = {}
+            for directory, count in data.directories.items():
+                if directory != root and root in directory.parents:
+                    for ancestor in [directory, *directory.parents]:
+                        if ancestor == root:
+                            break
+                        subtotal[ancestor] = subtotal.get(ancestor, 0) + count
+            for directory in sorted(subtotal):
+                parent = nodes.get(directory.parent, top)
+                nodes[directory] = self._child(
+                    parent, f"{directory.name}  {subtotal[directory]:,}", "folder", str(directory)
+                )
+
+    def _child(self, parent: QTreeWidgetItem, text: str, kind: str, value: str) -> QTreeWidgetItem:
+        item = QTreeWidgetItem(parent, [text])
+        item.setData(0, KindRole, kind)
+        item.setData(0, ValueRole, value)
+        return item
+
+    def _all_items(self) -> list[QTreeWidgetItem]:
+        items = []
+        stack = [self.topLevelItem(i) for i in range(self.topLevelItemCount())]
+        while stack:
+            item = stack.pop()
+            if item is None:
+                continue
+            items.append(item)
+            stack.extend(item.child(i) for i in range(item.childCount()))
+        return items
+
+    @staticmethod
+    def _item_key(item: QTreeWidgetItem) -> tuple[str, str, str]:
+        parent = item.parent()
+        return (str(item.data(0, KindRole)), str(item.data(0, ValueRole) or ""), parent.text(0) if parent else "")
+
+    # -- scopes -----------------------------------------------------------------------------
+
+    def scope_of(self, item: QTreeWidgetItem | None) -> Scope | None:
+        if item is None:
+            return None
+        kind, value = item.data(0, KindRole), item.data(0, ValueRole)
+        if kind == "all":
+            return ALL
+        if kind == "folder":
+            return folder_scope(Path(value))
+        if kind == "album":
+            return album_scope(value)
+        if kind == "tag":
+            parent = item.parent()
+            return tag_scope(parent.data(0, ValueRole) if parent is not None else "", value)
+        return None
+
+    def _on_current(self, item: QTreeWidgetItem | None, _previous: object) -> None:
+        scope = self.scope_of(item)
+        if scope is None or self._suppress:
+            return
+        if scope != self.current_scope:
+            self.current_scope = scope
+            self.scope_changed.emit(scope)
+
+    def select_scope(self, scope: Scope) -> None:
+        """Show a scope (e.g. after creating an album) and tell the window."""
+        self.current_scope = scope
+        self._select(scope)
+        self.scope_changed.emit(scope)
+
+    def _select(self, scope: Scope) -> None:
+        for item in self._all_items():
+            if self.scope_of(item) == scope:
+                blocked = self.blockSignals(True)
+                self.setCurrentItem(item)
+                self.blockSignals(blocked)
+                return
+
+    def album_names(self) -> list[str]:
+        children = (self._albums.child(i) for i in range(self._albums.childCount()))
+        return [str(child.data(0, ValueRole)) for child in children if child is not None]
+
+    # -- drops: photos onto an album ----------------------------------------------------------
+
+    def _album_at(self, pos: QPoint) -> str | None:
+        item = self.itemAt(pos)
+        if item is not None and item.data(0, KindRole) == "album":
+            return str(item.data(0, ValueRole))
+        return None
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
+        if photo_ids_from_mime(event.mimeData()) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802 - Qt's name
+        if self._album_at(event.position().toPoint()) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
+        album = self._album_at(event.position().toPoint())
+        ids = photo_ids_from_mime(event.mimeData())
+        if album is None or not ids:
+            event.ignore()
+            return
+        self.add_to_album(album, ids)
+        event.acceptProposedAction()
+
+    def add_to_album(self, album: str, ids: list[int]) -> None:
+        library = self.controller.library
+        self.controller.write(
+            lambda: library.albums.add(album, ids),
+            changes=[self.controller.albums_changed, self.controller.photos_changed],
+        )
+
+    # -- context menu -------------------------------------------------------------------------
+
+    def _context_menu(self, pos: QPoint) -> None:
+        item = self.itemAt(pos)
+        kind = item.data(0, KindRole) if item is not None else None
+        value = str(item.data(0, ValueRole) or "") if item is not None else ""
+        menu = QMenu(self)
+        if kind in ("folders", "folder"):
+            menu.addAction("Add folder…", self.add_folder_requested.emit)
+        if kind == "folder":
+            scope = self.scope_of(item)
+            menu.addAction("Show in file manager", lambda: self.show_folder_requested.emit(value))
+            menu.addAction("Auto-tag this folder…", lambda: self.auto_tag_requested.emit(scope))
+            if item is not None and item.parent() is self._folders:
+                menu.addSeparator()
+                menu.addAction("Remove from library…", lambda: self.remove_folder_requested.emit(value))
+        if kind in ("albums", "album"):
+            menu.addAction("New album…", self.new_album_requested.emit)
+        if kind == "album":
+            scope = self.scope_of(item)
+            menu.addAction("Auto-tag this album…", lambda: self.auto_tag_requested.emit(scope))
+            menu.addAction("Rename…", lambda: self.rename_album_requested.emit(value))
+            menu.addAction("Delete album…", lambda: self.delete_album_requested.emit(value))
+        if kind == "all":
+            menu.addAction("Auto-tag all photos…", lambda: self.auto_tag_requested.emit(ALL))
+        if not menu.isEmpty():
+            menu.popup(self.viewport().mapToGlobal(pos))

@@ -1,0 +1,133 @@
+"""Thumbnails for the grid: made and read off the GUI thread, kept in a bounded memory cache.
+
+The disk cache (`core.thumbnails`) means a photo is decoded once; this module adds
+the in-memory layer for what is on screen. Requests are served newest first (the
+rows the user scrolled to now matter more than the ones flown past) and only a
+few run at once, so fast scrolling through 100k photos queues little and the
+memory cache stays under its byte budget whatever the library size.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QImage, QPixmap
+
+from photoclip.core.errors import PhotoclipError
+from photoclip.core.thumbnails import ThumbnailStore
+from photoclip.ui.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MEMORY_BUDGET = 192 * 1024 * 1024
+MAX_QUEUED = 400  # older requests are dropped: they scrolled out of view long ago
+MAX_RUNNING = 3
+
+
+class PixmapCache:
+    """Least recently used pixmaps up to a byte budget."""
+
+    def __init__(self, budget_bytes: int = DEFAULT_MEMORY_BUDGET) -> None:
+        self.budget_bytes = budget_bytes
+        self.bytes = 0
+        self._items: OrderedDict[tuple[int, int], QPixmap] = OrderedDict()
+
+    def get(self, key: tuple[int, int]) -> QPixmap | None:
+        pixmap = self._items.get(key)
+        if pixmap is not None:
+            self._items.move_to_end(key)
+        return pixmap
+
+    def put(self, key: tuple[int, int], pixmap: QPixmap) -> None:
+        old = self._items.pop(key, None)
+        if old is not None:
+            self.bytes -= _cost(old)
+        self._items[key] = pixmap
+        self.bytes += _cost(pixmap)
+        while self.bytes > self.budget_bytes and len(self._items) > 1:
+            _, evicted = self._items.popitem(last=False)
+            self.bytes -= _cost(evicted)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def clear(self) -> None:
+        self._items.clear()
+        self.bytes = 0
+
+
+def _cost(pixmap: QPixmap) -> int:
+    return pixmap.width() * pixmap.height() * 4
+
+
+class ThumbnailLoader(QObject):
+    """Gets thumbnails for (photo id, size bucket) keys; `ready` fires on the GUI thread."""
+
+    ready = Signal(int)  # photo id
+
+    def __init__(self, runner: TaskRunner, store: ThumbnailStore | None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.store = store
+        self.cache = PixmapCache()
+        self.failed: dict[int, str] = {}  # photo id -> why there is no thumbnail
+        self._queue: OrderedDict[tuple[int, int], tuple[Path, str | None]] = OrderedDict()
+        self._running: set[tuple[int, int]] = set()
+
+    def pixmap(self, photo_id: int, path: Path, content_hash: str | None, size: int) -> QPixmap | None:
+        """The cached pixmap, or None after queueing a request for it."""
+        key = (photo_id, ThumbnailStore.bucket(size))
+        found = self.cache.get(key)
+        if found is not None or photo_id in self.failed or self.store is None:
+            return found
+        if key not in self._running:
+            self._queue.pop(key, None)
+            self._queue[key] = (path, content_hash)  # newest last
+            while len(self._queue) > MAX_QUEUED:
+                self._queue.popitem(last=False)
+            self._pump()
+        return None
+
+    def forget(self) -> None:
+        """Drop queued requests (the grid shows other photos now); finished ones still land in the cache."""
+        self._queue.clear()
+
+    def retry_failed(self) -> None:
+        self.failed.clear()
+
+    def _pump(self) -> None:
+        store = self.store
+        assert store is not None
+        while self._queue and len(self._running) < MAX_RUNNING:
+            key, (path, content_hash) = self._queue.popitem(last=True)
+            self._running.add(key)
+
+            def work(key: tuple[int, int] = key, path: Path = path, content_hash: str | None = content_hash) -> object:
+                try:
+                    file = store.get(path, content_hash, key[1])
+                except PhotoclipError as e:
+                    return key, None, str(e)
+                except OSError as e:
+                    return key, None, f"Cannot make a thumbnail: {e.strerror or e}"
+                image = QImage(str(file))
+                return key, image if not image.isNull() else None, "The thumbnail could not be read."
+
+            self.runner.read(work, self._done, self._failed)
+
+    def _done(self, result: tuple[tuple[int, int], QImage | None, str]) -> None:
+        key, image, reason = result
+        self._running.discard(key)
+        if image is None:
+            self.failed[key[0]] = reason
+        else:
+            self.cache.put(key, QPixmap.fromImage(image))
+        self.ready.emit(key[0])
+        self._pump()
+
+    def _failed(self, error: BaseException) -> None:
+        log.error("thumbnail task failed", exc_info=error)
+        self._running.clear()
+        self._pump()

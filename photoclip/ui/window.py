@@ -1,0 +1,963 @@
+"""The main window: sidebar, search toolbar, thumbnail grid, viewer and status bar.
+
+What the grid shows follows from three things: the sidebar's scope (all photos, a
+folder, an album, a tag), the typed query and an optional example photo. With no
+words and no example the scope is browsed newest first; otherwise the library is
+searched within the scope, and the relevance slider and the by-date switch
+reshape those results in place without searching again. Every read goes through
+the controller's background pool; the newest request wins.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QPoint, QSize, Qt, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSlider,
+    QSplitter,
+    QStackedWidget,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from photoclip import __version__
+from photoclip.core.errors import QueryError
+from photoclip.core.search import merge_filters, parse_query
+from photoclip.core.thumbnails import ThumbnailStore
+from photoclip.ui.autotag_dialog import AutoTagDialog
+from photoclip.ui.controller import MODEL_FAILED, MODEL_MISSING, MODEL_READY, LibraryController
+from photoclip.ui.dialogs import ProblemsDialog, TagDialog
+from photoclip.ui.grid import PhotoGrid, PhotoGridModel
+from photoclip.ui.searchbar import SearchField, syntax_button
+from photoclip.ui.settings import AppSettings
+from photoclip.ui.sidebar import ALL, Scope, Sidebar, album_scope
+from photoclip.ui.thumbnails import ThumbnailLoader
+from photoclip.ui.viewer import PhotoViewer, show_in_folder
+from photoclip.ui.welcome import WelcomePage
+
+log = logging.getLogger(__name__)
+
+SEARCH_LIMIT = 2000
+"""Results fetched per search; the relevance slider and date order work within them."""
+
+WELCOME, GRID, VIEWER = 0, 1, 2
+
+
+def app_icon() -> QIcon:
+    from importlib.resources import files
+
+    icon = QIcon()
+    base = files("photoclip.resources") / "icons" / "hicolor"
+    for size in (16, 32, 48, 64, 128, 256, 512):
+        path = base / f"{size}x{size}" / "apps" / "io.github.photoclip.Photoclip.png"
+        if path.is_file():
+            icon.addFile(str(path), QSize(size, size))
+    return icon
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, controller: LibraryController, settings: AppSettings) -> None:
+        super().__init__()
+        self.controller = controller
+        self.settings = settings
+        self.setWindowTitle("photoclip")
+        self.setWindowIcon(app_icon())
+        self.scope: Scope = ALL
+        self.query = ""
+        self.example: int | Path | None = None
+        self.example_name = ""
+        self.result: Any = None  # the last SearchResult
+        self.searching = False
+        self.folders: list[Path] = []
+        self._request = 0
+        self._restore_ids: list[int] = []
+        self._after_open: list[Any] = []
+        self._status: Any = None
+        self._build_widgets()
+        self._build_menus()
+        self._connect()
+        if settings.geometry is not None:
+            self.restoreGeometry(settings.geometry)
+        else:
+            self.resize(1280, 820)
+        if settings.window_state is not None:
+            self.restoreState(settings.window_state)
+
+    # -- building -------------------------------------------------------------------------------
+
+    def _build_widgets(self) -> None:
+        controller = self.controller
+        self.loader = ThumbnailLoader(controller.runner, None, self)
+        self.model = PhotoGridModel(controller, self.loader, self)
+        self.grid = PhotoGrid(self.model)
+        self.grid.set_thumbnail_size(self.settings.thumbnail_size)
+        self.sidebar = Sidebar(controller)
+        self.viewer = PhotoViewer(controller)
+        self.welcome = WelcomePage(controller)
+        self.header = QLabel()
+        self.header.setAccessibleName("What is shown")
+        self.header.setTextFormat(Qt.TextFormat.RichText)
+        self.empty_hint = QLabel()
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setVisible(False)
+        grid_page = QWidget()
+        grid_layout = QVBoxLayout(grid_page)
+        grid_layout.setContentsMargins(6, 4, 0, 0)
+        grid_layout.addWidget(self.header)
+        grid_layout.addWidget(self.empty_hint)
+        grid_layout.addWidget(self.grid, 1)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.welcome)
+        self.stack.addWidget(grid_page)
+        self.stack.addWidget(self.viewer)
+        self.stack.setCurrentIndex(GRID)
+        splitter = QSplitter()
+        splitter.addWidget(self.sidebar)
+        splitter.addWidget(self.stack)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([250, 1030])
+        self.setCentralWidget(splitter)
+
+        toolbar = QToolBar("Search")
+        toolbar.setObjectName("search-toolbar")
+        toolbar.setMovable(False)
+        self.addToolBar(toolbar)
+        self.search = SearchField()
+        toolbar.addWidget(self.search)
+        toolbar.addWidget(syntax_button(self))
+        self.example_chip = QToolButton()
+        self.example_chip.setVisible(False)
+        self.example_chip.setToolTip("Searching by example: click to stop")
+        self.example_chip.setAccessibleName("Stop searching by example")
+        self.example_chip.clicked.connect(self.clear_example)
+        self.example_action = toolbar.addWidget(self.example_chip)
+        self.example_action.setVisible(False)
+        toolbar.addSeparator()
+        self.relevance = QSlider(Qt.Orientation.Horizontal)
+        self.relevance.setRange(0, 100)
+        self.relevance.setValue(round(self.settings.relevance * 100))
+        self.relevance.setFixedWidth(130)
+        self.relevance.setAccessibleName("Relevance")
+        self.relevance.setToolTip(
+            "Hide weak matches: left shows everything above the typical score, right only the best"
+        )
+        self.relevance_label = QLabel("Relevance")
+        self.by_date = QCheckBox("By date")
+        self.by_date.setChecked(self.settings.order_by_date)
+        self.by_date.setToolTip("Show the relevant results newest first instead of best first")
+        search_controls = QWidget()
+        row = QHBoxLayout(search_controls)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.relevance_label)
+        row.addWidget(self.relevance)
+        row.addWidget(self.by_date)
+        self.search_controls = toolbar.addWidget(search_controls)
+        self.search_controls.setVisible(False)
+        toolbar.addSeparator()
+        self.zoom = QSlider(Qt.Orientation.Horizontal)
+        self.zoom.setRange(96, 384)
+        self.zoom.setValue(self.settings.thumbnail_size)
+        self.zoom.setFixedWidth(110)
+        self.zoom.setAccessibleName("Thumbnail size")
+        self.zoom.setToolTip("Thumbnail size (Ctrl+Plus / Ctrl+Minus)")
+        toolbar.addWidget(QLabel(" Size "))
+        toolbar.addWidget(self.zoom)
+        toolbar.addSeparator()
+        self.auto_tag_button = QPushButton("Auto-tag…")
+        self.auto_tag_button.setToolTip("Tag the selected photos, or everything shown, with a label set")
+        toolbar.addWidget(self.auto_tag_button)
+
+        status = self.statusBar()
+        self.status_text = QLabel("Opening the library…")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setVisible(False)
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setAccessibleName("Pause indexing")
+        self.pause_button.setVisible(False)
+        self.problems_button = QPushButton()
+        self.problems_button.setFlat(True)
+        self.problems_button.setVisible(False)
+        self.problems_button.setToolTip("Files that could not be read, and why")
+        self.model_button = QPushButton()
+        self.model_button.setFlat(True)
+        self.model_button.setAccessibleName("Model state")
+        status.addWidget(self.status_text, 1)
+        status.addPermanentWidget(self.progress)
+        status.addPermanentWidget(self.pause_button)
+        status.addPermanentWidget(self.problems_button)
+        status.addPermanentWidget(self.model_button)
+
+    def _action(
+        self, menu: QMenu, text: str, slot: Any, shortcut: str | QKeySequence.StandardKey | None = None
+    ) -> QAction:
+        action = menu.addAction(text)
+        action.triggered.connect(lambda _checked=False: slot())
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self._action(file, "Add folder…", self.add_folder, "Ctrl+O")
+        self._action(file, "New album…", self.new_album, QKeySequence.StandardKey.New)
+        file.addSeparator()
+        self._action(file, "Export tags to XMP sidecars", self.export_xmp, "Ctrl+E")
+        self._action(file, "Import keywords from sidecars", self.import_keywords)
+        file.addSeparator()
+        libraries = file.addMenu("Switch library")
+        self._action(libraries, "My library", self.open_default_library)
+        self._action(libraries, "Offline demo library", self.open_demo)
+        self._action(libraries, "Other library folder…", self.open_other_library)
+        file.addSeparator()
+        self._action(file, "Preferences…", self.show_preferences, QKeySequence.StandardKey.Preferences)
+        self._action(file, "Quit", self.close, QKeySequence.StandardKey.Quit)
+        edit = bar.addMenu("&Edit")
+        self._action(edit, "Find", self.focus_search, QKeySequence.StandardKey.Find)
+        self._action(edit, "Find similar", self.find_similar_to_current, "Ctrl+Shift+F")
+        self._action(edit, "Select all", self.grid.selectAll, QKeySequence.StandardKey.SelectAll)
+        self._action(edit, "Remove from album", self.remove_from_album, QKeySequence.StandardKey.Delete)
+        view = bar.addMenu("&View")
+        self._action(
+            view, "Zoom in", lambda: self.zoom.setValue(self.zoom.value() + 32), QKeySequence.StandardKey.ZoomIn
+        )
+        self._action(
+            view, "Zoom out", lambda: self.zoom.setValue(self.zoom.value() - 32), QKeySequence.StandardKey.ZoomOut
+        )
+        self._action(view, "Open photo", self.open_current)
+        self._action(view, "Full screen", self.toggle_full_screen, "F11")
+        tags = bar.addMenu("&Tags")
+        self._action(tags, "Tag selected photos…", self.tag_selection, "Ctrl+T")
+        self._action(tags, "Auto-tag…", self.auto_tag, "Ctrl+Shift+T")
+        self._action(tags, "Label sets…", self.edit_label_sets, "Ctrl+L")
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "Search syntax", self.show_syntax, "F1")
+        self._action(help_menu, "Skipped files…", self.show_problems)
+        self._action(help_menu, "About photoclip", self.about)
+
+    def _connect(self) -> None:
+        c = self.controller
+        c.opened.connect(self._on_opened)
+        c.open_failed.connect(self._on_open_failed)
+        c.model_state.connect(self._on_model_state)
+        c.download_progress.connect(self._on_download_bytes)
+        c.index_progress.connect(self._on_index_progress)
+        c.photos_changed.connect(self.refresh)
+        c.photos_changed.connect(self._refresh_status)
+        c.folders_changed.connect(self._refresh_status)
+        c.albums_changed.connect(self._refresh_completions)
+        c.tags_changed.connect(self._refresh_completions)
+        c.tags_changed.connect(self._on_tags_changed)
+        c.albums_changed.connect(self._on_albums_changed)
+        c.watcher_paused.connect(lambda paused: self.pause_button.setText("Resume" if paused else "Pause"))
+        c.error.connect(self.show_error)
+        self.search.query_changed.connect(self.set_query)
+        self.search.cleared.connect(self.clear_search)
+        self.search.example_dropped.connect(self.find_similar)
+        self.relevance.valueChanged.connect(self._on_relevance)
+        self.by_date.toggled.connect(self._on_by_date)
+        self.zoom.valueChanged.connect(self._on_zoom)
+        self.auto_tag_button.clicked.connect(self.auto_tag)
+        self.pause_button.clicked.connect(lambda: c.pause_indexing(self.pause_button.text() == "Pause"))
+        self.problems_button.clicked.connect(self.show_problems)
+        self.model_button.clicked.connect(self._on_model_button)
+        self.grid.activated_photo.connect(self.open_viewer)
+        self.grid.customContextMenuRequested.connect(self._grid_menu)
+        self.grid.delete_pressed.connect(self.remove_from_album)
+        self.sidebar.scope_changed.connect(self.set_scope)
+        self.sidebar.add_folder_requested.connect(self.add_folder)
+        self.sidebar.remove_folder_requested.connect(self.remove_folder)
+        self.sidebar.new_album_requested.connect(self.new_album)
+        self.sidebar.rename_album_requested.connect(self.rename_album)
+        self.sidebar.delete_album_requested.connect(self.delete_album)
+        self.sidebar.auto_tag_requested.connect(self.auto_tag_scope)
+        self.sidebar.show_folder_requested.connect(lambda p: QDesktopServices.openUrl(QUrl.fromLocalFile(p)))
+        self.viewer.closed.connect(self.close_viewer)
+        self.viewer.toggle_full_screen.connect(self.toggle_full_screen)
+        self.viewer.tags_edited.connect(self._tags_edited)
+        self.welcome.add_folder_requested.connect(self.add_folder)
+        self.welcome.demo_requested.connect(self.open_demo)
+        self.welcome.checkpoint_chosen.connect(lambda arch, path: self.controller.switch_model(arch, Path(path)))
+        self.welcome.done.connect(lambda: self.stack.setCurrentIndex(GRID))
+        self.model.modelReset.connect(self._restore_selection)
+
+    # -- opening ------------------------------------------------------------------------------
+
+    def _on_opened(self, status: Any) -> None:
+        library = self.controller.library
+        self.setWindowTitle(f"photoclip — {library.directory}")
+        self.loader.store = self.controller.thumbnails
+        self.loader.cache.clear()
+        self.loader.retry_failed()
+        self._apply_status(status)
+        self.sidebar.refresh()
+        self._refresh_completions()
+        if not status.folders:
+            self.stack.setCurrentIndex(WELCOME)
+        self.refresh()
+        pending, self._after_open = self._after_open, []
+        for action in pending:
+            action()
+
+    def _on_open_failed(self, message: str) -> None:
+        self.status_text.setText(f"Cannot open the library: {message}")
+        QMessageBox.critical(self, "photoclip", f"The library could not be opened.\n\n{message}")
+
+    def _apply_status(self, status: Any) -> None:
+        self._status = status
+        self.folders = [f.path for f in status.folders]
+        self.welcome.set_folders(self.folders)
+        if status.skipped:
+            self.problems_button.setText(f"{status.skipped:,} skipped")
+            self.problems_button.setVisible(True)
+        else:
+            self.problems_button.setVisible(False)
+        if not self.progress.isVisible():
+            self.status_text.setText(self._summary(status))
+
+    @staticmethod
+    def _summary(status: Any) -> str:
+        text = f"{status.embedded:,} photos"
+        offline = [f for f in status.folders if f.offline]
+        if offline:
+            text += f" · {len(offline)} folder{'s' if len(offline) > 1 else ''} offline"
+        if status.pending:
+            text += f" · {status.pending:,} waiting to be indexed"
+        return text
+
+    def _refresh_status(self) -> None:
+        library = self.controller.library
+        if library is not None:
+            self.controller.read(library.status, self._apply_status)
+
+    # -- the model ----------------------------------------------------------------------------
+
+    def _on_model_state(self, state: str, detail: str) -> None:
+        texts = {
+            "loading": "Loading the model…",
+            "downloading": "Downloading the model…",
+            "ready": f"Model: {detail}",
+            "missing": "Model not downloaded: click to get it",
+            "failed": "Model unavailable: click for details",
+        }
+        self.model_button.setText(texts.get(state, ""))
+        self.model_button.setToolTip(detail)
+        if state == MODEL_READY and self.query or self.example is not None:
+            self.refresh()
+        if self.query and state != MODEL_READY:
+            self.header.setText(f"<i>Waiting for the model to search for “{_escape(self.query)}”…</i>")
+
+    def _on_model_button(self) -> None:
+        state = self.controller.state
+        if state == MODEL_MISSING:
+            self.controller.load_model()
+        elif state == MODEL_FAILED:
+            box = QMessageBox(self)
+            box.setWindowTitle("The model is not available")
+            box.setText(self.controller.state_detail)
+            box.setInformativeText("Retry the download, use a checkpoint file, or try the offline demo.")
+            retry = box.addButton("Retry", QMessageBox.ButtonRole.AcceptRole)
+            welcome = box.addButton("Other options…", QMessageBox.ButtonRole.ActionRole)
+            box.addButton(QMessageBox.StandardButton.Close)
+            box.exec()
+            if box.clickedButton() is retry:
+                self.controller.load_model()
+            elif box.clickedButton() is welcome:
+                self.stack.setCurrentIndex(WELCOME)
+
+    def _on_download_bytes(self, done: object, total: object) -> None:
+        if isinstance(done, int) and isinstance(total, int) and total:
+            self.model_button.setText(f"Downloading the model: {done / total:.0%} of {total / 1e6:,.0f} MB")
+
+    # -- what the grid shows --------------------------------------------------------------------
+
+    def set_scope(self, scope: Scope) -> None:
+        self.scope = scope
+        self.grid.scrollToTop()
+        self.refresh()
+
+    def set_query(self, text: str) -> None:
+        if text == self.query:
+            return
+        self.query = text
+        self.grid.scrollToTop()
+        self.refresh()
+
+    def clear_search(self) -> None:
+        self.example = None
+        self._show_example_chip()
+        if self.search.text():
+            self.search.clear()
+        self.query = ""
+        self.refresh()
+
+    def find_similar(self, example: int | Path) -> None:
+        self.example = example
+        if isinstance(example, Path):
+            self.example_name = example.name
+            self._show_example_chip()
+        else:
+            photo = self.model.photo(example)
+            self.example_name = photo.path.name if photo is not None else f"photo {example}"
+            self._show_example_chip()
+        if self.stack.currentIndex() != GRID:
+            self.stack.setCurrentIndex(GRID)
+        self.grid.scrollToTop()
+        self.refresh()
+
+    def clear_example(self) -> None:
+        self.example = None
+        self._show_example_chip()
+        self.refresh()
+
+    def _show_example_chip(self) -> None:
+        self.example_chip.setText(f"Similar to {self.example_name}  ✕")
+        self.example_action.setVisible(self.example is not None)
+
+    def refresh(self) -> None:
+        """Show the current scope, query and example again (also after the library changed)."""
+        library = self.controller.library
+        if library is None:
+            return
+        self._request += 1
+        request = self._request
+        try:
+            parsed = parse_query(self.query)
+        except QueryError as e:
+            self.header.setText(f"<span style='color:#c0392b'>{_escape(str(e))}</span>")
+            return
+        photo_filter = merge_filters(parsed.filter, self.scope.photo_filter)
+        if photo_filter.folders:
+            photo_filter = replace(
+                photo_filter, folders=tuple(Path(f).expanduser().resolve() for f in photo_filter.folders)
+            )
+        if parsed.is_empty() and self.example is None:
+            self.searching = False
+            self._set_search_mode(False)
+
+            def browse() -> list[int]:
+                ids = library.catalog.filter_ids(library.model_id, photo_filter, by_date=True)
+                return [int(i) for i in ids]
+
+            self.controller.read(browse, lambda ids: self._show_browse(request, ids, filtered=parsed.filter))
+            return
+        self.searching = True
+        self._set_search_mode(True)
+        example = self.example
+
+        def search() -> Any:
+            return library.search(
+                replace(parsed, filter=photo_filter), example=example, limit=SEARCH_LIMIT, relevance=0.0
+            )
+
+        def run() -> None:
+            if request == self._request:
+                self.controller.read(search, lambda result: self._show_search(request, result))
+
+        if self.controller.state != MODEL_READY:
+            what = f"“{_escape(self.query)}”" if self.query else "similar photos"
+            self.header.setText(f"<i>Waiting for the model to search for {what}…</i>")
+        self.controller.when_model_ready(run, key="search")
+
+    def _set_search_mode(self, on: bool) -> None:
+        self.search_controls.setVisible(on)
+        self.grid.delegate.show_scores = on
+
+    def _remember_position(self) -> None:
+        self._restore_ids = self.grid.selected_ids()
+        top = self.grid.indexAt(QPoint(10, 10))
+        self._restore_top = self.model.photo_id(top.row()) if top.isValid() else None
+
+    def _restore_selection(self) -> None:
+        if self._restore_ids:
+            self.grid.select_ids(self._restore_ids)
+        top = getattr(self, "_restore_top", None)
+        row = self.model.row_of(top) if top is not None else None
+        if row is not None:
+            self.grid.scrollTo(self.model.index(row), PhotoGrid.ScrollHint.PositionAtTop)
+        self._restore_ids = []
+        self._restore_top = None
+
+    def _show_browse(self, request: int, ids: list[int], *, filtered: Any) -> None:
+        if request != self._request:
+            return
+        self.result = None
+        self._remember_position()
+        self.model.set_photos(ids)
+        title = _escape(self.scope.title)
+        if not filtered.is_empty():
+            title += f" · {_escape(self.query)}"
+        self.header.setText(f"<b>{title}</b> · {len(ids):,} photos")
+        self._show_empty_hint(not ids)
+
+    def _show_search(self, request: int, result: Any) -> None:
+        if request != self._request:
+            return
+        self.result = result
+        self._remember_position()
+        self._apply_relevance()
+
+    def _cutoff(self) -> float | None:
+        result = self.result
+        if result is None or not result.hits:
+            return None
+        top = result.hits[0].score
+        typical = result.typical if result.typical is not None else result.hits[-1].score
+        return float(typical + self.relevance.value() / 100 * max(top - typical, 0.0))
+
+    def _apply_relevance(self) -> None:
+        result = self.result
+        if result is None:
+            return
+        cutoff = self._cutoff()
+        hits = [h for h in result.hits if cutoff is None or h.score >= cutoff]
+        if self.by_date.isChecked():
+            dated = sorted((h for h in hits if h.taken_at), key=lambda h: h.taken_at, reverse=True)
+            hits = dated + [h for h in hits if not h.taken_at]
+        self.model.set_photos([h.photo_id for h in hits], [h.score for h in hits])
+        what = f"“{_escape(self.query)}”" if self.query else ""
+        if self.example is not None:
+            what = f"photos like {_escape(self.example_name)}" + (f" and {what}" if what else "")
+        more = f" of {len(result.hits):,}" if len(hits) < len(result.hits) else ""
+        scope = "" if self.scope.kind == "all" else f" in {_escape(self.scope.title)}"
+        order = ", newest first" if self.by_date.isChecked() else ""
+        self.header.setText(
+            f"<b>{len(hits):,}</b>{more} matches for {what}{scope}{order} · {result.seconds * 1000:.0f} ms"
+        )
+        self._show_empty_hint(not hits)
+
+    def _show_empty_hint(self, empty: bool) -> None:
+        if empty:
+            if self.searching:
+                text = "No matches. Lower the relevance slider, or describe the photo differently."
+            elif not self.folders:
+                text = "No photo folders yet: File ▸ Add folder…"
+            elif self._status is not None and self._status.pending:
+                text = "Indexing your photos; they appear here as they are read."
+            else:
+                text = "No photos here."
+            self.empty_hint.setText(text)
+        self.empty_hint.setVisible(empty)
+
+    def _on_relevance(self, value: int) -> None:
+        self.settings.relevance = value / 100
+        self._apply_relevance()
+
+    def _on_by_date(self, on: bool) -> None:
+        self.settings.order_by_date = on
+        self._apply_relevance()
+
+    def _on_zoom(self, size: int) -> None:
+        self.settings.thumbnail_size = size
+        self.grid.set_thumbnail_size(size)
+
+    # -- indexing progress --------------------------------------------------------------------
+
+    def _on_index_progress(self, progress: Any) -> None:
+        if progress is None:
+            self.progress.setVisible(False)
+            self.pause_button.setVisible(self.pause_button.text() == "Resume")
+            if self.pause_button.text() == "Resume":
+                self.status_text.setText("Indexing paused")
+            else:
+                self._refresh_status()
+            return
+        self.progress.setVisible(True)
+        self.pause_button.setVisible(True)
+        self.progress.setRange(0, max(progress.total, 1))
+        self.progress.setValue(progress.done)
+        text = f"Indexing {progress.done:,} of {progress.total:,} photos"
+        if progress.rate > 0:
+            text += f" · {progress.rate:.0f} photos/s"
+        eta = progress.eta_seconds
+        if eta is not None:
+            text += f" · about {_duration(eta)} left"
+        if progress.skipped:
+            text += f" · {progress.skipped:,} skipped"
+        self.status_text.setText(text)
+
+    def show_error(self, message: str) -> None:
+        self.statusBar().showMessage(message, 15_000)
+        log.warning("%s", message)
+
+    # -- viewer ---------------------------------------------------------------------------------
+
+    def open_current(self) -> None:
+        photo_id = self.grid.current_id()
+        if photo_id is not None:
+            self.open_viewer(photo_id)
+
+    def open_viewer(self, photo_id: int) -> None:
+        row = self.model.row_of(photo_id)
+        if row is None:
+            return
+        scores = {}
+        if self.searching and self.result is not None:
+            scores = {h.photo_id: h.score for h in self.result.hits}
+            top = self.result.hits[0].score if self.result.hits else None
+            query = self.query or f"photos like {self.example_name}"
+            self.viewer.query_context = (query, self.result.typical, top)
+        else:
+            self.viewer.query_context = None
+        self.stack.setCurrentIndex(VIEWER)
+        self.viewer.show_photos(self.model.ids, row, scores)
+
+    def close_viewer(self) -> None:
+        current = self.viewer.current_id
+        if self.isFullScreen():
+            self.showNormal()
+        self.stack.setCurrentIndex(GRID)
+        if current is not None:
+            row = self.model.row_of(current)
+            if row is not None:
+                index = self.model.index(row)
+                self.grid.setCurrentIndex(index)
+                self.grid.scrollTo(index)
+        self.grid.setFocus()
+
+    def toggle_full_screen(self) -> None:
+        if self.isFullScreen():
+            self.showNormal()
+        else:
+            if self.stack.currentIndex() == GRID and self.grid.current_id() is not None:
+                self.open_current()
+            self.showFullScreen()
+
+    # -- grid context menu ----------------------------------------------------------------------
+
+    def _grid_menu(self, pos: QPoint) -> None:
+        index = self.grid.indexAt(pos)
+        if index.isValid() and not self.grid.selectionModel().isSelected(index):
+            self.grid.setCurrentIndex(index)
+        ids = self.grid.selected_ids()
+        if not ids:
+            return
+        menu = QMenu(self)
+        first = ids[0]
+        menu.addAction("Open", lambda: self.open_viewer(first))
+        menu.addAction("Find similar", lambda: self.find_similar(first))
+        menu.addSeparator()
+        photo = self.model.photo(first)
+        if photo is not None:
+            menu.addAction(
+                "Open with system viewer", lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(photo.path)))
+            )
+            menu.addAction("Show in folder", lambda: show_in_folder(photo.path))
+        menu.addSeparator()
+        albums = menu.addMenu("Add to album")
+        for name in self.sidebar.album_names():
+            albums.addAction(name, partial(self.sidebar.add_to_album, name, ids))
+        if albums.actions():
+            albums.addSeparator()
+        albums.addAction("New album…", lambda: self.new_album(ids))
+        if self.scope.kind == "album":
+            menu.addAction(f"Remove from “{self.scope.value}”", self.remove_from_album)
+        menu.addAction("Tag…", self.tag_selection)
+        menu.addAction("Auto-tag…", self.auto_tag)
+        menu.addAction("Export tags to XMP", self.export_xmp)
+        menu.popup(self.grid.viewport().mapToGlobal(pos))
+
+    def find_similar_to_current(self) -> None:
+        photo_id = self.viewer.current_id if self.stack.currentIndex() == VIEWER else self.grid.current_id()
+        if photo_id is not None:
+            self.find_similar(photo_id)
+
+    # -- folders and libraries ------------------------------------------------------------------
+
+    def add_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Add a photo folder", str(Path.home()))
+        if path:
+            self.controller.add_folder(Path(path))
+            if self.stack.currentIndex() == WELCOME:
+                self.welcome.set_folders([*self.folders, Path(path)])
+
+    def remove_folder(self, path: str) -> None:
+        answer = QMessageBox.question(
+            self,
+            "Remove folder",
+            f"Stop watching {path} and forget its photos' tags and albums?\n\nThe photo files are not touched.",
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.controller.remove_folder(Path(path))
+
+    def open_demo(self) -> None:
+        from photoclip.core.models import TINY_MODEL_KEY
+        from photoclip.demo import default_demo_dir, prepare_demo_photos
+
+        base = default_demo_dir()
+        self.status_text.setText("Creating the demo photos…")
+
+        def ready(photos: Path) -> None:
+            self._after_open.append(lambda: self.controller.add_folder(photos))
+            self._after_open.append(lambda: self.stack.setCurrentIndex(GRID))
+            self.settings.library_dir = base / "library"
+            self._switch(base / "library", TINY_MODEL_KEY)
+
+        self.controller.write(lambda: prepare_demo_photos(base), ready)
+
+    def open_default_library(self) -> None:
+        from photoclip.core.config import default_library_dir
+
+        self.settings.library_dir = None
+        self._switch(default_library_dir(), None)
+
+    def open_other_library(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open or create a library folder", str(Path.home()))
+        if path:
+            self.settings.library_dir = Path(path)
+            self._switch(Path(path), None)
+
+    def _switch(self, library_dir: Path, model: str | None) -> None:
+        self.model.set_photos([])
+        self.scope = ALL
+        self.clear_search()
+        self.controller.switch_library(library_dir, model=model)
+
+    # -- albums ---------------------------------------------------------------------------------
+
+    def new_album(self, ids: list[int] | None = None) -> None:
+        name, ok = QInputDialog.getText(self, "New album", "Album name:")
+        name = name.strip()
+        if not ok or not name:
+            return
+        photo_ids = ids if ids is not None else self.grid.selected_ids()
+        library = self.controller.library
+
+        def work() -> None:
+            library.albums.create(name)
+            if photo_ids:
+                library.albums.add(name, photo_ids)
+
+        self.controller.write(
+            work, lambda _r: self.sidebar.select_scope(album_scope(name)), changes=[self.controller.albums_changed]
+        )
+
+    def rename_album(self, old: str) -> None:
+        new, ok = QInputDialog.getText(self, "Rename album", "New name:", text=old)
+        new = new.strip()
+        if ok and new and new != old:
+            library = self.controller.library
+            after = (lambda _r: self.sidebar.select_scope(album_scope(new))) if self.scope.value == old else None
+            self.controller.write(
+                lambda: library.albums.rename(old, new), after, changes=[self.controller.albums_changed]
+            )
+
+    def delete_album(self, name: str) -> None:
+        answer = QMessageBox.question(
+            self, "Delete album", f"Delete the album “{name}”?\n\nIts photos stay in the library."
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            library = self.controller.library
+            after = (lambda _r: self.sidebar.select_scope(ALL)) if self.scope.value == name else None
+            self.controller.write(lambda: library.albums.delete(name), after, changes=[self.controller.albums_changed])
+
+    def remove_from_album(self) -> None:
+        if self.scope.kind != "album" or self.stack.currentIndex() != GRID:
+            return
+        ids = self.grid.selected_ids()
+        if not ids:
+            return
+        library, name = self.controller.library, self.scope.value
+        self.controller.write(
+            lambda: library.albums.remove(name, ids),
+            changes=[self.controller.albums_changed, self.controller.photos_changed],
+        )
+
+    def _on_albums_changed(self) -> None:
+        if self.scope.kind == "album":
+            self.refresh()
+
+    # -- tags ---------------------------------------------------------------------------------
+
+    def _on_tags_changed(self) -> None:
+        if self.scope.kind == "tag" or "tag:" in self.query:
+            self.refresh()
+
+    def _refresh_completions(self) -> None:
+        library = self.controller.library
+        if library is None:
+            return
+
+        def collect() -> tuple[list[str], list[str]]:
+            return [c.label for c in library.tags.counts()], [a.name for a in library.albums.albums()]
+
+        self.controller.read(collect, lambda r: self.search.set_completions(*r))
+
+    def _target_ids(self) -> tuple[list[int] | None, str]:
+        """The selection if there is one, else what is shown (None meaning the whole library)."""
+        selected = self.grid.selected_ids()
+        if len(selected) > 1:
+            return selected, f"{len(selected):,} selected photos"
+        if self.searching or self.scope.kind != "all":
+            title = f"search results for “{self.query}”" if self.searching else self.scope.title
+            return list(self.model.ids), title
+        return None, "All photos"
+
+    def tag_selection(self) -> None:
+        ids = self.grid.selected_ids() or ([self.viewer.current_id] if self.viewer.current_id else [])
+        if ids:
+            dialog = TagDialog(self.controller, ids, self)
+            dialog.accepted.connect(lambda: self._tags_edited(ids))
+            dialog.open()
+
+    def auto_tag(self) -> None:
+        ids, title = self._target_ids()
+        self._open_auto_tag(ids, title)
+
+    def auto_tag_scope(self, scope: Scope) -> None:
+        if scope.kind == "all":
+            self._open_auto_tag(None, "All photos")
+            return
+        library = self.controller.library
+        self.controller.read(
+            lambda: [int(i) for i in library.photo_ids(scope.photo_filter)],
+            lambda ids: self._open_auto_tag(ids, scope.title),
+        )
+
+    def _open_auto_tag(self, ids: list[int] | None, title: str) -> None:
+        if self.controller.library is None:
+            return
+        self.auto_tag_dialog = AutoTagDialog(self.controller, ids, title, self)
+        self.auto_tag_dialog.open()
+
+    def _tags_edited(self, ids: list[int]) -> None:
+        if self.settings.write_sidecars_on_change:
+            self._write_sidecars(ids, quiet=True)
+
+    def export_xmp(self) -> None:
+        ids: list[int] | None = self.grid.selected_ids()
+        if not ids:
+            ids, _title = self._target_ids()
+        if ids is None:
+            library = self.controller.library
+            self.controller.read(
+                lambda: [int(i) for i in library.catalog.embedding_ids(library.model_id)], self._write_sidecars
+            )
+        else:
+            self._write_sidecars(ids)
+
+    def _write_sidecars(self, ids: list[int], quiet: bool = False) -> None:
+        from photoclip.core.keywords import export_xmp
+
+        library = self.controller.library
+        naming, suggestions = self.settings.sidecar_naming, self.settings.sidecar_include_suggestions
+
+        def done(report: Any) -> None:
+            text = f"Wrote {len(report.written):,} XMP sidecars"
+            if report.problems:
+                text += f"; {len(report.problems)} could not be written ({report.problems[0][1]})"
+            if not quiet or report.problems:
+                self.statusBar().showMessage(text, 10_000)
+
+        self.controller.write(lambda: export_xmp(library, ids, naming=naming, include_suggestions=suggestions), done)
+
+    def import_keywords(self) -> None:
+        from photoclip.core.keywords import import_keywords
+
+        ids = self.grid.selected_ids()
+        library = self.controller.library
+
+        def work() -> Any:
+            targets = ids or [int(i) for i in library.catalog.embedding_ids(library.model_id)]
+            return import_keywords(library, targets)
+
+        def done(report: Any) -> None:
+            self.statusBar().showMessage(f"Imported keywords: {report}", 10_000)
+
+        self.controller.write(work, done, changes=[self.controller.tags_changed])
+
+    # -- other windows --------------------------------------------------------------------------
+
+    def edit_label_sets(self) -> None:
+        from photoclip.ui.labelset_editor import LabelSetEditor
+
+        if self.controller.library is not None:
+            self.label_editor = LabelSetEditor(self.controller, self)
+            self.label_editor.open()
+
+    def show_preferences(self) -> None:
+        from photoclip.ui.preferences import PreferencesDialog
+
+        if self.controller.library is None:
+            return
+        self.preferences = PreferencesDialog(self.controller, self.settings, self)
+        self.preferences.accepted.connect(self._apply_preferences)
+        self.preferences.open()
+
+    def _apply_preferences(self) -> None:
+        from photoclip.core.config import default_cache_dir
+
+        folder = self.settings.thumbnail_dir or default_cache_dir() / "thumbnails"
+        store = ThumbnailStore(folder, budget_bytes=self.settings.thumbnail_budget_mb * 1024 * 1024)
+        self.controller.thumbnails = store
+        self.loader.store = store
+        self.grid.viewport().update()
+
+    def show_problems(self) -> None:
+        self.problems = ProblemsDialog(self.controller, self)
+        self.problems.open()
+
+    def show_syntax(self) -> None:
+        from photoclip.ui.searchbar import SYNTAX_HELP
+
+        QMessageBox.information(self, "Search syntax", SYNTAX_HELP)
+
+    def about(self) -> None:
+        library = self.controller.library
+        where = f"<br>Library: {library.directory}" if library is not None else ""
+        QMessageBox.about(
+            self,
+            "About photoclip",
+            f"<b>photoclip {__version__}</b><br>Find and organize your photos by meaning, on your own computer."
+            f"<br>Built on OpenCLIP, hnswlib and Qt.{where}",
+        )
+
+    def focus_search(self) -> None:
+        if self.stack.currentIndex() != GRID:
+            self.stack.setCurrentIndex(GRID)
+        self.search.setFocus()
+        self.search.selectAll()
+
+    # -- closing --------------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if self.isFullScreen():
+            self.showNormal()
+        self.settings.geometry = self.saveGeometry()
+        self.settings.window_state = self.saveState()
+        self.settings.sync()
+        self.hide()  # the app closes the library (waiting for queued edits) once the event loop ends
+        event.accept()
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
