@@ -60,7 +60,7 @@ class ProgressLine:
         self._last = 0.0
 
     def __call__(self, progress: IndexProgress) -> None:
-        if not self.enabled or progress.phase != "embed":
+        if not self.enabled or progress.phase not in ("embed", "switch"):
             return
         now = time.monotonic()
         if now - self._last < 0.1 and progress.done < progress.total:
@@ -68,11 +68,12 @@ class ProgressLine:
         self._last = now
         width = 30
         filled = int(width * progress.done / max(1, progress.total))
+        noun = "photos" if progress.phase == "embed" else "photos for the next model"
         eta = progress.eta_seconds
         eta_text = f"  ETA {int(eta // 60)}:{int(eta % 60):02d}" if eta is not None else ""
         skipped = f"  {progress.skipped} skipped" if progress.skipped else ""
         self.stream.write(
-            f"\r[{'#' * filled}{'.' * (width - filled)}] {progress.done}/{progress.total} photos"
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {progress.done}/{progress.total} {noun}"
             f"  {progress.rate:.1f}/s{eta_text}{skipped}   "
         )
         self.stream.flush()

@@ -1,4 +1,4 @@
-"""Commands that explain: status, doctor, models."""
+"""Commands that explain: status, doctor (models: see models.py)."""
 
 from __future__ import annotations
 
@@ -21,10 +21,6 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     )
     doctor.set_defaults(handler=cmd_doctor)
 
-    models = commands.add_parser("models", help="list the models photoclip can use", parents=[common])
-    models.add_argument("--all", action="store_true", help="every published open_clip model, not just ours")
-    models.set_defaults(handler=cmd_models)
-
 
 def cmd_status(args: argparse.Namespace) -> int:
     with open_library(args) as library:
@@ -46,6 +42,14 @@ def cmd_status(args: argparse.Namespace) -> int:
         "other_models": status.other_models,
         "catalog_bytes": status.catalog_bytes,
         "index_bytes": status.index_bytes,
+        "switch": None
+        if status.switch is None
+        else {
+            "to": status.switch.name,
+            "model_id": status.switch.spec.model_id,
+            "done": status.switch.done,
+            "total": status.switch.total,
+        },
     }
     if args.json:
         print(json.dumps(data, indent=2))
@@ -64,6 +68,11 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(f"  {photo.path}: {photo.error}")
     for model_id, count in status.other_models.items():
         print(f"Also stored: {count} vectors of {model_id}")
+    if status.switch is not None:
+        print(
+            f"Switching: to {status.switch.name}, {status.switch.done} of {status.switch.total} photos re-embedded "
+            "(continues with 'photoclip index', 'photoclip watch' or the app; searches use the current model)"
+        )
     print(f"Disk:     catalog {human_bytes(status.catalog_bytes)}, index {human_bytes(status.index_bytes)}")
     return 0
 
@@ -86,17 +95,3 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         for check in checks:
             print(f"[{marks[check.status]}] {check.name}: {check.detail}")
     return EXIT_ERROR if any(c.status == "error" for c in checks) else 0
-
-
-def cmd_models(args: argparse.Namespace) -> int:
-    from photoclip.core.models import known_models
-
-    for spec in known_models():
-        print(f"{spec.key:15s} {spec.description}  [{spec.languages}]")
-    if args.all:
-        import open_clip
-
-        print("\nAll published open_clip weights (use as --model ARCH/TAG):")
-        for arch, tag in open_clip.list_pretrained():
-            print(f"  {arch}/{tag}")
-    return 0

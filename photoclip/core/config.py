@@ -44,6 +44,7 @@ class LibrarySettings:
 
     model: str = DEFAULT_MODEL_KEY
     checkpoint: str | None = None  # a local weights file for `model` (an architecture name)
+    next_model: str | None = None  # switching to this model: re-embedding in the background (Library.switch_model)
     device: str = "auto"  # auto, cpu, cuda, cuda:1, mps
     precision: str = "auto"  # auto, float32, bfloat16, float16
     batch_size: int = 32

@@ -16,13 +16,15 @@ in flight.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -31,7 +33,7 @@ from photoclip.core.albums import AlbumStore
 from photoclip.core.autotag import AutoTagger, AutoTagProgress, AutoTagReport
 from photoclip.core.catalog import VECTOR_DTYPE, Catalog, Folder, PhotoFilter, PhotoId, WorkItem
 from photoclip.core.config import LibrarySettings, default_cache_dir, default_library_dir
-from photoclip.core.errors import DecodeError, LibraryError, QueryError
+from photoclip.core.errors import DecodeError, LibraryError, PhotoclipError, QueryError
 from photoclip.core.index import VectorIndex
 from photoclip.core.labelsets import builtin_label_sets
 from photoclip.core.models import DownloadProgress, ModelSpec, resolve_model
@@ -103,6 +105,8 @@ class IndexReport:
     duplicates: int = 0  # identical to a photo already indexed: its vector was reused
     seconds: float = 0.0
     cancelled: bool = False
+    switch_embedded: int = 0  # photos embedded for the model the library is switching to
+    switched_to: str | None = None  # the library now uses this model (its vectors became complete)
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,36 @@ class LibraryStatus:
     other_models: dict[str, int]
     catalog_bytes: int
     index_bytes: int
+    switch: ModelSwitch | None = None  # a model change in progress
+
+
+@dataclass(frozen=True)
+class ModelSwitch:
+    """A model change in progress: photos get vectors for `spec` while the current model keeps serving."""
+
+    name: str  # as given to switch_model, stored as settings.next_model
+    spec: ModelSpec
+    done: int  # photos that have a vector of the next model
+    total: int  # photos that need one (every photo that is not skipped)
+
+    @property
+    def fraction(self) -> float:
+        return 1.0 if self.total == 0 else min(1.0, self.done / self.total)
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _uses_model(method: Callable[Concatenate[Library, _P], _R]) -> Callable[Concatenate[Library, _P], _R]:
+    """Mark a method that reads the current model in several steps: a model flip waits for it to finish."""
+
+    @functools.wraps(method)
+    def guarded(self: Library, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with self._model_guard.shared():
+            return method(self, *args, **kwargs)
+
+    return guarded
 
 
 class Library:
@@ -161,6 +195,9 @@ class Library:
         self.albums = AlbumStore(catalog)
         self.tags = TagStore(catalog)
         self.autotagger = AutoTagger(self)
+        self._model_guard = _ModelGuard()
+        self._switch_lock = threading.RLock()
+        self._next_embedder: Embedder | None = None
 
     # -- opening ------------------------------------------------------------------------------
 
@@ -193,7 +230,8 @@ class Library:
             changed = True
         if device is not None and device != settings.device:
             settings.device, changed = device, True
-        spec = resolve_model(settings.model, checkpoint=Path(settings.checkpoint) if settings.checkpoint else None)
+        checkpoint_path = Path(settings.checkpoint) if settings.checkpoint else None
+        spec = resolve_model(settings.model, checkpoint=checkpoint_path, cache_dir=cache_dir)
         catalog = Catalog(directory / "catalog.sqlite")
         if changed or not settings_path.exists():
             settings.save(settings_path)
@@ -232,22 +270,18 @@ class Library:
         with self._embedder_lock:
             if self._embedder is None:
                 started = time.perf_counter()
-                from photoclip.core.embedder import Embedder
-                from photoclip.core.models import load_model
-
-                loaded = load_model(
-                    self.model,
-                    device=self.settings.device,
-                    cache_dir=self.cache_dir,
-                    progress=self.download_progress,
-                )
-                self._embedder = Embedder(
-                    loaded,
-                    precision=self.settings.precision,
-                    calibration_cache=self.cache_dir / "precision.json",
-                )
+                self._embedder = self._load_embedder(self.model)
                 self.model_load_seconds = time.perf_counter() - started
             return self._embedder
+
+    def _load_embedder(self, spec: ModelSpec) -> Embedder:
+        from photoclip.core.embedder import Embedder
+        from photoclip.core.models import load_model
+
+        loaded = load_model(
+            spec, device=self.settings.device, cache_dir=self.cache_dir, progress=self.download_progress
+        )
+        return Embedder(loaded, precision=self.settings.precision, calibration_cache=self.cache_dir / "precision.json")
 
     @property
     def model_loaded(self) -> bool:
@@ -361,6 +395,14 @@ class Library:
     def _index_pending(
         self, progress: Callable[[IndexProgress], None] | None, cancel: threading.Event | None
     ) -> IndexReport:
+        report = self._index_current(progress, cancel)
+        if not report.cancelled:
+            self._index_next(report, progress, cancel)
+        return report
+
+    def _index_current(
+        self, progress: Callable[[IndexProgress], None] | None, cancel: threading.Event | None
+    ) -> IndexReport:
         from photoclip.core.pipeline import Pipeline, PipelineStats
 
         started = time.perf_counter()
@@ -393,10 +435,10 @@ class Library:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _pending_items(self) -> Iterator[WorkItem]:
+    def _pending_items(self, model_id: str | None = None) -> Iterator[WorkItem]:
         after = PhotoId(0)
         while True:
-            page = self.catalog.pending_work(self.model_id, 512, after=after)
+            page = self.catalog.pending_work(model_id or self.model_id, 512, after=after)
             if not page:
                 return
             yield from page
@@ -491,6 +533,7 @@ class Library:
 
     # -- search -------------------------------------------------------------------------------
 
+    @_uses_model
     def search(
         self,
         query: str | ParsedQuery = "",
@@ -616,6 +659,7 @@ class Library:
 
     # -- tags and albums ----------------------------------------------------------------------
 
+    @_uses_model
     def auto_tag(
         self,
         label_set: str,
@@ -665,6 +709,145 @@ class Library:
             return [PhotoId(int(i)) for i in self.catalog.embedding_ids(self.model_id)]
         return [PhotoId(int(i)) for i in self.catalog.filter_ids(self.model_id, combined)]
 
+    # -- switching models ---------------------------------------------------------------------
+    #
+    # A switch is recorded as settings.next_model. Each indexing run embeds the photos for the
+    # current model first, then for the next one (loaded alongside); searches keep using the
+    # current model and its index until the next model has a vector for every photo, then the
+    # library flips to it: settings first (atomically), then in memory while no search runs.
+    # The old model's vectors stay in the catalog, so switching back is instant.
+
+    def switch_model(self, name: str) -> ModelSwitch | None:
+        """Move the library to another model without interrupting search.
+
+        Returns the switch in progress (the next indexing run does the work), or None when
+        nothing remains to do: `name` is the current model (a pending switch is cancelled),
+        or it already has vectors for every photo (switching back), in which case the library
+        uses it from now on. A checkpoint file must be imported first (`ModelManager`).
+        """
+        spec = resolve_model(name, cache_dir=self.cache_dir)
+        with self._switch_lock:
+            if spec.model_id == self.model_id:
+                self._set_next_model(None)
+                return None
+            if self.settings.next_model != name:
+                self._set_next_model(name)
+        if self.catalog.count_pending(spec.model_id) == 0:
+            self._flip(name, spec)
+            return None
+        return self.model_switch()
+
+    def cancel_switch(self) -> bool:
+        """Stay with the current model; the vectors made so far for the next one are kept."""
+        with self._switch_lock:
+            pending = self.settings.next_model is not None
+            self._set_next_model(None)
+            return pending
+
+    def model_switch(self) -> ModelSwitch | None:
+        """The model change in progress, with how many photos have vectors for it (no model loads)."""
+        name, spec = self._next_model()
+        if name is None or spec is None:
+            return None
+        stats = self.catalog.stats(spec.model_id)
+        total = stats.photos - stats.skipped
+        return ModelSwitch(name, spec, total - stats.pending, total)
+
+    def drop_model_vectors(self, model_id: str) -> int:
+        """Delete another model's stored vectors and index (to save space); returns how many were stored."""
+        switch = self.model_switch()
+        if model_id == self.model_id or (switch is not None and switch.spec.model_id == model_id):
+            raise LibraryError(f"{model_id} is in use by this library; its vectors cannot be deleted.")
+        with self.catalog.transaction() as conn:
+            count = int(conn.execute("DELETE FROM embeddings WHERE model_id = ?", (model_id,)).rowcount)
+        for path in VectorIndex.files(self.index_dir, model_id):
+            path.unlink(missing_ok=True)
+        return count
+
+    def _next_model(self) -> tuple[str | None, ModelSpec | None]:
+        with self._switch_lock:
+            name = self.settings.next_model
+            if name is None:
+                return None, None
+            try:
+                spec = resolve_model(name, cache_dir=self.cache_dir)
+            except PhotoclipError as e:  # removed since: say so and keep serving the current model
+                log.warning("cannot switch to %s: %s", name, e)
+                return name, None
+            if spec.model_id == self.model_id:  # the library was moved to it another way (--model)
+                self._set_next_model(None)
+                return None, None
+            return name, spec
+
+    def _set_next_model(self, name: str | None) -> None:
+        self.settings.next_model = name
+        self.settings.save(self.directory / "settings.json")
+        self._next_embedder = None
+
+    def _index_next(
+        self, report: IndexReport, progress: Callable[[IndexProgress], None] | None, cancel: threading.Event | None
+    ) -> None:
+        """Embed the photos that lack a vector of the next model; flip to it once none lack one."""
+        from photoclip.core.pipeline import Pipeline, PipelineStats
+
+        name, spec = self._next_model()
+        if name is None or spec is None:
+            return
+        model_id = spec.model_id
+        total = self.catalog.count_pending(model_id)
+        if total:
+            if self._next_embedder is None or self._next_embedder.model_id != model_id:
+                self._next_embedder = self._load_embedder(spec)
+            pipeline = Pipeline(
+                self._next_embedder,
+                workers=self.settings.decode_workers or None,
+                batch_size=self.settings.batch_size,
+                draft=self.settings.draft_decode,
+                known_content=lambda digest: self.catalog.vector_for_content(model_id, digest),
+            )
+
+            def on_progress(stats: PipelineStats) -> None:
+                if progress is not None:
+                    progress(IndexProgress("switch", stats.photos, total, stats.skipped, stats.rate))
+
+            def store(batch: object) -> None:
+                """Catalog only: the next model's index is built from the catalog when the library flips."""
+                from photoclip.core.pipeline import Batch
+
+                assert isinstance(batch, Batch)
+                self.catalog.record_batch(
+                    model_id,
+                    embedded=[(item.id, meta, vector) for item, meta, vector in batch.embedded],
+                    unchanged=[(item.id, size, mtime_ns) for item, size, mtime_ns in batch.unchanged],
+                    skipped=[(s.item.id, s.reason, s.message, s.size, s.mtime_ns) for s in batch.skipped],
+                )
+                self._remove_from_index([s.item.id for s in batch.skipped])  # unreadable now: gone for every model
+
+            stats = pipeline.run(self._pending_items(model_id), store, cancel=cancel, on_progress=on_progress)
+            report.switch_embedded = stats.embedded
+            report.skipped += stats.skipped
+            report.cancelled = stats.cancelled
+            if stats.cancelled:
+                return
+        if self.catalog.count_pending(model_id) == 0 and self._flip(name, spec):
+            report.switched_to = spec.key
+
+    def _flip(self, name: str, spec: ModelSpec) -> bool:
+        """Make `spec` the library's model: settings.json first (atomic), then memory, between searches."""
+        with self._switch_lock:
+            if self.settings.next_model != name:  # cancelled or changed meanwhile
+                return False
+            self.settings.model, self.settings.checkpoint, self.settings.next_model = name, None, None
+            self.settings.save(self.directory / "settings.json")
+            with self._model_guard.exclusive(), self._index_lock, self._embedder_lock:
+                self._save_locked()
+                self._index, self._background = None, None
+                self.model = spec
+                self._embedder, self._next_embedder = self._next_embedder, None
+        log.info("the library now uses %s (%s)", name, spec.model_id)
+        self._vector_index()  # load or build the new model's index now rather than on the first search
+        return True
+
     # -- status -------------------------------------------------------------------------------
 
     def status(self) -> LibraryStatus:
@@ -692,6 +875,7 @@ class Library:
             other_models={m: n for m, n in stats.models.items() if m != self.model_id},
             catalog_bytes=catalog_bytes,
             index_bytes=index_bytes,
+            switch=self.model_switch(),
         )
 
 
@@ -707,3 +891,47 @@ def _normalised(vector: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     if norm < 1e-6:
         raise QueryError("The query and the example cancel out.")
     return vector / norm
+
+
+class _ModelGuard:
+    """Many calls may read the current model at once; a model flip waits for them and holds off new ones.
+
+    Re-entrant for readers (a search inside auto-tagging), and a waiting flip blocks new
+    readers so a busy search box cannot postpone it forever.
+    """
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._readers = 0
+        self._flipping = False
+        self._depth = threading.local()
+
+    @contextlib.contextmanager
+    def shared(self) -> Iterator[None]:
+        depth: int = getattr(self._depth, "value", 0)
+        if depth == 0:
+            with self._condition:
+                self._condition.wait_for(lambda: not self._flipping)
+                self._readers += 1
+        self._depth.value = depth + 1
+        try:
+            yield
+        finally:
+            self._depth.value = depth
+            if depth == 0:
+                with self._condition:
+                    self._readers -= 1
+                    self._condition.notify_all()
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        with self._condition:
+            self._condition.wait_for(lambda: not self._flipping)
+            self._flipping = True
+            self._condition.wait_for(lambda: self._readers == 0)
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._flipping = False
+                self._condition.notify_all()

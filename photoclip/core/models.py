@@ -4,18 +4,22 @@ This is the one module that calls open_clip. A model is named by a short key
 (``photoclip-tiny``, ``vit-b-32``), by ``ARCH/TAG`` for any of open_clip's
 published weights, or by a local checkpoint. Each gets a stable `model_id`,
 stored beside every vector, so changing weights can never mix incompatible
-vectors. Downloads go through huggingface_hub (with progress) only when the
-user asked for that model; being offline fails within seconds with a message
-that says what to do instead.
+vectors. Downloads happen only when the user asked for that model: they resume
+after an interruption, are checked against the hub's sha256 before use, and can
+be cancelled; being offline fails within seconds with a message that says what
+to do instead. Checkpoints people import live in the cache beside downloads.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import posixpath
+import shutil
 import socket
+import threading
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,7 +27,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from photoclip.core.errors import ModelUnavailable
+from photoclip.core.errors import ModelUnavailable, PhotoclipError
 
 if TYPE_CHECKING:
     import torch
@@ -35,6 +39,17 @@ DEFAULT_MODEL_KEY = "vit-b-32"
 
 DownloadProgress = Callable[[int, int | None], None]
 """Called with (bytes done, bytes total or None) while weights download."""
+
+
+class DownloadCancelled(PhotoclipError):
+    """A download was stopped on request; its partial file is kept and the next attempt resumes it."""
+
+    def __init__(self, model: str, done: int, total: int | None) -> None:
+        kept = f"{done / 1e6:.0f} of {total / 1e6:.0f} MB" if total else f"{done / 1e6:.0f} MB"
+        super().__init__(f"Download of {model} cancelled; {kept} kept, the next download resumes from there.")
+        self.model = model
+        self.done = done
+        self.total = total
 
 
 @dataclass(frozen=True)
@@ -96,41 +111,94 @@ def _fingerprint(path: Path) -> str:
     return digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class CatalogueEntry:
+    """What photoclip tells people about a curated model before they download it.
+
+    The numbers are copied from benchmarks/results/model_choice.json (a test keeps them in
+    sync) because benchmarks/ is not installed with the app.
+
+    Attributes:
+        download_bytes: size of the published fp32 weights (parameters x 4 bytes; the
+            published files are within 0.1% of this).
+        imagenet_top1: published ImageNet zero-shot accuracy (fraction), None when not measured.
+        cpu_ms_per_photo: measured image-tower time per photo, float32, batch 32, on the
+            benchmark's 2-core AVX-512 CPU; None when not measured.
+        image_gflops: compute per photo, to estimate speed where nothing was measured (GPUs).
+        requires: an import the model needs beyond photoclip's own, with the pip extra that brings it.
+    """
+
+    architecture: str
+    pretrained: str
+    description: str
+    languages: str
+    download_bytes: int
+    imagenet_top1: float | None
+    cpu_ms_per_photo: float | None
+    image_gflops: float | None
+    requires: tuple[str, str] | None = None
+
+
 # Curated choices shown to users; any other ARCH/TAG from open_clip works too. The default was chosen by
 # published zero-shot quality per CPU millisecond (benchmarks/model_choice.py; see the README).
-_CATALOGUE: dict[str, tuple[str, str, str, str]] = {
-    "vit-b-32": (
+_CATALOGUE: dict[str, CatalogueEntry] = {
+    "vit-b-32": CatalogueEntry(
         "ViT-B-32",
         "datacomp_xl_s13b_b90k",
         "Default: the most zero-shot accuracy per CPU millisecond (69.2% ImageNet; 151M parameters, 605 MB).",
         "English",
+        download_bytes=605_120_000,
+        imagenet_top1=0.6917,
+        cpu_ms_per_photo=53.94,
+        image_gflops=8.73,
     ),
-    "vit-b-32-256": (
+    "vit-b-32-256": CatalogueEntry(
         "ViT-B-32-256",
         "datacomp_s34b_b86k",
         "A step up: +3.6 points ImageNet (72.8%) for about 1.3x the time per photo (605 MB).",
         "English",
+        download_bytes=605_160_000,
+        imagenet_top1=0.7281,
+        cpu_ms_per_photo=85.64,
+        image_gflops=11.34,
     ),
-    "vit-l-14": (
+    "vit-l-14": CatalogueEntry(
         "ViT-L-14",
         "datacomp_xl_s13b_b90k",
         "Most accurate (79.2% ImageNet) but about 20x slower: for a GPU (428M parameters, 1.7 GB).",
         "English",
+        download_bytes=1_710_480_000,
+        imagenet_top1=0.7921,
+        cpu_ms_per_photo=1170.93,
+        image_gflops=155.53,
     ),
-    "multilingual": (
+    "multilingual": CatalogueEntry(
         "xlm-roberta-base-ViT-B-32",
         "laion5b_s13b_b90k",
         "Search in 100+ languages; same photo speed as the default (needs: pip install photoclip[multilingual]).",
         "Multilingual",
+        download_bytes=1_464_480_000,
+        imagenet_top1=0.6236,
+        cpu_ms_per_photo=52.2,
+        image_gflops=8.73,
+        requires=("transformers", "photoclip[multilingual]"),
     ),
 }
+
+TINY_CPU_MS_ESTIMATE = 11.0
+"""Not benchmarked: timed once (float32, batch 32) on a 2-core AMD EPYC like the benchmark's machine."""
+
+
+def catalogue_entry(key: str) -> CatalogueEntry | None:
+    """The curated facts about a model key (None for the tiny model and anything not curated)."""
+    return _CATALOGUE.get(key.strip().lower())
 
 
 def known_models() -> list[ModelSpec]:
     """The curated list, bundled tiny model first."""
     specs = [_tiny_spec()]
-    for key, (arch, tag, description, languages) in _CATALOGUE.items():
-        specs.append(ModelSpec(key, arch, tag, description, languages))
+    for key, entry in _CATALOGUE.items():
+        specs.append(ModelSpec(key, entry.architecture, entry.pretrained, entry.description, entry.languages))
     return specs
 
 
@@ -147,10 +215,53 @@ def _tiny_spec() -> ModelSpec:
     )
 
 
-def resolve_model(name: str, *, checkpoint: Path | None = None) -> ModelSpec:
+IMPORT_RECORD = "photoclip_import.json"
+"""Written once into an imported model's folder: where it came from and its weights' sha256."""
+
+
+def _default_cache_dir() -> Path:
+    from photoclip.core.config import default_cache_dir  # deferred: config imports this module
+
+    return default_cache_dir()
+
+
+def imported_models_dir(cache_dir: Path) -> Path:
+    """Checkpoints imported by people live here, one open_clip model folder per name."""
+    return cache_dir / "imported"
+
+
+def imported_model_dir(cache_dir: Path, name: str) -> Path:
+    return imported_models_dir(cache_dir) / name
+
+
+def read_import_record(folder: Path) -> dict[str, Any]:
+    """The import record of a folder, empty when it has none or it is unreadable."""
+    try:
+        data = json.loads((folder / IMPORT_RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def imported_spec(folder: Path) -> ModelSpec:
+    """The spec of an imported checkpoint: an open_clip model folder named by the person who imported it."""
+    record = read_import_record(folder)
+    source = Path(str(record.get("source", ""))).name or "a local file"
+    return ModelSpec(
+        folder.name,
+        f"local-dir:{folder.resolve()}",
+        None,
+        f"{record.get('architecture', 'open_clip')} weights imported from {source}",
+        str(record.get("languages", "English")),
+        _fingerprint(folder),
+    )
+
+
+def resolve_model(name: str, *, checkpoint: Path | None = None, cache_dir: Path | None = None) -> ModelSpec:
     """Turn what the user typed into a spec, without loading anything heavy.
 
-    Accepts a curated key, ``ARCH/TAG`` (or ``ARCH:TAG``) of open_clip's published weights,
+    Accepts a curated key, the name of a checkpoint imported into the cache (`cache_dir`,
+    default: the user cache), ``ARCH/TAG`` (or ``ARCH:TAG``) of open_clip's published weights,
     a folder in open_clip's hub format, or an architecture plus a local checkpoint file.
     """
     if checkpoint is not None:
@@ -169,8 +280,11 @@ def resolve_model(name: str, *, checkpoint: Path | None = None) -> ModelSpec:
             raise ModelUnavailable(f"The bundled tiny model is missing from {bundled_model_dir()}; reinstall.")
         return spec
     if lowered in _CATALOGUE:
-        arch, tag, description, languages = _CATALOGUE[lowered]
-        return ModelSpec(lowered, arch, tag, description, languages)
+        entry = _CATALOGUE[lowered]
+        return ModelSpec(lowered, entry.architecture, entry.pretrained, entry.description, entry.languages)
+    imported = imported_model_dir(cache_dir or _default_cache_dir(), lowered)
+    if (imported / "open_clip_config.json").is_file():
+        return imported_spec(imported)
     path = Path(name).expanduser()
     if path.is_dir():
         if not (path / "open_clip_config.json").is_file():
@@ -188,7 +302,7 @@ def resolve_model(name: str, *, checkpoint: Path | None = None) -> ModelSpec:
             return ModelSpec(f"{arch}/{tag}", arch, tag)
     raise ModelUnavailable(
         f"Unknown model {name!r}. Use one of: {', '.join(s.key for s in known_models())}, "
-        "or ARCH/TAG from `photoclip models --all`."
+        "a name you imported (`photoclip models list`), or ARCH/TAG from `photoclip models --all`."
     )
 
 
@@ -254,7 +368,7 @@ def _check_reachable(endpoint: str, timeout: float = 4.0) -> None:
         ) from e
 
 
-def _hub_location(spec: ModelSpec) -> tuple[str, list[str]]:
+def hub_location(spec: ModelSpec) -> tuple[str, list[str]]:
     cfg = _open_clip().get_pretrained_cfg(spec.architecture, spec.pretrained or "")
     hub = cfg.get("hf_hub", "") if cfg else ""
     if not hub:
@@ -267,13 +381,46 @@ def _hub_location(spec: ModelSpec) -> tuple[str, list[str]]:
     return repo, names
 
 
+def weights_path(cache_dir: Path, repo: str, filename: str) -> Path:
+    """Where a published weights file lives once downloaded (one folder per hub repository)."""
+    return cache_dir / "weights" / repo.replace("/", "--") / filename
+
+
+def weights_record_path(weights: Path) -> Path:
+    """The record written beside a downloaded file: size, sha256, hub etag and commit."""
+    return weights.with_name(weights.name + ".json")
+
+
+def read_weights_record(weights: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(weights_record_path(weights).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def legacy_hub_folder(cache_dir: Path, repo: str) -> Path:
+    """huggingface_hub's own cache layout, used by photoclip before resumable downloads."""
+    return cache_dir / ("models--" + repo.replace("/", "--"))
+
+
 def cached_weights(spec: ModelSpec, cache_dir: Path) -> Path | None:
-    """The weights file if it is already on disk (no network)."""
+    """The weights file if it is already on disk (no network).
+
+    A downloaded file counts only when its size matches its record, so a file cut short
+    (a full disk, a copy interrupted by hand) is fetched again rather than loaded.
+    """
     if spec.is_local:
         return Path(spec.pretrained) if spec.pretrained else None
+    repo, names = hub_location(spec)
+    for name in names:
+        path = weights_path(cache_dir, repo, name)
+        if path.is_file() and read_weights_record(path).get("size") == path.stat().st_size:
+            return path
+    if not legacy_hub_folder(cache_dir, repo).is_dir():
+        return None
     from huggingface_hub import hf_hub_download
 
-    repo, names = _hub_location(spec)
     for name in names:
         try:
             return Path(hf_hub_download(repo, name, cache_dir=str(cache_dir), local_files_only=True))
@@ -282,29 +429,178 @@ def cached_weights(spec: ModelSpec, cache_dir: Path) -> Path | None:
     return None
 
 
-def download_weights(spec: ModelSpec, cache_dir: Path, progress: DownloadProgress | None = None) -> Path:
-    """Fetch published weights into the cache (resuming a partial download) and return the file."""
+def download_weights(
+    spec: ModelSpec,
+    cache_dir: Path,
+    progress: DownloadProgress | None = None,
+    *,
+    cancel: threading.Event | None = None,
+) -> Path:
+    """Fetch published weights into the cache and return the file.
+
+    huggingface_hub (2.x) writes each attempt to a uniquely named temporary file and deletes
+    it on failure, so it cannot resume across attempts; this keeps its own partial file
+    (``<name>.<etag>.part``) and asks the hub for the rest with an HTTP Range request. The
+    finished file is checked against the sha256 the hub reports as its etag before it is used.
+
+    Args:
+        progress: called from this thread with (bytes on disk, total bytes).
+        cancel: when set, the download stops at the next chunk with `DownloadCancelled`;
+            the partial file stays for the next attempt.
+    """
     found = cached_weights(spec, cache_dir)
     if found is not None:
         return found
+    if spec.is_local:
+        raise ModelUnavailable(f"The weights of {spec.key} are missing: {spec.pretrained}")
     endpoint = hub_endpoint()
     _check_reachable(endpoint)
-    from huggingface_hub import hf_hub_download
+    from huggingface_hub import get_hf_file_metadata, hf_hub_url
 
-    repo, names = _hub_location(spec)
-    tqdm_class = _progress_tqdm(progress) if progress else None
+    repo, names = hub_location(spec)
     last_error: Exception | None = None
     for name in names:
         try:
-            path = hf_hub_download(repo, name, cache_dir=str(cache_dir), endpoint=endpoint, tqdm_class=tqdm_class)
-            return Path(path)
-        except Exception as e:  # noqa: BLE001 - try the next file name, then report
-            last_error = e
+            metadata = get_hf_file_metadata(hf_hub_url(repo, name, endpoint=endpoint), timeout=10)
+        except Exception as e:  # noqa: BLE001 - a missing file name means: try the next one
+            status = getattr(getattr(e, "response", None), "status_code", None)
+            if status == 404:
+                last_error = e
+                continue
+            raise ModelUnavailable(f"Could not download {spec.model_id} from {endpoint}/{repo}: {e}") from e
+        if metadata.size is None:
+            raise ModelUnavailable(f"{endpoint}/{repo} did not say how big {name} is; cannot download it safely.")
+        return _fetch(
+            spec,
+            _RemoteFile(repo, name, metadata.location, metadata.size, metadata.etag or "", metadata.commit_hash),
+            weights_path(cache_dir, repo, name),
+            progress,
+            cancel,
+        )
     raise ModelUnavailable(f"Could not download {spec.model_id} from {endpoint}/{repo}: {last_error}") from last_error
 
 
-def _progress_tqdm(progress: DownloadProgress) -> Any:
-    """A tqdm subclass that reports byte counts to our callback instead of drawing a bar."""
+@dataclass(frozen=True)
+class _RemoteFile:
+    repo: str
+    filename: str
+    url: str
+    size: int
+    etag: str
+    commit: str | None
+
+    @property
+    def sha256(self) -> str | None:
+        """The hub's etag of a large (LFS or Xet) file is the sha256 of its content."""
+        etag = self.etag.lower()
+        return etag if len(etag) == 64 and all(c in "0123456789abcdef" for c in etag) else None
+
+
+def _fetch(
+    spec: ModelSpec,
+    remote: _RemoteFile,
+    target: Path,
+    progress: DownloadProgress | None,
+    cancel: threading.Event | None,
+) -> Path:
+    from filelock import FileLock, Timeout
+    from huggingface_hub.file_download import http_get
+    from huggingface_hub.utils import build_hf_headers  # type: ignore[attr-defined]  # documented here, not in __all__
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tag = "".join(c for c in remote.etag if c.isalnum())[:16] or "unversioned"
+    part = target.with_name(f"{remote.filename}.{tag}.part")
+    lock = FileLock(str(part) + ".lock")
+    try:
+        lock.acquire(timeout=0)
+    except Timeout as e:
+        raise ModelUnavailable(
+            f"{spec.key} is being downloaded by another photoclip window or command; wait for it to finish."
+        ) from e
+    try:
+        for stale in target.parent.glob(f"{remote.filename}.*.part"):
+            if stale != part:  # an older version of the file: its bytes cannot be resumed
+                stale.unlink(missing_ok=True)
+        done = part.stat().st_size if part.exists() else 0
+        if done > remote.size:
+            part.unlink()
+            done = 0
+        free = shutil.disk_usage(target.parent).free
+        if free < remote.size - done:
+            raise ModelUnavailable(
+                f"Not enough disk space for {spec.key} in {target.parent}: "
+                f"{(remote.size - done) / 1e6:.0f} MB needed, {free / 1e6:.0f} MB free."
+            )
+        if progress is not None:
+            progress(done, remote.size)
+        if cancel is not None and cancel.is_set():
+            raise DownloadCancelled(spec.key, done, remote.size)
+        if done < remote.size:
+            try:
+                with open(part, "ab") as f:
+                    http_get(
+                        remote.url,
+                        f,
+                        resume_size=done,
+                        headers=build_hf_headers(),
+                        expected_size=remote.size,
+                        tqdm_class=_progress_tqdm(progress, cancel),
+                    )
+            except DownloadCancelled:
+                raise DownloadCancelled(spec.key, _size(part), remote.size) from None
+            except Exception as e:  # noqa: BLE001 - network failures become one clear line; the part stays
+                kept = _size(part)
+                raise ModelUnavailable(
+                    f"The download of {spec.key} stopped at {kept / 1e6:.0f} of {remote.size / 1e6:.0f} MB ({e}). "
+                    "Run it again to resume."
+                ) from e
+        digest = file_sha256(part)
+        if remote.sha256 is not None and digest != remote.sha256:
+            part.unlink()
+            raise ModelUnavailable(
+                f"The download of {spec.key} is damaged: its sha256 is {digest[:12]}..., the hub says "
+                f"{remote.sha256[:12]}...; the damaged file was deleted. Run the download again."
+            )
+        record = {
+            "model": spec.key,
+            "model_id": spec.model_id,
+            "repo": remote.repo,
+            "filename": remote.filename,
+            "size": remote.size,
+            "sha256": digest,
+            "sha256_verified": remote.sha256 is not None,
+            "etag": remote.etag,
+            "commit": remote.commit,
+        }
+        from photoclip.core.atomic import fsync_dir, write_json_atomic
+
+        write_json_atomic(weights_record_path(target), record)
+        os.replace(part, target)
+        fsync_dir(target.parent)
+        log.info("downloaded %s (%d bytes, sha256 %s)", target, remote.size, digest)
+        return target
+    finally:
+        lock.release()
+        Path(lock.lock_file).unlink(missing_ok=True)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(4 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _progress_tqdm(progress: DownloadProgress | None, cancel: threading.Event | None) -> Any:
+    """A tqdm subclass that reports byte counts to our callback instead of drawing a bar, and stops on cancel."""
     from tqdm.auto import tqdm
 
     class _Reporter(tqdm):  # type: ignore[misc]
@@ -314,13 +610,17 @@ def _progress_tqdm(progress: DownloadProgress) -> Any:
             super().__init__(*args, **kwargs)
 
         def update(self, n: float | None = 1) -> bool | None:
+            if cancel is not None and cancel.is_set():
+                raise DownloadCancelled("", int(self.n), int(self.total) if self.total else None)
             result: bool | None = super().update(n)
-            progress(int(self.n), int(self.total) if self.total else None)
+            if progress is not None:
+                progress(int(self.n), int(self.total) if self.total else None)
             return result
 
         def close(self) -> None:
             super().close()
-            self.fp.close()
+            if not self.fp.closed:
+                self.fp.close()
 
     return _Reporter
 

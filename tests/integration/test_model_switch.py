@@ -1,0 +1,150 @@
+"""Switching a library's model: photos are re-embedded in the background while the old index answers.
+
+The new model is an imported copy of the bundled tiny model under another name: a
+different model id (so every photo really is embedded again, through the same code
+path as any model) with the same weights (so its vectors must equal the old ones).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from photoclip.cli import main
+from photoclip.core.embedder import Embedder
+from photoclip.core.index import VectorIndex
+from photoclip.core.library import IndexProgress, Library
+from photoclip.core.model_manager import ModelManager
+from photoclip.core.models import TINY_MODEL_KEY, bundled_model_dir
+
+TINY_WEIGHTS = bundled_model_dir() / "open_clip_model.safetensors"
+QUERY = "a red circle"
+
+
+def _top(library: Library, limit: int = 10) -> list[Path]:
+    return [hit.path for hit in library.search(QUERY, limit=limit).hits]
+
+
+def test_switch_reembeds_every_photo_while_the_old_index_serves_then_flips(
+    library_copy: Path, tiny_embedder: Embedder, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    ModelManager(cache, device="cpu").import_checkpoint(TINY_WEIGHTS, architecture=TINY_MODEL_KEY, name="tiny-copy")
+    library = Library.open(library_copy, embedder=tiny_embedder, cache_dir=cache)
+    try:
+        old_id = library.model_id
+        photos = library.status().embedded
+        before = _top(library)
+        assert len(before) == 10
+
+        switch = library.switch_model("tiny-copy")
+        assert switch is not None and switch.done == 0 and switch.total == photos
+        settings = json.loads((library_copy / "settings.json").read_text())
+        assert settings["model"] == TINY_MODEL_KEY and settings["next_model"] == "tiny-copy"
+        assert library.status().switch == switch and library.model_id == old_id
+
+        cancel = threading.Event()
+
+        def stop_part_way(progress: IndexProgress) -> None:
+            if progress.phase == "switch" and progress.done >= 32:
+                cancel.set()
+
+        report = library.index_pending(progress=stop_part_way, cancel=cancel)
+        assert report.cancelled and report.switched_to is None
+        partial = library.model_switch()
+        assert partial is not None and 0 < partial.done < partial.total
+        assert library.model_id == old_id and _top(library) == before
+
+        answers: list[list[Path]] = []
+        errors: list[BaseException] = []
+        finished = threading.Event()
+
+        def keep_searching() -> None:
+            while not finished.is_set():
+                try:
+                    answers.append(_top(library))
+                except BaseException as e:  # noqa: BLE001 - collected and asserted below
+                    errors.append(e)
+                    return
+
+        searcher = threading.Thread(target=keep_searching)
+        searcher.start()
+        try:
+            report = library.index_pending()
+        finally:
+            finished.set()
+            searcher.join(timeout=60)
+        assert not errors, errors
+        assert len(answers) >= 2 and all(answer[:3] == before[:3] for answer in answers)
+        assert report.switched_to == "tiny-copy" and report.switch_embedded == photos - partial.done
+
+        assert library.model_id.startswith("tiny-copy@") and library.model_id != old_id
+        settings = json.loads((library_copy / "settings.json").read_text())
+        assert settings["model"] == "tiny-copy" and settings["next_model"] is None
+        assert library.model_switch() is None and library.status().switch is None
+        old_ids, old_vectors = library.catalog.embeddings(old_id)
+        new_ids, new_vectors = library.catalog.embeddings(library.model_id)
+        assert np.array_equal(old_ids, new_ids) and len(new_ids) == photos  # old vectors kept, all re-embedded
+        assert np.allclose(old_vectors, new_vectors, atol=2e-3)
+        assert VectorIndex.files(library.index_dir, library.model_id)[0].exists()
+        assert _top(library)[:3] == before[:3]
+
+        assert library.switch_model(TINY_MODEL_KEY) is None  # every vector is still there: instant
+        assert library.model_id == old_id and _top(library) == before
+    finally:
+        library.close()
+    with Library.open(library_copy, cache_dir=cache) as reopened:
+        assert reopened.model_id == old_id and reopened.settings.next_model is None
+
+
+def test_switching_to_the_current_model_cancels_a_pending_switch(
+    library_copy: Path, tiny_embedder: Embedder, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    ModelManager(cache).import_checkpoint(TINY_WEIGHTS, architecture="tiny", name="other")
+    with Library.open(library_copy, embedder=tiny_embedder, cache_dir=cache) as library:
+        assert library.switch_model("other") is not None
+        assert library.switch_model("tiny") is None and library.model_switch() is None
+        assert library.switch_model("other") is not None and library.cancel_switch()
+        assert json.loads((library_copy / "settings.json").read_text())["next_model"] is None
+
+
+def _run(argv: list[str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_cli_import_use_and_remove(library_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PHOTOCLIP_CACHE", str(tmp_path / "cache"))
+    lib = ["--library", str(library_copy), "--device", "cpu"]
+    code, out, _ = _run(["models", "import", str(TINY_WEIGHTS), "--arch", "photoclip-tiny", "--name", "copy", *lib])
+    assert code == 0 and "Imported copy" in out
+    code, _, err = _run(["models", "import", str(TINY_WEIGHTS), "--arch", "ViT-B-32", "--name", "wrong", *lib])
+    assert code == 1 and "does not fit the ViT-B-32 architecture" in err and len(err.strip().splitlines()) == 1
+
+    code, out, _ = _run(["models", "use", "copy", *lib])
+    assert code == 0 and "Switching to copy: 0 of" in out and "next 'photoclip index'" in out
+    code, out, _ = _run(["status", "--json", *lib])
+    assert json.loads(out)["switch"]["to"] == "copy"
+    code, out, _ = _run(["models", "list", *lib])
+    assert any(line.startswith(">") and " copy " in line for line in out.splitlines())
+
+    code, out, _ = _run(["models", "use", "copy", "--now", "--no-progress", *lib])
+    assert code == 0 and "Done: the library now uses copy" in out
+    code, _, err = _run(["models", "remove", "copy", *lib])
+    assert code == 1 and "current model" in err
+
+    code, out, _ = _run(["models", "use", "photoclip-tiny", *lib])
+    assert code == 0 and "now uses photoclip-tiny: every photo already had its vectors" in out
+    code, out, _ = _run(["models", "remove", "copy", "--vectors", *lib])
+    assert code == 0 and "Removed copy" in out and "Deleted this library's" in out
+    code, _, err = _run(["models", "use", "copy", *lib])
+    assert code == 1 and "Unknown model 'copy'" in err
