@@ -191,17 +191,15 @@ def _change_ignore_patterns(library: Library, action: str, items: list[str]) -> 
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from photoclip.core.config import default_library_dir
     from photoclip.core.library import Library
     from photoclip.core.models import TINY_MODEL_KEY
-    from photoclip.demo import generate_photos
+    from photoclip.demo import default_demo_dir, prepare_demo_photos
 
-    base = (args.dir or default_library_dir().parent / "demo").expanduser().resolve()
-    photos_dir = base / "photos"
+    base = (args.dir or default_demo_dir()).expanduser().resolve()
     library_dir = args.library or base / "library"
-    if not photos_dir.exists():
-        print(f"Creating {args.count} sample photos in {photos_dir} ...", file=sys.stderr)
-        generate_photos(photos_dir, args.count, seed=7, pair_probability=0.25)
+    if not (base / "photos").exists():
+        print(f"Creating {args.count} sample photos in {base / 'photos'} ...", file=sys.stderr)
+    photos_dir = prepare_demo_photos(base, args.count)
     with Library.open(library_dir, model=TINY_MODEL_KEY, device=args.device) as library:
         library.add_folder(photos_dir)
         report = run_update(library, show_progress=True)

@@ -35,7 +35,7 @@ from photoclip.core.catalog import VECTOR_DTYPE, Catalog, Folder, PhotoFilter, P
 from photoclip.core.config import LibrarySettings, default_cache_dir, default_library_dir
 from photoclip.core.errors import DecodeError, LibraryError, PhotoclipError, QueryError
 from photoclip.core.index import VectorIndex
-from photoclip.core.labelsets import builtin_label_sets
+from photoclip.core.labelsets import Label, LabelSet, builtin_label_sets, with_label
 from photoclip.core.models import DownloadProgress, ModelSpec, resolve_model
 from photoclip.core.scanner import IgnoreRules, ScanReport, check_ignore_pattern, scan_folders
 from photoclip.core.search import (
@@ -57,6 +57,9 @@ DATE_ORDER_LIMIT = 5000
 """Most results considered when relevant results are shown by date instead of score."""
 
 _BACKGROUND_SAMPLE = 2048
+
+USER_TAGS = "My tags"
+"""The label set that collects tags people type by hand."""
 
 
 @dataclass(frozen=True)
@@ -694,6 +697,23 @@ class Library:
         """A person says these photos are `label` (also how tags are added by hand)."""
         return self.tags.set_status(photo_ids, self._label_id(label_set, label), ACCEPTED)
 
+    def tag_photos(self, photo_ids: Sequence[int], label: str, label_set: str = USER_TAGS) -> int:
+        """Tag photos by hand with any word: a label missing from the set is added to it first.
+
+        People type tags freely; keeping them as labels of a (multi-label) set means they
+        are also searchable, exportable and learnable like every other tag.
+        """
+        label = label.strip()
+        if not label:
+            raise LibraryError("A tag needs a name.")
+        try:
+            current = self.tags.get(label_set)
+        except LibraryError:
+            current = LabelSet(label_set, (), exclusive=False, description="Tags added by hand.")
+        if not any(existing.name.casefold() == label.casefold() for existing in current.labels):
+            self.tags.save(with_label(current, Label(label)))
+        return self.accept_tag(photo_ids, label_set, label)
+
     def reject_tag(self, photo_ids: Sequence[int], label_set: str, label: str) -> int:
         """A person says these photos are not `label`; auto-tagging never suggests it for them again."""
         return self.tags.set_status(photo_ids, self._label_id(label_set, label), REJECTED)
@@ -701,6 +721,37 @@ class Library:
     def remove_tag(self, photo_ids: Sequence[int], label_set: str, label: str) -> int:
         """Forget the tag entirely (a later auto-tag run may suggest it again)."""
         return self.tags.remove(photo_ids, self._label_id(label_set, label))
+
+    @_uses_model
+    def label_matches(self, label_set: LabelSet, label: str, limit: int = 24) -> SearchResult:
+        """The photos a label's prompt ensemble finds best: "test this label" before saving a set."""
+        started = time.perf_counter()
+        index = self._vector_index()
+        names = [entry.name for entry in label_set.labels]
+        if label not in names:
+            raise LibraryError(f"The label set {label_set.name!r} has no label {label!r}.")
+        if index is None or len(index) == 0:
+            return SearchResult([], 0, limit, False, None, 0.0)
+        vector = self.autotagger.label_vectors(label_set)[names.index(label)]
+        hits = index.search(vector, limit)
+        photos = self.catalog.photos([h.photo_id for h in hits])
+        result = [
+            SearchHit(PhotoId(h.photo_id), h.score, photo.path, photo.taken_at)
+            for h in hits
+            if (photo := photos.get(PhotoId(h.photo_id))) is not None
+        ]
+        return SearchResult(result, 0, limit, False, None, time.perf_counter() - started)
+
+    @_uses_model
+    def label_scores(self, photo_id: int, label_set: str, top: int = 5) -> list[tuple[str, float]]:
+        """A photo's most likely labels in a set with their confidences (what auto-tag would see)."""
+        ids, vectors = self.catalog.embeddings(self.model_id, [photo_id])
+        if not len(ids):
+            return []
+        classifier = self.autotagger.classifier(self.tags.get(label_set))
+        confidences = classifier.confidences(_normalised(vectors[0])[None, :])[0]
+        order = np.argsort(-confidences)[:top]
+        return [(classifier.label_names[i], float(confidences[i])) for i in order]
 
     def photo_ids(self, photo_filter: PhotoFilter) -> list[PhotoId]:
         """Indexed photos matching a filter (folder, album, tag, dates, type), in id order."""

@@ -268,6 +268,8 @@ class PhotoViewer(QWidget):
             item = self.panel_layout.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
+                widget.hide()
+                widget.setParent(None)  # gone from the panel now, not at the next event loop turn
                 widget.deleteLater()
 
     def _heading(self, text: str) -> None:

@@ -210,7 +210,7 @@ def _button(widget: Any, accessible_prefix: str) -> Any:
     from PySide6.QtWidgets import QPushButton
 
     for button in widget.findChildren(QPushButton):
-        if button.accessibleName().startswith(accessible_prefix) and button.isVisible():
+        if button.accessibleName().startswith(accessible_prefix) and not button.isHidden():
             return button
     raise AssertionError(f"no visible button {accessible_prefix!r}")
 
