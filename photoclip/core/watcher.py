@@ -252,10 +252,7 @@ class LibraryWatcher:
         for scan in activity.scans:
             for path in scan.deferred:  # still being written: look again when it settles
                 self._mark(path.parent)
-        if not self._paused and (
-            any(s.added or s.changed for s in activity.scans)
-            or self.library.catalog.count_pending(self.library.model_id)
-        ):
+        if not self._paused and (any(s.added or s.changed for s in activity.scans) or self._work_pending()):
             self._cancel.clear()
             activity.index = self.library.index_pending(progress=self.on_progress, cancel=self._cancel)
         activity.seconds = time.perf_counter() - started
@@ -263,6 +260,13 @@ class LibraryWatcher:
         if self.on_activity is not None and (full or any(activity.counts().values())):
             self.on_activity(activity)
         return activity
+
+    def _work_pending(self) -> bool:
+        """Photos waiting for the current model, or for the next one while the model is being switched."""
+        if self.library.catalog.count_pending(self.library.model_id):
+            return True
+        switch = self.library.model_switch()
+        return switch is not None and switch.done < switch.total
 
     # -- folders and the observer ---------------------------------------------------------------
 
@@ -293,7 +297,7 @@ class LibraryWatcher:
             return
         for path in self._sync_watches():
             self._round("folder added", [path])
-        if self.library.catalog.count_pending(self.library.model_id):
+        if self._work_pending():
             self._round("pending", [])  # left over from a pause, a cancel or an earlier session
         now = time.monotonic()
         for path, watch in list(self._watches.items()):

@@ -179,9 +179,39 @@ class LibraryController(QObject):
         if self.state == MODEL_FAILED:
             self.load_model()
 
-    def switch_model(self, model: str, checkpoint: Path | None = None) -> None:
-        """Reopen the library with another model (the old vectors stay in the catalog)."""
-        self.switch_library(self.library_dir, model=model, checkpoint=checkpoint)
+    def switch_model(self, name: str, on_done: Callable[[Any], None] | None = None) -> None:
+        """Move to another model: photos are re-embedded in the background while the old one serves.
+
+        A switch with nothing to re-embed (an empty library, or switching back) happens at
+        once; the new model is then loaded like at start-up.
+        """
+        library = self.library
+
+        def done(switch: Any) -> None:
+            if switch is None:
+                self._set_state(MODEL_IDLE, library.model.key)
+                if self.model_available():
+                    self.load_model()
+                else:
+                    self._set_state(MODEL_MISSING, library.model.key)
+            elif self.watcher is not None:
+                self.watcher.check_now()
+            self.photos_changed.emit()
+            if on_done is not None:
+                on_done(switch)
+
+        self.write(lambda: library.switch_model(name), done)
+
+    def import_checkpoint(self, path: Path, architecture: str) -> None:
+        """Validate and keep a local weights file, then switch the library to it."""
+        library = self.library
+
+        def work() -> str:
+            from photoclip.core.model_manager import ModelManager
+
+            return str(ModelManager.for_library(library).import_checkpoint(path, architecture=architecture).name)
+
+        self.write(work, self.switch_model)
 
     def switch_library(
         self, library_dir: Path | None, *, model: str | None = None, checkpoint: Path | None = None
@@ -238,6 +268,8 @@ class LibraryController(QObject):
 
     def _on_activity(self, activity: Any) -> None:  # the watcher's thread
         self.index_progress.emit(None)
+        if activity.index is not None and getattr(activity.index, "switched_to", None):
+            self._set_state(MODEL_READY, self.library.model.key)  # the next model took over
         counts = activity.counts()
         if any(counts.values()) or activity.reason in ("start", "folder offline", "folder back"):
             self.photos_changed.emit()

@@ -298,7 +298,7 @@ class MainWindow(QMainWindow):
         self.viewer.tags_edited.connect(self._tags_edited)
         self.welcome.add_folder_requested.connect(self.add_folder)
         self.welcome.demo_requested.connect(self.open_demo)
-        self.welcome.checkpoint_chosen.connect(lambda arch, path: self.controller.switch_model(arch, Path(path)))
+        self.welcome.checkpoint_chosen.connect(lambda arch, path: self.controller.import_checkpoint(Path(path), arch))
         self.welcome.done.connect(lambda: self.stack.setCurrentIndex(GRID))
         self.model.modelReset.connect(self._restore_selection)
 
@@ -587,7 +587,8 @@ class MainWindow(QMainWindow):
         self.pause_button.setVisible(True)
         self.progress.setRange(0, max(progress.total, 1))
         self.progress.setValue(progress.done)
-        text = f"Indexing {progress.done:,} of {progress.total:,} photos"
+        verb = "Re-embedding for the new model:" if progress.phase == "switch" else "Indexing"
+        text = f"{verb} {progress.done:,} of {progress.total:,} photos"
         if progress.rate > 0:
             text += f" · {progress.rate:.0f} photos/s"
         eta = progress.eta_seconds

@@ -305,3 +305,25 @@ def test_context_menu_offers_the_photo_actions(qtbot: Any, app: MainWindow, monk
     ):
         assert wanted in texts
     assert QPoint is not None and QMessageBox is not None
+
+
+def test_switching_model_reembeds_in_the_background_while_search_keeps_working(
+    qtbot: Any, app: MainWindow, truth: dict[Path, tuple]
+) -> None:
+    from photoclip.core.models import TINY_MODEL_KEY, bundled_model_dir
+
+    weights = next(bundled_model_dir().glob("*.safetensors"))
+    controller = app.controller
+    controller.import_checkpoint(weights, TINY_MODEL_KEY)
+    qtbot.waitUntil(
+        lambda: app.status_text.text().startswith("Re-embedding") or controller.library.model.key != TINY_MODEL_KEY,
+        timeout=WAIT,
+    )
+    _search(qtbot, app, "a green circle")  # the old model's index answers meanwhile
+    assert [truth[p] for p in _shown_paths(app, 3, qtbot)] == [("green", "circle")] * 3
+    qtbot.waitUntil(
+        lambda: controller.library.model.key != TINY_MODEL_KEY and controller.state == MODEL_READY, timeout=60_000
+    )
+    assert controller.library.model_switch() is None
+    _search(qtbot, app, "a yellow square")
+    assert [truth[p] for p in _shown_paths(app, 3, qtbot)] == [("yellow", "square")] * 3
