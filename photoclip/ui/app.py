@@ -12,6 +12,7 @@ import logging
 import signal
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -72,7 +73,14 @@ def install_excepthook(window: MainWindow) -> None:
     sys.excepthook = hook
 
 
-def run(*, library: Path | None = None, model: str | None = None, device: str | None = None) -> int:
+def run(
+    *,
+    library: Path | None = None,
+    model: str | None = None,
+    device: str | None = None,
+    on_started: Callable[[MainWindow], None] | None = None,
+) -> int:
+    """The app's main loop. `on_started` runs once the event loop is up (benchmarks, smoke tests)."""
     app = make_application()
     settings = AppSettings()
     apply_appearance(app, settings)
@@ -87,6 +95,8 @@ def run(*, library: Path | None = None, model: str | None = None, device: str | 
     install_excepthook(window)
     window.show()
     QTimer.singleShot(0, controller.open)
+    if on_started is not None:
+        QTimer.singleShot(0, lambda: on_started(window))
     # Ctrl-C in the terminal quits cleanly: Python only sees signals while it runs, so wake it up.
     signal.signal(signal.SIGINT, lambda *_: app.quit())
     heartbeat = QTimer()

@@ -125,7 +125,7 @@ class AutoTagDialog(QDialog):
         label_set = self._sets.get(name)
         if label_set is None:
             return
-        kind = "one label per photo" if label_set.exclusive else "any number of labels per photo"
+        kind = "One label per photo" if label_set.exclusive else "Any number of labels per photo"
         labels = ", ".join(label.name for label in label_set.labels[:12])
         more = f" and {len(label_set.labels) - 12} more" if len(label_set.labels) > 12 else ""
         self.description.setText(f"{label_set.description}\n{kind}: {labels}{more}".strip())

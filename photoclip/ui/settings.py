@@ -60,8 +60,8 @@ class AppSettings:
 
     @property
     def relevance(self) -> float:
-        value = self._get("search/relevance", 0.35, float)
-        return min(1.0, max(0.0, value if isinstance(value, float) else 0.35))
+        value = self._get("search/relevance", 0.5, float)
+        return min(1.0, max(0.0, value if isinstance(value, float) else 0.5))
 
     @relevance.setter
     def relevance(self, value: float) -> None:

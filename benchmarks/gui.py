@@ -1,0 +1,326 @@
+"""Is the window always responsive? Start-up time, GUI-thread stalls while indexing, 100k-photo scrolling.
+
+Three measurements of the real app (offscreen unless QT_QPA_PLATFORM says otherwise):
+
+  startup   a fresh process runs `photoclip` (the app) on an empty library; time from
+            launching the process to the window's first turn of the event loop with the
+            window shown, and whether torch was already imported then (it must not be).
+  indexing  the window on a library whose folder receives N photos (default 2,000,
+            1600x1200 JPEGs) indexed by the watcher with the bundled tiny model, while a
+            "user" scrolls the grid and searches; a QTimer heartbeat every 10 ms records
+            the longest gap, i.e. the longest time the GUI thread was busy.
+  scroll    a 100,000-photo catalogue (rows and vectors written straight into the
+            catalog, pointing at real small JPEGs); the grid is scrolled from top to
+            bottom page by page; memory (RSS) and the thumbnail cache are sampled.
+
+    python benchmarks/gui.py [startup|indexing|scroll|all] [--photos 2000] [--rows 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from _common import DATA_DIR, emit
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+STARTUP_CHILD = r"""
+import sys, time, json
+from pathlib import Path
+from photoclip.ui.app import run
+
+def started(window):
+    from PySide6.QtWidgets import QApplication
+    QApplication.processEvents()
+    print(json.dumps({"visible_at": time.time(), "visible": window.isVisible(),
+                      "torch_imported": "torch" in sys.modules}), flush=True)
+    QApplication.quit()
+
+sys.exit(run(library=Path(sys.argv[1]), on_started=started))
+"""
+
+
+def startup(runs: int = 5) -> dict[str, Any]:
+    """Median seconds from process launch to the window shown with its event loop running."""
+    import json
+
+    times, torch_seen = [], []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            env = dict(os.environ, PHOTOCLIP_CACHE=str(Path(tmp) / "cache"), XDG_CONFIG_HOME=str(Path(tmp) / "cfg"))
+            launched = time.time()
+            out = subprocess.run(
+                [sys.executable, "-c", STARTUP_CHILD, str(Path(tmp) / "library")],
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=120,
+                check=True,
+            ).stdout
+            line = json.loads(out.strip().splitlines()[-1])
+            times.append(line["visible_at"] - launched)
+            torch_seen.append(line["torch_imported"])
+    return {
+        "window_visible_s_median": round(statistics.median(times), 3),
+        "window_visible_s_max": round(max(times), 3),
+        "runs": runs,
+        "torch_imported_before_visible": any(torch_seen),
+        "target_s": 1.5,
+    }
+
+
+def _generated(count: int, size: tuple[int, int]) -> Path:
+    from photoclip.demo import generate_photos
+
+    folder = DATA_DIR / f"gui-{count}-{size[0]}x{size[1]}"
+    if not folder.exists():
+        generate_photos(folder.with_suffix(".tmp"), count, seed=9, size=size, png_every=0)
+        folder.with_suffix(".tmp").rename(folder)
+    return folder
+
+
+def _window(library_dir: Path, thumbnails: Path, **options: Any) -> tuple[Any, Any, Any]:
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from photoclip.ui.app import make_application
+    from photoclip.ui.controller import LibraryController
+    from photoclip.ui.settings import AppSettings
+    from photoclip.ui.window import MainWindow
+
+    app = make_application()
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(thumbnails.parent / "qsettings"))
+    settings = AppSettings()
+    controller = LibraryController(library_dir, thumbnail_dir=thumbnails, **options)
+    window = MainWindow(controller, settings)
+    window.resize(1280, 800)
+    window.show()
+    controller.open()
+    QApplication.processEvents()
+    return app, controller, window
+
+
+class Heartbeat:
+    """Ticks every 10 ms on the GUI thread; a long gap means the GUI thread was busy."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.gaps: list[float] = []
+        self._last = time.perf_counter()
+        self.timer = QTimer()
+        self.timer.setInterval(10)
+        self.timer.timeout.connect(self._tick)
+        self.timer.start()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.gaps.append(now - self._last)
+        self._last = now
+
+    def report(self) -> dict[str, float]:
+        gaps = sorted(self.gaps)
+        return {
+            "ticks": len(gaps),
+            "longest_gap_ms": round(gaps[-1] * 1000, 1),
+            "p99_gap_ms": round(gaps[int(len(gaps) * 0.99)] * 1000, 1),
+            "median_gap_ms": round(statistics.median(gaps) * 1000, 1),
+        }
+
+
+def _pump_until(condition: Any, timeout: float) -> bool:
+    from PySide6.QtWidgets import QApplication
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        QApplication.processEvents()
+        if condition():
+            return True
+        time.sleep(0.005)
+    return False
+
+
+def indexing(photos: int) -> dict[str, Any]:
+    from photoclip.core.library import Library
+    from photoclip.core.models import TINY_MODEL_KEY
+    from photoclip.ui.controller import MODEL_READY
+
+    source = _generated(photos, (1600, 1200))
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "photos"
+        folder.mkdir()
+        with Library.open(Path(tmp) / "library", model=TINY_MODEL_KEY) as library:
+            library.add_folder(folder)
+        app, controller, window = _window(Path(tmp) / "library", Path(tmp) / "thumbs", settle_seconds=1.0)
+        assert _pump_until(lambda: controller.state == MODEL_READY and controller.watcher is not None, 60)
+        assert _pump_until(lambda: controller.watcher.wait_idle(0.01), 60)
+        heartbeat = Heartbeat()
+        started = time.perf_counter()
+        shutil.copytree(source, folder, dirs_exist_ok=True)
+        copied = time.perf_counter() - started
+        user_actions = 0
+        queries = ["a red circle", "a blue star", "a green square", "a yellow triangle"]
+
+        def indexed() -> bool:
+            return window.model.rowCount() >= photos and not window.progress.isVisible()
+
+        deadline = time.monotonic() + 900
+        while not indexed() and time.monotonic() < deadline:
+            _pump_until(lambda: False, 0.25)
+            scroll = window.grid.verticalScrollBar()
+            scroll.setValue((scroll.value() + scroll.pageStep()) % max(scroll.maximum(), 1))
+            if user_actions % 8 == 0:
+                window.search.setText(queries[(user_actions // 8) % len(queries)])
+                window.search.search_now()
+            elif user_actions % 8 == 4:
+                window.search.clear()
+            user_actions += 1
+        seconds = time.perf_counter() - started
+        heartbeat.timer.stop()
+        window.close()
+        controller.close()
+        app.processEvents()
+        return {
+            "photos": photos,
+            "photo_size": "1600x1200 JPEG",
+            "copy_s": round(copied, 1),
+            "indexed_s": round(seconds, 1),
+            "rate_photos_per_s": round(photos / seconds, 1),
+            "user_actions": user_actions,
+            **heartbeat.report(),
+            "target_longest_gap_ms": 100,
+        }
+
+
+def _fake_catalogue(library_dir: Path, rows: int) -> None:
+    """`rows` photos (hard links to real small JPEGs) with metadata and random unit vectors."""
+    import numpy as np
+
+    from photoclip.core.catalog import FileStat, PhotoMetadata
+    from photoclip.core.library import Library
+    from photoclip.core.models import TINY_MODEL_KEY
+
+    source = sorted(p for p in _generated(10_000, (160, 120)).rglob("*.jpg"))
+    folder = library_dir.parent / "photos"
+    with Library.open(library_dir, model=TINY_MODEL_KEY) as library:
+        registered = library.add_folder(folder if folder.exists() else _link_tree(source, folder, rows))
+        dim = 64
+        rng = np.random.default_rng(0)
+        files = sorted(p for p in folder.rglob("*.jpg"))
+        for start in range(0, len(files), 5000):
+            chunk = files[start : start + 5000]
+            stats = [FileStat(p, p.stat().st_size, p.stat().st_mtime_ns) for p in chunk]
+            ids = library.catalog.add_photos(registered.id, stats)
+            vectors = rng.normal(size=(len(ids), dim)).astype(np.float32)
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+            embedded = [
+                (
+                    pid,
+                    PhotoMetadata(
+                        s.size,
+                        s.mtime_ns,
+                        f"{start + i:064x}",
+                        160,
+                        120,
+                        "jpeg",
+                        f"2020-01-01T00:{(start + i) % 60:02d}:00",
+                        "exif",
+                        None,
+                    ),
+                    vectors[i],
+                )
+                for i, (pid, s) in enumerate(zip(ids, stats, strict=True))
+            ]
+            library.catalog.record_batch(library.model_id, embedded=embedded, unchanged=[], skipped=[])
+
+
+def _link_tree(source: list[Path], folder: Path, rows: int) -> Path:
+    for i in range(rows):
+        target = folder / f"{i // 1000:03d}" / f"IMG_{i:06d}.jpg"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(source[i % len(source)], target)
+    return folder
+
+
+def scroll(rows: int) -> dict[str, Any]:
+    from photoclip.ui.controller import MODEL_READY
+
+    with tempfile.TemporaryDirectory() as tmp:
+        built = time.perf_counter()
+        _fake_catalogue(Path(tmp) / "library", rows)
+        build_s = time.perf_counter() - built
+        rss_before = rss_mb()
+        app, controller, window = _window(Path(tmp) / "library", Path(tmp) / "thumbs", watch=False)
+        opened = time.perf_counter()
+        assert _pump_until(lambda: window.model.rowCount() == rows and controller.state == MODEL_READY, 120)
+        shown_s = time.perf_counter() - opened
+        heartbeat = Heartbeat()
+        bar = window.grid.verticalScrollBar()
+        samples = []
+        pages = 0
+        started = time.perf_counter()
+        while bar.value() < bar.maximum():
+            bar.setValue(bar.value() + bar.pageStep())
+            _pump_until(lambda: False, 0.02)
+            pages += 1
+            if pages % 200 == 0:
+                samples.append(round(rss_mb(), 1))
+        _pump_until(lambda: False, 2.0)
+        scroll_s = time.perf_counter() - started
+        cache = window.loader.cache
+        result = {
+            "rows": rows,
+            "catalogue_build_s": round(build_s, 1),
+            "grid_filled_s": round(shown_s, 2),
+            "pages_scrolled": pages,
+            "scroll_s": round(scroll_s, 1),
+            "rss_mb_before_window": round(rss_before, 1),
+            "rss_mb_samples": samples,
+            "rss_mb_end": round(rss_mb(), 1),
+            "pixmaps_cached": len(cache),
+            "pixmap_cache_mb": round(cache.bytes / 1e6, 1),
+            "pixmap_cache_budget_mb": round(cache.budget_bytes / 1e6, 1),
+            "rows_with_details_loaded": len(window.model._photos),
+            **{f"scroll_{k}": v for k, v in heartbeat.report().items()},
+        }
+        heartbeat.timer.stop()
+        window.close()
+        controller.close()
+        return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("what", nargs="?", default="all", choices=["startup", "indexing", "scroll", "all"])
+    parser.add_argument("--photos", type=int, default=2000, help="photos indexed while measuring stalls")
+    parser.add_argument("--rows", type=int, default=100_000, help="catalogue size for the scroll test")
+    args = parser.parse_args()
+    result: dict[str, Any] = {"benchmark": "gui", "platform": os.environ.get("QT_QPA_PLATFORM")}
+    if args.what in ("startup", "all"):
+        result["startup"] = startup()
+    if args.what in ("indexing", "all"):
+        result["indexing"] = indexing(args.photos)
+    if args.what in ("scroll", "all"):
+        result["scroll"] = scroll(args.rows)
+    emit(result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+"""Save screenshots of the app for the README: main window, viewer, auto-tag dialog, label set editor.
+
+Runs the real app on the offline demo (generated photos, bundled tiny model) in a
+temporary folder, drives it like a person would, and grabs each window as PNG:
+
+    .venv/bin/python docs/make_screenshots.py [--out docs/screenshots]
+
+Works offscreen (QT_QPA_PLATFORM=offscreen, the default here) or on a real display.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
+from photoclip.core.catalog import PhotoFilter  # noqa: E402
+from photoclip.core.library import Library  # noqa: E402
+from photoclip.core.models import TINY_MODEL_KEY  # noqa: E402
+from photoclip.demo import prepare_demo_photos  # noqa: E402
+from photoclip.ui.app import apply_appearance, make_application  # noqa: E402
+from photoclip.ui.controller import MODEL_READY, LibraryController  # noqa: E402
+from photoclip.ui.grid import PixmapRole  # noqa: E402
+from photoclip.ui.settings import AppSettings  # noqa: E402
+from photoclip.ui.window import MainWindow  # noqa: E402
+
+
+def pump(condition: Callable[[], bool], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        QApplication.processEvents()
+        if condition():
+            return
+        time.sleep(0.01)
+    raise TimeoutError("the app did not get there in time")
+
+
+def settle(seconds: float = 0.5) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.01)
+
+
+def save(widget: QWidget, path: Path) -> None:
+    settle()
+    widget.grab().save(str(path))
+    print(f"saved {path}")
+
+
+def thumbnails_shown(window: MainWindow, count: int) -> bool:
+    model = window.model
+    rows = min(count, model.rowCount())
+    return rows > 0 and all(model.index(r).data(PixmapRole) is not None for r in range(rows))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "screenshots")
+    parser.add_argument("--theme", default="light", choices=["light", "dark", "system"])
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        photos = prepare_demo_photos(base / "demo", 240)
+        with Library.open(base / "library", model=TINY_MODEL_KEY) as library:
+            library.add_folder(photos)
+            library.update()
+            library.albums.create("Holiday 2024")
+            library.albums.add("Holiday 2024", library.photo_ids(PhotoFilter())[:40])
+            library.auto_tag("Colours (demo)")
+        app = make_application()
+        QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(base / "qsettings"))
+        settings = AppSettings()
+        settings.theme = args.theme
+        apply_appearance(app, settings)
+        controller = LibraryController(base / "library", thumbnail_dir=base / "thumbs", watch=False)
+        window = MainWindow(controller, settings)
+        window.resize(1280, 800)
+        window.show()
+        controller.open()
+        pump(lambda: controller.state == MODEL_READY and window.model.rowCount() == 240)
+        window.sidebar.expandAll()
+        window.search.setText("a red circle")
+        window.search.search_now()
+        pump(lambda: window.result is not None and "matches" in window.header.text())
+        window.grid.select_ids(window.model.ids[:1])
+        pump(lambda: thumbnails_shown(window, 30))
+        save(window, args.out / "main-window.png")
+
+        window.open_viewer(window.model.ids[0])
+        pump(lambda: window.viewer.details is not None and window.viewer.image.pixmap() is not None)
+        save(window, args.out / "viewer.png")
+        window.close_viewer()
+
+        from photoclip.ui.autotag_dialog import AutoTagDialog
+
+        dialog = AutoTagDialog(controller, window.model.ids, "search results for “a red circle”", window)
+        dialog.show()
+        pump(lambda: dialog.sets.count() > 0)
+        dialog.sets.setCurrentText("Shapes (demo)")
+        dialog.run()
+        pump(lambda: not dialog._running)
+        save(dialog, args.out / "auto-tag.png")
+        dialog.close()
+
+        from photoclip.ui.labelset_editor import LabelSetEditor
+
+        editor = LabelSetEditor(controller, window, select="Colours (demo)")
+        editor.resize(1100, 680)
+        editor.show()
+        pump(lambda: editor.table.rowCount() > 0)
+        editor.table.setCurrentCell(0, 0)
+        editor._test_label()  # the "Test this label" button
+        settle(2.5)
+        save(editor, args.out / "label-set-editor.png")
+        editor.close()
+        window.close()
+        controller.close()
+
+
+if __name__ == "__main__":
+    main()
