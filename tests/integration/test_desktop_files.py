@@ -77,6 +77,19 @@ def test_desktop_file_and_metainfo_agree() -> None:
     assert component.findtext("provides/binary") == "photoclip"
 
 
+def test_metainfo_screenshots_are_in_the_repository() -> None:
+    """Software centres fetch the screenshots from the repository's main branch."""
+    prefix = "https://raw.githubusercontent.com/photoclip/photoclip/main/"
+    images = [e.text or "" for e in ET.parse(METAINFO).getroot().iterfind("screenshots/screenshot/image")]
+    assert images
+    for url in images:
+        assert url.startswith(prefix), url
+        path = ROOT / url.removeprefix(prefix)
+        assert path.is_file(), f"{url}: no {path.relative_to(ROOT)} in the repository"
+        with Image.open(path) as image:
+            assert image.format == "PNG" and image.width >= 400
+
+
 @pytest.mark.parametrize("size", PNG_SIZES)
 def test_png_icon_size_matches_its_folder(size: int) -> None:
     path = HICOLOR / f"{size}x{size}" / "apps" / f"{APP_ID}.png"
