@@ -12,10 +12,10 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from photoclip.core.models import TINY_MODEL_KEY
-from photoclip.ui.controller import LibraryController
+from photoclip.ui.controller import MODEL_READY, LibraryController
 from photoclip.ui.preferences import NameRole, PathRole, PreferencesDialog
 from photoclip.ui.settings import AppSettings
-from photoclip.ui.theme import apply_theme
+from photoclip.ui.theme import apply_theme, current_scheme
 
 
 def on_pool(qtbot: Any, controller: LibraryController, fn: Callable[[], Any]) -> Any:
@@ -225,3 +225,28 @@ def test_model_page_lists_models_with_the_tiny_one_in_use(
     dialog.cancel_button.click()
     assert controller.library.model.key == TINY_MODEL_KEY
     assert on_pool(qtbot, controller, controller.library.model_switch) is None
+
+
+def test_device_choice_is_saved_with_the_library_and_reopens_it(
+    qtbot: Any, controller: LibraryController, app_settings: AppSettings
+) -> None:
+    dialog = open_preferences(qtbot, controller, app_settings)
+    qtbot.waitUntil(lambda: dialog.device_combo.findData("cpu") >= 0)
+    dialog.device_combo.setCurrentIndex(dialog.device_combo.findData("cpu"))
+    with qtbot.waitSignal(controller.opened, timeout=30_000):
+        dialog.ok_button.click()
+    assert controller.library.settings.device == "cpu"
+    assert '"device": "cpu"' in (controller.library.directory / "settings.json").read_text(encoding="utf-8")
+    assert controller.library.model.key == TINY_MODEL_KEY
+    qtbot.waitUntil(lambda: controller.state == MODEL_READY, timeout=60_000)
+
+
+def test_themes_set_palettes_and_system_follows_the_platform(qapp: QApplication, restore_theme: None) -> None:
+    apply_theme(qapp, "dark")
+    assert qapp.style().name().lower() == "fusion"
+    assert QApplication.palette().color(QPalette.ColorRole.Window).lightness() < 100
+    apply_theme(qapp, "light")
+    assert QApplication.palette().color(QPalette.ColorRole.Window).lightness() > 150
+    apply_theme(qapp, "system")
+    expected_dark = current_scheme() == "dark"
+    assert (QApplication.palette().color(QPalette.ColorRole.Window).lightness() < 100) == expected_dark
