@@ -15,6 +15,7 @@ import argparse
 import shutil
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 from _common import DATA_DIR, emit, machine
@@ -24,11 +25,16 @@ from photoclip.core.models import TINY_MODEL_KEY
 from photoclip.core.watcher import Activity, LibraryWatcher
 from photoclip.demo import generate_photos
 
+# watchdog warns (with the whole watch table, hundreds of KB) when a folder created during the
+# copy is registered twice by its recursive watch; harmless, and it would drown the output
+warnings.filterwarnings("ignore", message="Callback with id", category=RuntimeWarning)
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--files", type=int, default=10_000)
-    parser.add_argument("--settle", type=float, default=2.0)
+    parser.add_argument("--files", type=int, default=10_000, help="photos in the dump (default 10,000)")
+    parser.add_argument("--settle", type=float, default=2.0, help="the watcher's quiet time before a rescan (s)")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="give up after this many seconds")
     args = parser.parse_args()
     staging = DATA_DIR / f"camera-dump-{args.files}"
     if not staging.exists():
@@ -62,6 +68,12 @@ def main() -> None:
         while embedded_at is None:
             time.sleep(0.1)
             status = library.status()
+            if time.perf_counter() - copied > args.timeout:
+                watcher.stop()
+                raise SystemExit(
+                    f"coalescing: gave up after {args.timeout:.0f} s: {status.photos} of {args.files} photos "
+                    f"catalogued, {status.embedded} embedded"
+                )
             if catalogued_at is None and status.photos == args.files:
                 catalogued_at = time.perf_counter() - copied
             if status.embedded == args.files:

@@ -91,6 +91,9 @@ def main() -> None:
         index.add(ids, stored)
         build_seconds = time.perf_counter() - started
         index.save(directory / "index")
+        # what Library.save records beside the file; without it the library would take every vector
+        # as written after the save and re-add all of them on the first search (minutes at 1M)
+        catalog.set_meta(f"index_saved_at:{model_id}", repr(time.time()))
         library = Library(
             directory, catalog, LibrarySettings(), embedder.loaded.spec, cache_dir=directory, embedder=embedder
         )
