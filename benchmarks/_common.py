@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as photoclip/__init__.py does, before numpy loads
 import platform
 import random
 import sys

@@ -12,6 +12,7 @@ to do instead. Checkpoints people import live in the cache beside downloads.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -93,13 +94,22 @@ def bundled_model_dir() -> Path:
 
 
 def _fingerprint(path: Path) -> str:
-    """Short content hash of a weights file or folder (cheap: size plus sampled bytes for big files)."""
+    """Short content hash of a weights file or folder (cheap: size plus sampled bytes for big files).
+
+    Remembered per file size and modification time: the model list is read often (the
+    app's welcome page, preferences) and re-hashing 10 MB each time shows as a stutter.
+    """
     files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+    weights = [f for f in files if f.suffix in {".safetensors", ".pt", ".pth", ".bin", ".json"}]
+    key = tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in weights)
+    return _fingerprint_of(key)
+
+
+@functools.lru_cache(maxsize=64)
+def _fingerprint_of(files: tuple[tuple[str, int, int], ...]) -> str:
     digest = hashlib.blake2b(digest_size=6)
-    for file in files:
-        if file.suffix not in {".safetensors", ".pt", ".pth", ".bin", ".json"}:
-            continue
-        size = file.stat().st_size
+    for name, size, _mtime in files:
+        file = Path(name)
         digest.update(f"{file.name}:{size}".encode())
         with open(file, "rb") as f:
             if size <= 64 << 20:

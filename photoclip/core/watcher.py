@@ -23,6 +23,7 @@ import json
 import logging
 import threading
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,9 +34,15 @@ from watchdog.observers import Observer
 
 from photoclip.core.catalog import Folder
 from photoclip.core.library import IndexProgress, IndexReport, Library
+from photoclip.core.pipeline import lower_thread_priority
 from photoclip.core.scanner import ScanReport
 
 log = logging.getLogger(__name__)
+
+# watchdog warns, with its whole watch table in the message (hundreds of KB), when a folder
+# created during a copy is registered twice by a recursive watch; it is harmless, and would
+# flood `photoclip watch` users' terminals
+warnings.filterwarnings("ignore", message="Callback with id", category=RuntimeWarning)
 
 _IGNORED_EVENTS = frozenset({"opened", "closed_no_write"})  # our own reads must not look like changes
 FALLBACK_META_KEY = "watch_fallback"
@@ -201,6 +208,7 @@ class LibraryWatcher:
     # -- the worker ---------------------------------------------------------------------------
 
     def _run(self) -> None:
+        lower_thread_priority()  # this thread runs the model while indexing
         try:
             self._round("start", [], full=True)
             self._start_observer()

@@ -9,6 +9,7 @@ controller (the newest query wins) and the window shows the model state.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -104,6 +105,7 @@ class LibraryController(QObject):
         self._last_change_signal = 0.0
         self._autotag_cancel: threading.Event | None = None
         self._closing = False
+        self._latest: dict[str, int] = {}
 
     # -- opening and the model -----------------------------------------------------------------
 
@@ -144,7 +146,17 @@ class LibraryController(QObject):
         if self.library is None or self.state in (MODEL_LOADING, MODEL_DOWNLOADING):
             return
         self._set_state(MODEL_LOADING, self.library.model.key)
-        self.runner.read(self.library.embedder, self._on_model_ready, self._on_model_failed)
+        library = self.library
+
+        def load() -> object:
+            embedder = library.embedder()
+            # torch and the model leave millions of long-lived objects; without this, Python's
+            # full garbage collections walk them all, holding the GIL (and so the window) for
+            # up to 0.3 s at a time while indexing (measured by benchmarks/gui.py)
+            gc.freeze()
+            return embedder
+
+        self.runner.read(load, self._on_model_ready, self._on_model_failed)
 
     def _on_download_bytes(self, done: int, total: int | None) -> None:  # a worker thread
         if self.state != MODEL_DOWNLOADING:
@@ -279,6 +291,21 @@ class LibraryController(QObject):
 
     def read(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None) -> Task:
         return self.runner.read(fn, on_done, self._report)
+
+    def read_latest(self, key: str, fn: Callable[[], Any], on_done: Callable[[Any], None]) -> Task:
+        """Like `read`, but an answer older than the newest request with the same key is dropped.
+
+        Reads run in parallel and may finish out of order; for views that show "the current
+        state" (status, sidebar counts) a late old answer must not overwrite a newer one.
+        """
+        generation = self._latest.get(key, 0) + 1
+        self._latest[key] = generation
+
+        def deliver(result: Any) -> None:
+            if self._latest.get(key) == generation:
+                on_done(result)
+
+        return self.read(fn, deliver)
 
     def write(
         self,

@@ -126,7 +126,7 @@ class Sidebar(QTreeWidget):
     def refresh(self) -> None:
         library = self.controller.library
         if library is not None:
-            self.controller.read(lambda: collect(library), self.populate)
+            self.controller.read_latest("sidebar", lambda: collect(library), self.populate)
 
     def populate(self, data: SidebarData) -> None:
         expanded = {self._item_key(i) for i in self._all_items() if i.isExpanded()}

@@ -266,6 +266,7 @@ class MainWindow(QMainWindow):
         c.photos_changed.connect(self.refresh)
         c.photos_changed.connect(self._refresh_status)
         c.folders_changed.connect(self._refresh_status)
+        c.folders_changed.connect(self.model.invalidate_rows)  # moved or renamed photos: fresh paths
         c.albums_changed.connect(self._refresh_completions)
         c.tags_changed.connect(self._refresh_completions)
         c.tags_changed.connect(self._on_tags_changed)
@@ -349,7 +350,7 @@ class MainWindow(QMainWindow):
     def _refresh_status(self) -> None:
         library = self.controller.library
         if library is not None:
-            self.controller.read(library.status, self._apply_status)
+            self.controller.read_latest("status", library.status, self._apply_status)
 
     # -- the model ----------------------------------------------------------------------------
 
@@ -803,7 +804,7 @@ class MainWindow(QMainWindow):
         def collect() -> tuple[list[str], list[str]]:
             return [c.label for c in library.tags.counts()], [a.name for a in library.albums.albums()]
 
-        self.controller.read(collect, lambda r: self.search.set_completions(*r))
+        self.controller.read_latest("completions", collect, lambda r: self.search.set_completions(*r))
 
     def _target_ids(self) -> tuple[list[int] | None, str]:
         """The selection if there is one, else what is shown (None meaning the whole library)."""

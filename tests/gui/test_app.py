@@ -24,7 +24,7 @@ from photoclip.ui.settings import AppSettings
 from photoclip.ui.sidebar import album_scope
 from photoclip.ui.window import GRID, VIEWER, WELCOME, MainWindow
 
-WAIT = 30_000
+WAIT = 60_000
 
 
 def _window(
@@ -107,7 +107,8 @@ def test_relevance_slider_and_date_order_reshape_results_without_searching_again
 
 
 def test_find_similar_from_the_context_menu_path(qtbot: Any, app: MainWindow, truth: dict[Path, tuple]) -> None:
-    example_row = next(r for r in range(80) if truth[app.model.index(r).data(PhotoRole).path] == ("yellow", "triangle"))
+    paths = _shown_paths(app, 80, qtbot)
+    example_row = next(r for r in range(80) if truth[paths[r]] == ("yellow", "triangle"))
     example_id = app.model.photo_id(example_row)
     app.find_similar(example_id)
     qtbot.waitUntil(lambda: app.result is not None and "photos like" in app.header.text())
@@ -251,8 +252,9 @@ def test_first_run_offline_offers_the_demo(
     monkeypatch.setenv("PHOTOCLIP_LIBRARY", str(tmp_path / "data" / "library"))
     window, controller = _window(qtbot, tmp_path / "data" / "library", app_settings)
     try:
-        qtbot.waitUntil(lambda: controller.state == MODEL_MISSING, timeout=WAIT)
-        assert window.stack.currentIndex() == WELCOME
+        qtbot.waitUntil(
+            lambda: controller.state == MODEL_MISSING and window.stack.currentIndex() == WELCOME, timeout=WAIT
+        )
         assert window.welcome.download.isVisible(), "nothing is downloaded until the person asks"
         window.welcome.download.click()
         qtbot.waitUntil(lambda: controller.state == MODEL_FAILED, timeout=WAIT)
