@@ -20,6 +20,8 @@ Query syntax:
   folder:~/Pictures/2023         only under a folder
   after:2023-06 before:2023-08   date taken (YYYY, YYYY-MM or YYYY-MM-DD), inclusive
   type:png                       file type
+  tag:beach                      photos tagged beach (a parent label matches its children)
+  album:"Holiday 2024"           photos in an album
 """
 
 

@@ -107,3 +107,13 @@ def test_every_command_has_complete_help(path: tuple[str, ...]) -> None:
         if isinstance(action, argparse._SubParsersAction):
             undescribed = [c.dest for c in action._choices_actions if not (c.help and c.help.strip())]
             assert not undescribed, f"'photoclip {' '.join(path)}': commands without a summary: {undescribed}"
+
+
+def test_search_help_lists_every_filter_of_the_query_syntax() -> None:
+    """The CLI help and the core syntax cannot drift: each key:value filter is explained."""
+    from photoclip.cli.searching import _SEARCH_HELP
+    from photoclip.core import search
+
+    keys = {"folder:", "after:", "before:", "type:", "tag:", "album:"}
+    assert all(key in search.__doc__ for key in keys)  # type: ignore[operator]
+    assert all(key in _SEARCH_HELP for key in keys)
