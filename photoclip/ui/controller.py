@@ -106,6 +106,7 @@ class LibraryController(QObject):
         self._autotag_cancel: threading.Event | None = None
         self._closing = False
         self._latest: dict[str, int] = {}
+        self._download_cancel: threading.Event | None = None
 
     # -- opening and the model -----------------------------------------------------------------
 
@@ -158,6 +159,42 @@ class LibraryController(QObject):
 
         self.runner.read(load, self._on_model_ready, self._on_model_failed)
 
+    def download_model(self) -> None:
+        """Fetch the library's model (the person asked), resumable and cancellable, then load it."""
+        if self.library is None or self.state in (MODEL_LOADING, MODEL_DOWNLOADING):
+            return
+        library = self.library
+        cancel = threading.Event()
+        self._download_cancel = cancel
+        self._set_state(MODEL_DOWNLOADING, library.model.key)
+
+        def work() -> object:
+            from photoclip.core.model_manager import ModelManager
+
+            return ModelManager.for_library(library).download(
+                library.model.key, progress=self._on_download_bytes, cancel=cancel
+            )
+
+        def failed(error: BaseException) -> None:
+            from photoclip.core.models import DownloadCancelled
+
+            self._download_cancel = None
+            if isinstance(error, DownloadCancelled):
+                self._set_state(MODEL_MISSING, str(error))
+            else:
+                self._set_state(MODEL_FAILED, user_message(error))
+
+        def done(_path: object) -> None:
+            self._download_cancel = None
+            self._set_state(MODEL_IDLE, library.model.key)
+            self.load_model()
+
+        self.runner.read(work, done, failed)
+
+    def cancel_download(self) -> None:
+        if self._download_cancel is not None:
+            self._download_cancel.set()
+
     def _on_download_bytes(self, done: int, total: int | None) -> None:  # a worker thread
         if self.state != MODEL_DOWNLOADING:
             self._set_state(MODEL_DOWNLOADING, self.library.model.key)
@@ -188,7 +225,7 @@ class LibraryController(QObject):
             self._waiting_for_model = [r for r in self._waiting_for_model if getattr(r, "_key", None) != key]
             request._key = key  # type: ignore[attr-defined]
         self._waiting_for_model.append(request)
-        if self.state == MODEL_FAILED:
+        if self.state == MODEL_FAILED and self.model_available():
             self.load_model()
 
     def switch_model(self, name: str, on_done: Callable[[Any], None] | None = None) -> None:

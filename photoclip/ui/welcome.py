@@ -75,7 +75,10 @@ class WelcomePage(QWidget):
         self.progress.setVisible(False)
         self.download = QPushButton("Download the model")
         self.download.setAccessibleName("Download the model")
-        self.download.clicked.connect(controller.load_model)
+        self.download.clicked.connect(controller.download_model)
+        self.cancel = QPushButton("Cancel download")
+        self.cancel.setToolTip("Stop now; the part already downloaded is kept and the next download resumes it")
+        self.cancel.clicked.connect(controller.cancel_download)
         self.checkpoint = QPushButton("Use a checkpoint file…")
         self.checkpoint.clicked.connect(self._choose_checkpoint)
         self.demo = QPushButton("Try the offline demo")
@@ -85,7 +88,7 @@ class WelcomePage(QWidget):
         self.start.setDefault(True)
         self.start.clicked.connect(self.done.emit)
         model_buttons = QHBoxLayout()
-        for button in (self.download, self.checkpoint, self.demo):
+        for button in (self.download, self.cancel, self.checkpoint, self.demo):
             model_buttons.addWidget(button)
         model_buttons.addStretch()
         box = QFrame()
@@ -137,6 +140,7 @@ class WelcomePage(QWidget):
         self.download.setVisible(state in (MODEL_MISSING, MODEL_FAILED))
         self.checkpoint.setVisible(state in (MODEL_MISSING, MODEL_FAILED))
         self.demo.setVisible(state in (MODEL_MISSING, MODEL_FAILED))
+        self.cancel.setVisible(state == MODEL_DOWNLOADING)
         library = self.controller.library
         name = describe_model(library.model.key) if library is not None else detail
         if state == MODEL_READY:
@@ -145,6 +149,8 @@ class WelcomePage(QWidget):
             self.model_text.setText(f"Loading {name}…")
         elif state == MODEL_DOWNLOADING:
             self.model_text.setText(f"Downloading {name}… (only this once; it is kept in the cache folder)")
+        elif state == MODEL_MISSING and detail.startswith("Download of"):
+            self.model_text.setText(f"{detail} Press the button to continue.")
         elif state == MODEL_MISSING:
             self.model_text.setText(
                 f"photoclip needs its image-understanding model, {name}, once. It is downloaded from the "

@@ -372,7 +372,7 @@ class MainWindow(QMainWindow):
     def _on_model_button(self) -> None:
         state = self.controller.state
         if state == MODEL_MISSING:
-            self.controller.load_model()
+            self.controller.download_model()
         elif state == MODEL_FAILED:
             box = QMessageBox(self)
             box.setWindowTitle("The model is not available")
@@ -383,7 +383,10 @@ class MainWindow(QMainWindow):
             box.addButton(QMessageBox.StandardButton.Close)
             box.exec()
             if box.clickedButton() is retry:
-                self.controller.load_model()
+                if self.controller.model_available():
+                    self.controller.load_model()
+                else:
+                    self.controller.download_model()
             elif box.clickedButton() is welcome:
                 self.stack.setCurrentIndex(WELCOME)
 

@@ -20,6 +20,7 @@ from photoclip.core.models import TINY_MODEL_KEY, load_model, resolve_model
 from photoclip.demo import GeneratedPhoto, generate_photos
 from photoclip.ui.controller import MODEL_READY, LibraryController
 from photoclip.ui.settings import AppSettings
+from tests.integration.test_model_download import hub  # noqa: F401 - the loopback model hub, for first-run tests
 
 COLOURS = ("red", "green", "blue", "yellow")
 SHAPES = ("circle", "square", "triangle", "star")

@@ -329,3 +329,30 @@ def test_switching_model_reembeds_in_the_background_while_search_keeps_working(
     assert controller.library.model_switch() is None
     _search(qtbot, app, "a yellow square")
     assert [truth[p] for p in _shown_paths(app, 3, qtbot)] == [("yellow", "square")] * 3
+
+
+def test_first_run_download_shows_progress_can_be_cancelled_and_resumes(
+    qtbot: Any, tmp_path: Path, app_settings: AppSettings, hub: Any
+) -> None:
+    """The loopback hub serves a 3 MB file slowly; the real download code fetches it."""
+    hub.chunk_delay = 0.02
+    window, controller = _window(qtbot, tmp_path / "library", app_settings)
+    try:
+        qtbot.waitUntil(lambda: controller.state == MODEL_MISSING and window.stack.currentIndex() == WELCOME)
+        window.welcome.download.click()
+        qtbot.waitUntil(
+            lambda: window.welcome.progress.value() > 100 and window.welcome.cancel.isVisible(), timeout=WAIT
+        )
+        assert "MB" in window.welcome.progress.format()
+        window.welcome.cancel.click()
+        qtbot.waitUntil(lambda: controller.state == MODEL_MISSING, timeout=WAIT)
+        assert "kept" in window.welcome.model_text.text() and window.welcome.download.isVisible()
+        hub.chunk_delay = 0.0
+        window.welcome.download.click()
+        # the file completes (resumed with a Range request); it is a stand-in, not real weights, so loading fails
+        qtbot.waitUntil(lambda: controller.state == MODEL_FAILED, timeout=WAIT)
+        ranges = [r for method, path, r in hub.requests if method == "GET" and path.endswith(".safetensors")]
+        assert ranges[0] == "" and ranges[-1].startswith("bytes=") and ranges[-1] != "bytes=0-"
+    finally:
+        window.close()
+        controller.close()
