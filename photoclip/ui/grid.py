@@ -83,12 +83,15 @@ class PhotoGridModel(QAbstractListModel):
         self.endResetModel()
 
     def invalidate_rows(self) -> None:
-        """Photos may have moved or changed: fetch their rows again when shown."""
-        self._photos.clear()
+        """Photos may have moved or changed: fetch their rows again as they are shown.
+
+        The rows already known keep being shown meanwhile, so thumbnails never flash to
+        placeholders while the library changes underneath.
+        """
         self._pages_requested.clear()
         self._generation += 1
         if self._ids:
-            self.dataChanged.emit(self.index(0), self.index(len(self._ids) - 1))
+            self.dataChanged.emit(self.index(0), self.index(len(self._ids) - 1), [PhotoRole])
 
     def set_thumbnail_size(self, size: int) -> None:
         self.thumbnail_size = size
@@ -125,9 +128,10 @@ class PhotoGridModel(QAbstractListModel):
             return pid
         if role == ScoreRole:
             return self.score(row)
+        if row // PAGE not in self._pages_requested:
+            self._request_page(row // PAGE)
         photo = self._photos.get(pid)
         if photo is None:
-            self._request_page(row // PAGE)
             return None
         if role == PhotoRole:
             return photo

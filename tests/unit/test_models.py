@@ -92,3 +92,14 @@ def test_core_does_not_import_qt_or_torch_eagerly() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "False"]
+
+
+def test_no_core_module_imports_qt() -> None:
+    """core is the engine for the CLI and the app alike: Qt belongs to photoclip.ui only."""
+    code = (
+        "import sys, pkgutil, importlib, photoclip.core as core; "
+        "[importlib.import_module(f'photoclip.core.{m.name}') for m in pkgutil.iter_modules(core.__path__)]; "
+        "print('PySide6' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False"]
