@@ -306,6 +306,16 @@ def scroll(rows: int) -> dict[str, Any]:
         heartbeat = Heartbeat()
         bar = window.grid.verticalScrollBar()
         assert _pump_until(lambda: bar.maximum() > 0, 60), "the grid was never laid out"
+        layout_started = time.perf_counter()
+        seen = [bar.maximum(), time.perf_counter()]
+
+        def laid_out() -> bool:  # the view lays long lists out in batches: wait until the end stops moving
+            if bar.maximum() != seen[0]:
+                seen[:] = [bar.maximum(), time.perf_counter()]
+            return time.perf_counter() - seen[1] > 1.0
+
+        _pump_until(laid_out, 120)
+        layout_s = time.perf_counter() - layout_started - 1.0
         samples = []
         pages = 0
         started = time.perf_counter()
@@ -323,6 +333,8 @@ def scroll(rows: int) -> dict[str, Any]:
             "rows": rows,
             "catalogue_build_s": round(build_s, 1),
             "grid_filled_s": round(shown_s, 2),
+            "layout_s": round(layout_s, 2),
+            "scroll_height_px": bar.maximum(),
             "pages_scrolled": pages,
             "scroll_s": round(scroll_s, 1),
             "rss_mb_before_window": round(rss_before, 1),

@@ -278,7 +278,10 @@ class Catalog:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._local = threading.local()
+        # One connection per OS thread, keyed by thread id rather than threading.local: a thread
+        # pool's native threads get a fresh Python thread state (and so a fresh threading.local)
+        # for every task, which opened and kept a new connection each time.
+        self._by_thread: dict[int, sqlite3.Connection] = {}
         self._write_lock = threading.RLock()
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
@@ -313,10 +316,11 @@ class Catalog:
     def _conn(self) -> sqlite3.Connection:
         if self._closed:
             raise CatalogError("The library database is closed.")
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        thread = threading.get_ident()
+        conn = self._by_thread.get(thread)
         if conn is None:
             conn = self._connect()
-            self._local.conn = conn
+            self._by_thread[thread] = conn
         return conn
 
     @contextlib.contextmanager
@@ -343,6 +347,7 @@ class Catalog:
                 with contextlib.suppress(sqlite3.Error):
                     conn.close()
             self._connections.clear()
+            self._by_thread.clear()
         self._closed = True
 
     def _migrate(self) -> None:

@@ -9,6 +9,7 @@ a list of ints, and only what is on screen is ever read.
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,8 @@ from photoclip.ui.controller import LibraryController
 from photoclip.ui.thumbnails import ThumbnailLoader
 
 PAGE = 256
+KEPT_PAGES = 64
+"""Pages of catalog rows kept in memory (16k photos); scrolling through 1M photos stays bounded."""
 PHOTO_ID_MIME = "application/x-photoclip-photo-ids"
 
 IdRole = Qt.ItemDataRole.UserRole + 1
@@ -57,6 +60,7 @@ class PhotoGridModel(QAbstractListModel):
         self._scores: list[float] | None = None
         self._rows: dict[int, int] = {}
         self._photos: dict[int, Any] = {}
+        self._page_ids: OrderedDict[int, list[int]] = OrderedDict()  # loaded pages, least recently used first
         self._offline_folders: set[int] = set()
         self._pages_requested: set[int] = set()
         self._generation = 0
@@ -79,6 +83,7 @@ class PhotoGridModel(QAbstractListModel):
         self._scores = [float(s) for s in scores] if scores is not None else None
         self._rows = {pid: row for row, pid in enumerate(ids)}
         self._pages_requested.clear()
+        self._page_ids.clear()
         self._generation += 1
         self.endResetModel()
 
@@ -128,8 +133,11 @@ class PhotoGridModel(QAbstractListModel):
             return pid
         if role == ScoreRole:
             return self.score(row)
-        if row // PAGE not in self._pages_requested:
-            self._request_page(row // PAGE)
+        page = row // PAGE
+        if page not in self._pages_requested:
+            self._request_page(page)
+        elif page in self._page_ids:
+            self._page_ids.move_to_end(page)
         photo = self._photos.get(pid)
         if photo is None:
             return None
@@ -181,6 +189,13 @@ class PhotoGridModel(QAbstractListModel):
                 return
             photos, offline = result
             self._photos.update({int(k): v for k, v in photos.items()})
+            self._page_ids[page] = [int(k) for k in photos]
+            self._page_ids.move_to_end(page)
+            while len(self._page_ids) > KEPT_PAGES:
+                old_page, old_ids = self._page_ids.popitem(last=False)
+                self._pages_requested.discard(old_page)
+                for pid in old_ids:
+                    self._photos.pop(pid, None)
             self._offline_folders = offline
             first, last = page * PAGE, min((page + 1) * PAGE, len(self._ids)) - 1
             if first <= last:
