@@ -77,7 +77,6 @@ _CALIBRATION_TEXTS = [
 ]
 
 
-
 SMALL_TEXT_BATCH = 4
 """A search query's few texts: encoded on one thread (see `_one_cpu_thread`)."""
 
@@ -101,6 +100,7 @@ def _one_cpu_thread(active: bool) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(previous)
+
 
 class Embedder:
     """A loaded model plus the policies that make it fast: precision, text cache, short contexts."""
