@@ -332,9 +332,10 @@ def test_switching_model_reembeds_in_the_background_while_search_keeps_working(
 
 
 def test_first_run_download_shows_progress_can_be_cancelled_and_resumes(
-    qtbot: Any, tmp_path: Path, app_settings: AppSettings, hub: Any
+    qtbot: Any, tmp_path: Path, app_settings: AppSettings, hub: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The loopback hub serves a 3 MB file slowly; the real download code fetches it."""
+    monkeypatch.setenv("PHOTOCLIP_CACHE", str(tmp_path / "cache"))  # the stand-in weights stay private to this test
     hub.chunk_delay = 0.02
     window, controller = _window(qtbot, tmp_path / "library", app_settings)
     try:
