@@ -342,13 +342,13 @@ class Catalog:
 
     def close(self) -> None:
         """Close every thread's connection (checkpointing the WAL)."""
+        self._closed = True  # no new queries from here on
         with self._connections_lock:
             for conn in self._connections:
                 with contextlib.suppress(sqlite3.Error):
                     conn.close()
             self._connections.clear()
             self._by_thread.clear()
-        self._closed = True
 
     def _migrate(self) -> None:
         with self._write() as conn:

@@ -273,7 +273,14 @@ class LibraryController(QObject):
         self._model_override, self._checkpoint = model, checkpoint
         self.state = MODEL_IDLE
         if old is not None:
-            self.runner.write(old.close)
+
+            def close_old() -> None:
+                # reads queued before the switch may still use the old library's connections:
+                # closing them under a running query crashes SQLite
+                self.runner.wait_for_reads()
+                old.close()
+
+            self.runner.write(close_old)
         self.open()
 
     # -- watching and indexing ------------------------------------------------------------------

@@ -109,6 +109,10 @@ class TaskRunner(QObject):
         pool.start(task.run)
         return task
 
+    def wait_for_reads(self, msecs: int = 60_000) -> bool:
+        """Block (on a worker thread, never the GUI thread) until queued reads have run."""
+        return self._reads.waitForDone(msecs)
+
     def busy(self) -> bool:
         return bool(self._delivery.running)
 
