@@ -107,15 +107,6 @@ def open_library(args: argparse.Namespace) -> Library:
     return library
 
 
-def human_bytes(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} TB"
-
-
 def run_update(library: Library, *, show_progress: bool) -> IndexReport:
     """Index with a progress bar; the first Ctrl-C finishes the batch in flight and stops cleanly."""
     cancel = threading.Event()

@@ -6,7 +6,8 @@ import argparse
 import json
 from typing import Any
 
-from photoclip.cli.common import EXIT_ERROR, human_bytes, open_library
+from photoclip.cli.common import EXIT_ERROR, open_library
+from photoclip.core.units import human_bytes
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:

@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from photoclip.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, human_bytes, open_library, run_update
+from photoclip.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, open_library, run_update
+from photoclip.core.units import human_bytes
 
 if TYPE_CHECKING:
     from photoclip.core.model_manager import ModelInfo, ModelManager

@@ -35,7 +35,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMessageBox,
     QPlainTextEdit,
-    QPushButton,
     QRadioButton,
     QSplitter,
     QTableWidget,
@@ -50,6 +49,7 @@ from photoclip.core.labelsets import DEFAULT_TEMPLATES, DEFAULT_THRESHOLD, Label
 from photoclip.ui.controller import LibraryController, user_message
 from photoclip.ui.grid import PhotoGrid, PhotoGridModel
 from photoclip.ui.thumbnails import ThumbnailLoader
+from photoclip.ui.widgets import make_button
 
 NAME, PROMPTS, PARENT, THRESHOLD = range(4)
 ORIGINAL_ROLE = Qt.ItemDataRole.UserRole + 1  # the label's name in the catalog (None: added here)
@@ -117,9 +117,9 @@ class LabelSetEditor(QDialog):
         self.message.setAccessibleName("Message")
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        self.save_button = _button("&Save", "Save label set", self._save_clicked)
+        self.save_button = make_button("&Save", "Save label set", self._save_clicked)
         self.save_button.setDefault(True)
-        self.close_button = _button("Close", "Close the label set editor", self.close)
+        self.close_button = make_button("Close", "Close the label set editor", self.close)
         self.close_button.setAutoDefault(False)
         buttons = QHBoxLayout()
         buttons.addWidget(self.message, 1)
@@ -139,12 +139,12 @@ class LabelSetEditor(QDialog):
         self.set_list = QListWidget(panel)
         self.set_list.setAccessibleName("Label sets")
         self.set_list.currentItemChanged.connect(self._set_chosen)
-        self.new_button = _button("&New", "New label set", self._new_set)
-        self.duplicate_button = _button("D&uplicate", "Duplicate label set", self._duplicate_set)
-        self.rename_button = _button("&Rename…", "Rename label set", self._rename_set)
-        self.delete_button = _button("&Delete…", "Delete label set", self._delete_set)
-        self.import_button = _button("&Import JSON…", "Import a label set from a JSON file", self._import_set)
-        self.export_button = _button("&Export JSON…", "Export the label set to a JSON file", self._export_set)
+        self.new_button = make_button("&New", "New label set", self._new_set)
+        self.duplicate_button = make_button("D&uplicate", "Duplicate label set", self._duplicate_set)
+        self.rename_button = make_button("&Rename…", "Rename label set", self._rename_set)
+        self.delete_button = make_button("&Delete…", "Delete label set", self._delete_set)
+        self.import_button = make_button("&Import JSON…", "Import a label set from a JSON file", self._import_set)
+        self.export_button = make_button("&Export JSON…", "Export the label set to a JSON file", self._export_set)
         layout = QVBoxLayout(panel)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.set_list, 1)
@@ -227,8 +227,8 @@ class LabelSetEditor(QDialog):
         self.table.verticalHeader().setVisible(False)
         self.table.itemChanged.connect(self._cell_edited)
         self.table.currentCellChanged.connect(self._label_row_changed)
-        self.add_label_button = _button("&Add label", "Add label", self._add_label)
-        self.remove_label_button = _button("Remo&ve label", "Remove label", self._remove_label)
+        self.add_label_button = make_button("&Add label", "Add label", self._add_label)
+        self.remove_label_button = make_button("Remo&ve label", "Remove label", self._remove_label)
         label_buttons = QHBoxLayout()
         label_buttons.addWidget(self.add_label_button)
         label_buttons.addWidget(self.remove_label_button)
@@ -255,7 +255,7 @@ class LabelSetEditor(QDialog):
         hint = QLabel(CLIP_HINT, box)
         hint.setWordWrap(True)
         hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        self.test_button = _button(
+        self.test_button = make_button(
             "Show &best matches", "Show the best matches for the selected label", self._test_label
         )
         self.test_button.setAutoDefault(False)
@@ -908,14 +908,6 @@ class LabelSetEditor(QDialog):
 
     def tested_label(self) -> str | None:
         return self._tested_label
-
-
-def _button(text: str, accessible: str, slot: Callable[[], object]) -> QPushButton:
-    button = QPushButton(text)
-    button.setAccessibleName(accessible)
-    button.setAutoDefault(False)
-    button.clicked.connect(lambda _checked=False: slot())
-    return button
 
 
 def _line_edit(accessible: str, placeholder: str) -> QLineEdit:

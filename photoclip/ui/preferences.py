@@ -11,7 +11,6 @@ library's settings.json); app preferences go to `AppSettings`.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +35,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QProgressBar,
-    QPushButton,
     QRadioButton,
     QSpinBox,
     QTableWidget,
@@ -48,9 +46,11 @@ from PySide6.QtWidgets import (
 
 from photoclip.core.errors import LibraryError, PhotoclipError
 from photoclip.core.scanner import check_ignore_pattern
+from photoclip.core.units import human_bytes
 from photoclip.ui.controller import LibraryController, user_message
 from photoclip.ui.settings import AppSettings
 from photoclip.ui.theme import apply_theme
+from photoclip.ui.widgets import make_button
 
 PathRole = Qt.ItemDataRole.UserRole + 1
 NameRole = Qt.ItemDataRole.UserRole + 2
@@ -143,8 +143,8 @@ class PreferencesDialog(QDialog):
         self.folder_table.verticalHeader().setVisible(False)
         self.folder_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.folder_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.add_folder_button = _button("&Add…", "Add a folder", self._add_folder)
-        self.remove_folder_button = _button("&Remove", "Remove the selected folder", self._remove_folder)
+        self.add_folder_button = make_button("&Add…", "Add a folder", self._add_folder)
+        self.remove_folder_button = make_button("&Remove", "Remove the selected folder", self._remove_folder)
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_folder_button)
         buttons.addWidget(self.remove_folder_button)
@@ -190,11 +190,11 @@ class PreferencesDialog(QDialog):
         self.model_description = QLabel(page)
         self.model_description.setWordWrap(True)
         self.model_description.setAccessibleName("Model description")
-        self.use_button = _button("&Use", "Use the selected model", self._use_model)
-        self.download_button = _button("&Download", "Download the selected model", self._download_model)
-        self.cancel_download_button = _button("Ca&ncel download", "Cancel the download", self._cancel_download)
-        self.remove_model_button = _button("Re&move", "Remove the selected model's files", self._remove_model)
-        self.import_button = _button("&Import checkpoint…", "Import a checkpoint file", self._import_checkpoint)
+        self.use_button = make_button("&Use", "Use the selected model", self._use_model)
+        self.download_button = make_button("&Download", "Download the selected model", self._download_model)
+        self.cancel_download_button = make_button("Ca&ncel download", "Cancel the download", self._cancel_download)
+        self.remove_model_button = make_button("Re&move", "Remove the selected model's files", self._remove_model)
+        self.import_button = make_button("&Import checkpoint…", "Import a checkpoint file", self._import_checkpoint)
         self.download_bar = QProgressBar(page)
         self.download_bar.setAccessibleName("Download progress")
         self.download_bar.hide()
@@ -232,7 +232,7 @@ class PreferencesDialog(QDialog):
         page = QWidget(self)
         self.thumbnail_dir_edit = QLineEdit(page)
         self.thumbnail_dir_edit.setAccessibleName("Thumbnail cache location")
-        self.browse_button = _button("&Browse…", "Choose the thumbnail cache folder", self._browse_thumbnails)
+        self.browse_button = make_button("&Browse…", "Choose the thumbnail cache folder", self._browse_thumbnails)
         location = QHBoxLayout()
         location.addWidget(self.thumbnail_dir_edit, 1)
         location.addWidget(self.browse_button)
@@ -243,7 +243,7 @@ class PreferencesDialog(QDialog):
         self.budget_spin.setSuffix(" MB")
         self.usage_label = QLabel("Measuring…", page)
         self.usage_label.setAccessibleName("Thumbnail cache usage")
-        self.clear_cache_button = _button("&Clear cache", "Clear the thumbnail cache", self._clear_cache)
+        self.clear_cache_button = make_button("&Clear cache", "Clear the thumbnail cache", self._clear_cache)
         usage = QHBoxLayout()
         usage.addWidget(self.usage_label, 1)
         usage.addWidget(self.clear_cache_button)
@@ -387,7 +387,7 @@ class PreferencesDialog(QDialog):
             cells = (
                 info.name,
                 info.languages,
-                _size(info.download_bytes if info.download_bytes else info.disk_bytes),
+                human_bytes(info.download_bytes if info.download_bytes else info.disk_bytes),
                 f"{info.imagenet_top1 * 100:.1f}% ImageNet" if info.imagenet_top1 is not None else "—",
                 f"{speed.relative:.2g}× default" if speed is not None else "—",
                 self._model_status(info),
@@ -452,7 +452,7 @@ class PreferencesDialog(QDialog):
             return
 
         def done(usage: Any) -> None:
-            self.usage_label.setText(f"{_size(usage.bytes)} in {usage.files} thumbnails")
+            self.usage_label.setText(f"{human_bytes(usage.bytes)} in {usage.files} thumbnails")
 
         self.controller.read_latest("preferences-thumbnail-usage", store.usage, done)
 
@@ -533,7 +533,9 @@ class PreferencesDialog(QDialog):
         self._chosen_model = info.name
         self._models_loaded(self._models)
         if not info.installed and info.kind == "download":
-            self._show_message(f"{info.name} will be downloaded when you press OK ({_size(info.download_bytes)}).")
+            self._show_message(
+                f"{info.name} will be downloaded when you press OK ({human_bytes(info.download_bytes)})."
+            )
 
     def _download_model(self) -> None:
         info = self._info(self._selected_model())
@@ -579,10 +581,10 @@ class PreferencesDialog(QDialog):
         if total:
             self.download_bar.setRange(0, 1000)
             self.download_bar.setValue(int(1000 * done / total))
-            self.download_bar.setFormat(f"{_size(done)} of {_size(total)} (%p%)")
+            self.download_bar.setFormat(f"{human_bytes(done)} of {human_bytes(total)} (%p%)")
         else:
             self.download_bar.setRange(0, 0)
-            self.download_bar.setFormat(_size(done))
+            self.download_bar.setFormat(human_bytes(done))
 
     def _cancel_download(self) -> None:
         if self._download_cancel is not None:
@@ -597,7 +599,7 @@ class PreferencesDialog(QDialog):
         answer = QMessageBox.question(
             self,
             "Remove model",
-            f"Delete the files of {info.name} ({_size(info.disk_bytes)})? "
+            f"Delete the files of {info.name} ({human_bytes(info.disk_bytes)})? "
             + ("It can be downloaded again." if info.kind == "download" else "It would have to be imported again."),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
@@ -619,7 +621,7 @@ class PreferencesDialog(QDialog):
             if isinstance(result, PhotoclipError):
                 self._show_message(user_message(result), error=True)
             else:
-                self._show_message(f"Removed {name}: {_size(result)} freed.")
+                self._show_message(f"Removed {name}: {human_bytes(result)} freed.")
             self._load_models()
 
         self.controller.read(work, done)
@@ -776,26 +778,7 @@ class PreferencesDialog(QDialog):
             self._show_message(message, error=True)
 
 
-def _button(text: str, accessible: str, slot: Callable[[], object]) -> QPushButton:
-    button = QPushButton(text)
-    button.setAccessibleName(accessible)
-    button.setAutoDefault(False)
-    button.clicked.connect(lambda _checked=False: slot())
-    return button
-
-
 def _note(text: str, parent: QWidget) -> QLabel:
     label = QLabel(text, parent)
     label.setWordWrap(True)
     return label
-
-
-def _size(count: int | None) -> str:
-    if count is None:
-        return "—"
-    value = float(count)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GB"

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from photoclip.core.errors import PhotoclipError
+from photoclip.core.units import human_bytes
 from photoclip.ui.controller import LibraryController
 from photoclip.ui.grid import format_date
 
@@ -289,7 +290,7 @@ class PhotoViewer(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow("Taken", QLabel(format_date(photo.taken_at) if photo.taken_at else "unknown"))
         if photo.width and photo.height:
-            form.addRow("Size", QLabel(f"{photo.width} × {photo.height}, {_bytes(photo.size)}"))
+            form.addRow("Size", QLabel(f"{photo.width} × {photo.height}, {human_bytes(photo.size)}"))
         if photo.camera:
             form.addRow("Camera", QLabel(photo.camera))
         if photo.file_type:
@@ -426,15 +427,6 @@ class PhotoViewer(QWidget):
             label = QLabel(f"<i>{label_set}</i>: {text}")
             label.setWordWrap(True)
             self.panel_layout.addWidget(label)
-
-
-def _bytes(size: int) -> str:
-    value = float(size)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} bytes"
 
 
 def show_in_folder(path: Path) -> None:

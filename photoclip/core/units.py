@@ -1,0 +1,15 @@
+"""Numbers as people read them, shared by the command line and the app."""
+
+from __future__ import annotations
+
+
+def human_bytes(count: int | None) -> str:
+    """1536 -> '1.5 KB'; None (unknown) -> '—'."""
+    if count is None:
+        return "—"
+    value = float(count)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
