@@ -38,6 +38,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_app(args: argparse.Namespace) -> int:
     """No command: the desktop app (Qt is imported only now, so the subcommands stay quick)."""
+    if (
+        sys.platform.startswith("linux")
+        and not os.environ.get("QT_QPA_PLATFORM")
+        and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    ):
+        print(
+            "photoclip: error: no display to open the app on (neither DISPLAY nor WAYLAND_DISPLAY is set); "
+            "on a server use the commands instead: photoclip --help",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
     from photoclip.ui.app import run
 
     return run(library=args.library, model=args.model, device=args.device)

@@ -215,3 +215,16 @@ def test_doctor_selftest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     checks = {c["name"]: c for c in json.loads(out)}
     assert checks["self-test"]["status"] == "ok", checks["self-test"]
     assert code == 0
+
+
+def test_the_app_without_a_display_says_so_in_one_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run(
+        [sys.executable, "-m", "photoclip", "--library", str(tmp_path / "library")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "no display" in result.stderr and "photoclip --help" in result.stderr
