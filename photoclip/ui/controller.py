@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal, SignalInstance
+from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
 
 from photoclip.core.errors import PhotoclipError
 from photoclip.core.thumbnails import ThumbnailStore
@@ -107,6 +107,9 @@ class LibraryController(QObject):
         self._closing = False
         self._latest: dict[str, int] = {}
         self._download_cancel: threading.Event | None = None
+        self._health = QTimer(self)  # a watcher that died (disk error, a bug) is reported and restarted
+        self._health.setInterval(5000)
+        self._health.timeout.connect(self._check_watcher)
 
     # -- opening and the model -----------------------------------------------------------------
 
@@ -298,8 +301,18 @@ class LibraryController(QObject):
             on_progress=self._on_index_progress,
         )
         self.watcher.start()
+        self._health.start()
+
+    def _check_watcher(self) -> None:
+        watcher = self.watcher
+        if watcher is None or watcher.error is None:
+            return
+        self.error.emit(f"Watching the folders stopped ({user_message(watcher.error)}); restarting it.")
+        self.stop_watching()
+        self.start_watching()
 
     def stop_watching(self) -> None:
+        self._health.stop()
         watcher, self.watcher = self.watcher, None
         if watcher is not None:
             watcher.stop()

@@ -357,3 +357,17 @@ def test_first_run_download_shows_progress_can_be_cancelled_and_resumes(
     finally:
         window.close()
         controller.close()
+
+
+def test_a_watcher_that_died_is_reported_and_restarted(qtbot: Any, app: MainWindow, tmp_path: Path) -> None:
+    controller = app.controller
+    dead = controller.watcher
+    dead.error = OSError(5, "Input/output error")  # what the watcher thread records when it fails
+    with qtbot.waitSignal(controller.error, timeout=WAIT) as reported:
+        pass
+    assert "Watching the folders stopped" in reported.args[0] and "Input/output error" in reported.args[0]
+    assert controller.watcher is not None and controller.watcher is not dead
+    folder = tmp_path / "after"
+    generate_photos(folder, 3, seed=79, size=(320, 240))
+    controller.add_folder(folder)
+    qtbot.waitUntil(lambda: app.model.rowCount() == 83, timeout=WAIT)  # the new watcher indexes
