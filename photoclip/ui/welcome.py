@@ -43,7 +43,8 @@ def describe_model(key: str) -> str:
 
     for spec in known_models():
         if spec.key == key:
-            return f"{spec.key} ({spec.description})" if getattr(spec, "description", "") else spec.key
+            description = str(getattr(spec, "description", "")).rstrip(". ")
+            return f"{spec.key} ({description})" if description else spec.key
     return key
 
 
