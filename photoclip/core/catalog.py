@@ -250,6 +250,10 @@ _MIGRATIONS: dict[int, str] = {
 }
 
 
+_NEWEST_FIRST = "p.taken_at IS NULL, p.taken_at DESC, CASE WHEN p.taken_at IS NULL THEN p.path END, p.id DESC"
+"""Date order in SQL, the same as `Catalog.taken_order`: newest first (ties: newest row), undated last by path."""
+
+
 def _path_key(path: Path) -> str:
     """Paths are stored as text; names that are not valid Unicode cannot be stored and are refused."""
     text = str(path)
@@ -722,7 +726,7 @@ class Catalog:
         sql = (
             "SELECT p.id FROM photos p JOIN embeddings e ON e.photo_id = p.id WHERE "
             + " AND ".join(clauses)
-            + (" ORDER BY p.taken_at IS NULL, p.taken_at DESC, p.path" if by_date else " ORDER BY p.id")
+            + (" ORDER BY " + _NEWEST_FIRST if by_date else " ORDER BY p.id")
         )
         rows = self._conn.execute(sql, params).fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))

@@ -613,7 +613,7 @@ class Library:
 
     def _browse(self, photo_filter: PhotoFilter, offset: int, limit: int, started: float) -> SearchResult:
         """Filters without words (tag:beach, an album): the matching photos, newest first."""
-        ordered = self.catalog.taken_order(self.catalog.filter_ids(self.model_id, photo_filter).tolist())
+        ordered = self.catalog.filter_ids(self.model_id, photo_filter, by_date=True).tolist()  # sorted in SQL
         page = ordered[offset : offset + limit]
         photos = self.catalog.photos(page)
         offline = {f.id for f in self.catalog.folders() if not f.online}

@@ -364,7 +364,7 @@ class MainWindow(QMainWindow):
         }
         self.model_button.setText(texts.get(state, ""))
         self.model_button.setToolTip(detail)
-        if state == MODEL_READY and self.query or self.example is not None:
+        if state == MODEL_READY and (self.query or self.example is not None):
             self.refresh()
         if self.query and state != MODEL_READY:
             self.header.setText(f"<i>Waiting for the model to search for “{_escape(self.query)}”…</i>")

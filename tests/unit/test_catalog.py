@@ -180,6 +180,7 @@ def test_filters_by_folder_date_and_type(catalog: Catalog, tmp_path: Path) -> No
     assert ids_for(taken_before="2023-06-29") == [ids[0], ids[1]]
     assert ids_for(file_types=("png",)) == [ids[2]]
     assert catalog.taken_order(ids) == [ids[2], ids[1], ids[0], ids[3]]  # newest first, undated last
+    assert catalog.filter_ids(MODEL, PhotoFilter(), by_date=True).tolist() == catalog.taken_order(ids)  # same in SQL
 
 
 def test_threads_write_concurrently_without_losing_rows(catalog: Catalog, tmp_path: Path) -> None:
@@ -207,3 +208,13 @@ def test_unencodable_file_name_is_refused(catalog: Catalog, tmp_path: Path) -> N
     folder = catalog.add_folder(tmp_path)
     with pytest.raises(UnicodeEncodeError):
         catalog.add_photos(folder.id, [FileStat(tmp_path / "bad\udcff.jpg", 1, 1)])
+
+
+def test_date_order_in_sql_matches_taken_order_including_ties(catalog: Catalog, tmp_path: Path) -> None:
+    ids = add(catalog, tmp_path, ["z.jpg", "a.jpg", "m.jpg", "y.jpg", "b.jpg"])
+    metas = [meta("z", None), meta("a", "2023-01-01T10:00:00"), meta("m", "2023-01-01T10:00:00"), meta("y", None)]
+    metas.append(meta("b", "2024-05-05T05:00:00"))
+    catalog.record_batch(MODEL, [(i, m, np.ones(4, dtype=np.float32)) for i, m in zip(ids, metas, strict=True)], [], [])
+    expected = [ids[4], ids[2], ids[1], ids[3], ids[0]]  # newest; a tie goes to the newer row; undated by path
+    assert catalog.taken_order(ids) == expected
+    assert catalog.filter_ids(MODEL, PhotoFilter(), by_date=True).tolist() == expected
