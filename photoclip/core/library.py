@@ -901,14 +901,18 @@ class Library:
 
     # -- status -------------------------------------------------------------------------------
 
-    def status(self) -> LibraryStatus:
-        """Counts and sizes, without loading the model."""
-        stats = self.catalog.stats(self.model_id)
+    def folder_statuses(self) -> list[FolderStatus]:
+        """Each folder with its photo count and whether it is connected (cheap: for the app's sidebar)."""
         counts = self.catalog.photo_counts_by_folder()
-        folders = [
+        return [
             FolderStatus(f.path, counts.get(f.id, 0), not f.online or not f.path.is_dir(), f.last_scan)
             for f in self.catalog.folders()
         ]
+
+    def status(self) -> LibraryStatus:
+        """Counts and sizes, without loading the model."""
+        stats = self.catalog.stats(self.model_id)
+        folders = self.folder_statuses()
         index_file, manifest = VectorIndex.files(self.index_dir, self.model_id)
         index_bytes = index_file.stat().st_size if index_file.exists() else 0
         catalog_bytes = sum(p.stat().st_size for p in self.directory.glob("catalog.sqlite*") if p.is_file())

@@ -64,14 +64,13 @@ class SidebarData:
 
 
 def collect(library: Any) -> SidebarData:
-    """Everything the sidebar shows, read in one go on a worker thread."""
-    status = library.status()
+    """Everything the sidebar shows, read in one go on a worker thread (not the full status: no sizes)."""
     return SidebarData(
-        status.folders,
+        library.folder_statuses(),
         library.catalog.directory_counts(),
         library.albums.albums(),
         library.tags.counts(),
-        status.embedded,
+        library.catalog.stats(library.model_id).embedded,
     )
 
 
