@@ -25,7 +25,8 @@ def random_model(name: str = "ViT-B-32", device: str = "cpu") -> Any:
     import open_clip
     import torch
 
-    from photoclip.core.models import LoadedModel, ModelSpec, supports_trimmed_text
+    from photoclip.core import ModelSpec
+    from photoclip.core.clip.loading import LoadedModel, supports_trimmed_text
 
     torch.manual_seed(0)
     model, _, preprocess = open_clip.create_model_and_transforms(name, pretrained=None, device=device)

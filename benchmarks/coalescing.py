@@ -20,9 +20,7 @@ from pathlib import Path
 
 from _common import DATA_DIR, emit, machine
 
-from photoclip.core.library import Library
-from photoclip.core.models import TINY_MODEL_KEY
-from photoclip.core.watcher import Activity, LibraryWatcher
+from photoclip.core import TINY_MODEL_KEY, Activity, Library
 from photoclip.demo import generate_photos
 
 # watchdog warns (with the whole watch table, hundreds of KB) when a folder created during the
@@ -44,21 +42,20 @@ def main() -> None:
         photos = Path(tmp) / "photos"
         photos.mkdir()
         library = Library.open(Path(tmp) / "library", model=TINY_MODEL_KEY)
-        library.add_folder(photos)
+        library.folders.add(photos)
         saves = 0
-        original_save = library.save
+        original_save = library.vectors.save
 
         def counting_save() -> None:
             nonlocal saves
             saves += 1
             original_save()
 
-        library.save = counting_save  # type: ignore[method-assign]
+        library.vectors.save = counting_save  # type: ignore[method-assign]
         activities: list[Activity] = []
-        watcher = LibraryWatcher(library, settle_seconds=args.settle, on_activity=activities.append)
-        watcher.start()
+        watcher = library.watch(settle_seconds=args.settle, on_activity=activities.append)
         assert watcher.wait_idle(120)
-        library.embedder()  # the model is loaded before the dump, as in a running app
+        library.models.embedder()  # the model is loaded before the dump, as in a running app
         rounds_before, saves_before = len(activities), saves
         started = time.perf_counter()
         shutil.copytree(staging, photos / "DCIM")

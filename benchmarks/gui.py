@@ -185,8 +185,7 @@ def _pump_until(condition: Any, timeout: float) -> bool:
 
 
 def indexing(photos: int) -> dict[str, Any]:
-    from photoclip.core.library import Library
-    from photoclip.core.models import TINY_MODEL_KEY
+    from photoclip.core import TINY_MODEL_KEY, Library
     from photoclip.ui.controller import MODEL_READY
 
     _time_callbacks()
@@ -195,7 +194,7 @@ def indexing(photos: int) -> dict[str, Any]:
         folder = Path(tmp) / "photos"
         folder.mkdir()
         with Library.open(Path(tmp) / "library", model=TINY_MODEL_KEY) as library:
-            library.add_folder(folder)
+            library.folders.add(folder)
         app, controller, window = _window(Path(tmp) / "library", Path(tmp) / "thumbs", settle_seconds=1.0)
         assert _pump_until(lambda: controller.state == MODEL_READY and controller.watcher is not None, 60)
         assert _pump_until(lambda: controller.watcher.wait_idle(0.01), 60)
@@ -245,14 +244,13 @@ def _fake_catalogue(library_dir: Path, rows: int) -> None:
     """`rows` photos (hard links to real small JPEGs) with metadata and random unit vectors."""
     import numpy as np
 
-    from photoclip.core.catalog import FileStat, PhotoMetadata
-    from photoclip.core.library import Library
-    from photoclip.core.models import TINY_MODEL_KEY
+    from photoclip.core import TINY_MODEL_KEY, Library
+    from photoclip.core.store.catalog import FileStat, PhotoMetadata
 
     source = sorted(p for p in _generated(10_000, (160, 120)).rglob("*.jpg"))
     folder = library_dir.parent / "photos"
     with Library.open(library_dir, model=TINY_MODEL_KEY) as library:
-        registered = library.add_folder(folder if folder.exists() else _link_tree(source, folder, rows))
+        registered = library.folders.add(folder if folder.exists() else _link_tree(source, folder, rows)).value
         dim = 64
         rng = np.random.default_rng(0)
         files = sorted(p for p in folder.rglob("*.jpg"))

@@ -5,7 +5,7 @@ ViT-B-32 (same compute as the published weights):
 
   M      model-only images/s (preprocessed tensors ready, chosen precision)
   D      decode + preprocess only, images/s, using all cores (draft decoding on)
-  P      the full pipeline (photoclip.core.pipeline), images/s
+  P      the full pipeline (photoclip.core.ingest.pipeline), images/s
   naive  sequential full-size decode, then float32 embedding in batches, like simple tools
 
 When decoding and the model share the same cores the best possible rate is
@@ -26,10 +26,10 @@ import torch
 from _common import emit, machine, photo_like_jpegs, random_model
 from PIL import Image
 
-from photoclip.core.catalog import PhotoId, WorkItem
-from photoclip.core.embedder import Embedder
-from photoclip.core.imaging import decode_photo
-from photoclip.core.pipeline import Batch, Pipeline
+from photoclip.core import decode_photo
+from photoclip.core.clip.embedder import Embedder
+from photoclip.core.ingest.pipeline import Batch, Pipeline
+from photoclip.core.store.catalog import PhotoId, WorkItem
 
 
 def model_only(embedder: Embedder, tensors: list[torch.Tensor], batch_size: int) -> float:

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from _common import emit, machine
 
-from photoclip.core.catalog import Catalog
-from photoclip.core.scanner import scan_folder
+from photoclip.core.ingest.scanner import scan_folder
+from photoclip.core.store.catalog import Catalog
 
 
 def build_tree(root: Path, files: int, per_folder: int = 100) -> None:

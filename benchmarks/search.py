@@ -22,11 +22,10 @@ from pathlib import Path
 import numpy as np
 from _common import emit, machine, random_model
 
-from photoclip.core.catalog import Catalog, FileStat, PhotoMetadata
-from photoclip.core.config import LibrarySettings
-from photoclip.core.embedder import Embedder
-from photoclip.core.index import VectorIndex
-from photoclip.core.library import Library
+from photoclip.core import Library, LibrarySettings
+from photoclip.core.clip.embedder import Embedder
+from photoclip.core.store.catalog import Catalog, FileStat, PhotoMetadata
+from photoclip.core.vectors.hnsw import VectorIndex
 
 _WORDS = (
     "dog cat beach sunset kids snow mountain city night car bicycle flower garden birthday cake wedding "
@@ -100,11 +99,11 @@ def main() -> None:
 
         rng = random.Random(0)
         queries = [" ".join(rng.sample(_WORDS, rng.randint(2, 6))) + f" {i}" for i in range(args.queries)]
-        library.search("warm up the model", limit=20)
+        library.searcher.search("warm up the model", limit=20)
         latencies = []
         for query in queries:
             started = time.perf_counter()
-            result = library.search(query, limit=20)
+            result = library.searcher.search(query, limit=20)
             latencies.append((time.perf_counter() - started) * 1000)
             assert len(result.hits) == 20
 

@@ -25,11 +25,9 @@ from pathlib import Path
 from _common import emit, machine, random_model
 from search import clustered_vectors, fill_catalog
 
-from photoclip.core.catalog import Catalog
-from photoclip.core.config import LibrarySettings
-from photoclip.core.embedder import Embedder
-from photoclip.core.labelsets import DEFAULT_TEMPLATES, Label, LabelSet
-from photoclip.core.library import Library
+from photoclip.core import DEFAULT_TEMPLATES, Label, LabelSet, Library, LibrarySettings
+from photoclip.core.clip.embedder import Embedder
+from photoclip.core.store.catalog import Catalog
 
 
 def main() -> None:
@@ -53,19 +51,19 @@ def main() -> None:
         library = Library(
             directory, catalog, LibrarySettings(), embedder.loaded.spec, cache_dir=directory, embedder=embedder
         )
-        label_set = library.tags.save(
+        label_set = library.tags.save_label_set(
             LabelSet(
                 "Many things",
                 tuple(Label(f"thing number {i}") for i in range(args.labels)),
                 exclusive=not args.multi_label,
                 threshold=args.threshold,
             )
-        )
+        ).value
         started = time.perf_counter()
-        library.auto_tag(label_set.name)
+        library.tags.auto_tag(label_set.name)
         cold_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        warm = library.auto_tag(label_set.name)
+        warm = library.tags.auto_tag(label_set.name)
         warm_seconds = time.perf_counter() - started
         catalog.close()
     emit(

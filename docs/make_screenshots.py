@@ -24,9 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
-from photoclip.core.catalog import PhotoFilter  # noqa: E402
+from photoclip.core.clip.registry import TINY_MODEL_KEY  # noqa: E402
 from photoclip.core.library import Library  # noqa: E402
-from photoclip.core.models import TINY_MODEL_KEY  # noqa: E402
+from photoclip.core.store.catalog import PhotoFilter  # noqa: E402
 from photoclip.demo import prepare_demo_photos  # noqa: E402
 from photoclip.ui.app import apply_appearance, make_application  # noqa: E402
 from photoclip.ui.controller import MODEL_READY, LibraryController  # noqa: E402
@@ -74,11 +74,11 @@ def main() -> None:
         base = Path(tmp)
         photos = prepare_demo_photos(base / "demo", 240)
         with Library.open(base / "library", model=TINY_MODEL_KEY) as library:
-            library.add_folder(photos)
-            library.update()
+            library.folders.add(photos)
+            library.indexer.update()
             library.albums.create("Holiday 2024")
-            library.albums.add("Holiday 2024", library.photo_ids(PhotoFilter())[:40])
-            library.auto_tag("Colours (demo)")
+            library.albums.add("Holiday 2024", library.searcher.browse_ids(PhotoFilter())[:40])
+            library.tags.auto_tag("Colours (demo)")
         app = make_application()
         QSettings.setDefaultFormat(QSettings.Format.IniFormat)
         QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(base / "qsettings"))

@@ -63,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if args.verbose < 2:
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    from photoclip.core.errors import PhotoclipError
+    from photoclip.core import PhotoclipError
 
     try:
         if args.command is None:

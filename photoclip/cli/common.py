@@ -7,11 +7,12 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from photoclip.core.library import IndexProgress, IndexReport, Library
+    from photoclip.core import ExportReport, IndexProgress, IndexReport, Library
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -84,7 +85,7 @@ class ProgressLine:
             self.stream.flush()
 
 
-def download_progress(stream: TextIO) -> Any:
+def download_progress(stream: TextIO) -> Callable[[int, int | None], None]:
     last = [0.0]
 
     def report(done: int, total: int | None) -> None:
@@ -100,11 +101,18 @@ def download_progress(stream: TextIO) -> Any:
 
 
 def open_library(args: argparse.Namespace) -> Library:
-    from photoclip.core.library import Library
+    from photoclip.core import Library
 
     library = Library.open(args.library, model=args.model, checkpoint=args.checkpoint, device=args.device)
-    library.download_progress = download_progress(sys.stderr)
+    library.models.download_progress = download_progress(sys.stderr)
+    library.sidecars.on_report = _print_sidecar_problems
     return library
+
+
+def _print_sidecar_problems(report: ExportReport) -> None:
+    """Sidecars written because tags changed (the library's setting): say what could not be written."""
+    for path, problem in report.problems[:10]:
+        print(f"photoclip: sidecar of {path} not written: {problem}", file=sys.stderr)
 
 
 def run_update(library: Library, *, show_progress: bool) -> IndexReport:
@@ -120,7 +128,7 @@ def run_update(library: Library, *, show_progress: bool) -> IndexReport:
 
     previous = signal.signal(signal.SIGINT, on_interrupt)
     try:
-        return library.update(progress=bar, cancel=cancel)
+        return library.indexer.update(progress=bar, cancel=cancel)
     finally:
         signal.signal(signal.SIGINT, previous)
         bar.finish()

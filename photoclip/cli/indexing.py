@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from photoclip.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, open_library, positive, run_update
 
 if TYPE_CHECKING:
-    from photoclip.core.library import IndexReport, Library
+    from photoclip.core import Activity, IndexReport, Library
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -61,8 +61,8 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 def cmd_index(args: argparse.Namespace) -> int:
     with open_library(args) as library:
         for folder in args.folders:
-            library.add_folder(folder)
-        if not library.folders():
+            library.folders.add(folder)
+        if not library.folders.all():
             print("No folders yet: run 'photoclip index FOLDER' to add one.", file=sys.stderr)
             return EXIT_ERROR
         report = run_update(library, show_progress=not args.no_progress)
@@ -101,8 +101,6 @@ def _print_index_report(report: IndexReport, library: Library, *, as_json: bool)
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    from photoclip.core.watcher import Activity, LibraryWatcher
-
     def report(activity: Activity) -> None:
         counts = activity.counts()
         parts = [f"{n} {what}" for what, n in counts.items() if n]
@@ -114,13 +112,12 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
     with open_library(args) as library:
         for folder in args.folders:
-            library.add_folder(folder)
-        if not library.folders():
+            library.folders.add(folder)
+        if not library.folders.all():
             print("No folders yet: run 'photoclip watch FOLDER' to add one.", file=sys.stderr)
             return EXIT_ERROR
-        watcher = LibraryWatcher(library, settle_seconds=args.settle, poll_seconds=args.poll, on_activity=report)
-        print(f"Watching {len(library.folders())} folder(s); Ctrl-C to stop.", file=sys.stderr)
-        watcher.start()
+        print(f"Watching {len(library.folders.all())} folder(s); Ctrl-C to stop.", file=sys.stderr)
+        watcher = library.watch(settle_seconds=args.settle, poll_seconds=args.poll, on_activity=report)
         try:
             while watcher.error is None:
                 time.sleep(0.5)
@@ -144,36 +141,35 @@ def cmd_folders(args: argparse.Namespace) -> int:
     with open_library(args) as library:
         if args.action == "add":
             for item in args.items:
-                folder = library.add_folder(Path(item))
+                folder = library.folders.add(Path(item)).value
                 print(f"Added {folder.path}; run 'photoclip index' to index it.")
         elif args.action == "remove":
             for item in args.items:
-                removed = library.remove_folder(Path(item))
+                removed = library.folders.remove(Path(item)).value
                 print(f"Removed {item} ({removed} photos forgotten; the files themselves are untouched).")
         elif args.action in ("ignore", "unignore"):
             return _change_ignore_patterns(library, args.action, args.items)
         else:
-            counts = library.catalog.photo_counts_by_folder()
-            for folder in library.folders():
-                offline = "" if folder.online else ", offline"
-                print(f"{folder.path}  ({counts.get(folder.id, 0)} photos{offline})")
-            if library.settings.ignore_patterns:
-                print(f"Ignored in every folder: {', '.join(library.settings.ignore_patterns)}")
+            for status in library.folders.statuses():
+                offline = ", offline" if status.offline else ""
+                print(f"{status.path}  ({status.photos} photos{offline})")
+            patterns = library.folders.ignore_patterns()
+            if patterns:
+                print(f"Ignored in every folder: {', '.join(patterns)}")
     return 0
 
 
 def _change_ignore_patterns(library: Library, action: str, items: list[str]) -> int:
-    from photoclip.core.errors import LibraryError
-    from photoclip.core.scanner import check_ignore_pattern
+    from photoclip.core import LibraryError, clean_ignore_patterns
 
-    current = list(library.settings.ignore_patterns)
-    given = list(dict.fromkeys(check_ignore_pattern(item) for item in items))
+    current = library.folders.ignore_patterns()
+    given = clean_ignore_patterns(items)
     if action == "ignore":
         new = [p for p in given if p not in current]
-        library.set_ignore_patterns(current + new)
+        library.folders.set_ignore_patterns(current + new)
         for pattern in given:
             print(f"Ignoring '{pattern}'{'' if pattern in new else ' (already ignored)'}.")
-        matching = library.ignored_photos()
+        matching = library.folders.ignored_photos()
         if matching:
             print(
                 f"{len(matching)} photo(s) in the library match: the next 'photoclip index' forgets them "
@@ -184,15 +180,14 @@ def _change_ignore_patterns(library: Library, action: str, items: list[str]) -> 
     if unknown:
         listed = ", ".join(current) or "none"
         raise LibraryError(f"Not an ignore pattern: {', '.join(unknown)} (the patterns are: {listed}).")
-    library.set_ignore_patterns([p for p in current if p not in given])
+    library.folders.set_ignore_patterns([p for p in current if p not in given])
     for pattern in given:
         print(f"No longer ignoring '{pattern}'; the next 'photoclip index' picks up the photos it hid.")
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from photoclip.core.library import Library
-    from photoclip.core.models import TINY_MODEL_KEY
+    from photoclip.core import TINY_MODEL_KEY, Library
     from photoclip.demo import default_demo_dir, prepare_demo_photos
 
     base = (args.dir or default_demo_dir()).expanduser().resolve()
@@ -201,7 +196,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"Creating {args.count} sample photos in {base / 'photos'} ...", file=sys.stderr)
     photos_dir = prepare_demo_photos(base, args.count)
     with Library.open(library_dir, model=TINY_MODEL_KEY, device=args.device) as library:
-        library.add_folder(photos_dir)
+        library.folders.add(photos_dir)
         report = run_update(library, show_progress=True)
         _print_index_report(report, library, as_json=False)
     print(

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from photoclip.cli.common import EXIT_ERROR, open_library
-from photoclip.core.units import human_bytes
+from photoclip.core import human_bytes
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -26,6 +26,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 def cmd_status(args: argparse.Namespace) -> int:
     with open_library(args) as library:
         status = library.status()
+        skipped = library.photos.skipped(limit=10) if status.skip_reasons else []
     data = {
         "library": str(status.directory),
         "model": status.model_key,
@@ -65,7 +66,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"  {folder.path}: {folder.photos} photos{flag}")
     if status.skip_reasons:
         print("Skipped:  " + ", ".join(f"{n} {reason}" for reason, n in sorted(status.skip_reasons.items())))
-        for photo in library.catalog.skipped_photos(limit=10):
+        for photo in skipped:
             print(f"  {photo.path}: {photo.error}")
     for model_id, count in status.other_models.items():
         print(f"Also stored: {count} vectors of {model_id}")
@@ -82,7 +83,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     import tempfile
     from pathlib import Path
 
-    from photoclip.core.doctor import run_checks, self_test
+    from photoclip.core import run_checks, self_test
 
     with open_library(args) as library:
         checks = run_checks(library)

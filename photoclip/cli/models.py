@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from photoclip.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, open_library, run_update
-from photoclip.core.units import human_bytes
+from photoclip.core import human_bytes
 
 if TYPE_CHECKING:
-    from photoclip.core.model_manager import ModelInfo, ModelManager
+    from photoclip.core import ModelInfo, ModelManager
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -88,7 +88,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _manager(args: argparse.Namespace) -> ModelManager:
-    from photoclip.core.model_manager import ModelManager
+    from photoclip.core import ModelManager
 
     with open_library(args) as library:
         return ModelManager.for_library(library)
@@ -209,7 +209,7 @@ def _download(manager: ModelManager, name: str, *, show_progress: bool) -> Path:
 
 
 def cmd_download(args: argparse.Namespace) -> int:
-    from photoclip.core.model_manager import DownloadCancelled
+    from photoclip.core import DownloadCancelled
 
     manager = _manager(args)
     info = manager.info(args.name)
@@ -227,8 +227,7 @@ def cmd_download(args: argparse.Namespace) -> int:
 
 
 def cmd_use(args: argparse.Namespace) -> int:
-    from photoclip.core.errors import ModelUnavailable
-    from photoclip.core.model_manager import DownloadCancelled, ModelManager
+    from photoclip.core import DownloadCancelled, ModelManager, ModelUnavailable
 
     with open_library(args) as library:
         manager = ModelManager.for_library(library)
@@ -242,8 +241,8 @@ def cmd_use(args: argparse.Namespace) -> int:
                 print(f"photoclip: {e} The library still uses {library.model.key}.", file=sys.stderr)
                 return EXIT_INTERRUPTED
         previous, previous_id = library.model.key, library.model_id
-        pending = library.model_switch()
-        switch = library.switch_model(args.name)
+        pending = library.models.switch_state()
+        switch = library.models.switch(args.name).value
         if switch is None:
             if info.model_id == previous_id:
                 cancelled = f" (the switch to {pending.name} is cancelled)" if pending is not None else ""
@@ -262,7 +261,7 @@ def cmd_use(args: argparse.Namespace) -> int:
         if report.switched_to is not None:
             print(f"Done: the library now uses {info.name} ({report.switch_embedded} photos embedded).")
             return 0
-        status = library.model_switch()
+        status = library.models.switch_state()
         done = f"{status.done} of {status.total}" if status is not None else "some"
         print(f"Stopped with {done} photos done; run 'photoclip index' to finish the switch.")
         return EXIT_INTERRUPTED if report.cancelled else EXIT_ERROR
@@ -272,8 +271,7 @@ def cmd_use(args: argparse.Namespace) -> int:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    from photoclip.core.errors import LibraryError
-    from photoclip.core.model_manager import ModelManager
+    from photoclip.core import LibraryError, ModelManager
 
     with open_library(args) as library:
         manager = ModelManager.for_library(library)
@@ -285,13 +283,13 @@ def cmd_remove(args: argparse.Namespace) -> int:
         if spec.model_id in (library.model_id, manager.switching_to.model_id if manager.switching_to else None):
             print(f"This library still uses {spec.key}: it will have to be downloaded or imported again.")
         if args.vectors:
-            count = library.drop_model_vectors(spec.model_id)
+            count = library.models.drop_vectors(spec.model_id).value
             print(f"Deleted this library's {count} vectors of {spec.key}.")
     return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from photoclip.core.model_manager import ModelManager
+    from photoclip.core import ModelManager
 
     with open_library(args) as library:
         manager = ModelManager.for_library(library)

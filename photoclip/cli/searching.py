@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from photoclip.cli.common import open_library, positive
 
 if TYPE_CHECKING:
-    from photoclip.core.library import Library, SearchResult
+    from photoclip.core import Library, PhotoFilter, SearchResult
 
 _SEARCH_HELP = """\
 Query syntax:
@@ -64,9 +64,8 @@ def add_filter_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--type", dest="types", action="append", default=[], help="file type, e.g. jpeg or png")
 
 
-def photo_filter_from(args: argparse.Namespace) -> Any:
-    from photoclip.core.catalog import PhotoFilter
-    from photoclip.core.search import date_bound
+def photo_filter_from(args: argparse.Namespace) -> PhotoFilter:
+    from photoclip.core import PhotoFilter, date_bound
 
     return PhotoFilter(
         tuple(args.folder),
@@ -90,11 +89,11 @@ def cmd_search(args: argparse.Namespace) -> int:
             "order": "date" if args.by_date else "relevance",
         }
         if args.command == "search":
-            result = library.search(args.query, **options)
+            result = library.searcher.search(args.query, **options)
             label = args.query
         else:
             example: Path | int = int(args.example) if args.example.isdigit() else Path(args.example)
-            result = library.search(args.text, example=example, **options)
+            result = library.searcher.search(args.text, example=example, **options)
             label = f"like {args.example}"
         _print_results(result, label, as_json=args.json, library=library)
     return 0
@@ -126,12 +125,12 @@ def _print_results(result: SearchResult, label: str, *, as_json: bool, library: 
         )
         return
     if not result.hits:
-        pending = library.catalog.count_pending(library.model_id)
+        pending = library.photos.pending()
         hint = f" ({pending} photos are not indexed yet: run 'photoclip index')" if pending else ""
         print(f"No photos found{hint}.")
         return
     for hit in result.hits:
         print(f"{hit.score:6.3f}  {hit.path}{'  [offline]' if hit.offline else ''}")
     more = f"  (more: --page {result.offset // result.limit + 2})" if result.has_more else ""
-    loading = f"; model loaded in {library.model_load_seconds:.1f} s" if library.model_load_seconds else ""
+    loading = f"; model loaded in {library.models.load_seconds:.1f} s" if library.models.load_seconds else ""
     print(f"-- {len(result.hits)} result(s) in {result.seconds * 1000:.0f} ms{loading}{more}", file=sys.stderr)

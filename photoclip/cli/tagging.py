@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,8 +13,10 @@ from photoclip.cli.common import open_library, positive
 from photoclip.cli.searching import add_filter_options, photo_filter_from
 
 if TYPE_CHECKING:
-    from photoclip.core.catalog import PhotoId
-    from photoclip.core.library import Library
+    from photoclip.core import Library, PhotoId
+
+RELEVANT = 0.5
+"""The relevance a command's --query or --from-search keeps (as the app's default slider)."""
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -85,28 +88,14 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 
 def resolve_photos(library: Library, refs: list[str]) -> list[PhotoId]:
     """Photo files or ids, as the user typed them."""
-    from photoclip.core.catalog import PhotoId
-    from photoclip.core.errors import LibraryError
-
-    ids = []
-    for ref in refs:
-        if ref.isdigit():
-            if not library.catalog.photos([int(ref)]):
-                raise LibraryError(f"There is no photo with id {ref}.")
-            ids.append(PhotoId(int(ref)))
-            continue
-        photo = library.catalog.photo_by_path(Path(ref).expanduser().resolve())
-        if photo is None:
-            raise LibraryError(f"{ref} is not a photo of this library.")
-        ids.append(photo.id)
-    return ids
+    return [library.photos.find(ref).id for ref in refs]
 
 
 def _selected(library: Library, args: argparse.Namespace) -> list[PhotoId]:
-    ids = library.photo_ids(photo_filter_from(args))
+    ids = library.searcher.browse_ids(photo_filter_from(args))
     if getattr(args, "query", None):
         wanted = set(ids)
-        hits = library.search(args.query, limit=100_000, relevance=0.5).hits
+        hits = library.searcher.search(args.query, limit=100_000, relevance=RELEVANT).hits
         ids = [h.photo_id for h in hits if h.photo_id in wanted]
     return ids
 
@@ -114,7 +103,7 @@ def _selected(library: Library, args: argparse.Namespace) -> list[PhotoId]:
 def cmd_tag(args: argparse.Namespace) -> int:
     with open_library(args) as library:
         ids = _selected(library, args)
-        report = library.auto_tag(args.label_set, ids, threshold=args.threshold, auto_accept=args.auto_accept)
+        report = library.tags.auto_tag(args.label_set, ids, threshold=args.threshold, auto_accept=args.auto_accept)
         counts = library.tags.counts()
     labels = {
         c.label: {"accepted": c.accepted, "suggested": c.suggested}
@@ -144,7 +133,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
 
 
 def cmd_tags(args: argparse.Namespace) -> int:
-    from photoclip.core.errors import LibraryError
+    from photoclip.core import LibraryError
 
     with open_library(args) as library:
         ids = resolve_photos(library, args.photos)
@@ -152,16 +141,16 @@ def cmd_tags(args: argparse.Namespace) -> int:
             if not args.label_set or not args.label:
                 raise LibraryError(f"tags {args.action} needs --set and --label.")
             act = {
-                "accept": library.accept_tag,
-                "add": library.accept_tag,
-                "reject": library.reject_tag,
-                "remove": library.remove_tag,
+                "accept": library.tags.accept,
+                "add": library.tags.accept,
+                "reject": library.tags.reject,
+                "remove": library.tags.remove,
             }[args.action]
-            changed = act(ids, args.label_set, args.label)
+            changed = act(ids, args.label_set, args.label).value
             print(f"{args.action}: {args.label} on {changed} photo(s).")
             return 0
-        photos = library.catalog.photos(ids)
-        tags = library.tags_of(ids)
+        photos = library.photos.get(ids)
+        tags = library.tags.tags_of(ids)
         if args.json:
             print(
                 json.dumps(
@@ -191,97 +180,139 @@ def cmd_tags(args: argparse.Namespace) -> int:
 
 
 def cmd_labelsets(args: argparse.Namespace) -> int:
-    from photoclip.core.errors import LibraryError
-    from photoclip.core.labelsets import load_label_set_file
-
-    def need(count: int, what: str) -> list[str]:
-        if len(args.names) != count:
-            raise LibraryError(f"labelsets {args.action} needs {what}.")
-        return list(args.names)
-
     with open_library(args) as library:
-        store = library.tags
-        if args.action == "list":
-            for s in store.label_sets():
-                kind = "one per photo" if s.exclusive else "any number"
-                print(f"{s.name}  ({len(s.labels)} labels, {kind}{', built-in' if s.builtin else ''})")
-        elif args.action == "show":
-            (name,) = need(1, "a set name")
-            label_set = store.get(name)
-            counts = {c.label: c for c in store.counts() if c.label_set == label_set.name}
-            print(f"{label_set.name}: {label_set.description}")
-            for label in label_set.labels:
-                c = counts.get(label.name)
-                path = "/".join(label.path(label_set.by_name()))
-                tagged = (
-                    f"  ({c.accepted} accepted, {c.suggested} suggested)" if c and (c.accepted or c.suggested) else ""
-                )
-                print(f"  {path}{tagged}")
-                for prompt in label_set.prompts_for(label):
-                    print(f'      "{prompt}"')
-        elif args.action == "import":
-            for file in args.names:
-                saved = store.save(load_label_set_file(Path(file)))
-                print(f"Imported {saved.name} ({len(saved.labels)} labels).")
-        elif args.action == "export":
-            if not 1 <= len(args.names) <= 2:
-                raise LibraryError("labelsets export needs a set name and optionally a file.")
-            text = json.dumps(store.get(args.names[0]).to_json(), indent=2, ensure_ascii=False) + "\n"
-            if len(args.names) == 2:
-                Path(args.names[1]).write_text(text, encoding="utf-8")
-            else:
-                sys.stdout.write(text)
-        elif args.action == "rename":
-            old, new = need(2, "the old and the new name")
-            store.rename(old, new)
-        else:
-            (name,) = need(1, "a set name")
-            store.delete(name)
-            print(f"Deleted the label set {name} and its tags (photos are untouched).")
+        _LABELSET_ACTIONS[args.action](library, args)
     return 0
 
 
+def _need(args: argparse.Namespace, count: int, what: str) -> list[str]:
+    from photoclip.core import LibraryError
+
+    if len(args.names) != count:
+        raise LibraryError(f"labelsets {args.action} needs {what}.")
+    return list(args.names)
+
+
+def _labelsets_list(library: Library, args: argparse.Namespace) -> None:
+    for s in library.tags.label_sets():
+        kind = "one per photo" if s.exclusive else "any number"
+        print(f"{s.name}  ({len(s.labels)} labels, {kind}{', built-in' if s.builtin else ''})")
+
+
+def _labelsets_show(library: Library, args: argparse.Namespace) -> None:
+    (name,) = _need(args, 1, "a set name")
+    label_set = library.tags.label_set(name)
+    counts = {c.label: c for c in library.tags.counts() if c.label_set == label_set.name}
+    print(f"{label_set.name}: {label_set.description}")
+    for label in label_set.labels:
+        c = counts.get(label.name)
+        path = "/".join(label.path(label_set.by_name()))
+        tagged = f"  ({c.accepted} accepted, {c.suggested} suggested)" if c and (c.accepted or c.suggested) else ""
+        print(f"  {path}{tagged}")
+        for prompt in label_set.prompts_for(label):
+            print(f'      "{prompt}"')
+
+
+def _labelsets_import(library: Library, args: argparse.Namespace) -> None:
+    for file in args.names:
+        saved = library.tags.import_label_set(Path(file)).value
+        print(f"Imported {saved.name} ({len(saved.labels)} labels).")
+
+
+def _labelsets_export(library: Library, args: argparse.Namespace) -> None:
+    from photoclip.core import LibraryError
+
+    if not 1 <= len(args.names) <= 2:
+        raise LibraryError("labelsets export needs a set name and optionally a file.")
+    text = json.dumps(library.tags.label_set(args.names[0]).to_json(), indent=2, ensure_ascii=False) + "\n"
+    if len(args.names) == 2:
+        Path(args.names[1]).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def _labelsets_rename(library: Library, args: argparse.Namespace) -> None:
+    old, new = _need(args, 2, "the old and the new name")
+    library.tags.rename_label_set(old, new)
+
+
+def _labelsets_delete(library: Library, args: argparse.Namespace) -> None:
+    (name,) = _need(args, 1, "a set name")
+    library.tags.delete_label_set(name)
+    print(f"Deleted the label set {name} and its tags (photos are untouched).")
+
+
+_LABELSET_ACTIONS: dict[str, Callable[[Library, argparse.Namespace], None]] = {
+    "list": _labelsets_list,
+    "show": _labelsets_show,
+    "import": _labelsets_import,
+    "export": _labelsets_export,
+    "rename": _labelsets_rename,
+    "delete": _labelsets_delete,
+}
+
+
 def cmd_albums(args: argparse.Namespace) -> int:
-    from photoclip.core.errors import LibraryError
+    from photoclip.core import LibraryError
 
     with open_library(args) as library:
-        store = library.albums
         if args.action == "list":
-            for album in store.albums():
+            for album in library.albums.all():
                 print(f"{album.name}  ({album.count} photos)")
             return 0
         if not args.name:
             raise LibraryError(f"albums {args.action} needs an album name.")
-        if args.action == "create":
-            album = store.create(args.name)
-            if args.from_search:
-                hits = library.search(args.from_search, limit=args.limit, relevance=0.5).hits
-                store.add(album.name, [h.photo_id for h in hits])
-            print(f"Created {album.name} with {store.get(album.name).count} photo(s).")
-        elif args.action == "show":
-            photos = library.catalog.photos(store.photo_ids(args.name))
-            for photo in photos.values():
-                print(photo.path)
-        elif args.action == "rename":
-            if len(args.items) != 1:
-                raise LibraryError("albums rename needs the new name.")
-            store.rename(args.name, args.items[0])
-        elif args.action == "delete":
-            store.delete(args.name)
-            print(f"Deleted the album {args.name} (its photos are untouched).")
-        else:
-            ids = resolve_photos(library, args.items)
-            changed = (store.add if args.action == "add" else store.remove)(args.name, ids)
-            print(f"{'Added' if args.action == 'add' else 'Removed'} {changed} photo(s).")
+        _ALBUM_ACTIONS[args.action](library, args)
     return 0
 
 
-def cmd_export_xmp(args: argparse.Namespace) -> int:
-    from photoclip.core.keywords import export_xmp
+def _album_create(library: Library, args: argparse.Namespace) -> None:
+    ids: list[PhotoId] = []
+    if args.from_search:
+        ids = [h.photo_id for h in library.searcher.search(args.from_search, limit=args.limit, relevance=RELEVANT).hits]
+    album = library.albums.create(args.name, ids).value
+    print(f"Created {album.name} with {album.count} photo(s).")
 
+
+def _album_show(library: Library, args: argparse.Namespace) -> None:
+    photos = library.photos.get(library.albums.photo_ids(args.name))
+    for photo in photos.values():
+        print(photo.path)
+
+
+def _album_rename(library: Library, args: argparse.Namespace) -> None:
+    from photoclip.core import LibraryError
+
+    if len(args.items) != 1:
+        raise LibraryError("albums rename needs the new name.")
+    library.albums.rename(args.name, args.items[0])
+
+
+def _album_delete(library: Library, args: argparse.Namespace) -> None:
+    library.albums.delete(args.name)
+    print(f"Deleted the album {args.name} (its photos are untouched).")
+
+
+def _album_add_or_remove(library: Library, args: argparse.Namespace) -> None:
+    ids = resolve_photos(library, args.items)
+    change = library.albums.add if args.action == "add" else library.albums.remove
+    print(f"{'Added' if args.action == 'add' else 'Removed'} {change(args.name, ids).value} photo(s).")
+
+
+_ALBUM_ACTIONS: dict[str, Callable[[Library, argparse.Namespace], None]] = {
+    "create": _album_create,
+    "show": _album_show,
+    "rename": _album_rename,
+    "delete": _album_delete,
+    "add": _album_add_or_remove,
+    "remove": _album_add_or_remove,
+}
+
+
+def cmd_export_xmp(args: argparse.Namespace) -> int:
     with open_library(args) as library:
-        report = export_xmp(
-            library, _selected(library, args), naming=args.naming, include_suggestions=args.include_suggestions
+        report = library.tags.export_xmp(
+            _selected(library, args), naming=args.naming, include_suggestions=args.include_suggestions
         )
     print(f"Wrote {len(report.written)} sidecar file(s); {report.unchanged} photo(s) had no tags to write.")
     for path, problem in report.problems:
@@ -290,10 +321,10 @@ def cmd_export_xmp(args: argparse.Namespace) -> int:
 
 
 def cmd_import_keywords(args: argparse.Namespace) -> int:
-    from photoclip.core.keywords import IMPORTED_SET, import_keywords
+    from photoclip.core import IMPORTED_SET
 
     with open_library(args) as library:
-        report = import_keywords(library, _selected(library, args))
+        report = library.tags.import_keywords(_selected(library, args))
     print(
         f"Imported {report.keywords} keyword(s) on {report.photos} photo(s) into the label set "
         f"{IMPORTED_SET!r} ({report.labels_added} new label(s))."

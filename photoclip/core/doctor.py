@@ -14,9 +14,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from photoclip import __version__
-from photoclip.core.index import VectorIndex
+from photoclip.core.clip.weights import cached_weights
 from photoclip.core.library import Library
-from photoclip.core.models import cached_weights
+from photoclip.core.vectors.hnsw import VectorIndex
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def _optional_formats(_: Library) -> Check:
 def _device(library: Library) -> Check:
     import torch
 
-    from photoclip.core.models import resolve_device
+    from photoclip.core.clip.loading import resolve_device
 
     try:
         device = resolve_device(library.settings.device)
@@ -108,13 +108,14 @@ def _catalog(library: Library) -> Check:
 
 def _index(library: Library) -> Check:
     embedded = len(library.catalog.embedding_ids(library.model_id))
-    index_file, _ = VectorIndex.files(library.index_dir, library.model_id)
+    index_dir = library.vectors.directory
+    index_file, _ = VectorIndex.files(index_dir, library.model_id)
     if embedded == 0:
         return Check("index", "ok", "nothing indexed yet")
     if not index_file.exists():
         return Check("index", "warn", f"index file missing; it will be rebuilt from {embedded} stored vectors")
     dim = library.catalog.embedding_dim(library.model_id) or 0
-    index = VectorIndex.load(library.index_dir, model_id=library.model_id, dim=dim)
+    index = VectorIndex.load(index_dir, model_id=library.model_id, dim=dim)
     if index is None:
         return Check("index", "warn", "index file damaged or outdated; it will be rebuilt from the catalog")
     if len(index) != embedded:
@@ -123,8 +124,8 @@ def _index(library: Library) -> Check:
 
 
 def _folders(library: Library) -> Check:
-    folders = library.folders()
-    missing = [str(f.path) for f in folders if not f.path.is_dir()]
+    folders = library.folders.all()
+    missing = [str(f.path) for f in folders if f.is_offline()]
     if missing:
         return Check("folders", "warn", "offline (unplugged or moved?); their photos are kept: " + ", ".join(missing))
     if not folders:
@@ -136,7 +137,7 @@ def _watching(library: Library) -> Check:
     """Folders the watcher could not watch (recorded by `photoclip watch` or the app) and the inotify budget."""
     import json
 
-    from photoclip.core.watcher import FALLBACK_META_KEY
+    from photoclip.core.ingest.watcher import FALLBACK_META_KEY
 
     fallbacks = json.loads(library.catalog.get_meta(FALLBACK_META_KEY) or "{}")
     limit_file = Path("/proc/sys/fs/inotify/max_user_watches")
@@ -202,7 +203,7 @@ def self_test(work_dir: Path) -> Check:
     """
     import time
 
-    from photoclip.core.models import TINY_MODEL_KEY
+    from photoclip.core.clip.registry import TINY_MODEL_KEY
     from photoclip.demo import generate_photos
 
     started = time.perf_counter()
@@ -210,18 +211,18 @@ def self_test(work_dir: Path) -> Check:
         work_dir / "photos", 24, seed=3, combos=[("red", "circle"), ("blue", "star"), ("green", "square")]
     )
     with Library.open(work_dir / "library", model=TINY_MODEL_KEY, cache_dir=work_dir / "cache") as library:
-        library.add_folder(work_dir / "photos")
-        report = library.update()
+        library.folders.add(work_dir / "photos")
+        report = library.indexer.update()
         if report.embedded != len(photos) or report.skipped:
             return Check(
                 "self-test", "error", f"indexed {report.embedded} of {len(photos)} photos, {report.skipped} skipped"
             )
-        hits = library.search("a blue star", limit=5).hits
+        hits = library.searcher.search("a blue star", limit=5).hits
         truth = {p.path for p in photos if p.scene.things[0].colour == "blue"}
         found = sum(h.path in truth for h in hits)
         if found < 5:
             return Check("self-test", "error", f"search found {found} of 5 blue stars in the top 5")
-        device = library.embedder().device
+        device = library.models.embedder().device
     seconds = time.perf_counter() - started
     return Check(
         "self-test",

@@ -92,7 +92,7 @@ DEMO_SEED = 7
 
 def default_demo_dir() -> Path:
     """Beside the default library: the demo never mixes with a person's own library."""
-    from photoclip.core.config import default_library_dir
+    from photoclip.core import default_library_dir
 
     return default_library_dir().parent / "demo"
 

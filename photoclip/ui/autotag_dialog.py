@@ -7,7 +7,7 @@ stored chunk by chunk, so the sidebar and the viewer show them while it runs.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -26,7 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photoclip.ui.controller import LibraryController
+from photoclip.ui.controller import MODEL_READY, LibraryController
+
+if TYPE_CHECKING:
+    from photoclip.core import AutoTagReport, LabelSet
 
 
 class AutoTagDialog(QDialog):
@@ -107,15 +110,16 @@ class AutoTagDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.outcome)
         layout.addWidget(self.buttons)
-        self._sets: dict[str, Any] = {}
+        self._sets: dict[str, LabelSet] = {}
         self._running = False
         self._wanted = label_set
         self.sets.currentTextChanged.connect(self._describe)
         controller.autotag_progress.connect(self._on_progress)
         library = controller.library
-        controller.read(lambda: [s for s in library.tags.label_sets() if s.labels], self._fill)
+        if library is not None:
+            controller.read(lambda: [s for s in library.tags.label_sets() if s.labels], self._fill)
 
-    def _fill(self, sets: list[Any]) -> None:
+    def _fill(self, sets: list[LabelSet]) -> None:
         self._sets = {s.name: s for s in sets}
         self.sets.addItems(list(self._sets))
         if self._wanted in self._sets:
@@ -142,7 +146,7 @@ class AutoTagDialog(QDialog):
         self.close_button.setText("Cancel")
         self.progress.setVisible(True)
         self.progress.setRange(0, 0)
-        self.outcome.setText("Waiting for the model…" if self.controller.state != "ready" else "Tagging…")
+        self.outcome.setText("Waiting for the model…" if self.controller.state != MODEL_READY else "Tagging…")
         self.controller.run_auto_tag(
             name,
             self.photo_ids,
@@ -157,7 +161,7 @@ class AutoTagDialog(QDialog):
             self.progress.setValue(done)
             self.outcome.setText(f"Tagging… {done:,} of {total:,} photos")
 
-    def _done(self, report: Any) -> None:
+    def _done(self, report: AutoTagReport | None) -> None:
         self._running = False
         self.close_button.setText("Close")
         self.run_button.setEnabled(True)

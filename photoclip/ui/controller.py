@@ -15,15 +15,19 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
-from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
+from PySide6.QtCore import QObject, QTimer, Signal
 
-from photoclip.core.errors import PhotoclipError
-from photoclip.core.thumbnails import ThumbnailStore
-from photoclip.ui.tasks import Task, TaskRunner
+from photoclip.core import Changes, PhotoclipError, ThumbnailStore, default_cache_dir
+from photoclip.ui.tasks import Latest, RequestGroup, Task, TaskRunner
+
+if TYPE_CHECKING:
+    from photoclip.core import Activity, AutoTagProgress, AutoTagReport, Library, LibraryWatcher, ModelSwitch
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 MODEL_IDLE, MODEL_MISSING, MODEL_LOADING, MODEL_DOWNLOADING, MODEL_READY, MODEL_FAILED = (
     "idle",
@@ -35,7 +39,7 @@ MODEL_IDLE, MODEL_MISSING, MODEL_LOADING, MODEL_DOWNLOADING, MODEL_READY, MODEL_
 )
 
 _CHANGE_SIGNAL_SECONDS = 1.5
-"""While indexing, the grid is told about new photos at most this often."""
+"""While indexing, the views are told about new photos at most this often."""
 
 
 def user_message(error: BaseException) -> str:
@@ -67,9 +71,12 @@ class LibraryController(QObject):
     albums_changed = Signal()
     folders_changed = Signal()
     label_sets_changed = Signal()
+    settings_changed = Signal()
     autotag_progress = Signal(int, int)
     watcher_paused = Signal(bool)
     error = Signal(str)
+    sidecars_written = Signal(object)  # ExportReport of sidecars rewritten because tags changed
+    _changed = Signal(object)  # Changes, from whichever thread made them
 
     def __init__(
         self,
@@ -96,26 +103,39 @@ class LibraryController(QObject):
         self._thumbnail_dir = thumbnail_dir
         self._thumbnail_budget = thumbnail_budget
         self.runner = TaskRunner()
-        self.library: Any = None  # photoclip.core.library.Library once opened
-        self.watcher: Any = None
+        self.library: Library | None = None
+        self.watcher: LibraryWatcher | None = None
         self.thumbnails: ThumbnailStore | None = None
         self.state = MODEL_IDLE
         self.state_detail = ""
         self._waiting_for_model: list[Callable[[], None]] = []
-        self._last_change_signal = 0.0
         self._autotag_cancel: threading.Event | None = None
         self._closing = False
-        self._latest: dict[str, int] = {}
         self._download_cancel: threading.Event | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self._pending_changes = Changes()
+        self._last_photos_signal = 0.0
+        self._change_timer = QTimer(self)  # photos arriving while indexing: told at most every 1.5 s
+        self._change_timer.setSingleShot(True)
+        self._change_timer.timeout.connect(self._emit_changes)
+        self._changed.connect(self._on_changed)
         self._health = QTimer(self)  # a watcher that died (disk error, a bug) is reported and restarted
         self._health.setInterval(5000)
         self._health.timeout.connect(self._check_watcher)
 
+    def latest(self) -> Latest:
+        """A request channel for a view that shows the newest answer only (errors go to `error`)."""
+        return self.runner.latest(self._report)
+
+    def group(self) -> RequestGroup:
+        """Requests in flight together that all go stale at once (errors go to `error`)."""
+        return self.runner.group(self._report)
+
     # -- opening and the model -----------------------------------------------------------------
 
     def open(self) -> None:
-        def work() -> Any:
-            from photoclip.core.library import Library
+        def work() -> Library:
+            from photoclip.core import Library
 
             return Library.open(
                 self.library_dir, model=self._model_override, checkpoint=self._checkpoint, device=self._device
@@ -123,11 +143,11 @@ class LibraryController(QObject):
 
         self.runner.write(work, self._on_opened, lambda e: self.open_failed.emit(user_message(e)))
 
-    def _on_opened(self, library: Any) -> None:
-        from photoclip.core.config import default_cache_dir
-
+    def _on_opened(self, library: Library) -> None:
         self.library = library
-        library.download_progress = self._on_download_bytes
+        library.models.download_progress = self._on_download_bytes
+        library.sidecars.on_report = self.sidecars_written.emit
+        self._unsubscribe = library.changes.subscribe(self._changed.emit)
         folder = self._thumbnail_dir or default_cache_dir() / "thumbnails"
         self.thumbnails = ThumbnailStore(
             folder, **({"budget_bytes": self._thumbnail_budget} if self._thumbnail_budget else {})
@@ -140,8 +160,10 @@ class LibraryController(QObject):
 
     def model_available(self) -> bool:
         """True when the library's model loads without a download (bundled, local or cached)."""
-        from photoclip.core.models import cached_weights
+        from photoclip.core import cached_weights
 
+        if self.library is None:
+            return False
         spec = self.library.model
         return bool(spec.is_local or cached_weights(spec, self.library.cache_dir) is not None)
 
@@ -153,7 +175,7 @@ class LibraryController(QObject):
         library = self.library
 
         def load() -> object:
-            embedder = library.embedder()
+            embedder = library.models.embedder()
             # torch and the model leave millions of long-lived objects; without this, Python's
             # full garbage collections walk them all, holding the GIL (and so the window) for
             # up to 0.3 s at a time while indexing (measured by benchmarks/gui.py)
@@ -172,14 +194,14 @@ class LibraryController(QObject):
         self._set_state(MODEL_DOWNLOADING, library.model.key)
 
         def work() -> object:
-            from photoclip.core.model_manager import ModelManager
+            from photoclip.core import ModelManager
 
             return ModelManager.for_library(library).download(
                 library.model.key, progress=self._on_download_bytes, cancel=cancel
             )
 
         def failed(error: BaseException) -> None:
-            from photoclip.core.models import DownloadCancelled
+            from photoclip.core import DownloadCancelled
 
             self._download_cancel = None
             if isinstance(error, DownloadCancelled):
@@ -199,8 +221,9 @@ class LibraryController(QObject):
             self._download_cancel.set()
 
     def _on_download_bytes(self, done: int, total: int | None) -> None:  # a worker thread
-        if self.state != MODEL_DOWNLOADING:
-            self._set_state(MODEL_DOWNLOADING, self.library.model.key)
+        library = self.library
+        if self.state != MODEL_DOWNLOADING and library is not None:
+            self._set_state(MODEL_DOWNLOADING, library.model.key)
         self.download_progress.emit(done, total)
 
     def _set_state(self, state: str, detail: str) -> None:
@@ -208,6 +231,8 @@ class LibraryController(QObject):
         self.model_state.emit(state, detail)
 
     def _on_model_ready(self, _embedder: object) -> None:
+        if self.library is None:
+            return
         self._set_state(MODEL_READY, self.library.model.key)
         waiting, self._waiting_for_model = self._waiting_for_model, []
         for request in waiting:
@@ -219,27 +244,26 @@ class LibraryController(QObject):
         self._set_state(MODEL_FAILED, user_message(error))
         self._waiting_for_model.clear()
 
-    def when_model_ready(self, request: Callable[[], None], *, key: str | None = None) -> None:
-        """Run now if the model is loaded, else once it is (only the newest request per key waits)."""
+    def when_model_ready(self, request: Callable[[], None]) -> None:
+        """Run now if the model is loaded, else once it is."""
         if self.state == MODEL_READY:
             request()
             return
-        if key is not None:
-            self._waiting_for_model = [r for r in self._waiting_for_model if getattr(r, "_key", None) != key]
-            request._key = key  # type: ignore[attr-defined]
         self._waiting_for_model.append(request)
         if self.state == MODEL_FAILED and self.model_available():
             self.load_model()
 
-    def switch_model(self, name: str, on_done: Callable[[Any], None] | None = None) -> None:
+    def switch_model(self, name: str, on_done: Callable[[ModelSwitch | None], None] | None = None) -> None:
         """Move to another model: photos are re-embedded in the background while the old one serves.
 
         A switch with nothing to re-embed (an empty library, or switching back) happens at
         once; the new model is then loaded like at start-up.
         """
         library = self.library
+        if library is None:
+            return
 
-        def done(switch: Any) -> None:
+        def done(switch: ModelSwitch | None) -> None:
             if switch is None:
                 self._set_state(MODEL_IDLE, library.model.key)
                 if self.model_available():
@@ -248,18 +272,19 @@ class LibraryController(QObject):
                     self._set_state(MODEL_MISSING, library.model.key)
             elif self.watcher is not None:
                 self.watcher.check_now()
-            self.photos_changed.emit()
             if on_done is not None:
                 on_done(switch)
 
-        self.write(lambda: library.switch_model(name), done)
+        self.write(lambda: library.models.switch(name).value, done)
 
     def import_checkpoint(self, path: Path, architecture: str) -> None:
         """Validate and keep a local weights file, then switch the library to it."""
         library = self.library
+        if library is None:
+            return
 
         def work() -> str:
-            from photoclip.core.model_manager import ModelManager
+            from photoclip.core import ModelManager
 
             return str(ModelManager.for_library(library).import_checkpoint(path, architecture=architecture).name)
 
@@ -272,6 +297,9 @@ class LibraryController(QObject):
         self.stop_watching()
         old = self.library
         self.library = None
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
         self.library_dir = library_dir
         self._model_override, self._checkpoint = model, checkpoint
         self.state = MODEL_IDLE
@@ -291,16 +319,12 @@ class LibraryController(QObject):
     def start_watching(self) -> None:
         if self.watcher is not None or self.library is None:
             return
-        from photoclip.core.watcher import LibraryWatcher
-
-        self.watcher = LibraryWatcher(
-            self.library,
+        self.watcher = self.library.watch(
             settle_seconds=self._settle_seconds,
             check_seconds=self._check_seconds,
             on_activity=self._on_activity,
-            on_progress=self._on_index_progress,
+            on_progress=self.index_progress.emit,
         )
-        self.watcher.start()
         self._health.start()
 
     def _check_watcher(self) -> None:
@@ -328,58 +352,57 @@ class LibraryController(QObject):
         if paused:
             self.index_progress.emit(None)
 
-    def _on_index_progress(self, progress: object) -> None:  # the watcher's thread
-        self.index_progress.emit(progress)
-        now = time.monotonic()
-        if now - self._last_change_signal >= _CHANGE_SIGNAL_SECONDS:
-            self._last_change_signal = now
-            self.photos_changed.emit()
-
-    def _on_activity(self, activity: Any) -> None:  # the watcher's thread
+    def _on_activity(self, activity: Activity) -> None:  # the watcher's thread
         self.index_progress.emit(None)
-        if activity.index is not None and getattr(activity.index, "switched_to", None):
-            self._set_state(MODEL_READY, self.library.model.key)  # the next model took over
-        counts = activity.counts()
-        if any(counts.values()) or activity.reason in ("start", "folder offline", "folder back"):
+        library = self.library
+        if activity.index is not None and activity.index.switched_to and library is not None:
+            self._set_state(MODEL_READY, library.model.key)  # the next model took over
+        if activity.reason in ("start", "folder offline", "folder back"):
+            self._changed.emit(Changes(photos=True, folders=True))
+
+    # -- what changed ---------------------------------------------------------------------------
+
+    def _on_changed(self, changes: Changes) -> None:
+        """Every change the engine made, whoever made it, as signals for the views (GUI thread).
+
+        Photos arriving while indexing come in bursts of batches: those are told at most
+        every 1.5 s; everything else at once.
+        """
+        self._pending_changes = self._pending_changes | changes
+        only_photos = not (changes.tags or changes.albums or changes.folders or changes.label_sets)
+        if only_photos and not (changes.settings or changes.model):
+            wait = _CHANGE_SIGNAL_SECONDS - (time.monotonic() - self._last_photos_signal)
+            if wait > 0:
+                if not self._change_timer.isActive():
+                    self._change_timer.start(int(wait * 1000))
+                return
+        self._emit_changes()
+
+    def _emit_changes(self) -> None:
+        self._change_timer.stop()
+        changes, self._pending_changes = self._pending_changes, Changes()
+        if changes.photos:
+            self._last_photos_signal = time.monotonic()
             self.photos_changed.emit()
+        if changes.folders:
             self.folders_changed.emit()
+        if changes.tags:
+            self.tags_changed.emit()
+        if changes.albums:
+            self.albums_changed.emit()
+        if changes.label_sets:
+            self.label_sets_changed.emit()
+        if changes.settings or changes.model:
+            self.settings_changed.emit()
 
     # -- running requests -----------------------------------------------------------------------
 
-    def read(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None) -> Task:
+    def read(self, fn: Callable[[], T], on_done: Callable[[T], None] | None = None) -> Task:
         return self.runner.read(fn, on_done, self._report)
 
-    def read_latest(self, key: str, fn: Callable[[], Any], on_done: Callable[[Any], None]) -> Task:
-        """Like `read`, but an answer older than the newest request with the same key is dropped.
-
-        Reads run in parallel and may finish out of order; for views that show "the current
-        state" (status, sidebar counts) a late old answer must not overwrite a newer one.
-        """
-        generation = self._latest.get(key, 0) + 1
-        self._latest[key] = generation
-
-        def deliver(result: Any) -> None:
-            if self._latest.get(key) == generation:
-                on_done(result)
-
-        return self.read(fn, deliver)
-
-    def write(
-        self,
-        fn: Callable[[], Any],
-        on_done: Callable[[Any], None] | None = None,
-        *,
-        changes: Sequence[SignalInstance] = (),
-    ) -> Task:
-        """Run an edit in order with the others; emit the given change signals when it is done."""
-
-        def done(result: Any) -> None:
-            for signal in changes:
-                signal.emit()
-            if on_done is not None:
-                on_done(result)
-
-        return self.runner.write(fn, done, self._report)
+    def write(self, fn: Callable[[], T], on_done: Callable[[T], None] | None = None) -> Task:
+        """Run an edit in order with the others; the engine tells every view what it changed."""
+        return self.runner.write(fn, on_done, self._report)
 
     def _report(self, error: BaseException) -> None:
         if not isinstance(error, PhotoclipError | OSError):
@@ -389,21 +412,30 @@ class LibraryController(QObject):
     # -- edits the window asks for ------------------------------------------------------------
 
     def add_folder(self, path: Path) -> None:
+        library = self.library
+        if library is None:
+            return
+
         def work() -> object:
-            folder = self.library.add_folder(path)
+            folder = library.folders.add(path)
             if self.watcher is not None:
                 self.watcher.check_now()
             return folder
 
-        self.write(work, changes=[self.folders_changed])
+        self.write(work)
 
     def remove_folder(self, path: Path) -> None:
-        self.write(lambda: self.library.remove_folder(path), changes=[self.folders_changed, self.photos_changed])
+        library = self.library
+        if library is not None:
+            self.write(lambda: library.folders.remove(path))
 
     def set_ignore_patterns(self, patterns: list[str]) -> None:
+        library = self.library
+        if library is None:
+            return
+
         def work() -> None:
-            self.library.settings.ignore_patterns = list(patterns)
-            self.library.settings.save(self.library.directory / "settings.json")
+            library.folders.set_ignore_patterns(patterns)
             if self.watcher is not None:
                 self.watcher.check_now()
 
@@ -416,24 +448,23 @@ class LibraryController(QObject):
         *,
         threshold: float | None,
         auto_accept: float | None,
-        on_done: Callable[[Any], None],
+        on_done: Callable[[AutoTagReport | None], None],
     ) -> None:
+        library = self.library
+        if library is None:
+            return
         cancel = threading.Event()
         self._autotag_cancel = cancel
-        last = [0.0]
 
-        def progress(p: Any) -> None:  # a worker thread: suggestions show up as they are stored
+        def progress(p: AutoTagProgress) -> None:  # a worker thread
             self.autotag_progress.emit(p.done, p.total)
-            if time.monotonic() - last[0] > 0.5:
-                last[0] = time.monotonic()
-                self.tags_changed.emit()
 
-        def work() -> Any:
-            return self.library.auto_tag(
+        def work() -> AutoTagReport:
+            return library.tags.auto_tag(
                 label_set, photo_ids, threshold=threshold, auto_accept=auto_accept, progress=progress, cancel=cancel
             )
 
-        def done(report: Any) -> None:
+        def done(report: AutoTagReport) -> None:
             self._autotag_cancel = None
             on_done(report)
 
@@ -443,7 +474,7 @@ class LibraryController(QObject):
             on_done(None)
 
         def start() -> None:
-            self.runner.write(work, _then(done, self.tags_changed.emit), failed)
+            self.runner.write(work, done, failed)
 
         self.when_model_ready(start)
 
@@ -461,17 +492,12 @@ class LibraryController(QObject):
         self.cancel_auto_tag()
         self.stop_watching()
         self.runner.wait()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
         if self.library is not None:
             try:
                 self.library.close()
             except Exception:  # noqa: BLE001 - closing must not raise at exit
                 log.exception("closing the library failed")
             self.library = None
-
-
-def _then(first: Callable[[Any], None], second: Callable[[], None]) -> Callable[[Any], None]:
-    def both(value: Any) -> None:
-        first(value)
-        second()
-
-    return both

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
@@ -23,6 +23,9 @@ from PySide6.QtWidgets import (
 
 from photoclip.ui.controller import LibraryController
 from photoclip.ui.viewer import show_in_folder
+
+if TYPE_CHECKING:
+    from photoclip.core import Photo, TagCount
 
 
 class ProblemsDialog(QDialog):
@@ -57,9 +60,9 @@ class ProblemsDialog(QDialog):
         layout.addWidget(buttons)
         library = controller.library
         if library is not None:
-            controller.read(lambda: library.catalog.skipped_photos(5000), self._fill)
+            controller.read(lambda: library.photos.skipped(5000), self._fill)
 
-    def _fill(self, photos: list[Any]) -> None:
+    def _fill(self, photos: list[Photo]) -> None:
         self.table.setRowCount(len(photos))
         for row, photo in enumerate(photos):
             path_item = QTableWidgetItem(str(photo.path))
@@ -117,9 +120,10 @@ class TagDialog(QDialog):
         layout.addWidget(buttons)
         self._labels: dict[str, tuple[str, str]] = {}
         library = controller.library
-        controller.read(lambda: library.tags.counts(), self._fill)
+        if library is not None:
+            controller.read(library.tags.counts, self._fill)
 
-    def _fill(self, counts: list[Any]) -> None:
+    def _fill(self, counts: list[TagCount]) -> None:
         for count in counts:
             self._labels.setdefault(count.label.casefold(), (count.label_set, count.label))
         self.label.addItems(sorted({label for _, label in self._labels.values()}, key=str.casefold))
@@ -131,13 +135,15 @@ class TagDialog(QDialog):
             self.message.setText("Type a tag first.")
             return
         library = self.controller.library
+        if library is None:
+            return
         known = self._labels.get(text.casefold())
         ids = self.photo_ids
 
         def work() -> object:
             if known is not None:
-                return library.accept_tag(ids, known[0], known[1])
-            return library.tag_photos(ids, text)
+                return library.tags.accept(ids, known[0], known[1])
+            return library.tags.tag(ids, text)
 
-        self.controller.write(work, changes=[self.controller.tags_changed])
+        self.controller.write(work)
         self.accept()

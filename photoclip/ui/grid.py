@@ -12,12 +12,13 @@ import datetime as dt
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
     QMimeData,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QRect,
     QSize,
@@ -30,6 +31,9 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemD
 
 from photoclip.ui.controller import LibraryController
 from photoclip.ui.thumbnails import ThumbnailLoader
+
+if TYPE_CHECKING:
+    from photoclip.core import FolderId, Photo, PhotoId
 
 PAGE = 256
 KEPT_PAGES = 64
@@ -51,7 +55,7 @@ class PhotoGridModel(QAbstractListModel):
 
     page_loaded = Signal()
 
-    def __init__(self, controller: LibraryController, loader: ThumbnailLoader, parent: Any = None) -> None:
+    def __init__(self, controller: LibraryController, loader: ThumbnailLoader, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
         self.loader = loader
@@ -59,11 +63,11 @@ class PhotoGridModel(QAbstractListModel):
         self._ids: list[int] = []
         self._scores: list[float] | None = None
         self._rows: dict[int, int] = {}
-        self._photos: dict[int, Any] = {}
+        self._photos: dict[int, Photo] = {}
         self._page_ids: OrderedDict[int, list[int]] = OrderedDict()  # loaded pages, least recently used first
-        self._offline_folders: set[int] = set()
+        self._offline_folders: set[FolderId] = set()
         self._pages_requested: set[int] = set()
-        self._generation = 0
+        self._pages = controller.group()  # rows of the photos shown; a reset makes them all stale
         loader.ready.connect(self._thumbnail_ready)
 
     # -- contents ---------------------------------------------------------------------------
@@ -84,7 +88,7 @@ class PhotoGridModel(QAbstractListModel):
         self._rows = {pid: row for row, pid in enumerate(ids)}
         self._pages_requested.clear()
         self._page_ids.clear()
-        self._generation += 1
+        self._pages.invalidate()
         self.endResetModel()
 
     def invalidate_rows(self) -> None:
@@ -94,7 +98,7 @@ class PhotoGridModel(QAbstractListModel):
         placeholders while the library changes underneath.
         """
         self._pages_requested.clear()
-        self._generation += 1
+        self._pages.invalidate()
         if self._ids:
             self.dataChanged.emit(self.index(0), self.index(len(self._ids) - 1), [PhotoRole])
 
@@ -116,7 +120,7 @@ class PhotoGridModel(QAbstractListModel):
     def row_of(self, photo_id: int) -> int | None:
         return self._rows.get(photo_id)
 
-    def photo(self, photo_id: int) -> Any:
+    def photo(self, photo_id: int) -> Photo | None:
         return self._photos.get(photo_id)
 
     # -- Qt model interface -----------------------------------------------------------------
@@ -177,16 +181,12 @@ class PhotoGridModel(QAbstractListModel):
             return
         self._pages_requested.add(page)
         ids = self._ids[page * PAGE : (page + 1) * PAGE]
-        generation = self._generation
         library = self.controller.library
 
-        def work() -> tuple[dict[Any, Any], set[int]]:
-            offline = {int(f.id) for f in library.catalog.folders() if not f.online or not f.path.is_dir()}
-            return library.catalog.photos(ids), offline
+        def work() -> tuple[dict[PhotoId, Photo], set[FolderId]]:
+            return library.photos.get(ids), library.folders.offline_ids()
 
-        def done(result: tuple[dict[Any, Any], set[int]]) -> None:
-            if generation != self._generation:
-                return
+        def done(result: tuple[dict[PhotoId, Photo], set[FolderId]]) -> None:
             photos, offline = result
             self._photos.update({int(k): v for k, v in photos.items()})
             self._page_ids[page] = [int(k) for k in photos]
@@ -202,7 +202,7 @@ class PhotoGridModel(QAbstractListModel):
                 self.dataChanged.emit(self.index(first), self.index(last))
             self.page_loaded.emit()
 
-        self.controller.read(work, done)
+        self._pages.submit(work, done)
 
     def _thumbnail_ready(self, photo_id: int) -> None:
         row = self._rows.get(photo_id)
@@ -211,7 +211,7 @@ class PhotoGridModel(QAbstractListModel):
             self.dataChanged.emit(index, index, [PixmapRole])
 
 
-def _describe(photo: Any, score: float | None, offline: bool) -> str:
+def _describe(photo: Photo, score: float | None, offline: bool) -> str:
     parts = [photo.path.name]
     if photo.taken_at:
         parts.append(format_date(photo.taken_at))

@@ -2,7 +2,7 @@
 
 Everything the dialog shows comes from the controller's read pool and every
 change goes through its write pool, so the GUI thread never touches the catalog.
-The form is checked with `core.labelsets.parse_label_set` (the same rules as an
+The form is checked with `core.parse_label_set` (the same rules as an
 imported JSON file) plus the checks only an editor needs (template lines,
 parent cycles, name clashes), and saving keeps the tags of renamed labels.
 """
@@ -43,10 +43,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photoclip.core.atomic import write_json_atomic
-from photoclip.core.errors import LibraryError, PhotoclipError
-from photoclip.core.labelsets import DEFAULT_TEMPLATES, DEFAULT_THRESHOLD, LabelSet, parse_label_set
-from photoclip.ui.controller import LibraryController, user_message
+from photoclip.core import (
+    DEFAULT_TEMPLATES,
+    DEFAULT_THRESHOLD,
+    LabelSet,
+    LibraryError,
+    PhotoclipError,
+    SearchResult,
+    load_label_set_file,
+    parse_label_set,
+    write_json_atomic,
+)
+from photoclip.ui.controller import MODEL_LOADING, MODEL_READY, LibraryController, user_message
 from photoclip.ui.grid import PhotoGrid, PhotoGridModel
 from photoclip.ui.thumbnails import ThumbnailLoader
 from photoclip.ui.widgets import make_button
@@ -93,8 +101,8 @@ class LabelSetEditor(QDialog):
         self._clean: object = None
         self._loading = False
         self._next_key = 0
-        self._list_generation = 0
-        self._test_generation = 0
+        self._list_request = controller.latest()
+        self._test_request = controller.latest()
         self._tested_label: str | None = None
         self._saving = False
         self._build_ui()
@@ -287,19 +295,15 @@ class LabelSetEditor(QDialog):
         library = self.controller.library
         if library is None:
             return
-        self._list_generation += 1
-        generation = self._list_generation
 
         def done(sets: list[LabelSet]) -> None:
-            self._sets_loaded(generation, sets, select, load)
+            self._sets_loaded(sets, select, load)
             if message:
                 self._show_message(message)
 
-        self.controller.read(library.tags.label_sets, done)
+        self._list_request.submit(library.tags.label_sets, done)
 
-    def _sets_loaded(self, generation: int, sets: list[LabelSet], select: str | None, load: bool) -> None:
-        if generation != self._list_generation:
-            return
+    def _sets_loaded(self, sets: list[LabelSet], select: str | None, load: bool) -> None:
         self._sets = {s.name: s for s in sets}
         dirty = self._dirty()
         original = self._original
@@ -399,7 +403,7 @@ class LabelSetEditor(QDialog):
         self._loaded = True
         self._clean = self._form_state()
         self._tested_label = None
-        self._test_generation += 1
+        self._test_request.invalidate()
         self.test_model.set_photos([])
         self.test_caption.setText("Select a label in the table, then show the photos it matches best.")
         self._show_message("")
@@ -553,18 +557,6 @@ class LabelSetEditor(QDialog):
         if clash is not None and (self._is_new or self._original is None or clash.name != self._original.name):
             raise LibraryError(f"A label set named “{clash.name}” already exists: choose another name.")
         templates = _lines(self.templates_edit.toPlainText())
-        for number, template in enumerate(templates, 1):
-            if "{label}" not in template:
-                raise LibraryError(
-                    f"Template line {number} (“{template}”) has no {{label}}: write where the label's name "
-                    "goes, e.g. “a photo of a {label}.”"
-                )
-            try:
-                template.format(label="x")
-            except (KeyError, IndexError, ValueError):
-                raise LibraryError(
-                    f"Template line {number} (“{template}”) has braces other than {{label}}; remove them."
-                ) from None
         background = [] if self.exclusive_button.isChecked() else _lines(self.background_edit.toPlainText())
         rows = range(self.table.rowCount())
         names_by_key = {self._row_key(r): self._cell(r, NAME).text().strip() for r in rows}
@@ -602,7 +594,6 @@ class LabelSetEditor(QDialog):
         if threshold is not None:
             data["threshold"] = threshold
         label_set = parse_label_set(data, source=f"Label set “{name}”")
-        _check_cycles(label_set)
         if self._original is not None and not self._is_new:
             label_set = replace(label_set, builtin=self._original.builtin, id=self._original.id)
         return label_set, renames
@@ -629,9 +620,8 @@ class LabelSetEditor(QDialog):
         def work() -> LabelSet | PhotoclipError:
             try:
                 if old_name is not None and old_name != label_set.name:
-                    store.rename(old_name, label_set.name)
-                saved: LabelSet = store.save(label_set, renames=renames)
-                return saved
+                    store.rename_label_set(old_name, label_set.name)
+                return store.save_label_set(label_set, renames=renames).value
             except PhotoclipError as e:
                 return e
 
@@ -653,12 +643,8 @@ class LabelSetEditor(QDialog):
         self._saving = True
         self._update_actions()
         self._show_message("Saving…")
-        self.controller.write(work, done, changes=self._changes())
+        self.controller.write(work, done)
         return True
-
-    def _changes(self) -> Any:
-        """What a label set edit changes: the sets and what tags are called."""
-        return [self.controller.label_sets_changed, self.controller.tags_changed]
 
     def _on_controller_error(self, message: str) -> None:
         if self._saving:  # a bug in the save itself (our own errors come back through `done`)
@@ -759,7 +745,7 @@ class LabelSetEditor(QDialog):
             self._loaded = False
             self._reload_sets(load=True, message=f"Deleted “{name}”.")
 
-        self.controller.write(lambda: store.delete(name), done, changes=self._changes())
+        self.controller.write(lambda: store.delete_label_set(name), done)
 
     def _import_set(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Import label set", "", "Label sets (*.json);;All files (*)")
@@ -768,8 +754,6 @@ class LabelSetEditor(QDialog):
         self._confirm_leave(lambda: self._read_import(Path(path)))
 
     def _read_import(self, path: Path) -> None:
-        from photoclip.core.labelsets import load_label_set_file
-
         def work() -> LabelSet | PhotoclipError:
             try:
                 label_set: LabelSet = load_label_set_file(path)
@@ -815,11 +799,7 @@ class LabelSetEditor(QDialog):
             self._show_message(f"Imported “{saved.name}” ({len(saved.labels)} labels).")
             self.saved.emit(saved.name)
 
-        self.controller.write(
-            lambda: store.save(label_set),
-            done,
-            changes=self._changes(),
-        )
+        self.controller.write(lambda: store.save_label_set(label_set).value, done)
 
     def _export_set(self) -> None:
         try:
@@ -872,20 +852,25 @@ class LabelSetEditor(QDialog):
         if library is None:
             self.test_caption.setText("The library is not open.")
             return
-        self._test_generation += 1
-        generation = self._test_generation
         self._tested_label = label
-        self.test_caption.setText(f"Finding the photos that “{label}” matches best…")
+        state = self.controller.state
+        if state not in (MODEL_READY, MODEL_LOADING):
+            self._test_request.invalidate()
+            self.test_caption.setText(
+                f"Testing a label needs the model, which is not loaded ({self.controller.state_detail})."
+            )
+            return
+        self.test_caption.setText(
+            f"Finding the photos that “{label}” matches best…" if state == MODEL_READY else "Waiting for the model…"
+        )
 
-        def work() -> Any:
+        def work() -> SearchResult | PhotoclipError:
             try:
-                return library.label_matches(label_set, label, TEST_LIMIT)
+                return library.tags.label_matches(label_set, label, TEST_LIMIT)  # waits for a model being loaded
             except PhotoclipError as e:
                 return e
 
-        def done(result: Any) -> None:
-            if generation != self._test_generation:
-                return
+        def done(result: SearchResult | PhotoclipError) -> None:
             if isinstance(result, PhotoclipError):
                 self.test_caption.setText(user_message(result))
                 self.test_model.set_photos([])
@@ -901,10 +886,7 @@ class LabelSetEditor(QDialog):
                 self.test_caption.setText("No indexed photos yet: add a folder and let it index.")
             self.test_finished.emit(label)
 
-        def request() -> None:
-            self.controller.read(work, done)
-
-        self.controller.when_model_ready(request, key="labelset-editor-test")
+        self._test_request.submit(work, done)
 
     def tested_label(self) -> str | None:
         return self._tested_label
@@ -937,21 +919,3 @@ def _parse_threshold(text: str, what: str) -> float | None:
     if not 0 <= value <= 1:
         raise LibraryError(f"{what} must be a number between 0 and 1 (or empty for the default), not “{text}”.")
     return value
-
-
-def _check_cycles(label_set: LabelSet) -> None:
-    """parse_label_set checks that parents exist; a tree also needs them not to loop."""
-    labels = label_set.by_name()
-    for label in label_set.labels:
-        chain = [label.name]
-        parent = label.parent
-        while parent is not None:
-            chain.append(parent)
-            if parent == label.name:
-                raise LibraryError(
-                    f"The parents of “{label.name}” go round in a circle ({' → '.join(chain)}): "
-                    "a label cannot be its own ancestor."
-                )
-            if parent not in labels or len(chain) > len(labels) + 1:
-                break
-            parent = labels[parent].parent

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QFont
@@ -44,13 +44,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photoclip.core.errors import LibraryError, PhotoclipError
-from photoclip.core.scanner import check_ignore_pattern
-from photoclip.core.units import human_bytes
+from photoclip.core import LibraryError, PhotoclipError, clean_ignore_patterns, human_bytes
 from photoclip.ui.controller import LibraryController, user_message
 from photoclip.ui.settings import AppSettings
 from photoclip.ui.theme import apply_theme
 from photoclip.ui.widgets import make_button
+
+if TYPE_CHECKING:
+    from photoclip.core import CacheUsage, FolderStatus, ModelInfo
 
 PathRole = Qt.ItemDataRole.UserRole + 1
 NameRole = Qt.ItemDataRole.UserRole + 2
@@ -82,7 +83,10 @@ class PreferencesDialog(QDialog):
         self._to_add: list[Path] = []
         self._to_remove: set[Path] = set()
         self._saved_patterns: list[str] = []
-        self._models: list[Any] = []  # ModelInfo rows
+        self._models: list[ModelInfo] = []
+        self._folders_request = controller.latest()
+        self._models_request = controller.latest()
+        self._usage_request = controller.latest()
         self._in_use: str | None = None
         self._chosen_model: str | None = None
         self._select_next: str | None = None  # a model to select once the list reloads (just imported)
@@ -313,15 +317,16 @@ class PreferencesDialog(QDialog):
         folder = settings.thumbnail_dir or (store.folder if store is not None else None)
         self.thumbnail_dir_edit.setText(str(folder) if folder else "")
         self.budget_spin.setValue(settings.thumbnail_budget_mb)
-        (self.lightroom_radio if settings.sidecar_naming == "lightroom" else self.digikam_radio).setChecked(True)
-        self.suggestions_check.setChecked(settings.sidecar_include_suggestions)
-        (self.on_change_radio if settings.write_sidecars_on_change else self.on_export_radio).setChecked(True)
         self.theme_combo.setCurrentIndex(max(0, self.theme_combo.findData(settings.theme)))
         library = self.controller.library
         if library is not None:
-            self._saved_patterns = list(library.settings.ignore_patterns)
+            current = library.settings
+            self._saved_patterns = list(current.ignore_patterns)
             self.ignore_edit.setPlainText("\n".join(self._saved_patterns))
-            self._saved_device = str(library.settings.device or "auto")
+            self._saved_device = current.device
+            (self.lightroom_radio if current.sidecar_naming == "lightroom" else self.digikam_radio).setChecked(True)
+            self.suggestions_check.setChecked(current.sidecar_include_suggestions)
+            (self.on_change_radio if current.write_sidecars_on_change else self.on_export_radio).setChecked(True)
         self._load_folders()
         self._load_models()
         self._load_devices()
@@ -332,14 +337,14 @@ class PreferencesDialog(QDialog):
         if library is None:
             return
 
-        def done(status: Any) -> None:
-            self._folders = [(f.path, f.photos, f.offline) for f in status.folders]
+        def done(statuses: list[FolderStatus]) -> None:
+            self._folders = [(f.path, f.photos, f.offline) for f in statuses]
             known = {path for path, _, _ in self._folders}
             self._to_add = [p for p in self._to_add if p not in known]
             self._to_remove &= known
             self._show_folders()
 
-        self.controller.read_latest("preferences-folders", library.status, done)
+        self._folders_request.submit(library.folders.statuses, done)
 
     def _show_folders(self) -> None:
         rows: list[tuple[Path, str, str, bool]] = []
@@ -367,14 +372,14 @@ class PreferencesDialog(QDialog):
         if library is None:
             return
 
-        def work() -> list[Any]:
-            from photoclip.core.model_manager import ModelManager
+        def work() -> list[ModelInfo]:
+            from photoclip.core import ModelManager
 
             return ModelManager.for_library(library).models()
 
-        self.controller.read_latest("preferences-models", work, self._models_loaded)
+        self._models_request.submit(work, self._models_loaded)
 
-    def _models_loaded(self, models: list[Any]) -> None:
+    def _models_loaded(self, models: list[ModelInfo]) -> None:
         selected, self._select_next = self._select_next or self._selected_model(), None
         self._models = models
         in_use = next((m.name for m in models if m.in_use), None)
@@ -408,7 +413,7 @@ class PreferencesDialog(QDialog):
             self._select_model(selected)
         self._model_selected()
 
-    def _model_status(self, info: Any) -> str:
+    def _model_status(self, info: ModelInfo) -> str:
         if info.name == self._chosen_model and info.name != self._in_use:
             return "will be used after OK"
         if info.in_use:
@@ -421,8 +426,7 @@ class PreferencesDialog(QDialog):
 
     def _load_devices(self) -> None:
         def work() -> list[str]:
-            from photoclip.core.errors import ModelUnavailable
-            from photoclip.core.models import resolve_device
+            from photoclip.core import ModelUnavailable, resolve_device
 
             found = []
             for device in ("cuda", "mps"):
@@ -451,10 +455,10 @@ class PreferencesDialog(QDialog):
             self.usage_label.setText("No thumbnail cache is open.")
             return
 
-        def done(usage: Any) -> None:
+        def done(usage: CacheUsage) -> None:
             self.usage_label.setText(f"{human_bytes(usage.bytes)} in {usage.files} thumbnails")
 
-        self.controller.read_latest("preferences-thumbnail-usage", store.usage, done)
+        self._usage_request.submit(store.usage, done)
 
     # -- folder actions -----------------------------------------------------------------------------
 
@@ -486,18 +490,15 @@ class PreferencesDialog(QDialog):
 
     def _check_patterns(self) -> list[str] | None:
         """The patterns, cleaned up, or None after saying what is wrong with one."""
-        cleaned: list[str] = []
-        for line in self.ignore_edit.toPlainText().splitlines():
-            if not line.strip():
-                continue
-            try:
-                cleaned.append(check_ignore_pattern(line))
-            except LibraryError as e:
-                self.ignore_message.setText(str(e))
-                self.ignore_message.setStyleSheet(f"color: {_ERROR_COLOUR};")
-                return None
+        lines = [line for line in self.ignore_edit.toPlainText().splitlines() if line.strip()]
+        try:
+            cleaned = clean_ignore_patterns(lines)
+        except LibraryError as e:
+            self.ignore_message.setText(str(e))
+            self.ignore_message.setStyleSheet(f"color: {_ERROR_COLOUR};")
+            return None
         self.ignore_message.setText("")
-        return list(dict.fromkeys(cleaned))
+        return cleaned
 
     # -- model actions ------------------------------------------------------------------------------
 
@@ -511,7 +512,7 @@ class PreferencesDialog(QDialog):
             if item is not None and item.data(NameRole) == name:
                 self.model_table.selectRow(row)
 
-    def _info(self, name: str | None) -> Any:
+    def _info(self, name: str | None) -> ModelInfo | None:
         return next((m for m in self._models if m.name == name), None)
 
     def _model_selected(self) -> None:
@@ -548,7 +549,7 @@ class PreferencesDialog(QDialog):
         name = info.name
 
         def work() -> PhotoclipError | None:
-            from photoclip.core.model_manager import DownloadCancelled, ModelManager
+            from photoclip.core import DownloadCancelled, ModelManager
 
             try:
                 ModelManager.for_library(library).download(name, progress=bridge.progress.emit, cancel=cancel)
@@ -609,7 +610,7 @@ class PreferencesDialog(QDialog):
         name = info.name
 
         def work() -> int | PhotoclipError:
-            from photoclip.core.model_manager import ModelManager
+            from photoclip.core import ModelManager
 
             try:
                 freed: int = ModelManager.for_library(library).remove(name)
@@ -648,7 +649,7 @@ class PreferencesDialog(QDialog):
         source, arch = Path(path), architecture.strip()
 
         def work() -> Any:
-            from photoclip.core.model_manager import ModelManager
+            from photoclip.core import ModelManager
 
             try:
                 return ModelManager.for_library(library).import_checkpoint(source, architecture=arch)
@@ -720,9 +721,6 @@ class PreferencesDialog(QDialog):
         if text and Path(text) != current:
             settings.thumbnail_dir = Path(text)
         settings.thumbnail_budget_mb = self.budget_spin.value()
-        settings.sidecar_naming = "lightroom" if self.lightroom_radio.isChecked() else "digikam"
-        settings.sidecar_include_suggestions = self.suggestions_check.isChecked()
-        settings.write_sidecars_on_change = self.on_change_radio.isChecked()
         theme = str(self.theme_combo.currentData())
         changed_theme = theme != settings.theme
         settings.theme = theme
@@ -745,6 +743,14 @@ class PreferencesDialog(QDialog):
         if patterns != self._saved_patterns:
             controller.set_ignore_patterns(patterns)
             self._saved_patterns = patterns
+        library = controller.library
+        if library is not None:
+            sidecars = {
+                "sidecar_naming": "lightroom" if self.lightroom_radio.isChecked() else "digikam",
+                "sidecar_include_suggestions": self.suggestions_check.isChecked(),
+                "write_sidecars_on_change": self.on_change_radio.isChecked(),
+            }
+            controller.write(lambda: library.update_settings(**sidecars))
         device = str(self.device_combo.currentData() or "auto")
         if self._chosen_model is not None and self._chosen_model != self._in_use:
             chosen = self._chosen_model
@@ -752,14 +758,12 @@ class PreferencesDialog(QDialog):
             controller.switch_model(chosen, lambda _switch: self._load_models())
         if device != self._saved_device:
             self._saved_device = device
-            library = controller.library
-
-            def save_device() -> None:
-                library.settings.device = device
-                library.settings.save(library.directory / "settings.json")
-
             # The device is read when the library opens: reopen it (same folder, same model).
-            controller.write(save_device, lambda _: controller.switch_library(controller.library_dir))
+            if library is not None:
+                controller.write(
+                    lambda: library.update_settings(device=device),
+                    lambda _: controller.switch_library(controller.library_dir),
+                )
 
     # -- closing ------------------------------------------------------------------------------------
 

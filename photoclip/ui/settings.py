@@ -1,8 +1,9 @@
-"""Preferences of the app itself (window, grid, thumbnails, sidecars, theme), in QSettings.
+"""Preferences of the app itself (window, grid, thumbnails, theme), in QSettings.
 
-Settings that belong to a library (its model, device, ignore patterns) live in the
-library's own settings.json (see `core.config`) so they travel with it; these are
-the person's preferences for this computer.
+Settings that belong to a library (its model, device, ignore patterns, sidecar
+habits) live in the library's own settings.json (`core.LibrarySettings`) so they
+travel with it and the command line honours them too; these are the person's
+preferences for this computer.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from photoclip.core import SIDECAR_NAMINGS
+
 THEMES = ("system", "light", "dark")
-SIDECAR_NAMINGS = ("digikam", "lightroom")  # photo.jpg.xmp / photo.xmp
 
 
 class AppSettings:
@@ -103,33 +105,23 @@ class AppSettings:
     def thumbnail_budget_mb(self, value: int) -> None:
         self.qsettings.setValue("thumbnails/budget_mb", int(value))
 
-    # -- sidecars ---------------------------------------------------------------------------------
+    # -- moved to the library --------------------------------------------------------------------
 
-    @property
-    def sidecar_naming(self) -> str:
-        value = str(self.qsettings.value("sidecars/naming", "digikam"))
-        return value if value in SIDECAR_NAMINGS else "digikam"
-
-    @sidecar_naming.setter
-    def sidecar_naming(self, value: str) -> None:
-        self.qsettings.setValue("sidecars/naming", value if value in SIDECAR_NAMINGS else "digikam")
-
-    @property
-    def sidecar_include_suggestions(self) -> bool:
-        return bool(self._get("sidecars/include_suggestions", False, bool))
-
-    @sidecar_include_suggestions.setter
-    def sidecar_include_suggestions(self, value: bool) -> None:
-        self.qsettings.setValue("sidecars/include_suggestions", bool(value))
-
-    @property
-    def write_sidecars_on_change(self) -> bool:
-        """Write a photo's sidecar whenever its tags change (off: only on 'Export tags to XMP')."""
-        return bool(self._get("sidecars/write_on_change", False, bool))
-
-    @write_sidecars_on_change.setter
-    def write_sidecars_on_change(self, value: bool) -> None:
-        self.qsettings.setValue("sidecars/write_on_change", bool(value))
+    def take_library_settings(self) -> dict[str, object]:
+        """Sidecar preferences saved here by earlier versions, removed from here: they belong to the library now."""
+        found: dict[str, object] = {}
+        legacy = {
+            "sidecars/naming": ("sidecar_naming", str),
+            "sidecars/include_suggestions": ("sidecar_include_suggestions", bool),
+            "sidecars/write_on_change": ("write_sidecars_on_change", bool),
+        }
+        for key, (name, kind) in legacy.items():
+            if self.qsettings.contains(key):
+                found[name] = self._get(key, "digikam" if kind is str else False, kind)
+                self.qsettings.remove(key)
+        if found.get("sidecar_naming") not in (None, *SIDECAR_NAMINGS):
+            found.pop("sidecar_naming")
+        return found
 
     # -- appearance -------------------------------------------------------------------------------
 

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QBrush, QDragEnterEvent, QDragMoveEvent, QDropEvent, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QStyle, QTreeWidget, QTreeWidgetItem, QWidget
 
-from photoclip.core.catalog import PhotoFilter
+from photoclip.core import PhotoFilter
 from photoclip.ui.controller import LibraryController
 from photoclip.ui.grid import photo_ids_from_mime
+
+if TYPE_CHECKING:
+    from photoclip.core import Album, FolderStatus, Library, TagCount
 
 KindRole = Qt.ItemDataRole.UserRole + 1
 ValueRole = Qt.ItemDataRole.UserRole + 2
@@ -56,21 +59,21 @@ def tag_scope(label_set: str, label: str) -> Scope:
 
 @dataclass
 class SidebarData:
-    folders: list[Any]  # FolderStatus
+    folders: list[FolderStatus]
     directories: dict[Path, int]
-    albums: list[Any]  # Album
-    tags: list[Any]  # TagCount
+    albums: list[Album]
+    tags: list[TagCount]
     total: int
 
 
-def collect(library: Any) -> SidebarData:
+def collect(library: Library) -> SidebarData:
     """Everything the sidebar shows, read in one go on a worker thread (not the full status: no sizes)."""
     return SidebarData(
-        library.folder_statuses(),
-        library.catalog.directory_counts(),
-        library.albums.albums(),
+        library.folders.statuses(),
+        library.photos.directory_counts(),
+        library.albums.all(),
         library.tags.counts(),
-        library.catalog.stats(library.model_id).embedded,
+        library.photos.embedded_count(),
     )
 
 
@@ -98,6 +101,7 @@ class Sidebar(QTreeWidget):
         self.currentItemChanged.connect(self._on_current)
         self.current_scope: Scope = ALL
         self._suppress = False
+        self._counts = controller.latest()
         self._all = self._section("All photos", "all")
         self._folders = self._section("Folders", "folders")
         self._albums = self._section("Albums", "albums")
@@ -125,7 +129,7 @@ class Sidebar(QTreeWidget):
     def refresh(self) -> None:
         library = self.controller.library
         if library is not None:
-            self.controller.read_latest("sidebar", lambda: collect(library), self.populate)
+            self._counts.submit(lambda: collect(library), self.populate)
 
     def populate(self, data: SidebarData) -> None:
         expanded = {self._item_key(i) for i in self._all_items() if i.isExpanded()}
@@ -279,10 +283,8 @@ class Sidebar(QTreeWidget):
 
     def add_to_album(self, album: str, ids: list[int]) -> None:
         library = self.controller.library
-        self.controller.write(
-            lambda: library.albums.add(album, ids),
-            changes=[self.controller.albums_changed, self.controller.photos_changed],
-        )
+        if library is not None:
+            self.controller.write(lambda: library.albums.add(album, ids))
 
     # -- context menu -------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """Thumbnails for the grid: made and read off the GUI thread, kept in a bounded memory cache.
 
-The disk cache (`core.thumbnails`) means a photo is decoded once; this module adds
+The disk cache (`core.ThumbnailStore`) means a photo is decoded once; this module adds
 the in-memory layer for what is on screen. Requests are served newest first (the
 rows the user scrolled to now matter more than the ones flown past) and only a
 few run at once, so fast scrolling through 100k photos queues little and the
@@ -16,8 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage, QPixmap
 
-from photoclip.core.errors import PhotoclipError
-from photoclip.core.thumbnails import ThumbnailStore
+from photoclip.core import PhotoclipError, ThumbnailStore
 from photoclip.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -105,7 +104,9 @@ class ThumbnailLoader(QObject):
             key, (path, content_hash) = self._queue.popitem(last=True)
             self._running.add(key)
 
-            def work(key: tuple[int, int] = key, path: Path = path, content_hash: str | None = content_hash) -> object:
+            def work(
+                key: tuple[int, int] = key, path: Path = path, content_hash: str | None = content_hash
+            ) -> tuple[tuple[int, int], QImage | None, str]:
                 try:
                     file = store.get(path, content_hash, key[1])
                 except PhotoclipError as e:

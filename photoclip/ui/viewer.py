@@ -11,10 +11,10 @@ what CLIP thinks and correct it (accept, reject, add, remove tags) right there.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QImage, QKeyEvent, QPixmap, QResizeEvent
@@ -32,10 +32,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photoclip.core.errors import PhotoclipError
-from photoclip.core.units import human_bytes
+from photoclip.core import PhotoclipError, PhotoId, human_bytes
 from photoclip.ui.controller import LibraryController
 from photoclip.ui.grid import format_date
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from photoclip.core import Library, Photo, Tag
 
 log = logging.getLogger(__name__)
 
@@ -44,31 +48,31 @@ INFO_LABEL_SETS = 3  # label sets explained in the info panel (those the photo h
 
 @dataclass
 class PhotoDetails:
-    photo: Any
-    tags: list[Any]
+    photo: Photo | None
+    tags: list[Tag]
     albums: list[str]
     labels: dict[str, list[tuple[str, float]]]  # label set -> top (label, confidence)
 
 
-def pil_to_qimage(image: Any) -> QImage:
+def pil_to_qimage(image: Image.Image) -> QImage:
     rgb = image.convert("RGB")
     data = rgb.tobytes("raw", "RGB")
     return QImage(data, rgb.width, rgb.height, rgb.width * 3, QImage.Format.Format_RGB888).copy()
 
 
-def load_details(library: Any, photo_id: int) -> PhotoDetails:
-    photo = library.catalog.photos([photo_id]).get(photo_id)
-    tags = library.tags_of([photo_id]).get(photo_id, [])
+def load_details(library: Library, photo_id: int) -> PhotoDetails:
+    photo = library.photos.one(photo_id)
+    tags = library.tags.tags_of([photo_id]).get(PhotoId(photo_id), [])
     albums = library.albums.albums_of(photo_id)
     tagged_sets = [t.label_set for t in tags]
     all_sets = [s.name for s in library.tags.label_sets() if s.labels]
     preferred = list(dict.fromkeys(tagged_sets + [s for s in ("scenes", "objects and animals") if s in all_sets]))
     chosen = (preferred or all_sets)[:INFO_LABEL_SETS]
     labels = {}
-    if library.model_loaded:
+    if library.models.loaded:
         for name in chosen:
             try:
-                labels[name] = library.label_scores(photo_id, name, top=3)
+                labels[name] = library.tags.label_scores(photo_id, name, top=3)
             except PhotoclipError:
                 continue
     return PhotoDetails(photo, tags, albums, labels)
@@ -114,7 +118,6 @@ class PhotoViewer(QWidget):
     closed = Signal()
     current_changed = Signal(int)
     toggle_full_screen = Signal()
-    tags_edited = Signal(list)  # photo ids whose tags changed
 
     def __init__(self, controller: LibraryController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -123,7 +126,8 @@ class PhotoViewer(QWidget):
         self.position = 0
         self.scores: dict[int, float] = {}
         self.query_context: tuple[str, float | None, float | None] | None = None  # query, typical, top score
-        self._request = 0
+        self._image_request = controller.latest()
+        self._details_request = controller.latest()
         self.image = ImageView()
         self.title = QLabel()
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -172,9 +176,9 @@ class PhotoViewer(QWidget):
 
     # -- navigation -----------------------------------------------------------------------------
 
-    def show_photos(self, ids: list[int], position: int, scores: dict[int, float] | None = None) -> None:
+    def show_photos(self, ids: Sequence[int], position: int, scores: Mapping[int, float] | None = None) -> None:
         self.ids = list(ids)
-        self.scores = scores or {}
+        self.scores = dict(scores or {})
         self.position = max(0, min(position, len(ids) - 1))
         self._load()
         self.setFocus()
@@ -212,21 +216,19 @@ class PhotoViewer(QWidget):
 
     def _load(self) -> None:
         photo_id = self.current_id
-        if photo_id is None:
+        library = self.controller.library
+        if photo_id is None or library is None:
             return
         self.current_changed.emit(photo_id)
-        self._request += 1
-        request = self._request
         self.title.setText(f"{self.position + 1:,} of {len(self.ids):,}")
         self.image.set_image(None, "Loading…")
-        library = self.controller.library
         screen = self.screen().availableSize() if self.screen() else QSize(1920, 1080)
         side = int(max(screen.width(), screen.height()) * self.devicePixelRatioF())
 
         def decode() -> QImage | str:
-            from photoclip.core.imaging import decode_photo
+            from photoclip.core import decode_photo
 
-            photo = library.catalog.photos([photo_id]).get(photo_id)
+            photo = library.photos.one(photo_id)
             if photo is None:
                 return "This photo is no longer in the library."
             try:
@@ -239,14 +241,12 @@ class PhotoViewer(QWidget):
             return pil_to_qimage(image)
 
         def shown(result: QImage | str) -> None:
-            if request != self._request:
-                return
             if isinstance(result, str):
                 self.image.set_image(None, result)
             else:
                 self.image.set_image(QPixmap.fromImage(result))
 
-        self.controller.read(decode, shown)
+        self._image_request.submit(decode, shown)
         self._reload_details()
 
     def _reload_details(self) -> None:
@@ -254,13 +254,7 @@ class PhotoViewer(QWidget):
         library = self.controller.library
         if photo_id is None or library is None or not self.isVisible():
             return
-        request = self._request
-
-        def shown(details: PhotoDetails) -> None:
-            if request == self._request:
-                self._show_details(details)
-
-        self.controller.read(lambda: load_details(library, photo_id), shown)
+        self._details_request.submit(lambda: load_details(library, photo_id), self._show_details)
 
     # -- the info panel -------------------------------------------------------------------------
 
@@ -324,6 +318,8 @@ class PhotoViewer(QWidget):
         self.panel_layout.addWidget(label)
 
     def _show_tags(self, details: PhotoDetails) -> None:
+        if details.photo is None:
+            return
         self._heading("Tags")
         photo_id = details.photo.id
         visible = [t for t in details.tags if t.status != "rejected"]
@@ -362,9 +358,8 @@ class PhotoViewer(QWidget):
         editor.setPlaceholderText("Add a tag…")
         self.new_tag.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         library = self.controller.library
-        self.controller.read(
-            lambda: sorted({c.label for c in library.tags.counts()}, key=str.casefold), self._fill_tags
-        )
+        if library is not None:
+            self.controller.read(library.tags.label_names, self._fill_tags)
         add = QPushButton("Add")
         add.setAccessibleName("Add tag")
         add.clicked.connect(lambda: self._add_tag(photo_id))
@@ -382,16 +377,17 @@ class PhotoViewer(QWidget):
         except RuntimeError:  # the panel was rebuilt meanwhile
             pass
 
-    def _tag_button(self, text: str, action: str, photo_id: int, tag: Any) -> QPushButton:
+    def _tag_button(self, text: str, action: str, photo_id: int, tag: Tag) -> QPushButton:
         button = QPushButton(text)
         button.setAccessibleName(f"{text} tag {tag.label}")
         library = self.controller.library
+        assert library is not None
         calls: dict[str, Callable[[], object]] = {
-            "accept": lambda: library.accept_tag([photo_id], tag.label_set, tag.label),
-            "reject": lambda: library.reject_tag([photo_id], tag.label_set, tag.label),
-            "remove": lambda: library.remove_tag([photo_id], tag.label_set, tag.label),
+            "accept": lambda: library.tags.accept([photo_id], tag.label_set, tag.label),
+            "reject": lambda: library.tags.reject([photo_id], tag.label_set, tag.label),
+            "remove": lambda: library.tags.remove([photo_id], tag.label_set, tag.label),
         }
-        button.clicked.connect(lambda: self._edit(calls[action], photo_id))
+        button.clicked.connect(lambda: self.controller.write(calls[action]))
         return button
 
     def _add_tag(self, photo_id: int) -> None:
@@ -399,24 +395,19 @@ class PhotoViewer(QWidget):
         if not text:
             return
         library = self.controller.library
+        if library is None:
+            return
         existing = {t.label.casefold(): t for t in (self.details.tags if self.details else [])}
 
         def work() -> object:
             for count in library.tags.counts():
                 if count.label.casefold() == text.casefold():
-                    return library.accept_tag([photo_id], count.label_set, count.label)
-            return library.tag_photos([photo_id], text)
+                    return library.tags.accept([photo_id], count.label_set, count.label)
+            return library.tags.tag([photo_id], text)
 
         if text.casefold() in existing and existing[text.casefold()].status == "accepted":
             return
-        self._edit(work, photo_id)
-
-    def _edit(self, work: Callable[[], object], photo_id: int) -> None:
-        self.controller.write(
-            work,
-            lambda _result: self.tags_edited.emit([photo_id]),
-            changes=[self.controller.tags_changed],
-        )
+        self.controller.write(work)
 
     def _show_labels(self, details: PhotoDetails) -> None:
         if not details.labels:

@@ -39,7 +39,7 @@ DEMO_PHOTOS = 240
 
 
 def describe_model(key: str) -> str:
-    from photoclip.core.models import known_models
+    from photoclip.core import known_models
 
     for spec in known_models():
         if spec.key == key:
@@ -183,7 +183,7 @@ class CheckpointDialog(QDialog):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        from photoclip.core.models import known_models
+        from photoclip.core import known_models
 
         self.setWindowTitle("Use a checkpoint file")
         self.path = ""

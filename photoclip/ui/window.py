@@ -11,10 +11,10 @@ the controller's background pool; the newest request wins.
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPoint, QSize, Qt, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
@@ -39,9 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from photoclip import __version__
-from photoclip.core.errors import QueryError
-from photoclip.core.search import merge_filters, parse_query
-from photoclip.core.thumbnails import ThumbnailStore
+from photoclip.core import QueryError, ThumbnailStore, default_cache_dir, merge_filters, parse_query
 from photoclip.ui.autotag_dialog import AutoTagDialog
 from photoclip.ui.controller import MODEL_FAILED, MODEL_MISSING, MODEL_READY, LibraryController
 from photoclip.ui.dialogs import ProblemsDialog, TagDialog
@@ -52,6 +50,9 @@ from photoclip.ui.sidebar import ALL, Scope, Sidebar, album_scope
 from photoclip.ui.thumbnails import ThumbnailLoader
 from photoclip.ui.viewer import PhotoViewer, show_in_folder
 from photoclip.ui.welcome import WelcomePage
+
+if TYPE_CHECKING:
+    from photoclip.core import ExportReport, ImportReport, LibraryStatus, PhotoId, SearchResult
 
 log = logging.getLogger(__name__)
 
@@ -84,13 +85,16 @@ class MainWindow(QMainWindow):
         self.query = ""
         self.example: int | Path | None = None
         self.example_name = ""
-        self.result: Any = None  # the last SearchResult
+        self.result: SearchResult | None = None  # the last search's results, before the relevance slider
         self.searching = False
         self.folders: list[Path] = []
-        self._request = 0
+        self._results = controller.latest()  # what the grid shows: the newest search or browse wins
+        self._status_request = controller.latest()
+        self._completions_request = controller.latest()
         self._restore_ids: list[int] = []
-        self._after_open: list[Any] = []
-        self._status: Any = None
+        self._restore_top: int | None = None
+        self._after_open: list[Callable[[], None]] = []
+        self._status: LibraryStatus | None = None
         self._build_widgets()
         self._build_menus()
         self._connect()
@@ -271,6 +275,7 @@ class MainWindow(QMainWindow):
         c.tags_changed.connect(self._refresh_completions)
         c.tags_changed.connect(self._on_tags_changed)
         c.albums_changed.connect(self._on_albums_changed)
+        c.sidecars_written.connect(self._on_sidecars_written)
         c.watcher_paused.connect(lambda paused: self.pause_button.setText("Resume" if paused else "Pause"))
         c.error.connect(self.show_error)
         self.search.query_changed.connect(self.set_query)
@@ -296,7 +301,6 @@ class MainWindow(QMainWindow):
         self.sidebar.show_folder_requested.connect(lambda p: QDesktopServices.openUrl(QUrl.fromLocalFile(p)))
         self.viewer.closed.connect(self.close_viewer)
         self.viewer.toggle_full_screen.connect(self.toggle_full_screen)
-        self.viewer.tags_edited.connect(self._tags_edited)
         self.welcome.add_folder_requested.connect(self.add_folder)
         self.welcome.demo_requested.connect(self.open_demo)
         self.welcome.checkpoint_chosen.connect(lambda arch, path: self.controller.import_checkpoint(Path(path), arch))
@@ -305,9 +309,14 @@ class MainWindow(QMainWindow):
 
     # -- opening ------------------------------------------------------------------------------
 
-    def _on_opened(self, status: Any) -> None:
+    def _on_opened(self, status: LibraryStatus) -> None:
         library = self.controller.library
+        if library is None:
+            return
         self.setWindowTitle(f"photoclip — {library.directory}")
+        legacy = self.settings.take_library_settings()
+        if legacy:  # sidecar preferences from before they were kept with the library
+            self.controller.write(lambda: library.update_settings(**legacy))
         self.loader.store = self.controller.thumbnails
         self.loader.cache.clear()
         self.loader.retry_failed()
@@ -325,7 +334,7 @@ class MainWindow(QMainWindow):
         self.status_text.setText(f"Cannot open the library: {message}")
         QMessageBox.critical(self, "photoclip", f"The library could not be opened.\n\n{message}")
 
-    def _apply_status(self, status: Any) -> None:
+    def _apply_status(self, status: LibraryStatus) -> None:
         self._status = status
         self.folders = [f.path for f in status.folders]
         self.welcome.set_folders(self.folders)
@@ -338,7 +347,7 @@ class MainWindow(QMainWindow):
             self.status_text.setText(self._summary(status))
 
     @staticmethod
-    def _summary(status: Any) -> str:
+    def _summary(status: LibraryStatus) -> str:
         text = f"{status.embedded:,} photos"
         offline = [f for f in status.folders if f.offline]
         if offline:
@@ -350,7 +359,7 @@ class MainWindow(QMainWindow):
     def _refresh_status(self) -> None:
         library = self.controller.library
         if library is not None:
-            self.controller.read_latest("status", library.status, self._apply_status)
+            self._status_request.submit(library.status, self._apply_status)
 
     # -- the model ----------------------------------------------------------------------------
 
@@ -444,45 +453,36 @@ class MainWindow(QMainWindow):
         library = self.controller.library
         if library is None:
             return
-        self._request += 1
-        request = self._request
         try:
             parsed = parse_query(self.query)
         except QueryError as e:
+            self._results.invalidate()
             self.header.setText(f"<span style='color:#c0392b'>{_escape(str(e))}</span>")
             return
-        photo_filter = merge_filters(parsed.filter, self.scope.photo_filter)
-        if photo_filter.folders:
-            photo_filter = replace(
-                photo_filter, folders=tuple(Path(f).expanduser().resolve() for f in photo_filter.folders)
-            )
+        scope_filter = self.scope.photo_filter
         if parsed.is_empty() and self.example is None:
             self.searching = False
             self._set_search_mode(False)
-
-            def browse() -> list[int]:
-                ids = library.catalog.filter_ids(library.model_id, photo_filter, by_date=True)
-                return [int(i) for i in ids]
-
-            self.controller.read(browse, lambda ids: self._show_browse(request, ids, filtered=parsed.filter))
+            photo_filter = merge_filters(parsed.filter, scope_filter)
+            self._results.submit(
+                lambda: library.searcher.browse_ids(photo_filter),
+                lambda ids: self._show_browse(ids, filtered=not parsed.filter.is_empty()),
+            )
             return
         self.searching = True
         self._set_search_mode(True)
-        example = self.example
-
-        def search() -> Any:
-            return library.search(
-                replace(parsed, filter=photo_filter), example=example, limit=SEARCH_LIMIT, relevance=0.0
-            )
-
-        def run() -> None:
-            if request == self._request:
-                self.controller.read(search, lambda result: self._show_search(request, result))
-
         if self.controller.state != MODEL_READY:
+            self._results.invalidate()  # searched again once the model is ready (_on_model_state)
             what = f"“{_escape(self.query)}”" if self.query else "similar photos"
             self.header.setText(f"<i>Waiting for the model to search for {what}…</i>")
-        self.controller.when_model_ready(run, key="search")
+            return
+        example = self.example
+        self._results.submit(
+            lambda: library.searcher.search(
+                parsed, example=example, limit=SEARCH_LIMIT, photo_filter=scope_filter, relevance=0.0
+            ),
+            self._show_search,
+        )
 
     def _set_search_mode(self, on: bool) -> None:
         self.search_controls.setVisible(on)
@@ -503,42 +503,30 @@ class MainWindow(QMainWindow):
         self._restore_ids = []
         self._restore_top = None
 
-    def _show_browse(self, request: int, ids: list[int], *, filtered: Any) -> None:
-        if request != self._request:
-            return
+    def _show_browse(self, ids: list[PhotoId], *, filtered: bool) -> None:
         self.result = None
         self._remember_position()
         self.model.set_photos(ids)
         title = _escape(self.scope.title)
-        if not filtered.is_empty():
+        if filtered:
             title += f" · {_escape(self.query)}"
         self.header.setText(f"<b>{title}</b> · {len(ids):,} photos")
         self._show_empty_hint(not ids)
 
-    def _show_search(self, request: int, result: Any) -> None:
-        if request != self._request:
-            return
+    def _show_search(self, result: SearchResult) -> None:
         self.result = result
         self._remember_position()
         self._apply_relevance()
 
-    def _cutoff(self) -> float | None:
-        result = self.result
-        if result is None or not result.hits:
-            return None
-        top = result.hits[0].score
-        typical = result.typical if result.typical is not None else result.hits[-1].score
-        return float(typical + self.relevance.value() / 100 * max(top - typical, 0.0))
-
     def _apply_relevance(self) -> None:
+        """Reshape the last results in place: the relevance slider and the date order (rules from core)."""
         result = self.result
         if result is None:
             return
-        cutoff = self._cutoff()
-        hits = [h for h in result.hits if cutoff is None or h.score >= cutoff]
+        shown = result.relevant(self.relevance.value() / 100)
         if self.by_date.isChecked():
-            dated = sorted((h for h in hits if h.taken_at), key=lambda h: h.taken_at, reverse=True)
-            hits = dated + [h for h in hits if not h.taken_at]
+            shown = shown.newest_first()
+        hits = shown.hits
         self.model.set_photos([h.photo_id for h in hits], [h.score for h in hits])
         what = f"“{_escape(self.query)}”" if self.query else ""
         if self.example is not None:
@@ -619,7 +607,7 @@ class MainWindow(QMainWindow):
             return
         scores = {}
         if self.searching and self.result is not None:
-            scores = {h.photo_id: h.score for h in self.result.hits}
+            scores = {int(h.photo_id): h.score for h in self.result.hits}
             top = self.result.hits[0].score if self.result.hits else None
             query = self.query or f"photos like {self.example_name}"
             self.viewer.query_context = (query, self.result.typical, top)
@@ -707,7 +695,7 @@ class MainWindow(QMainWindow):
             self.controller.remove_folder(Path(path))
 
     def open_demo(self) -> None:
-        from photoclip.core.models import TINY_MODEL_KEY
+        from photoclip.core import TINY_MODEL_KEY
         from photoclip.demo import default_demo_dir, prepare_demo_photos
 
         base = default_demo_dir()
@@ -722,7 +710,7 @@ class MainWindow(QMainWindow):
         self.controller.write(lambda: prepare_demo_photos(base), ready)
 
     def open_default_library(self) -> None:
-        from photoclip.core.config import default_library_dir
+        from photoclip.core import default_library_dir
 
         self.settings.library_dir = None
         self._switch(default_library_dir(), None)
@@ -748,46 +736,35 @@ class MainWindow(QMainWindow):
             return
         photo_ids = ids if ids is not None else self.grid.selected_ids()
         library = self.controller.library
-
-        def work() -> None:
-            library.albums.create(name)
-            if photo_ids:
-                library.albums.add(name, photo_ids)
-
-        self.controller.write(
-            work, lambda _r: self.sidebar.select_scope(album_scope(name)), changes=[self.controller.albums_changed]
-        )
+        if library is not None:
+            self.controller.write(
+                lambda: library.albums.create(name, photo_ids), lambda _r: self.sidebar.select_scope(album_scope(name))
+            )
 
     def rename_album(self, old: str) -> None:
         new, ok = QInputDialog.getText(self, "Rename album", "New name:", text=old)
         new = new.strip()
-        if ok and new and new != old:
-            library = self.controller.library
+        library = self.controller.library
+        if ok and new and new != old and library is not None:
             after = (lambda _r: self.sidebar.select_scope(album_scope(new))) if self.scope.value == old else None
-            self.controller.write(
-                lambda: library.albums.rename(old, new), after, changes=[self.controller.albums_changed]
-            )
+            self.controller.write(lambda: library.albums.rename(old, new), after)
 
     def delete_album(self, name: str) -> None:
         answer = QMessageBox.question(
             self, "Delete album", f"Delete the album “{name}”?\n\nIts photos stay in the library."
         )
-        if answer == QMessageBox.StandardButton.Yes:
-            library = self.controller.library
+        library = self.controller.library
+        if answer == QMessageBox.StandardButton.Yes and library is not None:
             after = (lambda _r: self.sidebar.select_scope(ALL)) if self.scope.value == name else None
-            self.controller.write(lambda: library.albums.delete(name), after, changes=[self.controller.albums_changed])
+            self.controller.write(lambda: library.albums.delete(name), after)
 
     def remove_from_album(self) -> None:
         if self.scope.kind != "album" or self.stack.currentIndex() != GRID:
             return
         ids = self.grid.selected_ids()
-        if not ids:
-            return
         library, name = self.controller.library, self.scope.value
-        self.controller.write(
-            lambda: library.albums.remove(name, ids),
-            changes=[self.controller.albums_changed, self.controller.photos_changed],
-        )
+        if ids and library is not None:
+            self.controller.write(lambda: library.albums.remove(name, ids))
 
     def _on_albums_changed(self) -> None:
         if self.scope.kind == "album":
@@ -805,9 +782,9 @@ class MainWindow(QMainWindow):
             return
 
         def collect() -> tuple[list[str], list[str]]:
-            return [c.label for c in library.tags.counts()], [a.name for a in library.albums.albums()]
+            return library.tags.label_names(), [a.name for a in library.albums.all()]
 
-        self.controller.read_latest("completions", collect, lambda r: self.search.set_completions(*r))
+        self._completions_request.submit(collect, lambda r: self.search.set_completions(*r))
 
     def _target_ids(self) -> tuple[list[int] | None, str]:
         """The selection if there is one, else what is shown (None meaning the whole library)."""
@@ -823,7 +800,6 @@ class MainWindow(QMainWindow):
         ids = self.grid.selected_ids() or ([self.viewer.current_id] if self.viewer.current_id else [])
         if ids:
             dialog = TagDialog(self.controller, ids, self)
-            dialog.accepted.connect(lambda: self._tags_edited(ids))
             dialog.open()
 
     def auto_tag(self) -> None:
@@ -835,10 +811,11 @@ class MainWindow(QMainWindow):
             self._open_auto_tag(None, "All photos")
             return
         library = self.controller.library
-        self.controller.read(
-            lambda: [int(i) for i in library.photo_ids(scope.photo_filter)],
-            lambda ids: self._open_auto_tag(ids, scope.title),
-        )
+        if library is not None:
+            self.controller.read(
+                lambda: [int(i) for i in library.searcher.browse_ids(scope.photo_filter)],
+                lambda ids: self._open_auto_tag(ids, scope.title),
+            )
 
     def _open_auto_tag(self, ids: list[int] | None, title: str) -> None:
         if self.controller.library is None:
@@ -846,51 +823,55 @@ class MainWindow(QMainWindow):
         self.auto_tag_dialog = AutoTagDialog(self.controller, ids, title, self)
         self.auto_tag_dialog.open()
 
-    def _tags_edited(self, ids: list[int]) -> None:
-        if self.settings.write_sidecars_on_change:
-            self._write_sidecars(ids, quiet=True)
+    def _on_sidecars_written(self, report: ExportReport) -> None:
+        """Sidecars rewritten because tags changed (the library's setting): only problems are worth a word."""
+        if report.problems:
+            path, problem = report.problems[0]
+            more = f" (and {len(report.problems) - 1:,} more)" if len(report.problems) > 1 else ""
+            self.statusBar().showMessage(f"The sidecar of {path.name} was not written: {problem}{more}", 15_000)
 
     def export_xmp(self) -> None:
         ids: list[int] | None = self.grid.selected_ids()
         if not ids:
             ids, _title = self._target_ids()
+        library = self.controller.library
+        if library is None:
+            return
         if ids is None:
-            library = self.controller.library
-            self.controller.read(
-                lambda: [int(i) for i in library.catalog.embedding_ids(library.model_id)], self._write_sidecars
-            )
+            self.controller.read(library.photos.embedded_ids, self._write_sidecars)
         else:
             self._write_sidecars(ids)
 
-    def _write_sidecars(self, ids: list[int], quiet: bool = False) -> None:
-        from photoclip.core.keywords import export_xmp
-
+    def _write_sidecars(self, ids: Sequence[int]) -> None:
         library = self.controller.library
-        naming, suggestions = self.settings.sidecar_naming, self.settings.sidecar_include_suggestions
+        if library is None:
+            return
+        settings = library.settings
+        naming, suggestions = settings.sidecar_naming, settings.sidecar_include_suggestions
 
-        def done(report: Any) -> None:
+        def done(report: ExportReport) -> None:
             text = f"Wrote {len(report.written):,} XMP sidecars"
             if report.problems:
                 text += f"; {len(report.problems)} could not be written ({report.problems[0][1]})"
-            if not quiet or report.problems:
-                self.statusBar().showMessage(text, 10_000)
+            self.statusBar().showMessage(text, 10_000)
 
-        self.controller.write(lambda: export_xmp(library, ids, naming=naming, include_suggestions=suggestions), done)
+        self.controller.write(
+            lambda: library.tags.export_xmp(ids, naming=naming, include_suggestions=suggestions), done
+        )
 
     def import_keywords(self) -> None:
-        from photoclip.core.keywords import import_keywords
-
         ids = self.grid.selected_ids()
         library = self.controller.library
+        if library is None:
+            return
 
-        def work() -> Any:
-            targets = ids or [int(i) for i in library.catalog.embedding_ids(library.model_id)]
-            return import_keywords(library, targets)
+        def work() -> ImportReport:
+            return library.tags.import_keywords(ids or library.photos.embedded_ids())
 
-        def done(report: Any) -> None:
+        def done(report: ImportReport) -> None:
             self.statusBar().showMessage(f"Imported keywords: {report}", 10_000)
 
-        self.controller.write(work, done, changes=[self.controller.tags_changed])
+        self.controller.write(work, done)
 
     # -- other windows --------------------------------------------------------------------------
 
@@ -911,8 +892,6 @@ class MainWindow(QMainWindow):
         self.preferences.open()
 
     def _apply_preferences(self) -> None:
-        from photoclip.core.config import default_cache_dir
-
         folder = self.settings.thumbnail_dir or default_cache_dir() / "thumbnails"
         store = ThumbnailStore(folder, budget_bytes=self.settings.thumbnail_budget_mb * 1024 * 1024)
         self.controller.thumbnails = store

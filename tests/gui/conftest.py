@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QCoreApplication, QSettings
 
-from photoclip.core.embedder import Embedder
-from photoclip.core.library import Library
-from photoclip.core.models import TINY_MODEL_KEY, load_model, resolve_model
+from photoclip.core import Library
+from photoclip.core.clip.embedder import Embedder
+from photoclip.core.clip.loading import load_model
+from photoclip.core.clip.registry import TINY_MODEL_KEY, resolve_model
 from photoclip.demo import GeneratedPhoto, generate_photos
 from photoclip.ui.controller import MODEL_READY, LibraryController
 from photoclip.ui.settings import AppSettings
@@ -57,8 +58,8 @@ def truth(gui_generated: list[GeneratedPhoto]) -> dict[Path, tuple[str, str]]:
 def indexed_template(tmp_path_factory: pytest.TempPathFactory, gui_photos: Path, gui_embedder: Embedder) -> Path:
     directory = tmp_path_factory.mktemp("gui-library") / "library"
     with Library.open(directory, model=TINY_MODEL_KEY, embedder=gui_embedder) as library:
-        library.add_folder(gui_photos)
-        report = library.update()
+        library.folders.add(gui_photos)
+        report = library.indexer.update()
         assert report.embedded == len(COLOURS) * len(SHAPES) * PER_COMBO
     return directory
 

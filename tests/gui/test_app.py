@@ -16,7 +16,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
-from photoclip.core.library import Library
+from photoclip.core import Library
 from photoclip.demo import generate_photos
 from photoclip.ui.controller import MODEL_FAILED, MODEL_MISSING, MODEL_READY, LibraryController
 from photoclip.ui.grid import PhotoRole
@@ -160,7 +160,7 @@ def test_auto_tag_an_album_then_accept_and_reject_in_the_viewer(
     assert report.photos == 80 and report.suggested >= 72
 
     with Library.open(library_dir) as library:
-        tags = library.tags_of(app.model.ids)
+        tags = library.tags.tags_of(app.model.ids)
         paths = {pid: p.path for pid, p in library.catalog.photos(app.model.ids).items()}
     right = sum(
         1 for pid, ts in tags.items() for t in ts if t.status == "suggested" and t.label == truth[paths[pid]][1]
@@ -182,7 +182,7 @@ def test_auto_tag_an_album_then_accept_and_reject_in_the_viewer(
     accept.click()
     qtbot.waitUntil(lambda: viewer.details is not None and any(t.status == "accepted" for t in viewer.details.tags))
     with Library.open(library_dir) as library:
-        assert [(t.label, t.status) for t in library.tags_of([pid])[pid]] == [(label, "accepted")]
+        assert [(t.label, t.status) for t in library.tags.tags_of([pid])[pid]] == [(label, "accepted")]
 
     for row in range(1, 12):  # the next photo with a suggestion (a few have none above the threshold)
         qtbot.keyClick(viewer, Qt.Key.Key_Right)
@@ -198,7 +198,7 @@ def test_auto_tag_an_album_then_accept_and_reject_in_the_viewer(
     _button(viewer, "Add tag").click()
     qtbot.waitUntil(lambda: viewer.details is not None and any(t.label == "favourite" for t in viewer.details.tags))
     with Library.open(library_dir) as library:
-        statuses = {(t.label_set, t.label): t.status for t in library.tags_of([second])[second]}
+        statuses = {(t.label_set, t.label): t.status for t in library.tags.tags_of([second])[second]}
     assert statuses[("My tags", "favourite")] == "accepted"
     assert "rejected" in statuses.values()
 
@@ -312,7 +312,7 @@ def test_context_menu_offers_the_photo_actions(qtbot: Any, app: MainWindow, monk
 def test_switching_model_reembeds_in_the_background_while_search_keeps_working(
     qtbot: Any, app: MainWindow, truth: dict[Path, tuple]
 ) -> None:
-    from photoclip.core.models import TINY_MODEL_KEY, bundled_model_dir
+    from photoclip.core.clip.registry import TINY_MODEL_KEY, bundled_model_dir
 
     weights = next(bundled_model_dir().glob("*.safetensors"))
     controller = app.controller
@@ -326,7 +326,7 @@ def test_switching_model_reembeds_in_the_background_while_search_keeps_working(
     qtbot.waitUntil(
         lambda: controller.library.model.key != TINY_MODEL_KEY and controller.state == MODEL_READY, timeout=60_000
     )
-    assert controller.library.model_switch() is None
+    assert controller.library.models.switch_state() is None
     _search(qtbot, app, "a yellow square")
     assert [truth[p] for p in _shown_paths(app, 3, qtbot)] == [("yellow", "square")] * 3
 

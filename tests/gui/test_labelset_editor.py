@@ -12,8 +12,7 @@ from conftest import COLOURS, SHAPES  # tests/gui is on sys.path (no __init__.py
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QFileDialog, QInputDialog, QMessageBox, QWidget
 
-from photoclip.core.catalog import PhotoFilter
-from photoclip.core.labelsets import LabelSet
+from photoclip.core import LabelSet, PhotoFilter
 from photoclip.ui.controller import MODEL_READY, LibraryController
 from photoclip.ui.labelset_editor import NAME, PARENT, PROMPTS, LabelSetEditor
 
@@ -128,7 +127,7 @@ def test_new_label_set_persists_across_restart(qtbot: Any, controller: LibraryCo
     with qtbot.waitSignal(reopened.opened, timeout=30_000):
         reopened.open()
     try:
-        saved = on_pool(qtbot, reopened, lambda: reopened.library.tags.get("Things"))
+        saved = on_pool(qtbot, reopened, lambda: reopened.library.tags.label_set("Things"))
         assert [label.name for label in saved.labels] == ["red thing", "blue thing"]
         assert saved.labels[1].prompts == ("a blue thing", "something blue")
         assert saved.exclusive and saved.description == "Red and blue things" and not saved.builtin
@@ -141,8 +140,8 @@ def test_new_label_set_persists_across_restart(qtbot: Any, controller: LibraryCo
 
 def test_renamed_label_keeps_its_tags(qtbot: Any, controller: LibraryController) -> None:
     library = controller.library
-    photo_ids = on_pool(qtbot, controller, lambda: library.photo_ids(PhotoFilter()))[:3]
-    write(qtbot, controller, lambda: library.accept_tag(photo_ids, COLOURS_SET, "red"))
+    photo_ids = on_pool(qtbot, controller, lambda: library.searcher.browse_ids(PhotoFilter()))[:3]
+    write(qtbot, controller, lambda: library.tags.accept(photo_ids, COLOURS_SET, "red"))
     editor = open_editor(qtbot, controller, select=COLOURS_SET)
     assert "built-in" in editor.builtin_note.text().lower()
     row = next(r for r in range(editor.table.rowCount()) if editor.table.item(r, NAME).text() == "red")  # type: ignore[union-attr]
@@ -151,11 +150,11 @@ def test_renamed_label_keeps_its_tags(qtbot: Any, controller: LibraryController)
     with qtbot.waitSignal(editor.saved, timeout=10_000):
         editor.save_button.click()
 
-    tags = on_pool(qtbot, controller, lambda: library.tags_of(photo_ids))
+    tags = on_pool(qtbot, controller, lambda: library.tags.tags_of(photo_ids))
     for pid in photo_ids:
         names = {(t.label_set, t.label, t.status) for t in tags[pid]}
         assert (COLOURS_SET, "crimson", "accepted") in names
-    saved = on_pool(qtbot, controller, lambda: library.tags.get(COLOURS_SET))
+    saved = on_pool(qtbot, controller, lambda: library.tags.label_set(COLOURS_SET))
     assert "crimson" in [label.name for label in saved.labels] and "red" not in [lb.name for lb in saved.labels]
     assert saved.builtin  # edits keep a built-in set built-in
 
@@ -201,7 +200,7 @@ def test_export_and_import_round_trip(
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(exported), "")))
     editor.export_button.click()
     qtbot.waitUntil(lambda: "Exported" in editor.message.text(), timeout=10_000)
-    original: LabelSet = on_pool(qtbot, controller, lambda: controller.library.tags.get(COLOURS_SET))
+    original: LabelSet = on_pool(qtbot, controller, lambda: controller.library.tags.label_set(COLOURS_SET))
     assert json.loads(exported.read_text(encoding="utf-8")) == original.to_json()
 
     # The name is taken: "No" imports it beside the original under a new name.
@@ -211,7 +210,7 @@ def test_export_and_import_round_trip(
         editor.import_button.click()
     assert asked and "already exists" in asked[0]
     copy_name = f"{COLOURS_SET} (2)"
-    imported = on_pool(qtbot, controller, lambda: controller.library.tags.get(copy_name))
+    imported = on_pool(qtbot, controller, lambda: controller.library.tags.label_set(copy_name))
     assert imported.to_json() == {**original.to_json(), "name": copy_name}
     assert editor.name_edit.text() == copy_name and not editor.has_unsaved_changes()
     assert copy_name in [editor.set_list.item(i).text() for i in range(editor.set_list.count())]
@@ -233,7 +232,7 @@ def test_unsaved_changes_are_asked_about_when_switching_and_closing(
     answer(monkeypatch, QMessageBox.StandardButton.Discard)
     editor.set_list.setCurrentRow(other)
     assert editor.name_edit.text().startswith("Shapes") and not editor.has_unsaved_changes()
-    saved = on_pool(qtbot, controller, lambda: controller.library.tags.get(COLOURS_SET))
+    saved = on_pool(qtbot, controller, lambda: controller.library.tags.label_set(COLOURS_SET))
     assert saved.description != "changed"
     editor.close()
     assert not editor.isVisible()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
-from photoclip.core.models import TINY_MODEL_KEY
+from photoclip.core import TINY_MODEL_KEY
 from photoclip.ui.controller import MODEL_READY, LibraryController
 from photoclip.ui.preferences import NameRole, PathRole, PreferencesDialog
 from photoclip.ui.settings import AppSettings
@@ -141,17 +142,21 @@ def test_ignore_patterns_are_checked_and_saved(
     assert '"*.png"' in saved and '"raw"' in saved
 
     dialog.cancel_button.click()  # after Apply, Cancel only closes
-    assert library.settings.ignore_patterns == ["raw", "*.png"]
+    assert library.settings.ignore_patterns == ("raw", "*.png")
 
 
 def test_app_preferences_persist_on_ok_and_cancel_discards(
     qtbot: Any, controller: LibraryController, app_settings: AppSettings, tmp_path: Path, restore_theme: None
 ) -> None:
-    assert (app_settings.thumbnail_budget_mb, app_settings.sidecar_naming, app_settings.theme) == (
-        1024,
-        "digikam",
-        "system",
-    )
+    library = controller.library
+    assert library is not None
+
+    def sidecars() -> tuple[str, bool, bool]:
+        current = library.settings
+        return current.sidecar_naming, current.sidecar_include_suggestions, current.write_sidecars_on_change
+
+    assert (app_settings.thumbnail_budget_mb, app_settings.theme) == (1024, "system")
+    assert sidecars() == ("digikam", False, False)
     dialog = open_preferences(qtbot, controller, app_settings)
     dialog.tabs.setCurrentIndex(2)
     dialog.budget_spin.clear()
@@ -161,12 +166,8 @@ def test_app_preferences_persist_on_ok_and_cancel_discards(
     dialog.on_change_radio.click()
     dialog.theme_combo.setCurrentIndex(dialog.theme_combo.findData("dark"))
     dialog.cancel_button.click()
-    assert (app_settings.thumbnail_budget_mb, app_settings.sidecar_naming, app_settings.theme) == (
-        1024,
-        "digikam",
-        "system",
-    )
-    assert not app_settings.sidecar_include_suggestions and not app_settings.write_sidecars_on_change
+    assert (app_settings.thumbnail_budget_mb, app_settings.theme) == (1024, "system")
+    assert on_pool(qtbot, controller, sidecars) == ("digikam", False, False)
 
     dialog = open_preferences(qtbot, controller, app_settings)
     assert dialog.budget_spin.value() == 1024 and dialog.digikam_radio.isChecked()
@@ -180,11 +181,25 @@ def test_app_preferences_persist_on_ok_and_cancel_discards(
     assert not dialog.isVisible()
 
     reread = AppSettings(type(app_settings.qsettings)())  # a fresh QSettings on the same file
-    assert (reread.thumbnail_budget_mb, reread.sidecar_naming, reread.theme) == (256, "lightroom", "dark")
-    assert reread.sidecar_include_suggestions and reread.write_sidecars_on_change
+    assert (reread.thumbnail_budget_mb, reread.theme) == (256, "dark")
+    qtbot.waitUntil(lambda: on_pool(qtbot, controller, sidecars) == ("lightroom", True, True))
+    saved = json.loads((library.directory / "settings.json").read_text(encoding="utf-8"))  # the library's own file
+    assert (saved["sidecar_naming"], saved["sidecar_include_suggestions"], saved["write_sidecars_on_change"]) == (
+        "lightroom",
+        True,
+        True,
+    )
     assert controller.thumbnails is not None and controller.thumbnails.budget_bytes == 256 * 1024 * 1024
     window = QApplication.palette().color(QPalette.ColorRole.Window)
     assert window.lightness() < 100  # the dark theme is on
+
+
+def test_sidecar_preferences_kept_by_an_older_version_move_to_the_library(app_settings: AppSettings) -> None:
+    app_settings.qsettings.setValue("sidecars/naming", "lightroom")
+    app_settings.qsettings.setValue("sidecars/write_on_change", "true")
+    assert app_settings.take_library_settings() == {"sidecar_naming": "lightroom", "write_sidecars_on_change": True}
+    assert not app_settings.qsettings.contains("sidecars/naming")
+    assert app_settings.take_library_settings() == {}
 
 
 def test_thumbnail_cache_usage_and_clear(qtbot: Any, controller: LibraryController, app_settings: AppSettings) -> None:
@@ -224,7 +239,7 @@ def test_model_page_lists_models_with_the_tiny_one_in_use(
     assert table.item(row, 5).text() == "will be used after OK"  # type: ignore[union-attr]
     dialog.cancel_button.click()
     assert controller.library.model.key == TINY_MODEL_KEY
-    assert on_pool(qtbot, controller, controller.library.model_switch) is None
+    assert on_pool(qtbot, controller, controller.library.models.switch_state) is None
 
 
 def test_device_choice_is_saved_with_the_library_and_reopens_it(

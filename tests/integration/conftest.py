@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from photoclip.core.embedder import Embedder
-from photoclip.core.library import Library
-from photoclip.core.models import TINY_MODEL_KEY, load_model, resolve_model
+from photoclip.core import Library
+from photoclip.core.clip.embedder import Embedder
+from photoclip.core.clip.loading import load_model
+from photoclip.core.clip.registry import TINY_MODEL_KEY, resolve_model
 from photoclip.demo import GeneratedPhoto, generate_photos, save_photo
 from photoclip.demo.shapes import COLOURS, SHAPES
 
@@ -74,8 +75,8 @@ def shape_library(tmp_path_factory: pytest.TempPathFactory, tiny_embedder: Embed
         near_duplicates[original] = copy
     directory = base / "library"
     with Library.open(directory, model=TINY_MODEL_KEY, embedder=tiny_embedder) as library:
-        library.add_folder(photos_dir)
-        report = library.update()
+        library.folders.add(photos_dir)
+        report = library.indexer.update()
         assert report.embedded == len(photos) + len(near_duplicates) and report.skipped == 0
     return ShapeLibrary(directory, photos_dir, photos, near_duplicates)
 
@@ -100,6 +101,6 @@ def small_library(tmp_path: Path, tiny_embedder: Embedder) -> Iterator[tuple[Lib
     """A private library of 16 photos whose files tests may change."""
     photos = generate_photos(tmp_path / "photos", 16, seed=21, combos=[("red", "circle"), ("blue", "star")])
     library = Library.open(tmp_path / "library", model=TINY_MODEL_KEY, embedder=tiny_embedder)
-    library.add_folder(tmp_path / "photos")
+    library.folders.add(tmp_path / "photos")
     yield library, photos
     library.close()

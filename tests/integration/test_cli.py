@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from photoclip.cli import main
-from photoclip.core.library import Library
+from photoclip.core import Library
 from photoclip.demo import generate_photos
 
 from .conftest import ShapeLibrary
@@ -158,9 +158,9 @@ def test_ctrl_c_stops_cleanly_and_indexing_resumes(tmp_path: Path, tiny_embedder
         first_run = library.status().embedded
         assert 0 < first_run < total
         assert library.catalog.integrity_problems() == []
-        index = library._vector_index()
+        index = library.vectors.index()
         assert index is not None and len(index) == first_run  # the saved index covers every stored vector
-        assert library.index_repairs == []
+        assert library.vectors.repairs == []
     resumed = photoclip("--library", str(lib), "index", "--json")
     summary = json.loads(resumed.stdout)
     assert resumed.returncode == 0 and summary["embedded"] == total - first_run  # nothing done twice

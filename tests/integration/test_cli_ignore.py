@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from photoclip.cli import main
-from photoclip.core.library import Library
+from photoclip.core import Library
 from photoclip.demo import generate_photos
 
 
@@ -109,10 +109,10 @@ def test_a_watcher_rescan_of_an_ignored_subfolder_adds_nothing(
     run(capsys, "--library", lib, "index", "--no-progress")
     generate_photos(photos / "raw" / "later", 2, seed=9)
     with Library.open(Path(lib)) as library:  # what the watcher does with the folders where events happened
-        reports = library.scan([photos / "raw" / "later"])
+        reports = library.indexer.scan([photos / "raw" / "later"])
         assert sum(len(r.added) for r in reports) == 0
-        assert library.ignored_photos() == []
-        reports = library.scan([photos / "keep"])
+        assert library.folders.ignored_photos() == []
+        reports = library.indexer.scan([photos / "keep"])
         assert sum(len(r.added) + len(r.removed) for r in reports) == 0
 
 

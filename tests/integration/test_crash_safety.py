@@ -10,9 +10,9 @@ import sys
 import time
 from pathlib import Path
 
-from photoclip.core.embedder import Embedder
-from photoclip.core.imaging import SUPPORTED_SUFFIXES
-from photoclip.core.library import Library
+from photoclip.core import Library
+from photoclip.core.clip.embedder import Embedder
+from photoclip.core.media.decode import SUPPORTED_SUFFIXES
 from photoclip.demo import generate_photos
 
 
@@ -58,14 +58,14 @@ def _check_consistent(library_dir: Path, photos: Path, embedder: Embedder, *, co
         embedded_ids = catalog.embedding_ids(library.model_id)
         assert set(embedded_ids.tolist()) <= set(rows), "a vector without its photo"
         assert all(rows[i].state.value == "ok" for i in embedded_ids.tolist()), "a vector for an unfinished photo"
-        index = library._vector_index()
+        index = library.vectors.index()
         assert index is None or sorted(index.ids().tolist()) == embedded_ids.tolist()
         if complete:
             on_disk = {p for p in photos.rglob("*") if p.suffix.lower() in SUPPORTED_SUFFIXES}
             assert {p.path for p in rows.values()} == on_disk
             assert catalog.count_pending(library.model_id) == 0
             assert len(embedded_ids) == len(on_disk)
-        return list(library.index_repairs)
+        return list(library.vectors.repairs)
 
 
 def test_kill_9_during_indexing_loses_nothing(tmp_path: Path, tiny_embedder: Embedder) -> None:

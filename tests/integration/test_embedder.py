@@ -12,10 +12,10 @@ import pytest
 import torch
 from PIL import Image
 
-from photoclip.core import embedder as embedder_module
-from photoclip.core.embedder import FIDELITY, Embedder
-from photoclip.core.imaging import decode_photo
-from photoclip.core.models import LoadedModel, ModelSpec, encode_text, supports_trimmed_text
+from photoclip.core import ModelSpec, decode_photo
+from photoclip.core.clip import embedder as embedder_module
+from photoclip.core.clip.embedder import FIDELITY, Embedder
+from photoclip.core.clip.loading import LoadedModel, encode_text, supports_trimmed_text
 from photoclip.demo.shapes import random_scene, render
 
 
@@ -117,7 +117,7 @@ def test_precision_is_calibrated_faithfully_and_cached(
 ) -> None:
     import copy
 
-    from photoclip.core.models import load_model
+    from photoclip.core.clip.loading import load_model
 
     cache = tmp_path / "precision.json"
     loaded = load_model(tiny_embedder.loaded.spec, device="cpu", cache_dir=tmp_path)

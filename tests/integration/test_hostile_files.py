@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from photoclip.core.embedder import Embedder
-from photoclip.core.library import Library
+from photoclip.core import Library
+from photoclip.core.clip.embedder import Embedder
 from photoclip.demo import save_photo
 from photoclip.demo.shapes import random_scene, render
 
@@ -25,8 +25,8 @@ def library(tmp_path: Path, tiny_embedder: Embedder) -> Library:
 
 def test_hostile_folder(tmp_path: Path, library: Library) -> None:
     expectations = make_hostile_folder(tmp_path / "photos")
-    library.add_folder(tmp_path / "photos")
-    report = library.update()
+    library.folders.add(tmp_path / "photos")
+    report = library.indexer.update()
     by_path = {p.path: p for p in library.catalog.photos(range(1, 1000)).values()}
     for expected in expectations:
         photo = by_path.get(expected.path)
@@ -44,19 +44,19 @@ def test_hostile_folder(tmp_path: Path, library: Library) -> None:
     assert set(by_path) == {e.path for e in expectations}  # nothing from @eaDir or hidden files
     indexed = [e for e in expectations if not e.skipped_reason]
     assert report.embedded == len(indexed) and library.status().embedded == len(indexed)
-    assert library.search("a red circle", limit=1).hits  # the library works on
+    assert library.searcher.search("a red circle", limit=1).hits  # the library works on
 
 
 def test_colours_survive_conversion(tmp_path: Path, library: Library) -> None:
     make_hostile_folder(tmp_path / "photos")
-    library.add_folder(tmp_path / "photos")
-    library.update()
+    library.folders.add(tmp_path / "photos")
+    library.indexer.update()
     cmyk = library.catalog.photo_by_path(tmp_path / "photos" / "print-cmyk.jpg")
     red = library.catalog.photo_by_path(tmp_path / "photos" / "good.jpg")
     assert cmyk is not None and red is not None
     # the CMYK "red" and a red scene are closer to "red" than to "blue" for the model
-    ranked = [h.photo_id for h in library.search("red", limit=50).hits]
-    blue_ranked = [h.photo_id for h in library.search("blue", limit=50).hits]
+    ranked = [h.photo_id for h in library.searcher.search("red", limit=50).hits]
+    blue_ranked = [h.photo_id for h in library.searcher.search("blue", limit=50).hits]
     assert ranked.index(cmyk.id) < blue_ranked.index(cmyk.id)
 
 
@@ -64,14 +64,14 @@ def test_file_vanishing_between_listing_and_reading(tmp_path: Path, library: Lib
     photos = tmp_path / "photos"
     for i in range(3):
         save_photo(render(random_scene(random.Random(i)), 160, 120), photos / f"p{i}.jpg")
-    library.add_folder(photos)
-    library.scan()
+    library.folders.add(photos)
+    library.indexer.scan()
     (photos / "p1.jpg").unlink()
-    report = library.index_pending()
+    report = library.indexer.index_pending()
     assert report.embedded == 2 and report.skipped == 1
     gone = library.catalog.photo_by_path(photos / "p1.jpg")
     assert gone is not None and gone.error_reason == "missing"
-    library.update()
+    library.indexer.update()
     assert library.catalog.photo_by_path(photos / "p1.jpg") is None  # the next scan forgets it
 
 
@@ -86,11 +86,11 @@ def test_heic_photos_are_indexed(tmp_path: Path, library: Library) -> None:
         render(random_scene(random.Random(4), colour="red", shape="circle"), 320, 240),
         tmp_path / "photos" / "other.jpg",
     )
-    library.add_folder(tmp_path / "photos")
-    library.update()
+    library.folders.add(tmp_path / "photos")
+    library.indexer.update()
     photo = library.catalog.photo_by_path(tmp_path / "photos" / "IMG_1234.HEIC")
     assert photo is not None and photo.state.value == "ok" and photo.file_type == "heif"
-    assert library.search("a green star", limit=1).hits[0].path.name == "IMG_1234.HEIC"
+    assert library.searcher.search("a green star", limit=1).hits[0].path.name == "IMG_1234.HEIC"
 
 
 def test_avif_photos_are_indexed(tmp_path: Path, library: Library) -> None:
@@ -102,8 +102,8 @@ def test_avif_photos_are_indexed(tmp_path: Path, library: Library) -> None:
     (tmp_path / "photos").mkdir()
     image.save(tmp_path / "photos" / "modern.avif", "AVIF")
     Image.new("RGB", (32, 32), (0, 0, 255)).save(tmp_path / "photos" / "blue.png")
-    library.add_folder(tmp_path / "photos")
-    library.update()
+    library.folders.add(tmp_path / "photos")
+    library.indexer.update()
     photo = library.catalog.photo_by_path(tmp_path / "photos" / "modern.avif")
     assert photo is not None and photo.state.value == "ok" and photo.file_type == "avif"
-    assert library.search("a yellow cross", limit=1).hits[0].path.name == "modern.avif"
+    assert library.searcher.search("a yellow cross", limit=1).hits[0].path.name == "modern.avif"

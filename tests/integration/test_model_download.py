@@ -25,9 +25,9 @@ import huggingface_hub.constants
 import pytest
 
 from photoclip.cli import main
-from photoclip.core.errors import ModelUnavailable
-from photoclip.core.model_manager import DownloadCancelled, ModelManager
-from photoclip.core.models import cached_weights, download_weights, resolve_model, weights_path
+from photoclip.core import DownloadCancelled, ModelManager, ModelUnavailable
+from photoclip.core.clip.registry import resolve_model
+from photoclip.core.clip.weights import cached_weights, download_weights, weights_path
 
 WEIGHTS = bytes(range(256)) * 12_000  # ~3 MB, so progress has several steps
 REPO = "laion/CLIP-ViT-B-32-DataComp.XL-s13B-b90K"
@@ -170,7 +170,7 @@ def test_a_killed_download_resumes_with_a_range_request(hub: type[_Hub], tmp_pat
     code = (
         "import sys; from pathlib import Path; import huggingface_hub.constants as c; "
         f"c.DOWNLOAD_CHUNK_SIZE = {CHUNK}; "
-        "from photoclip.core.models import download_weights, resolve_model; "
+        "from photoclip.core.clip.registry import resolve_model; from photoclip.core.clip.weights import download_weights; "
         "download_weights(resolve_model('vit-b-32'), Path(sys.argv[1]))"
     )
     process = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], env=os.environ.copy())

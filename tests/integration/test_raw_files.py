@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from photoclip.core.embedder import Embedder
-from photoclip.core.imaging import decode_photo, read_photo
-from photoclip.core.library import Library
+from photoclip.core import Library
+from photoclip.core.clip.embedder import Embedder
+from photoclip.core.media.decode import decode_photo, read_photo
 from photoclip.demo import save_photo
 from photoclip.demo.shapes import random_scene, render
 
@@ -209,12 +209,12 @@ def test_dng_files_are_indexed_and_searchable(tmp_path: Path, tiny_embedder: Emb
     write_dng(photos / "IMG_0003.DNG", red_blue_mosaic(320, 240))
     save_photo(render(random_scene(random.Random(4), colour="red", shape="circle"), 320, 240), photos / "o.jpg")
     with Library.open(tmp_path / "library", model="photoclip-tiny", embedder=tiny_embedder) as library:
-        library.add_folder(photos)
-        report = library.update()
+        library.folders.add(photos)
+        report = library.indexer.update()
         assert report.embedded == 3 and report.skipped == 0
         for name in ("IMG_0002.dng", "IMG_0003.DNG"):
             photo = library.catalog.photo_by_path(photos / name)
             assert photo is not None and photo.state.value == "ok", (name, photo and photo.error)
             assert photo.file_type == "dng" and (photo.width, photo.height) == (320, 240), name
             assert photo.camera == "PhotoclipTest Synthetic", name
-        assert library.search("a yellow cross", limit=1).hits[0].path.name == "IMG_0002.dng"
+        assert library.searcher.search("a yellow cross", limit=1).hits[0].path.name == "IMG_0002.dng"

@@ -9,10 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from photoclip.core.embedder import Embedder
-from photoclip.core.errors import LibraryError
-from photoclip.core.labelsets import Label, LabelSet
-from photoclip.core.library import Library
+from photoclip.core import Label, LabelSet, Library, LibraryError
+from photoclip.core.clip.embedder import Embedder
 from photoclip.demo import save_photo
 from photoclip.demo.shapes import random_scene, render
 
@@ -37,9 +35,9 @@ def truth_by_id(library: Library, shape_library: ShapeLibrary) -> dict[int, obje
 
 def test_shapes_exclusive_accuracy(library: Library, shape_library: ShapeLibrary) -> None:
     truth = truth_by_id(library, shape_library)
-    report = library.auto_tag("Shapes (demo)")
+    report = library.tags.auto_tag("Shapes (demo)")
     assert report.photos == len(truth) + len(shape_library.near_duplicates)
-    tags = library.tags_of(list(truth))
+    tags = library.tags.tags_of(list(truth))
     singles = [pid for pid, scene in truth.items() if len(scene.things) == 1]  # type: ignore[attr-defined]
     correct = sum([t.label for t in tags.get(pid, [])] == [truth[pid].things[0].shape] for pid in singles)  # type: ignore[attr-defined]
     assert correct / len(singles) >= 0.9
@@ -48,8 +46,8 @@ def test_shapes_exclusive_accuracy(library: Library, shape_library: ShapeLibrary
 
 def test_colours_multi_label_f1(library: Library, shape_library: ShapeLibrary) -> None:
     truth = truth_by_id(library, shape_library)
-    library.auto_tag("Colours (demo)")
-    tags = library.tags_of(list(truth))
+    library.tags.auto_tag("Colours (demo)")
+    tags = library.tags.tags_of(list(truth))
     tp = fp = fn = 0
     for pid, scene in truth.items():
         wanted = set(scene.colours)  # type: ignore[attr-defined]
@@ -62,19 +60,19 @@ def test_colours_multi_label_f1(library: Library, shape_library: ShapeLibrary) -
 
 
 def test_reruns_are_idempotent_and_people_stay_in_charge(library: Library) -> None:
-    first = library.auto_tag("Shapes (demo)")
+    first = library.tags.auto_tag("Shapes (demo)")
     ids = library.catalog.embedding_ids(library.model_id).tolist()
-    before = {pid: [(t.label, t.status) for t in ts] for pid, ts in library.tags_of(ids).items()}
-    second = library.auto_tag("Shapes (demo)")
+    before = {pid: [(t.label, t.status) for t in ts] for pid, ts in library.tags.tags_of(ids).items()}
+    second = library.tags.auto_tag("Shapes (demo)")
     assert second.suggested == first.suggested
-    assert {pid: [(t.label, t.status) for t in ts] for pid, ts in library.tags_of(ids).items()} == before
+    assert {pid: [(t.label, t.status) for t in ts] for pid, ts in library.tags.tags_of(ids).items()} == before
 
-    circle = next(pid for pid, ts in library.tags_of(ids).items() if ts[0].label == "circle")
-    star = next(pid for pid, ts in library.tags_of(ids).items() if ts[0].label == "star")
-    library.reject_tag([circle], "Shapes (demo)", "circle")  # the person disagrees
-    library.accept_tag([star], "Shapes (demo)", "heart")  # and insists this one is a heart
-    library.auto_tag("Shapes (demo)")
-    tags = library.tags_of([circle, star])
+    circle = next(pid for pid, ts in library.tags.tags_of(ids).items() if ts[0].label == "circle")
+    star = next(pid for pid, ts in library.tags.tags_of(ids).items() if ts[0].label == "star")
+    library.tags.reject([circle], "Shapes (demo)", "circle")  # the person disagrees
+    library.tags.accept([star], "Shapes (demo)", "heart")  # and insists this one is a heart
+    library.tags.auto_tag("Shapes (demo)")
+    tags = library.tags.tags_of([circle, star])
     by_label = {t.label: t for t in tags[circle]}
     assert (by_label["circle"].status, by_label["circle"].source) == ("rejected", "user")  # never re-suggested
     assert all(t.status == "suggested" for name, t in by_label.items() if name != "circle")
@@ -82,9 +80,9 @@ def test_reruns_are_idempotent_and_people_stay_in_charge(library: Library) -> No
 
 
 def test_auto_accept_above_a_confidence(library: Library) -> None:
-    report = library.auto_tag("Shapes (demo)", auto_accept=0.9)
+    report = library.tags.auto_tag("Shapes (demo)", auto_accept=0.9)
     ids = library.catalog.embedding_ids(library.model_id).tolist()
-    statuses = [t for ts in library.tags_of(ids).values() for t in ts]
+    statuses = [t for ts in library.tags.tags_of(ids).values() for t in ts]
     assert report.auto_accepted == sum(t.status == "accepted" for t in statuses) > 0
     assert all(t.score is not None and t.score >= 0.9 for t in statuses if t.status == "accepted")
 
@@ -99,10 +97,10 @@ def test_a_handful_of_corrections_teaches_confusable_labels(tmp_path: Path, tiny
         save_photo(render(random_scene(rng, texture=texture, pair_probability=0.0), 320, 240), path)
         truth_by_path[path] = "polka" if texture == "dotted" else "chessboard"
     with Library.open(tmp_path / "library", model="photoclip-tiny", embedder=tiny_embedder) as library:
-        library.add_folder(tmp_path / "photos")
-        library.update()
+        library.folders.add(tmp_path / "photos")
+        library.indexer.update()
         truth = {library.catalog.photo_by_path(p).id: t for p, t in truth_by_path.items()}  # type: ignore[union-attr]
-        library.tags.save(
+        library.tags.save_label_set(
             LabelSet(
                 "Patterns",
                 (Label("polka", ("a polka pattern.",)), Label("chessboard", ("a chessboard pattern.",))),
@@ -114,46 +112,46 @@ def test_a_handful_of_corrections_teaches_confusable_labels(tmp_path: Path, tiny
         held_out = [i for i in ids if i not in train]
 
         def accuracy() -> float:
-            library.auto_tag("Patterns", held_out, threshold=0.0)
-            tags = library.tags_of(held_out)
+            library.tags.auto_tag("Patterns", held_out, threshold=0.0)
+            tags = library.tags.tags_of(held_out)
             return float(np.mean([[t.label for t in tags.get(i, [])] == [truth[i]] for i in held_out]))
 
         zero_shot = accuracy()
         for pid in train:
-            library.accept_tag([pid], "Patterns", truth[pid])
+            library.tags.accept([pid], "Patterns", truth[pid])
         learned = accuracy()
-        report = library.auto_tag("Patterns", held_out)
+        report = library.tags.auto_tag("Patterns", held_out)
     assert report.learned_labels == 2
     assert learned >= zero_shot + 0.15, (zero_shot, learned)
 
 
 def test_tag_and_album_filters_in_search(library: Library) -> None:
-    library.tags.save(
+    library.tags.save_label_set(
         LabelSet("Kinds", (Label("round things"), Label("circle", parent="round things")), exclusive=False)
     )
-    library.auto_tag("Shapes (demo)")
+    library.tags.auto_tag("Shapes (demo)")
     tagged_circles = {
         pid
-        for pid, ts in library.tags_of(library.catalog.embedding_ids(library.model_id).tolist()).items()
+        for pid, ts in library.tags.tags_of(library.catalog.embedding_ids(library.model_id).tolist()).items()
         if any(t.label == "circle" and t.label_set == "Shapes (demo)" for t in ts)
     }
-    red = library.search("red tag:circle", limit=500).hits
+    red = library.searcher.search("red tag:circle", limit=500).hits
     assert red and {h.photo_id for h in red} <= tagged_circles
-    library.accept_tag(sorted(tagged_circles)[:3], "Kinds", "circle")
-    assert {h.photo_id for h in library.search('shape tag:"round things"', limit=500).hits} == set(
+    library.tags.accept(sorted(tagged_circles)[:3], "Kinds", "circle")
+    assert {h.photo_id for h in library.searcher.search('shape tag:"round things"', limit=500).hits} == set(
         sorted(tagged_circles)[:3]
     )
     library.albums.create("Holiday 2024")
     library.albums.add("Holiday 2024", sorted(tagged_circles)[:5])
-    in_album = library.search('circle album:"Holiday 2024"', limit=500).hits
+    in_album = library.searcher.search('circle album:"Holiday 2024"', limit=500).hits
     assert {h.photo_id for h in in_album} == set(sorted(tagged_circles)[:5])
 
 
 def test_label_set_edits_persist_and_keep_tags(library_copy: Path, tiny_embedder: Embedder) -> None:
     with Library.open(library_copy, embedder=tiny_embedder) as library:
-        library.auto_tag("Shapes (demo)")
-        shapes = library.tags.get("Shapes (demo)")
-        circle_tags = len(library.search("tag:circle", limit=500).hits)
+        library.tags.auto_tag("Shapes (demo)")
+        shapes = library.tags.label_set("Shapes (demo)")
+        circle_tags = len(library.searcher.search("tag:circle", limit=500).hits)
         edited = LabelSet(
             shapes.name,
             tuple(
@@ -165,14 +163,14 @@ def test_label_set_edits_persist_and_keep_tags(library_copy: Path, tiny_embedder
             templates=shapes.templates,
             id=shapes.id,
         )
-        library.tags.save(edited, renames={"circle": "round"})
+        library.tags.save_label_set(edited, renames={"circle": "round"})
     with Library.open(library_copy, embedder=tiny_embedder) as library:
-        shapes = library.tags.get("Shapes (demo)")
+        shapes = library.tags.label_set("Shapes (demo)")
         assert "round" in shapes.by_name() and "circle" not in shapes.by_name() and shapes.threshold == 0.4
-        assert len(library.search("tag:round", limit=500).hits) == circle_tags  # the tags followed the rename
-        library.tags.delete("Shapes (demo)")
+        assert len(library.searcher.search("tag:round", limit=500).hits) == circle_tags  # the tags followed the rename
+        library.tags.delete_label_set("Shapes (demo)")
         with pytest.raises(LibraryError, match="no label set"):
-            library.tags.get("Shapes (demo)")
+            library.tags.label_set("Shapes (demo)")
     with Library.open(library_copy, embedder=tiny_embedder) as library:
         assert "Shapes (demo)" not in {s.name for s in library.tags.label_sets()}  # a deleted built-in stays deleted
 
@@ -180,19 +178,19 @@ def test_label_set_edits_persist_and_keep_tags(library_copy: Path, tiny_embedder
 def test_albums(library: Library) -> None:
     ids = library.catalog.embedding_ids(library.model_id).tolist()[:4]
     library.albums.create("Best")
-    assert library.albums.add("Best", ids + ids[:1]) == 4
+    assert library.albums.add("Best", ids + ids[:1]).value == 4
     with pytest.raises(LibraryError, match="already exists"):
         library.albums.create("best")
     library.albums.rename("Best", "Best of 2023")
-    assert library.albums.remove("Best of 2023", ids[:1]) == 1
+    assert library.albums.remove("Best of 2023", ids[:1]).value == 1
     assert library.albums.photo_ids("Best of 2023") == ids[1:]
     assert library.albums.albums_of(ids[1]) == ["Best of 2023"]
     library.albums.delete("Best of 2023")
-    assert library.albums.albums() == [] and all(library.catalog.photos(ids))
+    assert library.albums.all() == [] and all(library.catalog.photos(ids))
 
 
 def test_tag_everything_uses_stored_vectors_only(library: Library, monkeypatch: pytest.MonkeyPatch) -> None:
-    library.embedder()  # loaded; from here on no image may be encoded
-    monkeypatch.setattr(library.embedder(), "encode_images", lambda *a: pytest.fail("re-embedded a photo"))
-    report = library.auto_tag("Objects and animals")
+    library.models.embedder()  # loaded; from here on no image may be encoded
+    monkeypatch.setattr(library.models.embedder(), "encode_images", lambda *a: pytest.fail("re-embedded a photo"))
+    report = library.tags.auto_tag("Objects and animals")
     assert report.photos > 200

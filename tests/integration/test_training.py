@@ -7,8 +7,9 @@ from pathlib import Path
 
 import torch
 
-from photoclip.core.embedder import Embedder
-from photoclip.core.models import load_model, resolve_model
+from photoclip.core.clip.embedder import Embedder
+from photoclip.core.clip.loading import load_model
+from photoclip.core.clip.registry import resolve_model
 from photoclip.demo.train import contrastive_loss, main
 
 

@@ -14,10 +14,8 @@ from pathlib import Path
 import pytest
 from watchdog.observers import Observer
 
-from photoclip.core.doctor import run_checks
-from photoclip.core.embedder import Embedder
-from photoclip.core.library import Library
-from photoclip.core.watcher import Activity, LibraryWatcher
+from photoclip.core import Activity, Library, LibraryWatcher, run_checks
+from photoclip.core.clip.embedder import Embedder
 from photoclip.demo import generate_photos, save_photo
 from photoclip.demo.shapes import random_scene, render
 
@@ -40,12 +38,14 @@ class Watched:
         assert self.watcher.error is None
 
     def top(self, query: str) -> Path:
-        return self.library.search(query, limit=1).hits[0].path
+        return self.library.searcher.search(query, limit=1).hits[0].path
 
 
 def start_watcher(library: Library, activities: list[Activity], **options: object) -> LibraryWatcher:
     watcher = LibraryWatcher(
-        library,
+        library.indexer,
+        library.folders,
+        library.catalog,
         settle_seconds=0.4,
         check_seconds=0.2,
         on_activity=activities.append,
@@ -61,7 +61,7 @@ def watched(tmp_path: Path, tiny_embedder: Embedder) -> Iterator[Watched]:
     photos_dir = tmp_path / "photos"
     generate_photos(photos_dir, 8, seed=31, combos=[("red", "circle"), ("blue", "star")])
     library = Library.open(tmp_path / "library", model="photoclip-tiny", embedder=tiny_embedder)
-    library.add_folder(photos_dir)
+    library.folders.add(photos_dir)
     activities: list[Activity] = []
     watcher = start_watcher(library, activities)
     yield Watched(library, watcher, photos_dir, activities)
@@ -100,7 +100,7 @@ def test_deleted_photo_disappears(watched: Watched) -> None:
     gone.unlink()
     watched.settle()
     assert watched.library.catalog.photo_by_path(gone) is None
-    assert gone not in [h.path for h in watched.library.search("a blue star", limit=10).hits]
+    assert gone not in [h.path for h in watched.library.searcher.search("a blue star", limit=10).hits]
 
 
 def test_move_into_a_new_folder_keeps_the_photo(watched: Watched) -> None:
@@ -172,12 +172,12 @@ def test_unplugged_folder_goes_offline_and_comes_back(watched: Watched, tmp_path
     watched.settle()
     status = watched.library.status()
     assert status.folders[0].offline and status.photos == 8 and status.embedded == 8
-    hits = watched.library.search("a red circle", limit=3).hits
+    hits = watched.library.searcher.search("a red circle", limit=3).hits
     assert hits and all(h.offline for h in hits)
     os.rename(away, watched.photos_dir)
     watched.settle()
     assert not watched.library.status().folders[0].offline
-    assert not any(h.offline for h in watched.library.search("a red circle", limit=3).hits)
+    assert not any(h.offline for h in watched.library.searcher.search("a red circle", limit=3).hits)
     assert watched.library.status().embedded == 8
 
 
@@ -192,7 +192,7 @@ def test_unwatchable_folder_is_polled_and_doctor_says_so(tmp_path: Path, tiny_em
     photos_dir = tmp_path / "photos"
     generate_photos(photos_dir, 2, seed=35)
     library = Library.open(tmp_path / "library", model="photoclip-tiny", embedder=tiny_embedder)
-    library.add_folder(photos_dir)
+    library.folders.add(photos_dir)
     activities: list[Activity] = []
     watcher = start_watcher(library, activities, poll_seconds=0.5, observer_factory=_FullObserver)
     watched = Watched(library, watcher, photos_dir, activities)

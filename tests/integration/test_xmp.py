@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from photoclip.core.embedder import Embedder
-from photoclip.core.imaging import hash_file
-from photoclip.core.keywords import IMPORTED_SET, export_xmp, import_keywords
-from photoclip.core.labelsets import Label, LabelSet
-from photoclip.core.library import Library
-from photoclip.core.sidecar import Keyword, read_keywords, sidecar_path, write_sidecar
+from photoclip.core import Label, LabelSet, Library
+from photoclip.core.clip.embedder import Embedder
+from photoclip.core.media.decode import hash_file
+from photoclip.core.media.xmp import Keyword, read_keywords, sidecar_path, write_sidecar
+from photoclip.core import IMPORTED_SET
 from photoclip.demo import generate_photos
 
 pytestmark = pytest.mark.skipif(
@@ -38,9 +37,9 @@ def tagged(tmp_path: Path, tiny_embedder: Embedder) -> Iterator[tuple[Library, l
         p.path for p in generate_photos(tmp_path / "photos", 4, seed=3, combos=[("red", "circle"), ("blue", "star")])
     ]
     library = Library.open(tmp_path / "library", model="photoclip-tiny", embedder=tiny_embedder)
-    library.add_folder(tmp_path / "photos")
-    library.update()
-    library.tags.save(
+    library.folders.add(tmp_path / "photos")
+    library.indexer.update()
+    library.tags.save_label_set(
         LabelSet("Things", (Label("animals"), Label("dog", parent="animals"), Label("beach")), exclusive=False)
     )
     yield library, photos
@@ -54,10 +53,10 @@ def ids(library: Library, paths: list[Path]) -> list[int]:
 def test_exported_tags_are_what_exiftool_reads(tagged: tuple[Library, list[Path]]) -> None:
     library, photos = tagged
     before = {p: hash_file(p) for p in photos}
-    library.accept_tag(ids(library, photos[:1]), "Things", "dog")
-    library.accept_tag(ids(library, photos[:1]), "Things", "beach")
-    library.auto_tag("Shapes (demo)", ids(library, photos))  # unreviewed suggestions: not exported by default
-    report = export_xmp(library, ids(library, photos))
+    library.tags.accept(ids(library, photos[:1]), "Things", "dog")
+    library.tags.accept(ids(library, photos[:1]), "Things", "beach")
+    library.tags.auto_tag("Shapes (demo)", ids(library, photos))  # unreviewed suggestions: not exported by default
+    report = library.tags.export_xmp(ids(library, photos))
     assert report.written == [sidecar_path(photos[0])] and report.unchanged == 3
     meta = exiftool(str(sidecar_path(photos[0])))
     assert sorted(as_list(meta["Subject"])) == ["beach", "dog"]
@@ -68,14 +67,14 @@ def test_exported_tags_are_what_exiftool_reads(tagged: tuple[Library, list[Path]
 
 def test_suggestions_go_under_their_own_branch_and_are_replaced(tagged: tuple[Library, list[Path]]) -> None:
     library, photos = tagged
-    library.auto_tag("Shapes (demo)", ids(library, photos))
-    export_xmp(library, ids(library, photos), include_suggestions=True)
+    library.tags.auto_tag("Shapes (demo)", ids(library, photos))
+    library.tags.export_xmp(ids(library, photos), include_suggestions=True)
     meta = exiftool(str(sidecar_path(photos[0])))
     hierarchical = as_list(meta["HierarchicalSubject"])
     assert len(hierarchical) == 1 and hierarchical[0].startswith("photoclip|auto|")
     assert "Subject" not in meta  # a curated flat keyword list stays clean
-    library.reject_tag(ids(library, photos[:1]), "Shapes (demo)", hierarchical[0].split("|")[-1])
-    export_xmp(library, ids(library, photos[:1]), include_suggestions=True)
+    library.tags.reject(ids(library, photos[:1]), "Shapes (demo)", hierarchical[0].split("|")[-1])
+    library.tags.export_xmp(ids(library, photos[:1]), include_suggestions=True)
     assert "HierarchicalSubject" not in exiftool(str(sidecar_path(photos[0])))  # the rejected one is gone
 
 
@@ -96,8 +95,8 @@ def test_merging_keeps_other_fields_and_keywords(tagged: tuple[Library, list[Pat
         ],
         check=True,
     )
-    library.accept_tag(ids(library, photos[:1]), "Things", "beach")
-    export_xmp(library, ids(library, photos[:1]))
+    library.tags.accept(ids(library, photos[:1]), "Things", "beach")
+    library.tags.export_xmp(ids(library, photos[:1]))
     meta = exiftool(str(sidecar))
     assert meta["Rating"] == 4 and meta["Title"] == "Summer"
     assert sorted(as_list(meta["Subject"])) == ["beach", "grandma"]
@@ -106,8 +105,8 @@ def test_merging_keeps_other_fields_and_keywords(tagged: tuple[Library, list[Pat
 
 def test_lightroom_naming(tagged: tuple[Library, list[Path]]) -> None:
     library, photos = tagged
-    library.accept_tag(ids(library, photos[:1]), "Things", "dog")
-    report = export_xmp(library, ids(library, photos[:1]), naming="lightroom")
+    library.tags.accept(ids(library, photos[:1]), "Things", "dog")
+    report = library.tags.export_xmp(ids(library, photos[:1]), naming="lightroom")
     assert report.written == [photos[0].with_suffix(".xmp")]
     assert as_list(exiftool(str(photos[0].with_suffix(".xmp")))["Subject"]) == ["dog"]
 
@@ -123,14 +122,14 @@ def test_keywords_come_back_in_from_sidecars_and_from_photos(tagged: tuple[Libra
         ["exiftool", "-q", "-overwrite_original", "-XMP-lr:HierarchicalSubject=family|grandpa", str(photos[2])],
         check=True,
     )
-    report = import_keywords(library, ids(library, photos))
+    report = library.tags.import_keywords(ids(library, photos))
     assert report.photos == 3 and report.keywords == 5
-    label_set = library.tags.get(IMPORTED_SET)
+    label_set = library.tags.label_set(IMPORTED_SET)
     assert label_set.by_name()["Lisbon"].parent == "places" and label_set.by_name()["grandpa"].parent == "family"
-    tags = library.tags_of(ids(library, photos[:3]))
+    tags = library.tags.tags_of(ids(library, photos[:3]))
     assert sorted(t.label for t in tags[ids(library, photos[:1])[0]]) == ["Lisbon", "holiday"]
     assert all(t.source == "user" and t.status == "accepted" for ts in tags.values() for t in ts)
-    assert {h.photo_id for h in library.search("tag:places").hits} == set(ids(library, photos[:1]))
+    assert {h.photo_id for h in library.searcher.search("tag:places").hits} == set(ids(library, photos[:1]))
 
 
 def test_read_keywords_ignores_our_own_suggestions() -> None:

@@ -112,7 +112,7 @@ def test_every_command_has_complete_help(path: tuple[str, ...]) -> None:
 def test_search_help_lists_every_filter_of_the_query_syntax() -> None:
     """The CLI help and the core syntax cannot drift: each key:value filter is explained."""
     from photoclip.cli.searching import _SEARCH_HELP
-    from photoclip.core import search
+    from photoclip.core.search import query as search
 
     keys = {"folder:", "after:", "before:", "type:", "tag:", "album:"}
     assert all(key in search.__doc__ for key in keys)  # type: ignore[operator]

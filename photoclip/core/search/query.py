@@ -1,0 +1,151 @@
+"""Understand a search query and turn it into one query vector plus filters.
+
+Syntax (the same in the CLI and the GUI's search field):
+
+    kids on a beach at sunset        free text
+    beach -people +sunset            add (+) or subtract (-) concepts; quotes group words:
+                                     +"golden hour"  -"text on screen"
+    folder:~/Pictures/2023           only photos under a folder (also in:)
+    after:2023-06  before:2023-08    date taken, inclusive; YYYY, YYYY-MM or YYYY-MM-DD
+    type:png                         file type (jpeg, png, heif, ...; repeatable)
+    tag:beach                        photos tagged beach (a parent label matches its children)
+    album:"Holiday 2024"             photos in an album
+
+Concept arithmetic follows CLIP's shared space: the query vector is the
+normalised sum of the free-text and ``+`` embeddings minus the ``-`` embeddings
+(as rclip does), so "beach -people" favours beaches without people.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from photoclip.core.errors import QueryError
+from photoclip.core.store.records import PhotoFilter
+
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_FILE_TYPE_ALIASES = {"jpg": "jpeg", "jpe": "jpeg", "tif": "tiff", "heic": "heif"}
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A query split into concepts and filters."""
+
+    text: str = ""
+    plus: tuple[str, ...] = ()
+    minus: tuple[str, ...] = ()
+    filter: PhotoFilter = field(default_factory=PhotoFilter)
+
+    @property
+    def texts(self) -> list[str]:
+        """Every text to embed, in the order `compose` expects."""
+        return ([self.text] if self.text else []) + list(self.plus) + list(self.minus)
+
+    def is_empty(self) -> bool:
+        return not (self.text or self.plus or self.minus)
+
+
+def parse_query(query: str) -> ParsedQuery:
+    """Split free text, +/- concepts and key:value filters (see the module docstring)."""
+    try:
+        tokens = shlex.split(query, posix=True)
+    except ValueError as e:  # an unbalanced quote
+        raise QueryError(f"Cannot read the query ({e}): check the quotes.") from e
+    words: list[str] = []
+    plus: list[str] = []
+    minus: list[str] = []
+    folders: list[Path] = []
+    after: str | None = None
+    before: str | None = None
+    types: list[str] = []
+    tags: list[str] = []
+    albums: list[str] = []
+    for token in tokens:
+        key, sep, value = token.partition(":")
+        key = key.lower()
+        if sep and value and key in ("folder", "in"):
+            folders.append(Path(value).expanduser())
+        elif sep and key == "after":
+            after = date_bound(value, end=False)
+        elif sep and key == "before":
+            before = date_bound(value, end=True)
+        elif sep and value and key == "tag":
+            tags.append(value)
+        elif sep and value and key == "album":
+            albums.append(value)
+        elif sep and value and key == "type":
+            types.append(_FILE_TYPE_ALIASES.get(value.lower().lstrip("."), value.lower().lstrip(".")))
+        elif token.startswith("+") and len(token) > 1:
+            plus.append(token[1:])
+        elif token.startswith("-") and len(token) > 1:
+            minus.append(token[1:])
+        else:
+            words.append(token)
+    return ParsedQuery(
+        text=" ".join(words),
+        plus=tuple(plus),
+        minus=tuple(minus),
+        filter=PhotoFilter(tuple(folders), after, before, tuple(types), tuple(tags), tuple(albums)),
+    )
+
+
+def date_bound(value: str, *, end: bool) -> str:
+    """Validate YYYY[-MM[-DD]]; an end bound covers the whole period (before:2023-06 includes June 30)."""
+    if not _DATE.match(value):
+        raise QueryError(f"Dates look like 2023, 2023-06 or 2023-06-30, not {value!r}.")
+    if end and len(value) == 4:
+        return value + "-12-31"
+    if end and len(value) == 7:
+        return value + "-31"
+    return value
+
+
+def merge_filters(base: PhotoFilter, extra: PhotoFilter) -> PhotoFilter:
+    """Options given beside the query (CLI flags, GUI controls) combine with inline filters."""
+    return replace(
+        base,
+        folders=base.folders + extra.folders,
+        taken_after=extra.taken_after or base.taken_after,
+        taken_before=extra.taken_before or base.taken_before,
+        file_types=base.file_types + extra.file_types,
+        tags=base.tags + extra.tags,
+        albums=base.albums + extra.albums,
+    )
+
+
+def compose(
+    base: Sequence[npt.NDArray[np.float32]],
+    plus: Sequence[npt.NDArray[np.float32]] = (),
+    minus: Sequence[npt.NDArray[np.float32]] = (),
+) -> npt.NDArray[np.float32]:
+    """Unit query vector: sum of the wanted concepts minus the unwanted ones."""
+    wanted = list(base) + list(plus)
+    if not wanted and not minus:
+        raise QueryError("The query is empty: type some words, or give an example photo.")
+    dim = (wanted or list(minus))[0].shape[-1]
+    vector = np.zeros(dim, dtype=np.float32)
+    for v in wanted:
+        vector += v
+    for v in minus:
+        vector -= v
+    norm = float(np.linalg.norm(vector))
+    if norm < 1e-6:
+        raise QueryError("The concepts of this query cancel out; remove a - term.")
+    return vector / norm
+
+
+def query_vector(
+    parsed: ParsedQuery, encode_texts: Callable[[list[str]], npt.NDArray[np.float32]]
+) -> npt.NDArray[np.float32]:
+    """Embed every concept of a text query in one batch and compose them."""
+    vectors = encode_texts(parsed.texts)
+    n_base = 1 if parsed.text else 0
+    n_plus = len(parsed.plus)
+    return compose(list(vectors[:n_base]), list(vectors[n_base : n_base + n_plus]), list(vectors[n_base + n_plus :]))

@@ -1,0 +1,206 @@
+"""Answer a query: text and/or an example photo ranked by the index, or filters browsed by date."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from photoclip.core.clip.service import Models
+from photoclip.core.errors import DecodeError, LibraryError, QueryError
+from photoclip.core.ingest.folders import Folders
+from photoclip.core.search.query import ParsedQuery, merge_filters, parse_query, query_vector
+from photoclip.core.search.ranking import (
+    DEFAULT_DATE_RELEVANCE,
+    SearchHit,
+    SearchResult,
+    relevance_cutoff,
+    typical_score,
+)
+from photoclip.core.store.catalog import Catalog
+from photoclip.core.store.records import Photo, PhotoFilter, PhotoId
+from photoclip.core.vectors.keeper import VectorKeeper
+
+DATE_ORDER_LIMIT = 5000
+"""Most results considered when relevant results are shown by date instead of score."""
+
+ORDERS = ("relevance", "date")
+
+
+class Searcher:
+    """Searches the current model's index; browsing (no words, no example) needs no model at all."""
+
+    def __init__(self, catalog: Catalog, vectors: VectorKeeper, models: Models, folders: Folders) -> None:
+        self._catalog = catalog
+        self._vectors = vectors
+        self._models = models
+        self._folders = folders
+
+    def search(
+        self,
+        query: str | ParsedQuery = "",
+        *,
+        example: Path | int | None = None,
+        limit: int = 20,
+        offset: int = 0,
+        photo_filter: PhotoFilter | None = None,
+        min_score: float | None = None,
+        relevance: float | None = None,
+        order: str = "relevance",
+    ) -> SearchResult:
+        """Rank photos by similarity to a text query and/or an example photo.
+
+        Args:
+            min_score: drop results with a lower cosine similarity.
+            relevance: drop results below this point (0-1) between the library's typical
+                score for the query and its best match (see `relevance_cutoff`).
+            order: "relevance", or "date": the relevant results newest first (relevance
+                defaults to 0.5 then, unless a min_score is given).
+        """
+        if order not in ORDERS:
+            raise QueryError(f"Unknown order {order!r}: use relevance or date.")
+        parsed = parse_query(query) if isinstance(query, str) else query
+        combined = resolve_folders(merge_filters(parsed.filter, photo_filter or PhotoFilter()))
+        if parsed.is_empty() and example is None:
+            if combined.is_empty():
+                raise QueryError("The query is empty: type some words, or give an example photo.")
+            started = time.perf_counter()
+            return self._page(self.browse_ids(combined), offset, limit, started)
+        if not parsed.is_empty():
+            self._models.embedder()  # loading the model is not part of the search time
+        with self._models.reading():
+            return self._rank(parsed, example, combined, limit, offset, min_score, relevance, order)
+
+    def _rank(  # noqa: C901 - one pass through the options, in the order they apply; splitting it hides that
+        self,
+        parsed: ParsedQuery,
+        example: Path | int | None,
+        combined: PhotoFilter,
+        limit: int,
+        offset: int,
+        min_score: float | None,
+        relevance: float | None,
+        order: str,
+    ) -> SearchResult:
+        started = time.perf_counter()
+        base = []
+        exclude: PhotoId | None = None
+        if example is not None:
+            vector, exclude = self._example_vector(example)
+            base.append(vector)
+        index = self._vectors.index()
+        if index is None or len(index) == 0:
+            return SearchResult([], offset, limit, False, None, time.perf_counter() - started)
+        if not parsed.is_empty():
+            text_vector = query_vector(parsed, self._models.embedder().encode_texts)
+            vector = _normalised(sum(base, start=np.zeros_like(text_vector)) + text_vector) if base else text_vector
+        else:
+            vector = base[0]
+        allowed = None if combined.is_empty() else self._catalog.filter_ids(self._models.model_id, combined)
+        if allowed is not None and len(allowed) == 0:
+            return SearchResult([], offset, limit, False, None, time.perf_counter() - started)
+        if order == "date" and relevance is None and min_score is None:
+            relevance = DEFAULT_DATE_RELEVANCE
+        k = DATE_ORDER_LIMIT if order == "date" or relevance is not None else offset + limit + 1
+        hits = [h for h in index.search(vector, k + 1, allowed=allowed) if h.photo_id != exclude][:k]
+        cutoff = min_score
+        typical = typical_score(self._vectors.background_scores(index, vector))
+        if relevance is not None and hits:
+            relative = relevance_cutoff(typical, hits[0].score, relevance)
+            cutoff = relative if cutoff is None else max(cutoff, relative)
+        if cutoff is not None:
+            hits = [h for h in hits if h.score >= cutoff]
+        if order == "date":
+            by_id = {h.photo_id: h for h in hits}
+            hits = [by_id[i] for i in self._catalog.taken_order([h.photo_id for h in hits])]
+        page = hits[offset : offset + limit]
+        photos = self._catalog.photos([h.photo_id for h in page])
+        result = self._hits([(photos.get(PhotoId(h.photo_id)), h.score) for h in page])
+        has_more = len(hits) > offset + limit
+        return SearchResult(result, offset, limit, has_more, cutoff, time.perf_counter() - started, typical)
+
+    def similar(
+        self,
+        example: Path | int,
+        *,
+        limit: int = 20,
+        offset: int = 0,
+        photo_filter: PhotoFilter | None = None,
+        min_score: float | None = None,
+        relevance: float | None = None,
+        order: str = "relevance",
+    ) -> SearchResult:
+        """Photos that look like the example (a library photo id or any image file)."""
+        return self.search(
+            ParsedQuery(),
+            example=example,
+            limit=limit,
+            offset=offset,
+            photo_filter=photo_filter,
+            min_score=min_score,
+            relevance=relevance,
+            order=order,
+        )
+
+    def browse_ids(self, photo_filter: PhotoFilter) -> list[PhotoId]:
+        """Every photo matching the filters (an empty filter: the whole library), newest first."""
+        ids = self._catalog.filter_ids(self._models.model_id, resolve_folders(photo_filter), by_date=True)
+        return [PhotoId(int(i)) for i in ids]
+
+    def _page(self, ordered: list[PhotoId], offset: int, limit: int, started: float) -> SearchResult:
+        page = ordered[offset : offset + limit]
+        photos = self._catalog.photos(page)
+        hits = self._hits([(photos.get(i), 0.0) for i in page])
+        return SearchResult(hits, offset, limit, len(ordered) > offset + limit, None, time.perf_counter() - started)
+
+    def _hits(self, found: list[tuple[Photo | None, float]]) -> list[SearchHit]:
+        offline = self._folders.offline_ids()
+        return [
+            SearchHit(photo.id, score, photo.path, photo.taken_at, photo.folder_id in offline)
+            for photo, score in found
+            if photo is not None
+        ]
+
+    def _example_vector(self, example: Path | int) -> tuple[npt.NDArray[np.float32], PhotoId | None]:
+        """The stored vector of a library photo, or a fresh one for any other image file."""
+        model_id = self._models.model_id
+        if isinstance(example, int):
+            ids, vectors = self._catalog.embeddings(model_id, [example])
+            if not len(ids):
+                raise LibraryError(f"Photo {example} is not in the library or not indexed yet.")
+            return _normalised(vectors[0]), PhotoId(example)
+        path = Path(example).expanduser()
+        if not path.exists():
+            raise LibraryError(f"Photo not found: {path}")
+        photo = self._catalog.photo_by_path(path.resolve())
+        if photo is not None:
+            ids, vectors = self._catalog.embeddings(model_id, [photo.id])
+            if len(ids):
+                return _normalised(vectors[0]), photo.id
+        from photoclip.core.media.decode import decode_photo
+
+        embedder = self._models.embedder()
+        try:
+            decoded = decode_photo(path, min_side=embedder.image_size)
+        except DecodeError as e:
+            raise LibraryError(f"Cannot use {path} as an example: {e.message}") from e
+        vector = embedder.encode_images(embedder.preprocess(decoded.image).unsqueeze(0))[0]
+        return vector, photo.id if photo is not None else None
+
+
+def resolve_folders(photo_filter: PhotoFilter) -> PhotoFilter:
+    """Folder filters as the catalog stores paths: absolute, symlinks resolved (`~` expanded)."""
+    if not photo_filter.folders:
+        return photo_filter
+    return replace(photo_filter, folders=tuple(Path(f).expanduser().resolve() for f in photo_filter.folders))
+
+
+def _normalised(vector: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    norm = float(np.linalg.norm(vector))
+    if norm < 1e-6:
+        raise QueryError("The query and the example cancel out.")
+    result: npt.NDArray[np.float32] = vector / norm
+    return result

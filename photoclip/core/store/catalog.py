@@ -1,0 +1,639 @@
+"""The library database: the single source of truth for photos, vectors, albums and tags.
+
+SQLite in WAL mode, so readers (the GUI's pages, searches) never wait for the
+writer (indexing). Each thread gets its own connection; writes are serialised by
+one lock so a batch commits as a whole or not at all, which is what lets a
+killed process restart without losing anything but its last uncommitted batch.
+Vectors live here too (float16 blobs): the HNSW index is a cache rebuilt from them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from photoclip.core.errors import CatalogError, SchemaTooNew
+from photoclip.core.store.order import NEWEST_FIRST_SQL, newest_first_key
+from photoclip.core.store.records import (
+    VECTOR_DTYPE,
+    CatalogStats,
+    FileStat,
+    Folder,
+    FolderId,
+    KnownFile,
+    Move,
+    Photo,
+    PhotoFilter,
+    PhotoId,
+    PhotoMetadata,
+    PhotoState,
+    WorkItem,
+)
+from photoclip.core.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+log = logging.getLogger(__name__)
+
+
+def _path_key(path: Path) -> str:
+    """Paths are stored as text; names that are not valid Unicode cannot be stored and are refused."""
+    text = str(path)
+    text.encode("utf-8")  # raises UnicodeEncodeError for undecodable (surrogate-escaped) names
+    return text
+
+
+def _under(sql: str, folder_id: FolderId, under: Path | None) -> tuple[str, list[object]]:
+    """Restrict a per-folder photo query to one subfolder (an index-friendly path range)."""
+    params: list[object] = [folder_id]
+    if under is not None:
+        low, high = _prefix_range(under)
+        sql += " AND path >= ? AND path < ?"
+        params += [low, high]
+    return sql, params
+
+
+def _prefix_range(folder: Path) -> tuple[str, str]:
+    """Bounds selecting every path under `folder` with an index-friendly range comparison."""
+    prefix = str(folder).rstrip(os.sep) + os.sep
+    return prefix, prefix[:-1] + chr(ord(os.sep) + 1)
+
+
+class Catalog:
+    """One SQLite file; safe to share between threads (one connection per thread)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        # One connection per OS thread, keyed by thread id rather than threading.local: a thread
+        # pool's native threads get a fresh Python thread state (and so a fresh threading.local)
+        # for every task, which opened and kept a new connection each time.
+        self._by_thread: dict[int, sqlite3.Connection] = {}
+        self._write_lock = threading.RLock()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        self._closed = False
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._migrate()
+
+    # -- connections -------------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=30000")
+        except sqlite3.DatabaseError as e:
+            raise CatalogError(f"The library database {self.path} is damaged or not a photoclip catalog ({e}).") from e
+        with self._connections_lock:
+            self._connections.append(conn)
+        return conn
+
+    def reader(self) -> sqlite3.Connection:
+        """This thread's connection, for the stores that keep their tables in this database."""
+        return self._conn
+
+    def transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """The one-writer transaction (see `_write`), for companion stores (albums, tags)."""
+        return self._write()
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        if self._closed:
+            raise CatalogError("The library database is closed.")
+        thread = threading.get_ident()
+        conn = self._by_thread.get(thread)
+        if conn is None:
+            conn = self._connect()
+            self._by_thread[thread] = conn
+        return conn
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction at a time; it commits whole or not at all."""
+        with self._write_lock:
+            conn = self._conn
+            if conn.in_transaction:  # nested use inside one of our own transactions
+                yield conn
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            else:
+                conn.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close every thread's connection (checkpointing the WAL)."""
+        self._closed = True  # no new queries from here on
+        with self._connections_lock:
+            for conn in self._connections:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.close()
+            self._connections.clear()
+            self._by_thread.clear()
+
+    def _migrate(self) -> None:
+        with self._write() as conn:
+            try:
+                conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+                row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            except sqlite3.DatabaseError as e:
+                raise CatalogError(
+                    f"The library database {self.path} is damaged or not a photoclip catalog ({e})."
+                ) from e
+            version = int(row[0]) if row else 0
+            if version > SCHEMA_VERSION:
+                raise SchemaTooNew(
+                    f"The library at {self.path.parent} was written by a newer photoclip "
+                    f"(catalog version {version}, this version understands {SCHEMA_VERSION}). Please update photoclip."
+                )
+            for target in range(version + 1, SCHEMA_VERSION + 1):
+                log.info("migrating catalog %s to schema %d", self.path, target)
+                for statement in MIGRATIONS[target].split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO meta(key, value) VALUES ('schema_version', ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    (str(target),),
+                )
+
+    def schema_version(self) -> int:
+        row = self._conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0])
+
+    # -- meta ---------------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    # -- folders ------------------------------------------------------------------------------
+
+    def add_folder(self, path: Path) -> Folder:
+        """Register a folder (idempotent)."""
+        key = _path_key(path)
+        with self._write() as conn:
+            conn.execute("INSERT OR IGNORE INTO folders(path, added_at) VALUES (?, ?)", (key, time.time()))
+            row = conn.execute(
+                "SELECT id, path, added_at, last_scan, online FROM folders WHERE path = ?", (key,)
+            ).fetchone()
+        return _folder(row)
+
+    def remove_folder(self, folder_id: FolderId) -> list[PhotoId]:
+        """Forget a folder and everything learnt about its photos; returns the photo ids removed."""
+        with self._write() as conn:
+            ids = [PhotoId(r[0]) for r in conn.execute("SELECT id FROM photos WHERE folder_id = ?", (folder_id,))]
+            conn.execute("DELETE FROM folders WHERE id = ?", (folder_id,))
+        return ids
+
+    def folders(self) -> list[Folder]:
+        rows = self._conn.execute("SELECT id, path, added_at, last_scan, online FROM folders ORDER BY path").fetchall()
+        return [_folder(r) for r in rows]
+
+    def folder_by_path(self, path: Path) -> Folder | None:
+        row = self._conn.execute(
+            "SELECT id, path, added_at, last_scan, online FROM folders WHERE path = ?", (_path_key(path),)
+        ).fetchone()
+        return None if row is None else _folder(row)
+
+    def absorb_folders(self, parent: FolderId, children: Sequence[FolderId]) -> None:
+        """A newly added parent folder takes over the photos of folders inside it."""
+        with self._write() as conn:
+            for child in children:
+                conn.execute("UPDATE photos SET folder_id = ? WHERE folder_id = ?", (parent, child))
+                conn.execute("DELETE FROM folders WHERE id = ?", (child,))
+
+    def photo_counts_by_folder(self) -> dict[FolderId, int]:
+        rows = self._conn.execute("SELECT folder_id, COUNT(*) FROM photos GROUP BY folder_id").fetchall()
+        return {FolderId(int(r[0])): int(r[1]) for r in rows}
+
+    def directory_counts(self) -> dict[Path, int]:
+        """Photos per directory (not counting subdirectories), for a folder tree; computed in SQL."""
+        rows = self._conn.execute(
+            "SELECT rtrim(path, replace(path, ?, '')) AS dir, COUNT(*) FROM photos GROUP BY dir", (os.sep,)
+        )
+        return {Path(str(r[0])): int(r[1]) for r in rows}
+
+    def mark_scanned(self, folder_id: FolderId) -> None:
+        with self._write() as conn:
+            conn.execute("UPDATE folders SET last_scan = ? WHERE id = ?", (time.time(), folder_id))
+
+    # -- photos: change tracking ----------------------------------------------------------------
+
+    def known_files(self, folder_id: FolderId, under: Path | None = None) -> dict[str, KnownFile]:
+        """Everything the catalog remembers under one folder (or one of its subfolders), keyed by path text."""
+        rows = self._conn.execute(
+            *_under(
+                "SELECT path, id, size, mtime_ns, state, content_hash FROM photos WHERE folder_id = ?", folder_id, under
+            )
+        ).fetchall()
+        return {r[0]: KnownFile(PhotoId(r[1]), r[2], r[3], PhotoState(r[4]), r[5]) for r in rows}
+
+    def file_rows(self, folder_id: FolderId, under: Path | None = None) -> dict[str, tuple[int, int, int]]:
+        """(id, size, mtime_ns) by path text: what a rescan compares. A rescan of 100k unchanged
+        files must not build 100k objects, so these are the raw rows."""
+        sql, params = _under("SELECT path, id, size, mtime_ns FROM photos WHERE folder_id = ?", folder_id, under)
+        return {r[0]: r[1:] for r in self._conn.execute(sql, params).fetchall()}
+
+    def known_by_id(self, ids: Sequence[int]) -> dict[PhotoId, KnownFile]:
+        """Full change-tracking rows for a few photos (the ones a scan did not find again)."""
+        result = {}
+        for start in range(0, len(ids), 500):
+            chunk = [int(i) for i in ids[start : start + 500]]
+            marks = ",".join("?" * len(chunk))
+            rows = self._conn.execute(
+                f"SELECT id, size, mtime_ns, state, content_hash FROM photos WHERE id IN ({marks})", chunk
+            )
+            for r in rows:
+                result[PhotoId(r[0])] = KnownFile(PhotoId(r[0]), r[1], r[2], PhotoState(r[3]), r[4])
+        return result
+
+    def set_folder_online(self, folder_id: FolderId, online: bool) -> None:
+        """Missing folders keep their photos, vectors and tags until they come back."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE folders SET online = ?, offline_since = CASE WHEN ? THEN NULL "
+                "ELSE COALESCE(offline_since, ?) END WHERE id = ?",
+                (int(online), int(online), time.time(), folder_id),
+            )
+
+    def move_photos(self, moves: Sequence[Move]) -> None:
+        """Give photos their new paths; everything learnt about them stays with them."""
+        now = time.time()
+        with self._write() as conn:
+            for move in moves:
+                conn.execute(
+                    "UPDATE photos SET folder_id = ?, path = ?, size = ?, mtime_ns = ?, updated_at = ? WHERE id = ?",
+                    (move.folder_id, _path_key(move.file.path), move.file.size, move.file.mtime_ns, now, move.id),
+                )
+
+    def vector_for_content(
+        self, model_id: str, content_hash: str
+    ) -> tuple[npt.NDArray[np.float32], PhotoMetadata] | None:
+        """The vector and metadata of any photo with these exact bytes: a duplicate is never embedded twice."""
+        row = self._conn.execute(
+            """
+            SELECT e.vector, p.width, p.height, p.file_type, p.taken_at, p.date_source, p.camera, p.size, p.mtime_ns
+            FROM embeddings e JOIN photos p ON p.id = e.photo_id
+            WHERE e.model_id = ? AND e.content_hash = ? AND p.content_hash = ? LIMIT 1
+            """,
+            (model_id, content_hash, content_hash),
+        ).fetchone()
+        if row is None:
+            return None
+        vector = np.frombuffer(row[0], dtype=VECTOR_DTYPE).astype(np.float32)
+        meta = PhotoMetadata(row[7], row[8], content_hash, row[1], row[2], row[3], row[4], row[5], row[6])
+        return vector, meta
+
+    def distinct_photo_folders(self) -> int:
+        """How many folders hold photos (what a recursive watch needs watches for)."""
+        rows = self._conn.execute("SELECT path FROM photos").fetchall()
+        return len({os.path.dirname(r[0]) for r in rows})
+
+    def duplicate_count(self) -> int:
+        """Photos whose bytes are identical to another photo's (counted beyond the first)."""
+        row = self._conn.execute(
+            "SELECT COUNT(content_hash) - COUNT(DISTINCT content_hash) FROM photos WHERE content_hash IS NOT NULL"
+        ).fetchone()
+        return int(row[0])
+
+    def add_photos(self, folder_id: FolderId, files: Sequence[FileStat]) -> list[PhotoId]:
+        """New files to be read; one transaction."""
+        now = time.time()
+        ids: list[PhotoId] = []
+        with self._write() as conn:
+            for f in files:
+                cur = conn.execute(
+                    "INSERT INTO photos(folder_id, path, size, mtime_ns, state, added_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, 'pending', ?, ?)",
+                    (folder_id, _path_key(f.path), f.size, f.mtime_ns, now, now),
+                )
+                ids.append(PhotoId(int(cur.lastrowid or 0)))
+        return ids
+
+    def mark_changed(self, changes: Sequence[tuple[PhotoId, FileStat]]) -> None:
+        """Files whose size or mtime changed: read them again (the hash decides whether to re-embed)."""
+        now = time.time()
+        with self._write() as conn:
+            conn.executemany(
+                "UPDATE photos SET size = ?, mtime_ns = ?, state = 'pending', updated_at = ? WHERE id = ?",
+                [(f.size, f.mtime_ns, now, pid) for pid, f in changes],
+            )
+
+    def delete_photos(self, ids: Iterable[PhotoId]) -> None:
+        """Photos gone from disk; their embeddings, tags and album entries go with them."""
+        with self._write() as conn:
+            conn.executemany("DELETE FROM photos WHERE id = ?", [(int(i),) for i in ids])
+
+    def pending_work(self, model_id: str, limit: int, *, after: PhotoId = PhotoId(0)) -> list[WorkItem]:
+        """Photos to read for `model_id`: changed on disk, or not yet embedded by it (never skipped ones)."""
+        rows = self._conn.execute(
+            """
+            SELECT p.id, p.path, p.content_hash, e.photo_id IS NOT NULL
+            FROM photos p LEFT JOIN embeddings e ON e.photo_id = p.id AND e.model_id = ?
+            WHERE p.id > ? AND p.state != 'skipped' AND (p.state = 'pending' OR e.photo_id IS NULL)
+            ORDER BY p.id LIMIT ?
+            """,
+            (model_id, after, limit),
+        ).fetchall()
+        return [WorkItem(PhotoId(r[0]), Path(r[1]), r[2], bool(r[3])) for r in rows]
+
+    def count_pending(self, model_id: str) -> int:
+        row = self._conn.execute(
+            """
+            SELECT COUNT(*) FROM photos p LEFT JOIN embeddings e ON e.photo_id = p.id AND e.model_id = ?
+            WHERE p.state != 'skipped' AND (p.state = 'pending' OR e.photo_id IS NULL)
+            """,
+            (model_id,),
+        ).fetchone()
+        return int(row[0])
+
+    def record_batch(
+        self,
+        model_id: str,
+        embedded: Sequence[tuple[PhotoId, PhotoMetadata, npt.NDArray[np.float32]]],
+        unchanged: Sequence[tuple[PhotoId, int, int]],
+        skipped: Sequence[tuple[PhotoId, str, str, int, int]],
+    ) -> list[PhotoId]:
+        """Store one indexing batch atomically.
+
+        Args:
+            embedded: photos decoded and embedded: metadata and their new vector.
+            unchanged: (id, size, mtime_ns) of photos whose bytes did not change: vector and metadata kept.
+            skipped: (id, reason, message, size, mtime_ns) for photos that could not be read.
+
+        Returns:
+            The ids that were actually written; photos deleted meanwhile (by a scan or a
+            watcher) are silently dropped so a vanished file can never come back.
+        """
+        now = time.time()
+        written: list[PhotoId] = []
+        with self._write() as conn:
+            for pid, meta, vector in embedded:
+                if not self._update_metadata(conn, pid, meta, now):
+                    continue
+                blob = np.ascontiguousarray(vector, dtype=VECTOR_DTYPE).tobytes()
+                conn.execute(
+                    "INSERT INTO embeddings(photo_id, model_id, dim, vector, content_hash, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(photo_id, model_id) DO UPDATE SET "
+                    "dim = excluded.dim, vector = excluded.vector, content_hash = excluded.content_hash, "
+                    "created_at = excluded.created_at",
+                    (pid, model_id, int(vector.shape[-1]), blob, meta.content_hash, now),
+                )
+                written.append(pid)
+            for pid, size, mtime_ns in unchanged:
+                cur = conn.execute(
+                    "UPDATE photos SET size = ?, mtime_ns = ?, state = 'ok', updated_at = ? WHERE id = ?",
+                    (size, mtime_ns, now, pid),
+                )
+                if cur.rowcount:
+                    written.append(pid)
+            for pid, reason, message, size, mtime_ns in skipped:
+                cur = conn.execute(
+                    "UPDATE photos SET state = 'skipped', error_reason = ?, error = ?, size = ?, mtime_ns = ?, "
+                    "updated_at = ? WHERE id = ?",
+                    (reason, message, size, mtime_ns, now, pid),
+                )
+                if cur.rowcount:
+                    conn.execute("DELETE FROM embeddings WHERE photo_id = ?", (pid,))
+                    written.append(pid)
+        return written
+
+    @staticmethod
+    def _update_metadata(conn: sqlite3.Connection, pid: PhotoId, meta: PhotoMetadata, now: float) -> bool:
+        cur = conn.execute(
+            """
+            UPDATE photos SET size = ?, mtime_ns = ?, content_hash = ?, width = ?, height = ?, file_type = ?,
+                taken_at = ?, date_source = ?, camera = ?, state = 'ok', error_reason = NULL, error = NULL,
+                updated_at = ?
+            WHERE id = ?
+            """,
+            (
+                meta.size,
+                meta.mtime_ns,
+                meta.content_hash,
+                meta.width,
+                meta.height,
+                meta.file_type,
+                meta.taken_at,
+                meta.date_source,
+                meta.camera,
+                now,
+                pid,
+            ),
+        )
+        if cur.rowcount and meta.content_hash:
+            # a vector computed from other content is stale for every model
+            conn.execute("DELETE FROM embeddings WHERE photo_id = ? AND content_hash != ?", (pid, meta.content_hash))
+        return bool(cur.rowcount)
+
+    # -- photos: reading ----------------------------------------------------------------------
+
+    _PHOTO_COLUMNS = (
+        "id, folder_id, path, size, mtime_ns, content_hash, width, height, taken_at, date_source, camera, "
+        "file_type, state, error_reason, error"
+    )
+
+    def photos(self, ids: Sequence[int]) -> dict[PhotoId, Photo]:
+        """Rows for the given ids (missing ids are absent from the result)."""
+        result: dict[PhotoId, Photo] = {}
+        conn = self._conn
+        for start in range(0, len(ids), 500):
+            chunk = [int(i) for i in ids[start : start + 500]]
+            marks = ",".join("?" * len(chunk))
+            for r in conn.execute(f"SELECT {self._PHOTO_COLUMNS} FROM photos WHERE id IN ({marks})", chunk):
+                photo = _photo(r)
+                result[photo.id] = photo
+        return result
+
+    def photo_by_path(self, path: Path) -> Photo | None:
+        row = self._conn.execute(
+            f"SELECT {self._PHOTO_COLUMNS} FROM photos WHERE path = ?", (_path_key(path),)
+        ).fetchone()
+        return None if row is None else _photo(row)
+
+    def skipped_photos(self, limit: int = 1000) -> list[Photo]:
+        rows = self._conn.execute(
+            f"SELECT {self._PHOTO_COLUMNS} FROM photos WHERE state = 'skipped' ORDER BY path LIMIT ?", (limit,)
+        ).fetchall()
+        return [_photo(r) for r in rows]
+
+    def filter_ids(self, model_id: str, photo_filter: PhotoFilter, *, by_date: bool = False) -> npt.NDArray[np.int64]:
+        """Ids of embedded photos matching the filter, sorted by id (or newest first, undated last)."""
+        clauses = ["e.model_id = ?"]
+        params: list[object] = [model_id]
+        if photo_filter.folders:
+            ors = []
+            for folder in photo_filter.folders:
+                low, high = _prefix_range(folder)
+                ors.append("(p.path >= ? AND p.path < ?)")
+                params += [low, high]
+            clauses.append("(" + " OR ".join(ors) + ")")
+        if photo_filter.taken_after:
+            clauses.append("p.taken_at >= ?")
+            params.append(photo_filter.taken_after)
+        if photo_filter.taken_before:
+            clauses.append("p.taken_at <= ?")
+            bound = photo_filter.taken_before
+            params.append(bound + "T99" if "T" not in bound else bound)  # a bare date includes the whole day
+        if photo_filter.file_types:
+            clauses.append(f"p.file_type IN ({','.join('?' * len(photo_filter.file_types))})")
+            params += [t.lower() for t in photo_filter.file_types]
+        for tag in photo_filter.tags:
+            clauses.append(
+                "p.id IN (WITH RECURSIVE wanted(id) AS (SELECT id FROM labels WHERE name = ? COLLATE NOCASE "
+                "UNION SELECT l.id FROM labels l JOIN wanted w ON l.parent_id = w.id) "
+                "SELECT t.photo_id FROM tags t JOIN wanted w ON t.label_id = w.id WHERE t.status != 'rejected')"
+            )
+            params.append(tag)
+        if photo_filter.albums:
+            marks = ",".join("?" * len(photo_filter.albums))
+            clauses.append(
+                "p.id IN (SELECT ap.photo_id FROM album_photos ap JOIN albums a ON a.id = ap.album_id "
+                f"WHERE a.name COLLATE NOCASE IN ({marks}))"
+            )
+            params += list(photo_filter.albums)
+        sql = (
+            "SELECT p.id FROM photos p JOIN embeddings e ON e.photo_id = p.id WHERE "
+            + " AND ".join(clauses)
+            + (" ORDER BY " + NEWEST_FIRST_SQL if by_date else " ORDER BY p.id")
+        )
+        rows = self._conn.execute(sql, params).fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def taken_order(self, ids: Sequence[int]) -> list[PhotoId]:
+        """Ids sorted by date taken, newest first; undated photos last, by path."""
+        photos = self.photos(ids).values()
+        return [p.id for p in sorted(photos, key=lambda p: newest_first_key(p.taken_at, p.path, p.id))]
+
+    # -- embeddings ---------------------------------------------------------------------------
+
+    def embedding_ids(self, model_id: str) -> npt.NDArray[np.int64]:
+        rows = self._conn.execute(
+            "SELECT photo_id FROM embeddings WHERE model_id = ? ORDER BY photo_id", (model_id,)
+        ).fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def embeddings(
+        self, model_id: str, ids: Sequence[int] | None = None
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+        """(ids, float32 matrix) for a model; all of them when `ids` is None."""
+        conn = self._conn
+        if ids is None:
+            rows = conn.execute(
+                "SELECT photo_id, dim, vector FROM embeddings WHERE model_id = ? ORDER BY photo_id", (model_id,)
+            ).fetchall()
+        else:
+            rows = []
+            wanted = [int(i) for i in ids]
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                rows += conn.execute(
+                    f"SELECT photo_id, dim, vector FROM embeddings WHERE model_id = ? "
+                    f"AND photo_id IN ({','.join('?' * len(chunk))}) ORDER BY photo_id",
+                    [model_id, *chunk],
+                ).fetchall()
+        if not rows:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
+        dim = rows[0][1]
+        out_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        matrix = np.frombuffer(b"".join(r[2] for r in rows), dtype=VECTOR_DTYPE).reshape(len(rows), dim)
+        return out_ids, matrix.astype(np.float32)
+
+    def embedding_count(self, model_id: str) -> int:
+        row = self._conn.execute("SELECT COUNT(*) FROM embeddings WHERE model_id = ?", (model_id,)).fetchone()
+        return int(row[0])
+
+    def embedding_dim(self, model_id: str) -> int | None:
+        row = self._conn.execute("SELECT dim FROM embeddings WHERE model_id = ? LIMIT 1", (model_id,)).fetchone()
+        return None if row is None else int(row[0])
+
+    def embedding_ids_since(self, model_id: str, timestamp: float) -> npt.NDArray[np.int64]:
+        """Ids whose vector was written after `timestamp` (to refresh an index saved before then)."""
+        rows = self._conn.execute(
+            "SELECT photo_id FROM embeddings WHERE model_id = ? AND created_at > ? ORDER BY photo_id",
+            (model_id, timestamp),
+        ).fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def delete_embeddings(self, model_id: str) -> int:
+        """Forget every vector of one model; returns how many there were."""
+        with self._write() as conn:
+            return int(conn.execute("DELETE FROM embeddings WHERE model_id = ?", (model_id,)).rowcount)
+
+    def models(self) -> dict[str, int]:
+        rows = self._conn.execute("SELECT model_id, COUNT(*) FROM embeddings GROUP BY model_id").fetchall()
+        return {str(r[0]): int(r[1]) for r in rows}
+
+    # -- statistics ---------------------------------------------------------------------------
+
+    def stats(self, model_id: str) -> CatalogStats:
+        conn = self._conn
+        folders = conn.execute("SELECT COUNT(*) FROM folders").fetchone()[0]
+        photos = conn.execute("SELECT COUNT(*) FROM photos").fetchone()[0]
+        skipped = conn.execute("SELECT COUNT(*) FROM photos WHERE state = 'skipped'").fetchone()[0]
+        embedded = conn.execute("SELECT COUNT(*) FROM embeddings WHERE model_id = ?", (model_id,)).fetchone()[0]
+        return CatalogStats(
+            folders=int(folders),
+            photos=int(photos),
+            pending=self.count_pending(model_id),
+            skipped=int(skipped),
+            embedded=int(embedded),
+            models=self.models(),
+        )
+
+    def skip_reasons(self) -> dict[str, int]:
+        rows = self._conn.execute(
+            "SELECT error_reason, COUNT(*) FROM photos WHERE state = 'skipped' GROUP BY error_reason"
+        ).fetchall()
+        return {str(r[0]): int(r[1]) for r in rows}
+
+    def integrity_problems(self) -> list[str]:
+        """SQLite's own consistency check; empty when healthy."""
+        rows = self._conn.execute("PRAGMA quick_check").fetchall()
+        return [str(r[0]) for r in rows if r[0] != "ok"]
+
+
+def _folder(row: Any) -> Folder:
+    last_scan = None if row[3] is None else float(row[3])
+    return Folder(FolderId(int(row[0])), Path(row[1]), float(row[2]), last_scan, bool(row[4]))
+
+
+def _photo(r: Any) -> Photo:
+    return Photo(
+        id=PhotoId(int(r[0])),
+        folder_id=FolderId(int(r[1])),
+        path=Path(str(r[2])),
+        size=int(r[3]),
+        mtime_ns=int(r[4]),
+        content_hash=None if r[5] is None else str(r[5]),
+        width=None if r[6] is None else int(r[6]),
+        height=None if r[7] is None else int(r[7]),
+        taken_at=None if r[8] is None else str(r[8]),
+        date_source=None if r[9] is None else str(r[9]),
+        camera=None if r[10] is None else str(r[10]),
+        file_type=None if r[11] is None else str(r[11]),
+        state=PhotoState(str(r[12])),
+        error_reason=None if r[13] is None else str(r[13]),
+        error=None if r[14] is None else str(r[14]),
+    )

@@ -1,0 +1,58 @@
+"""Reading photos for front ends: rows by id or path, skipped files, counts per folder.
+
+Read-only and cheap; every edit goes through the part that owns it (folders,
+indexer, tags, albums).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from photoclip.core.errors import LibraryError
+from photoclip.core.store.catalog import Catalog
+from photoclip.core.store.records import Photo, PhotoId
+
+
+class Photos:
+    """The catalog's photo rows as front ends need them."""
+
+    def __init__(self, catalog: Catalog, model_id: Callable[[], str]) -> None:
+        self._catalog = catalog
+        self._model_id = model_id  # the library's current model (it can change while open)
+
+    def get(self, ids: Sequence[int]) -> dict[PhotoId, Photo]:
+        """Rows for the given ids (ids no longer in the library are absent)."""
+        return self._catalog.photos(ids)
+
+    def one(self, photo_id: int) -> Photo | None:
+        return self._catalog.photos([photo_id]).get(PhotoId(photo_id))
+
+    def by_path(self, path: Path) -> Photo | None:
+        return self._catalog.photo_by_path(Path(path).expanduser().resolve())
+
+    def find(self, ref: str) -> Photo:
+        """A photo named by its id or its path, as people type it on the command line."""
+        photo = self.one(int(ref)) if ref.isdigit() else self.by_path(Path(ref))
+        if photo is None:
+            raise LibraryError(f"{ref} is not a photo of this library.")
+        return photo
+
+    def skipped(self, limit: int = 1000) -> list[Photo]:
+        """Files that could not be read, with their reasons, by path."""
+        return self._catalog.skipped_photos(limit)
+
+    def embedded_ids(self) -> list[PhotoId]:
+        """Every photo with a vector of the current model, in id order."""
+        return [PhotoId(int(i)) for i in self._catalog.embedding_ids(self._model_id())]
+
+    def embedded_count(self) -> int:
+        return self._catalog.embedding_count(self._model_id())
+
+    def pending(self) -> int:
+        """Photos waiting to be (re)read for the current model."""
+        return self._catalog.count_pending(self._model_id())
+
+    def directory_counts(self) -> dict[Path, int]:
+        """Photos per directory (not counting subdirectories), for a folder tree."""
+        return self._catalog.directory_counts()

@@ -1,0 +1,104 @@
+"""The catalog's schema, as a version number and the ordered migrations that reach it.
+
+Each migration runs once, inside the transaction that records the new version,
+so a crash mid-migration leaves the previous version intact.
+"""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 3
+
+MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE folders (
+        id INTEGER PRIMARY KEY,
+        path TEXT NOT NULL UNIQUE,
+        added_at REAL NOT NULL,
+        last_scan REAL
+    );
+    CREATE TABLE photos (
+        id INTEGER PRIMARY KEY,
+        folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+        path TEXT NOT NULL UNIQUE,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        content_hash TEXT,
+        width INTEGER,
+        height INTEGER,
+        taken_at TEXT,
+        date_source TEXT,
+        camera TEXT,
+        file_type TEXT,
+        state TEXT NOT NULL DEFAULT 'pending',
+        error_reason TEXT,
+        error TEXT,
+        added_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX photos_folder ON photos(folder_id);
+    CREATE INDEX photos_state ON photos(state);
+    CREATE INDEX photos_hash ON photos(content_hash);
+    CREATE INDEX photos_taken ON photos(taken_at);
+    CREATE TABLE embeddings (
+        photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+        model_id TEXT NOT NULL,
+        dim INTEGER NOT NULL,
+        vector BLOB NOT NULL,
+        content_hash TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (photo_id, model_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX embeddings_model ON embeddings(model_id, photo_id);
+    CREATE TABLE albums (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE album_photos (
+        album_id INTEGER NOT NULL REFERENCES albums(id) ON DELETE CASCADE,
+        photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+        added_at REAL NOT NULL,
+        PRIMARY KEY (album_id, photo_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE label_sets (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        exclusive INTEGER NOT NULL DEFAULT 0,
+        builtin INTEGER NOT NULL DEFAULT 0,
+        templates TEXT,
+        threshold REAL,
+        updated_at REAL NOT NULL
+    );
+    CREATE TABLE labels (
+        id INTEGER PRIMARY KEY,
+        set_id INTEGER NOT NULL REFERENCES label_sets(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        parent_id INTEGER REFERENCES labels(id) ON DELETE SET NULL,
+        prompts TEXT,
+        threshold REAL,
+        UNIQUE (set_id, name)
+    );
+    CREATE TABLE tags (
+        photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+        label_id INTEGER NOT NULL REFERENCES labels(id) ON DELETE CASCADE,
+        score REAL,
+        source TEXT NOT NULL,
+        status TEXT NOT NULL,
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (photo_id, label_id)
+    ) WITHOUT ROWID;
+    """,
+    2: """
+    ALTER TABLE folders ADD COLUMN online INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE folders ADD COLUMN offline_since REAL;
+    CREATE INDEX photos_size ON photos(size);
+    CREATE INDEX embeddings_hash ON embeddings(model_id, content_hash);
+    """,
+    3: """
+    ALTER TABLE label_sets ADD COLUMN description TEXT NOT NULL DEFAULT '';
+    ALTER TABLE label_sets ADD COLUMN background TEXT;
+    CREATE INDEX tags_label ON tags(label_id, status);
+    CREATE INDEX album_photos_photo ON album_photos(photo_id);
+    CREATE INDEX labels_parent ON labels(parent_id);
+    """,
+}

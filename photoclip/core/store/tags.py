@@ -1,0 +1,361 @@
+"""Label sets and tags as stored in the catalog.
+
+Tags carry their provenance: `source` is "auto" (suggested by a label set) or
+"user" (typed or accepted by a person), `status` is "suggested", "accepted" or
+"rejected", and `score` the confidence of the suggestion. The rules that keep
+people in charge live here, in one place:
+
+* auto-tagging replaces only its own unreviewed suggestions; anything a person
+  decided (user tags, accepted or rejected suggestions) is never changed by it;
+* in an exclusive set a photo someone already tagged gets no other suggestion;
+* labels keep their ids when a set is edited, so tags survive edits and renames.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from photoclip.core.errors import LibraryError
+from photoclip.core.store.catalog import Catalog
+from photoclip.core.store.records import PhotoId
+from photoclip.core.tagging.labelsets import Label, LabelSet
+
+SUGGESTED, ACCEPTED, REJECTED = "suggested", "accepted", "rejected"
+AUTO, USER = "auto", "user"
+
+
+@dataclass(frozen=True)
+class Tag:
+    photo_id: PhotoId
+    label_id: int
+    label: str
+    label_set: str
+    path: tuple[str, ...]  # from the root label down, e.g. ("animals", "dog")
+    score: float | None
+    source: str
+    status: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One suggestion from an auto-tagging run."""
+
+    photo_id: int
+    label_id: int
+    score: float
+    accepted: bool  # confident enough to accept without review (the user's auto-accept setting)
+
+
+@dataclass(frozen=True)
+class TagCount:
+    label_set: str
+    label: str
+    label_id: int
+    path: tuple[str, ...]
+    accepted: int
+    suggested: int
+
+
+class TagStore:
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+
+    # -- label sets -----------------------------------------------------------------------------
+
+    def label_sets(self) -> list[LabelSet]:
+        conn = self.catalog.reader()
+        sets = conn.execute(
+            "SELECT id, name, exclusive, builtin, templates, threshold, description, background FROM label_sets "
+            "ORDER BY name COLLATE NOCASE"
+        ).fetchall()
+        labels = conn.execute(
+            "SELECT l.set_id, l.id, l.name, p.name, l.prompts, l.threshold FROM labels l "
+            "LEFT JOIN labels p ON p.id = l.parent_id ORDER BY l.id"
+        ).fetchall()
+        by_set: dict[int, list[Label]] = {}
+        for set_id, _, name, parent, prompts, threshold in labels:
+            by_set.setdefault(int(set_id), []).append(
+                Label(str(name), tuple(json.loads(prompts or "[]")), parent, threshold)
+            )
+        return [
+            LabelSet(
+                name=str(r[1]),
+                labels=tuple(by_set.get(int(r[0]), [])),
+                exclusive=bool(r[2]),
+                description=str(r[6] or ""),
+                threshold=r[5],
+                templates=tuple(json.loads(r[4] or "[]")),
+                builtin=bool(r[3]),
+                background=tuple(json.loads(r[7] or "[]")),
+                id=int(r[0]),
+            )
+            for r in sets
+        ]
+
+    def get(self, name: str) -> LabelSet:
+        for label_set in self.label_sets():
+            if label_set.name.casefold() == name.strip().casefold():
+                return label_set
+        names = ", ".join(s.name for s in self.label_sets())
+        raise LibraryError(f"There is no label set named {name!r}. Label sets: {names}.")
+
+    def save(self, label_set: LabelSet, *, renames: dict[str, str] | None = None) -> LabelSet:
+        """Create or update a set by name; labels keep their ids (and tags) by name, or through `renames`."""
+        renames = renames or {}
+        now = time.time()
+        with self.catalog.transaction() as conn:
+            row = conn.execute("SELECT id FROM label_sets WHERE name = ? COLLATE NOCASE", (label_set.name,)).fetchone()
+            values = (
+                label_set.name,
+                int(label_set.exclusive),
+                int(label_set.builtin),
+                json.dumps(list(label_set.templates)),
+                label_set.threshold,
+                now,
+                label_set.description,
+                json.dumps(list(label_set.background)),
+            )
+            if row is None:
+                cur = conn.execute(
+                    "INSERT INTO label_sets(name, exclusive, builtin, templates, threshold, updated_at, description, "
+                    "background) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    values,
+                )
+                set_id = int(cur.lastrowid or 0)
+            else:
+                set_id = int(row[0])
+                conn.execute(
+                    "UPDATE label_sets SET name = ?, exclusive = ?, builtin = ?, templates = ?, threshold = ?, "
+                    "updated_at = ?, description = ?, background = ? WHERE id = ?",
+                    (*values, set_id),
+                )
+            existing = {
+                str(r[1]): int(r[0]) for r in conn.execute("SELECT id, name FROM labels WHERE set_id = ?", (set_id,))
+            }
+            for old, new in renames.items():
+                if old in existing and new not in existing:
+                    existing[new] = existing.pop(old)
+            kept: dict[str, int] = {}
+            for label in label_set.labels:
+                prompts = json.dumps(list(label.prompts))
+                if label.name in existing:
+                    label_id = existing[label.name]
+                    conn.execute(
+                        "UPDATE labels SET name = ?, prompts = ?, threshold = ?, parent_id = NULL WHERE id = ?",
+                        (label.name, prompts, label.threshold, label_id),
+                    )
+                else:
+                    cur = conn.execute(
+                        "INSERT INTO labels(set_id, name, prompts, threshold) VALUES (?, ?, ?, ?)",
+                        (set_id, label.name, prompts, label.threshold),
+                    )
+                    label_id = int(cur.lastrowid or 0)
+                kept[label.name] = label_id
+            for name, label_id in existing.items():
+                if name not in kept:
+                    conn.execute("DELETE FROM labels WHERE id = ?", (label_id,))
+            for label in label_set.labels:
+                if label.parent:
+                    conn.execute("UPDATE labels SET parent_id = ? WHERE id = ?", (kept[label.parent], kept[label.name]))
+        return replace(label_set, id=set_id)
+
+    def rename(self, old: str, new: str) -> LabelSet:
+        label_set = self.get(old)
+        new = new.strip()
+        if not new:
+            raise LibraryError("A label set needs a name.")
+        with self.catalog.transaction() as conn:
+            clash = conn.execute("SELECT id FROM label_sets WHERE name = ? COLLATE NOCASE", (new,)).fetchone()
+            if clash and int(clash[0]) != label_set.id:
+                raise LibraryError(f"A label set named {new!r} already exists.")
+            conn.execute(
+                "UPDATE label_sets SET name = ?, updated_at = ? WHERE id = ?", (new, time.time(), label_set.id)
+            )
+        return self.get(new)
+
+    def delete(self, name: str) -> None:
+        """Delete a set with its labels and their tags (photos are untouched)."""
+        label_set = self.get(name)
+        with self.catalog.transaction() as conn:
+            conn.execute("DELETE FROM label_sets WHERE id = ?", (label_set.id,))
+
+    def install_builtins(self, builtins: Sequence[LabelSet]) -> list[str]:
+        """Add built-in sets this library has never had; a set the user deleted stays deleted."""
+        installed = set(json.loads(self.catalog.get_meta("builtin_label_sets") or "[]"))
+        present = {s.name.casefold() for s in self.label_sets()}
+        added = []
+        for label_set in builtins:
+            if label_set.name not in installed and label_set.name.casefold() not in present:
+                self.save(label_set)
+                added.append(label_set.name)
+            installed.add(label_set.name)
+        self.catalog.set_meta("builtin_label_sets", json.dumps(sorted(installed)))
+        return added
+
+    def label_ids(self, label_set: LabelSet) -> dict[str, int]:
+        rows = self.catalog.reader().execute("SELECT name, id FROM labels WHERE set_id = ?", (label_set.id,))
+        return {str(r[0]): int(r[1]) for r in rows}
+
+    # -- tags -----------------------------------------------------------------------------------
+
+    def tags_of(self, photo_ids: Sequence[int]) -> dict[PhotoId, list[Tag]]:
+        """Every tag of the given photos (rejected ones included: the UI shows them struck out)."""
+        result: dict[PhotoId, list[Tag]] = {}
+        paths = self._label_paths()
+        conn = self.catalog.reader()
+        ids = [int(i) for i in photo_ids]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            rows = conn.execute(
+                "SELECT t.photo_id, t.label_id, l.name, s.name, t.score, t.source, t.status FROM tags t "
+                "JOIN labels l ON l.id = t.label_id JOIN label_sets s ON s.id = l.set_id "
+                f"WHERE t.photo_id IN ({','.join('?' * len(chunk))}) ORDER BY s.name, l.name",
+                chunk,
+            )
+            for pid, label_id, label, set_name, score, source, status in rows:
+                result.setdefault(PhotoId(int(pid)), []).append(
+                    Tag(
+                        PhotoId(int(pid)),
+                        int(label_id),
+                        str(label),
+                        str(set_name),
+                        paths[int(label_id)],
+                        score,
+                        source,
+                        status,
+                    )
+                )
+        return result
+
+    def _label_paths(self) -> dict[int, tuple[str, ...]]:
+        rows = self.catalog.reader().execute("SELECT id, name, parent_id FROM labels").fetchall()
+        names = {int(r[0]): str(r[1]) for r in rows}
+        parents = {int(r[0]): (int(r[2]) if r[2] is not None else None) for r in rows}
+        paths = {}
+        for label_id in names:
+            chain: list[str] = []
+            seen: set[int] = set()
+            current: int | None = label_id
+            while current is not None and current not in seen:
+                seen.add(current)
+                chain.append(names[current])
+                current = parents.get(current)
+            paths[label_id] = tuple(reversed(chain))
+        return paths
+
+    def record_auto(
+        self, label_set: LabelSet, photo_ids: Sequence[int], decisions: Sequence[Decision]
+    ) -> tuple[int, set[PhotoId]]:
+        """Replace this set's unreviewed suggestions for these photos with a new run's.
+
+        Returns how many were written, and the photos whose tags this changed (a
+        suggestion dropped or added), for the listeners that keep sidecars in step.
+        """
+        label_ids = list(self.label_ids(label_set).values())
+        if not label_ids:
+            return 0, set()
+        marks = ",".join("?" * len(label_ids))
+        written = 0
+        touched: set[PhotoId] = set()
+        now = time.time()
+        with self.catalog.transaction() as conn:
+            decided: set[int] = set()
+            for start in range(0, len(photo_ids), 500):
+                chunk = [int(p) for p in photo_ids[start : start + 500]]
+                photo_marks = ",".join("?" * len(chunk))
+                where = (
+                    f"source = 'auto' AND status = 'suggested' AND label_id IN ({marks}) "
+                    f"AND photo_id IN ({photo_marks})"
+                )
+                touched.update(
+                    PhotoId(int(r[0]))
+                    for r in conn.execute(f"SELECT DISTINCT photo_id FROM tags WHERE {where}", [*label_ids, *chunk])
+                )
+                conn.execute(f"DELETE FROM tags WHERE {where}", [*label_ids, *chunk])
+                if label_set.exclusive:
+                    decided.update(
+                        int(r[0])
+                        for r in conn.execute(
+                            f"SELECT DISTINCT photo_id FROM tags WHERE label_id IN ({marks}) AND status != 'rejected' "
+                            f"AND photo_id IN ({photo_marks})",
+                            [*label_ids, *chunk],
+                        )
+                    )
+            for d in decisions:
+                if d.photo_id in decided:
+                    continue  # someone already chose this photo's label in an exclusive set
+                cur = conn.execute(
+                    "INSERT OR IGNORE INTO tags(photo_id, label_id, score, source, status, updated_at) "
+                    "VALUES (?, ?, ?, 'auto', ?, ?)",
+                    (d.photo_id, d.label_id, d.score, ACCEPTED if d.accepted else SUGGESTED, now),
+                )
+                written += cur.rowcount
+                if cur.rowcount:
+                    touched.add(PhotoId(d.photo_id))
+        return written, touched
+
+    def tagged_photos(self, label_ids: Sequence[int]) -> list[PhotoId]:
+        """Photos with any tag (rejections included) on these labels."""
+        result: set[PhotoId] = set()
+        ids = [int(i) for i in label_ids]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            rows = self.catalog.reader().execute(
+                f"SELECT DISTINCT photo_id FROM tags WHERE label_id IN ({','.join('?' * len(chunk))})", chunk
+            )
+            result.update(PhotoId(int(r[0])) for r in rows)
+        return sorted(result)
+
+    def set_status(self, photo_ids: Sequence[int], label_id: int, status: str) -> int:
+        """Accept or reject (existing tags or not: rejecting an untagged label teaches the model too)."""
+        if status not in (ACCEPTED, REJECTED):
+            raise LibraryError(f"A tag can be accepted or rejected, not {status!r}.")
+        now = time.time()
+        with self.catalog.transaction() as conn:
+            before = conn.total_changes
+            for pid in photo_ids:
+                conn.execute(
+                    "INSERT INTO tags(photo_id, label_id, score, source, status, updated_at) "
+                    "SELECT id, ?, NULL, 'user', ?, ? FROM photos WHERE id = ? "
+                    "ON CONFLICT(photo_id, label_id) DO UPDATE SET status = excluded.status, source = 'user', "
+                    "updated_at = excluded.updated_at",
+                    (label_id, status, now, int(pid)),
+                )
+            return conn.total_changes - before
+
+    def remove(self, photo_ids: Sequence[int], label_id: int) -> int:
+        with self.catalog.transaction() as conn:
+            before = conn.total_changes
+            conn.executemany(
+                "DELETE FROM tags WHERE photo_id = ? AND label_id = ?", [(int(p), label_id) for p in photo_ids]
+            )
+            return conn.total_changes - before
+
+    def examples(self, label_set: LabelSet) -> dict[str, tuple[list[PhotoId], list[PhotoId]]]:
+        """People's decisions per label: (accepted, rejected) photo ids. Auto-accepted tags are not
+        examples: learning from the model's own guesses would only reinforce its mistakes."""
+        result: dict[str, tuple[list[PhotoId], list[PhotoId]]] = {}
+        rows = self.catalog.reader().execute(
+            "SELECT l.name, t.photo_id, t.status FROM tags t JOIN labels l ON l.id = t.label_id "
+            "WHERE l.set_id = ? AND t.source = 'user' AND t.status IN ('accepted', 'rejected') ORDER BY t.photo_id",
+            (label_set.id,),
+        )
+        for name, pid, status in rows:
+            positive, negative = result.setdefault(str(name), ([], []))
+            (positive if status == ACCEPTED else negative).append(PhotoId(int(pid)))
+        return result
+
+    def counts(self) -> list[TagCount]:
+        """Photos per label (accepted and suggested), for the sidebar and `photoclip labelsets show`."""
+        paths = self._label_paths()
+        rows = self.catalog.reader().execute(
+            "SELECT s.name, l.name, l.id, SUM(t.status = 'accepted'), SUM(t.status = 'suggested') FROM labels l "
+            "JOIN label_sets s ON s.id = l.set_id LEFT JOIN tags t ON t.label_id = l.id "
+            "GROUP BY l.id ORDER BY s.name COLLATE NOCASE, l.name COLLATE NOCASE"
+        )
+        return [
+            TagCount(str(r[0]), str(r[1]), int(r[2]), paths[int(r[2])], int(r[3] or 0), int(r[4] or 0)) for r in rows
+        ]

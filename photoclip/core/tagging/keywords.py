@@ -1,0 +1,113 @@
+"""Tags out to XMP sidecars, and keywords in from sidecars and from the photos themselves.
+
+Imported keywords become user tags of a label set of their own ("Imported
+keywords", hierarchy kept), which can then auto-tag the rest of the library
+with the user's own vocabulary. These functions do the file work; the tagging
+service (`tagging.service.Tags`) decides which photos and stores the tags.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from photoclip.core.changes import NOTHING, Changes
+from photoclip.core.errors import LibraryError, PhotoclipError
+from photoclip.core.media.xmp import Keyword, embedded_keywords, existing_sidecar, read_sidecar_keywords, write_sidecar
+from photoclip.core.store.records import Photo, PhotoId
+from photoclip.core.store.tags import ACCEPTED, SUGGESTED, Tag
+from photoclip.core.tagging.labelsets import Label, LabelSet
+
+IMPORTED_SET = "Imported keywords"
+
+
+@dataclass
+class ExportReport:
+    written: list[Path] = field(default_factory=list)
+    unchanged: int = 0  # no tags and no sidecar: nothing to write
+    problems: list[tuple[Path, str]] = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    photos: int = 0
+    keywords: int = 0
+    labels_added: int = 0
+    problems: list[tuple[Path, str]] = field(default_factory=list)
+    changes: Changes = NOTHING
+
+    def __str__(self) -> str:
+        text = f"{self.keywords:,} keywords on {self.photos:,} photos"
+        if self.labels_added:
+            text += f", {self.labels_added:,} new labels"
+        if self.problems:
+            text += f"; {len(self.problems):,} files could not be read ({self.problems[0][1]})"
+        return text
+
+
+def write_sidecars(
+    photos: Mapping[PhotoId, Photo],
+    tags: Mapping[PhotoId, Sequence[Tag]],
+    *,
+    naming: str,
+    include_suggestions: bool,
+) -> ExportReport:
+    """Write each photo's tags to its sidecar (merging with what is there)."""
+    report = ExportReport()
+    for pid, photo in photos.items():
+        keywords = [
+            Keyword(tag.path, suggestion=tag.status == SUGGESTED)
+            for tag in tags.get(pid, [])
+            if tag.status == ACCEPTED or (include_suggestions and tag.status == SUGGESTED)
+        ]
+        if not keywords and existing_sidecar(photo.path) is None:
+            report.unchanged += 1
+            continue
+        if not photo.path.exists():
+            report.problems.append((photo.path, "The photo is not on disk (its folder is offline?)."))
+            continue
+        try:
+            report.written.append(write_sidecar(photo.path, keywords, naming=naming))
+        except PhotoclipError as e:
+            report.problems.append((photo.path, str(e)))
+        except OSError as e:
+            report.problems.append((photo.path, f"Cannot write the sidecar: {e.strerror or e}"))
+    return report
+
+
+def read_keywords_of(photos: Iterable[Photo], report: ImportReport) -> dict[PhotoId, list[tuple[str, ...]]]:
+    """Keyword paths found in each photo's sidecar and embedded XMP/IPTC (never writing any file)."""
+    found: dict[PhotoId, list[tuple[str, ...]]] = {}
+    for photo in photos:
+        try:
+            paths = read_sidecar_keywords(photo.path) + embedded_keywords(photo.path)
+        except (LibraryError, OSError) as e:
+            report.problems.append((photo.path, str(e)))
+            continue
+        if paths:
+            found[photo.id] = list(dict.fromkeys(paths))
+    return found
+
+
+def with_keywords(label_set: LabelSet | None, found: Mapping[PhotoId, list[tuple[str, ...]]]) -> LabelSet:
+    """The imported-keywords set grown by every keyword path found (parents become parent labels)."""
+    if label_set is None:
+        label_set = LabelSet(IMPORTED_SET, (), exclusive=False, description="Keywords read from XMP and IPTC.")
+    labels = {label.name: label for label in label_set.labels}
+    for paths in found.values():
+        for path in paths:
+            for depth, name in enumerate(path):
+                if name not in labels:
+                    labels[name] = Label(name, parent=path[depth - 1] if depth else None)
+    return LabelSet(
+        label_set.name,
+        tuple(labels.values()),
+        exclusive=label_set.exclusive,
+        description=label_set.description,
+        threshold=label_set.threshold,
+        templates=label_set.templates,
+        builtin=label_set.builtin,
+        background=label_set.background,
+        id=label_set.id,
+    )

@@ -1,0 +1,249 @@
+"""Label sets and tags of a library: what people and auto-tagging say about photos.
+
+Every edit comes back as `Changes` naming the photos whose tags changed and is
+published on the library's change bus, so listeners (the app's views, the XMP
+sidecar writer) see edits from the dialogs, auto-tag runs, label renames,
+keyword imports and the CLI alike.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from photoclip.core.changes import ChangeBus, Changes, Outcome
+from photoclip.core.clip.service import Models
+from photoclip.core.errors import LibraryError
+from photoclip.core.search.ranking import SearchHit, SearchResult
+from photoclip.core.store.catalog import Catalog
+from photoclip.core.store.records import PhotoId
+from photoclip.core.store.tags import ACCEPTED, REJECTED, Tag, TagCount, TagStore
+from photoclip.core.tagging.autotagger import AutoTagger, AutoTagProgress, AutoTagReport
+from photoclip.core.tagging.keywords import (
+    IMPORTED_SET,
+    ExportReport,
+    ImportReport,
+    read_keywords_of,
+    with_keywords,
+    write_sidecars,
+)
+from photoclip.core.tagging.labelsets import Label, LabelSet, check_label_set, load_label_set_file, with_label
+from photoclip.core.vectors.keeper import VectorKeeper
+
+USER_TAGS = "My tags"
+"""The label set that collects tags people type by hand."""
+
+
+class Tags:
+    """Label sets (validated), tags with their provenance, auto-tagging and keyword exchange."""
+
+    def __init__(
+        self, catalog: Catalog, store: TagStore, models: Models, vectors: VectorKeeper, changes: ChangeBus
+    ) -> None:
+        self._catalog = catalog
+        self._store = store
+        self._models = models
+        self._vectors = vectors
+        self._changes = changes
+        self._autotagger = AutoTagger(store, models.embedder, catalog)
+
+    # -- label sets -------------------------------------------------------------------------------
+
+    def label_sets(self) -> list[LabelSet]:
+        return self._store.label_sets()
+
+    def label_set(self, name: str) -> LabelSet:
+        return self._store.get(name)
+
+    def save_label_set(self, label_set: LabelSet, *, renames: dict[str, str] | None = None) -> Outcome[LabelSet]:
+        """Create or update a set by name; labels keep their tags by name, or through `renames` (old -> new)."""
+        check_label_set(label_set, source=f"Label set {label_set.name!r}")
+        tagged = self._photos_with_changed_labels(label_set, renames or {})
+        saved = self._store.save(label_set, renames=renames)
+        return Outcome(saved, self._changes.publish(Changes.of_tags(tagged, label_sets=True)))
+
+    def import_label_set(self, path: Path) -> Outcome[LabelSet]:
+        """Read a set from a JSON file (validated like every other entry point) and save it."""
+        return self.save_label_set(load_label_set_file(path))
+
+    def rename_label_set(self, old: str, new: str) -> Outcome[LabelSet]:
+        renamed = self._store.rename(old, new)
+        return Outcome(renamed, self._changes.publish(Changes(label_sets=True, tags=True)))
+
+    def delete_label_set(self, name: str) -> Changes:
+        """Delete a set with its labels and their tags (photos are untouched)."""
+        label_set = self._store.get(name)
+        tagged = self._store.tagged_photos([label_id for label_id in self._store.label_ids(label_set).values()])
+        self._store.delete(name)
+        return self._changes.publish(Changes.of_tags(tagged, label_sets=True))
+
+    def _photos_with_changed_labels(self, label_set: LabelSet, renames: dict[str, str]) -> list[PhotoId]:
+        """Photos whose keywords a save changes: tagged with a label that is renamed, removed or re-parented."""
+        try:
+            old = self._store.get(label_set.name)
+        except LibraryError:
+            return []
+        old_labels, new_labels = old.by_name(), label_set.by_name()
+        ids = self._store.label_ids(old)
+        changed = [
+            ids[name]
+            for name, label in old_labels.items()
+            if name in ids
+            and (
+                renames.get(name, name) not in new_labels
+                or renames.get(name, name) != name
+                or label.path(old_labels) != new_labels[renames.get(name, name)].path(new_labels)
+            )
+        ]
+        return self._store.tagged_photos(changed)
+
+    # -- tags ---------------------------------------------------------------------------------------
+
+    def tags_of(self, photo_ids: Sequence[int]) -> dict[PhotoId, list[Tag]]:
+        """Every tag of the given photos (rejected ones included: the app shows them struck out)."""
+        return self._store.tags_of(photo_ids)
+
+    def counts(self) -> list[TagCount]:
+        """Photos per label (accepted and suggested)."""
+        return self._store.counts()
+
+    def label_names(self) -> list[str]:
+        """Every label name, for completion in a search field."""
+        return sorted({c.label for c in self._store.counts()}, key=str.casefold)
+
+    def accept(self, photo_ids: Sequence[int], label_set: str, label: str) -> Outcome[int]:
+        """A person says these photos are `label` (also how tags are added by hand)."""
+        count = self._store.set_status(photo_ids, self._label_id(label_set, label), ACCEPTED)
+        return Outcome(count, self._changes.publish(Changes.of_tags(photo_ids)))
+
+    def reject(self, photo_ids: Sequence[int], label_set: str, label: str) -> Outcome[int]:
+        """A person says these photos are not `label`; auto-tagging never suggests it for them again."""
+        count = self._store.set_status(photo_ids, self._label_id(label_set, label), REJECTED)
+        return Outcome(count, self._changes.publish(Changes.of_tags(photo_ids)))
+
+    def remove(self, photo_ids: Sequence[int], label_set: str, label: str) -> Outcome[int]:
+        """Forget the tag entirely (a later auto-tag run may suggest it again)."""
+        count = self._store.remove(photo_ids, self._label_id(label_set, label))
+        return Outcome(count, self._changes.publish(Changes.of_tags(photo_ids)))
+
+    def tag(self, photo_ids: Sequence[int], label: str, label_set: str = USER_TAGS) -> Outcome[int]:
+        """Tag photos by hand with any word: a label missing from the set is added to it first.
+
+        People type tags freely; keeping them as labels of a (multi-label) set means they
+        are also searchable, exportable and learnable like every other tag.
+        """
+        label = label.strip()
+        if not label:
+            raise LibraryError("A tag needs a name.")
+        try:
+            current = self._store.get(label_set)
+        except LibraryError:
+            current = LabelSet(label_set, (), exclusive=False, description="Tags added by hand.")
+        added = Changes()
+        if not any(existing.name.casefold() == label.casefold() for existing in current.labels):
+            added = self.save_label_set(with_label(current, Label(label))).changes
+        accepted = self.accept(photo_ids, label_set, label)
+        return Outcome(accepted.value, added | accepted.changes)
+
+    def _label_id(self, label_set: str, label: str) -> int:
+        labels = self._store.label_ids(self._store.get(label_set))
+        for name, label_id in labels.items():
+            if name.casefold() == label.strip().casefold():
+                return label_id
+        raise LibraryError(f"The label set {label_set!r} has no label {label!r}.")
+
+    # -- auto-tagging -------------------------------------------------------------------------------
+
+    def auto_tag(
+        self,
+        label_set: str,
+        photo_ids: Sequence[int] | None = None,
+        *,
+        threshold: float | None = None,
+        auto_accept: float | None = None,
+        progress: Callable[[AutoTagProgress], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> AutoTagReport:
+        """Suggest tags from a label set for some photos (default: all indexed); safe to re-run."""
+        with self._models.reading():
+            report = self._autotagger.run(
+                self._store.get(label_set),
+                photo_ids,
+                threshold=threshold,
+                auto_accept=auto_accept,
+                progress=progress,
+                cancel=cancel,
+            )
+        report.changes = self._changes.publish(Changes.of_tags(report.tagged))
+        return report
+
+    def label_scores(self, photo_id: int, label_set: str, top: int = 5) -> list[tuple[str, float]]:
+        """A photo's most likely labels in a set with their confidences (what auto-tag would see)."""
+        with self._models.reading():
+            ids, vectors = self._catalog.embeddings(self._models.model_id, [photo_id])
+            if not len(ids):
+                return []
+            classifier = self._autotagger.classifier(self._store.get(label_set))
+            norm = float(np.linalg.norm(vectors[0]))
+            if norm < 1e-6:
+                return []
+            confidences = classifier.confidences((vectors[0] / norm)[None, :])[0]
+            order = np.argsort(-confidences)[:top]
+            return [(classifier.label_names[i], float(confidences[i])) for i in order]
+
+    def label_matches(self, label_set: LabelSet, label: str, limit: int = 24) -> SearchResult:
+        """The photos a label's prompt ensemble finds best: "test this label" before saving a set."""
+        started = time.perf_counter()
+        names = [entry.name for entry in label_set.labels]
+        if label not in names:
+            raise LibraryError(f"The label set {label_set.name!r} has no label {label!r}.")
+        with self._models.reading():
+            index = self._vectors.index()
+            if index is None or len(index) == 0:
+                return SearchResult([], 0, limit, False, None, 0.0)
+            vector = self._autotagger.label_vectors(label_set)[names.index(label)]
+            hits = index.search(vector, limit)
+        photos = self._catalog.photos([h.photo_id for h in hits])
+        result = [
+            SearchHit(PhotoId(h.photo_id), h.score, photo.path, photo.taken_at)
+            for h in hits
+            if (photo := photos.get(PhotoId(h.photo_id))) is not None
+        ]
+        return SearchResult(result, 0, limit, False, None, time.perf_counter() - started)
+
+    # -- keywords in and out ------------------------------------------------------------------------
+
+    def export_xmp(
+        self, photo_ids: Sequence[int], *, naming: str = "digikam", include_suggestions: bool = False
+    ) -> ExportReport:
+        """Write each photo's tags to its sidecar, merging with what is there (photos are never written)."""
+        photos = self._catalog.photos(photo_ids)
+        return write_sidecars(
+            photos, self._store.tags_of(list(photos)), naming=naming, include_suggestions=include_suggestions
+        )
+
+    def import_keywords(self, photo_ids: Sequence[int]) -> ImportReport:
+        """Read keywords from sidecars and embedded XMP/IPTC as user tags (never writing any file)."""
+        report = ImportReport()
+        found = read_keywords_of(self._catalog.photos(photo_ids).values(), report)
+        if not found:
+            return report
+        try:
+            current: LabelSet | None = self._store.get(IMPORTED_SET)
+        except LibraryError:
+            current = None
+        before = len(current.labels) if current is not None else 0
+        label_set = self._store.save(check_label_set(with_keywords(current, found), source=IMPORTED_SET))
+        report.labels_added = len(label_set.labels) - before
+        ids = self._store.label_ids(label_set)
+        for pid, paths in found.items():
+            for path in paths:
+                self._store.set_status([pid], ids[path[-1]], ACCEPTED)
+                report.keywords += 1
+            report.photos += 1
+        report.changes = self._changes.publish(Changes.of_tags(found, label_sets=True))
+        return report

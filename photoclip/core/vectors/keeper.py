@@ -1,0 +1,160 @@
+"""The current model's HNSW index, kept in step with the catalog (which holds every vector).
+
+Every stored batch commits to the catalog first and then updates the in-memory
+index under this keeper's lock; the index file is saved now and then and at the
+end. On first use the saved index is checked against the catalog (ids present,
+vectors written since the last save) and repaired, or rebuilt from the
+catalog's vectors when missing or damaged, so a crash costs at most the batch
+in flight and never a wrong answer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from photoclip.core.store.catalog import Catalog
+from photoclip.core.store.records import VECTOR_DTYPE, PhotoId
+from photoclip.core.vectors.hnsw import VectorIndex
+
+BACKGROUND_SAMPLE = 2048
+"""Photos in the fixed random sample a query is scored against to find its typical score."""
+
+_CATALOG_CHUNK = 20_000
+
+
+class VectorKeeper:
+    """Loads, repairs, updates and saves the index of one model at a time (the library's current one).
+
+    Args:
+        save_seconds: how often a stream of additions saves the index (a crash loses no
+            data either way; this bounds the repair work at the next start).
+    """
+
+    def __init__(self, catalog: Catalog, directory: Path, model_id: str, *, save_seconds: float = 120.0) -> None:
+        self.catalog = catalog
+        self.directory = directory
+        self.model_id = model_id
+        self.save_seconds = save_seconds
+        self.repairs: list[str] = []  # what loading had to fix, for `photoclip doctor` and the tests
+        self._index: VectorIndex | None = None
+        self._background: tuple[int, npt.NDArray[np.float32]] | None = None
+        self._lock = threading.RLock()
+        self._last_save = time.monotonic()
+
+    def index(self, dim: int | None = None) -> VectorIndex | None:
+        """The index, loaded and repaired on first use; None while nothing is embedded (and no `dim` given)."""
+        with self._lock:
+            if self._index is None:
+                self._index = self._load(dim)
+            return self._index
+
+    def _load(self, dim: int | None) -> VectorIndex | None:
+        dim = self.catalog.embedding_dim(self.model_id) or dim
+        if dim is None:
+            return None
+        index = VectorIndex.load(self.directory, model_id=self.model_id, dim=dim)
+        catalog_ids = self.catalog.embedding_ids(self.model_id)
+        if index is None:
+            index = VectorIndex(dim, model_id=self.model_id, capacity=max(1024, int(len(catalog_ids) * 1.25)))
+            self._add_from_catalog(index, catalog_ids)
+            self._index = index
+            if len(catalog_ids):
+                self.repairs.append(f"rebuilt the index from {len(catalog_ids)} stored vectors")
+                self._save_locked()
+            return index
+        saved_at = float(self.catalog.get_meta(f"index_saved_at:{self.model_id}") or 0.0)
+        present = index.ids()
+        missing = np.setdiff1d(catalog_ids, present)
+        extra = np.setdiff1d(present, catalog_ids)
+        refresh = np.union1d(missing, self.catalog.embedding_ids_since(self.model_id, saved_at))
+        if len(refresh):
+            self._add_from_catalog(index, refresh)
+        if len(extra):
+            index.remove(extra)
+        self._index = index
+        if len(refresh) or len(extra):
+            self.repairs.append(f"repaired the index: {len(refresh)} vectors added or refreshed, {len(extra)} removed")
+            self._save_locked()
+        return index
+
+    def _add_from_catalog(self, index: VectorIndex, ids: npt.NDArray[np.int64]) -> None:
+        for start in range(0, len(ids), _CATALOG_CHUNK):
+            chunk_ids, vectors = self.catalog.embeddings(self.model_id, ids[start : start + _CATALOG_CHUNK].tolist())
+            if len(chunk_ids):
+                index.add(chunk_ids, vectors)
+
+    # -- changes ------------------------------------------------------------------------------
+
+    def locked(self) -> contextlib.AbstractContextManager[object]:
+        """Hold off saves while a batch commits to the catalog and then to the index.
+
+        A save in between would record the catalog's vector as covered while the
+        index still lacks it, and the next start would not repair it.
+        """
+        return self._lock
+
+    def add(self, ids: Sequence[PhotoId], vectors: Sequence[npt.NDArray[np.float32]]) -> None:
+        """Vectors just committed to the catalog (rounded as the catalog stores them); saves now and then."""
+        with self._lock:
+            if ids and self._index is not None:
+                matrix = np.stack(list(vectors)).astype(VECTOR_DTYPE).astype(np.float32)
+                self._index.add(np.asarray(ids, dtype=np.int64), matrix)
+            if time.monotonic() - self._last_save > self.save_seconds:
+                self._save_locked()
+
+    def remove(self, ids: Sequence[int]) -> None:
+        if not ids:
+            return
+        with self._lock:
+            if self._index is not None:
+                self._index.remove(np.asarray(ids, dtype=np.int64))
+
+    def save(self) -> None:
+        """Write the index file if one is loaded (atomically)."""
+        with self._lock:
+            self._save_locked()
+
+    def _save_locked(self) -> None:
+        if self._index is None:
+            return
+        covered_until = time.time()
+        self._index.save(self.directory)
+        self.catalog.set_meta(f"index_saved_at:{self.model_id}", repr(covered_until))
+        self._last_save = time.monotonic()
+
+    def switch_to(self, model_id: str) -> None:
+        """Save and drop the current index; the next use loads `model_id`'s."""
+        with self._lock:
+            self._save_locked()
+            self._index, self._background = None, None
+            self.model_id = model_id
+
+    def drop_files(self, model_id: str) -> None:
+        """Delete another model's index files (its vectors are being deleted)."""
+        for path in VectorIndex.files(self.directory, model_id):
+            path.unlink(missing_ok=True)
+
+    def file_bytes(self) -> int:
+        index_file, _manifest = VectorIndex.files(self.directory, self.model_id)
+        return index_file.stat().st_size if index_file.exists() else 0
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def background_scores(self, index: VectorIndex, vector: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """Scores of a query against a fixed random sample of the library (the typical score's basis)."""
+        with self._lock:
+            if self._background is None or abs(self._background[0] - len(index)) > 0.1 * self._background[0]:
+                ids = index.ids()
+                rng = np.random.default_rng(0)
+                sample = rng.choice(ids, size=min(len(ids), BACKGROUND_SAMPLE), replace=False)
+                self._background = (len(index), index.vectors(sample))
+            matrix = self._background[1]
+        scores: npt.NDArray[np.float32] = matrix @ vector
+        return scores

@@ -1,0 +1,92 @@
+"""Query syntax and concept arithmetic (no model needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from photoclip.core.errors import QueryError
+from photoclip.core.search.query import (
+    ParsedQuery,
+    compose,
+    date_bound,
+    merge_filters,
+    parse_query,
+    query_vector,
+)
+from photoclip.core.store.records import PhotoFilter
+
+
+def test_plain_text() -> None:
+    assert parse_query("kids on a beach at sunset") == ParsedQuery(text="kids on a beach at sunset")
+
+
+def test_plus_minus_and_quotes() -> None:
+    q = parse_query('beach -people +sunset +"golden hour" -"text on screen"')
+    assert q.text == "beach"
+    assert q.plus == ("sunset", "golden hour")
+    assert q.minus == ("people", "text on screen")
+    assert q.texts == ["beach", "sunset", "golden hour", "people", "text on screen"]
+
+
+def test_hyphenated_words_are_not_subtractions() -> None:
+    assert parse_query("t-shirt on a chair").minus == ()
+
+
+def test_filters(tmp_path: Path) -> None:
+    q = parse_query(f"dog folder:{tmp_path} after:2023-06 before:2023 type:JPG type:png")
+    assert q.text == "dog"
+    assert q.filter == PhotoFilter((tmp_path,), "2023-06", "2023-12-31", ("jpeg", "png"))
+
+
+def test_home_folder_is_expanded() -> None:
+    assert parse_query("in:~/Pictures").filter.folders == (Path("~/Pictures").expanduser(),)
+
+
+@pytest.mark.parametrize("bad", ["after:June", "before:2023/06", 'unbalanced "quote'])
+def test_bad_queries_say_what_is_wrong(bad: str) -> None:
+    with pytest.raises(QueryError):
+        parse_query(bad)
+
+
+def test_date_bounds_cover_whole_periods() -> None:
+    assert date_bound("2023", end=True) == "2023-12-31"
+    assert date_bound("2023-02", end=True) == "2023-02-31"
+    assert date_bound("2023-02-03", end=True) == "2023-02-03"
+    assert date_bound("2023", end=False) == "2023"
+
+
+def test_merge_filters_combines() -> None:
+    merged = merge_filters(PhotoFilter(file_types=("png",)), PhotoFilter(taken_after="2020"))
+    assert merged == PhotoFilter((), "2020", None, ("png",))
+
+
+def test_compose_adds_and_subtracts_concepts() -> None:
+    beach, sunset, people = np.eye(3, dtype=np.float32)
+    v = compose([beach], [sunset], [people])
+    np.testing.assert_allclose(v, np.array([1, 1, -1]) / np.sqrt(3), rtol=1e-6)
+    assert np.isclose(np.linalg.norm(v), 1.0)
+
+
+def test_concepts_that_cancel_are_an_error() -> None:
+    beach = np.eye(3, dtype=np.float32)[0]
+    with pytest.raises(QueryError, match="cancel"):
+        compose([beach], [], [beach])
+    with pytest.raises(QueryError, match="empty"):
+        compose([], [], [])
+
+
+def test_query_vector_embeds_all_concepts_in_one_batch() -> None:
+    calls: list[list[str]] = []
+    table = {"red": [1.0, 0, 0], "circle": [0, 1.0, 0], "blue": [0, 0, 1.0]}
+
+    def encode(texts: list[str]) -> np.ndarray:
+        calls.append(texts)
+        return np.array([table[t] for t in texts], dtype=np.float32)
+
+    v = query_vector(parse_query("circle -blue +red"), encode)
+    assert calls == [["circle", "red", "blue"]]
+    np.testing.assert_allclose(v, np.array([1, 1, -1]) / np.sqrt(3), rtol=1e-6)
+
