@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from photoclip.core.changes import ChangeBus, Changes, Outcome
-    from photoclip.core.clip.manager import Integrity, ModelInfo, ModelInUse, ModelManager, Speed
     from photoclip.core.clip.loading import resolve_device
+    from photoclip.core.clip.manager import Integrity, ModelInfo, ModelInUse, ModelManager, Speed
     from photoclip.core.clip.registry import DEFAULT_MODEL_KEY, TINY_MODEL_KEY, ModelSpec, known_models
     from photoclip.core.clip.service import ModelSwitch
     from photoclip.core.clip.weights import DownloadCancelled, cached_weights

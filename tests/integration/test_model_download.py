@@ -170,7 +170,8 @@ def test_a_killed_download_resumes_with_a_range_request(hub: type[_Hub], tmp_pat
     code = (
         "import sys; from pathlib import Path; import huggingface_hub.constants as c; "
         f"c.DOWNLOAD_CHUNK_SIZE = {CHUNK}; "
-        "from photoclip.core.clip.registry import resolve_model; from photoclip.core.clip.weights import download_weights; "
+        "from photoclip.core.clip.registry import resolve_model; "
+        "from photoclip.core.clip.weights import download_weights; "
         "download_weights(resolve_model('vit-b-32'), Path(sys.argv[1]))"
     )
     process = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], env=os.environ.copy())

@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from photoclip.core import Label, LabelSet, Library
+from photoclip.core import IMPORTED_SET, Label, LabelSet, Library
 from photoclip.core.clip.embedder import Embedder
 from photoclip.core.media.decode import hash_file
 from photoclip.core.media.xmp import Keyword, read_keywords, sidecar_path, write_sidecar
-from photoclip.core import IMPORTED_SET
 from photoclip.demo import generate_photos
 
 pytestmark = pytest.mark.skipif(

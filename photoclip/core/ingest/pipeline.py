@@ -14,7 +14,6 @@ import concurrent.futures as cf
 import logging
 import os
 import queue
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator

@@ -345,7 +345,7 @@ class Catalog:
         with self._write() as conn:
             conn.executemany("DELETE FROM photos WHERE id = ?", [(int(i),) for i in ids])
 
-    def pending_work(self, model_id: str, limit: int, *, after: PhotoId = PhotoId(0)) -> list[WorkItem]:
+    def pending_work(self, model_id: str, limit: int, *, after: int = 0) -> list[WorkItem]:
         """Photos to read for `model_id`: changed on disk, or not yet embedded by it (never skipped ones)."""
         rows = self._conn.execute(
             """

@@ -89,4 +89,3 @@ def test_query_vector_embeds_all_concepts_in_one_batch() -> None:
     v = query_vector(parse_query("circle -blue +red"), encode)
     assert calls == [["circle", "red", "blue"]]
     np.testing.assert_allclose(v, np.array([1, 1, -1]) / np.sqrt(3), rtol=1e-6)
-
