@@ -21,18 +21,18 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from PySide6.QtCore import QSettings  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication, QWidget
 
-from photoclip.core.clip.registry import TINY_MODEL_KEY  # noqa: E402
-from photoclip.core.library import Library  # noqa: E402
-from photoclip.core.store.catalog import PhotoFilter  # noqa: E402
-from photoclip.demo import prepare_demo_photos  # noqa: E402
-from photoclip.ui.app import apply_appearance, make_application  # noqa: E402
-from photoclip.ui.controller import MODEL_READY, LibraryController  # noqa: E402
-from photoclip.ui.grid import PixmapRole  # noqa: E402
-from photoclip.ui.settings import AppSettings  # noqa: E402
-from photoclip.ui.window import MainWindow  # noqa: E402
+from photoclip.core.clip.registry import TINY_MODEL_KEY
+from photoclip.core.library import Library
+from photoclip.core.store.catalog import PhotoFilter
+from photoclip.demo import prepare_demo_photos
+from photoclip.ui.app import apply_appearance, make_application
+from photoclip.ui.controller import MODEL_READY, LibraryController
+from photoclip.ui.grid import PixmapRole
+from photoclip.ui.settings import AppSettings
+from photoclip.ui.window import MainWindow
 
 
 def pump(condition: Callable[[], bool], timeout: float = 60.0) -> None:

@@ -68,7 +68,7 @@ def _device(library: Library) -> Check:
 
     try:
         device = resolve_device(library.settings.device)
-    except Exception as e:  # noqa: BLE001 - reported, not raised
+    except Exception as e:  # reported, not raised
         return Check("device", "error", str(e))
     if device.type == "cuda":
         detail = f"CUDA GPU: {torch.cuda.get_device_name(device)}"
@@ -87,7 +87,7 @@ def _model(library: Library) -> Check:
         return Check("model", "ok", f"{spec.key}: local weights ({spec.model_id})")
     try:
         weights = cached_weights(spec, library.cache_dir)
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         return Check("model", "error", f"{spec.key}: {e}")
     if weights is None:
         return Check(
@@ -189,7 +189,7 @@ def run_checks(library: Library) -> list[Check]:
     for check in CHECKS:
         try:
             results.append(check(library))
-        except Exception as e:  # noqa: BLE001 - a broken check is itself a finding
+        except Exception as e:  # a broken check is itself a finding
             name = check.__name__.strip("_")
             results.append(Check(name, "error", f"check failed: {type(e).__name__}: {e}"))
     return results

@@ -157,7 +157,9 @@ class Library:
         )
 
     def close(self) -> None:
-        """Save the index and close the catalog."""
+        """Save the index and close the catalog (closing again does nothing)."""
+        if self.catalog.closed:
+            return
         try:
             self.vectors.save()
         finally:

@@ -498,6 +498,6 @@ class LibraryController(QObject):
         if self.library is not None:
             try:
                 self.library.close()
-            except Exception:  # noqa: BLE001 - closing must not raise at exit
+            except Exception:  # closing must not raise at exit
                 log.exception("closing the library failed")
             self.library = None

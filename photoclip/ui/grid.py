@@ -125,10 +125,10 @@ class PhotoGridModel(QAbstractListModel):
 
     # -- Qt model interface -----------------------------------------------------------------
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt's signature
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self._ids)
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: C901 - Qt's data(): one branch per item role
         if not index.isValid() or index.row() >= len(self._ids):
             return None
         row = index.row()
@@ -163,10 +163,10 @@ class PhotoGridModel(QAbstractListModel):
         base = super().flags(index)
         return base | Qt.ItemFlag.ItemIsDragEnabled if index.isValid() else base
 
-    def mimeTypes(self) -> list[str]:  # noqa: N802 - Qt's name
+    def mimeTypes(self) -> list[str]:  # Qt's name
         return [PHOTO_ID_MIME, "text/uri-list"]
 
-    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:  # noqa: N802 - Qt's name
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:  # Qt's name
         data = QMimeData()
         ids = [self._ids[i.row()] for i in indexes if i.isValid()]
         data.setData(PHOTO_ID_MIME, ",".join(map(str, ids)).encode())
@@ -237,7 +237,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
         self.grid = grid
         self.show_scores = False
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # noqa: N802 - Qt's name
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # Qt's name
         return self.grid.gridSize()
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
@@ -342,7 +342,7 @@ class PhotoGrid(QListView):
             if row is not None:
                 selection.select(model.index(row), selection.SelectionFlag.Select)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # Qt's name
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
             self.activated_photo.emit(self.currentIndex().data(IdRole))
             return

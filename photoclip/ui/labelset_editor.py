@@ -303,15 +303,15 @@ class LabelSetEditor(QDialog):
 
         self._list_request.submit(library.tags.label_sets, done)
 
-    def _sets_loaded(self, sets: list[LabelSet], select: str | None, load: bool) -> None:
+    def _sets_loaded(self, sets: list[LabelSet], select: str | None, load: bool) -> None:  # noqa: C901 - which set to show after a reload: each case is one line
         self._sets = {s.name: s for s in sets}
         dirty = self._dirty()
         original = self._original
         if original is not None and original.name not in self._sets and not self._is_new:
             if dirty:  # deleted elsewhere while edited here: what is in the form becomes a new set
                 self._original, self._is_new = None, True
-            else:
-                original = None
+            else:  # deleted elsewhere (another window, the command line, or this one just now): show another
+                self._original = original = None
         target = None
         if select is not None and (match := self._find(select)) is not None:
             target = match.name
@@ -545,7 +545,7 @@ class LabelSetEditor(QDialog):
 
     # -- checking and building ----------------------------------------------------------------------
 
-    def current_label_set(self) -> tuple[LabelSet, dict[str, str]]:
+    def current_label_set(self) -> tuple[LabelSet, dict[str, str]]:  # noqa: C901 - reads the form field by field, each with its own message
         """The set as the form describes it and the label renames since it was loaded.
 
         Raises LibraryError with a message for the person when the form is not a valid set.
@@ -684,7 +684,7 @@ class LabelSetEditor(QDialog):
         self._is_new = False
         super().reject()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+    def closeEvent(self, event: QCloseEvent) -> None:  # Qt's name
         self.reject()
         if self.isVisible():
             event.ignore()

@@ -103,7 +103,7 @@ class SearchField(QLineEdit):
             self._timer.stop()
             self.query_changed.emit("")
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # Qt's name
         popup_open = bool(self._completer.popup() and self._completer.popup().isVisible())  # type: ignore[union-attr]
         if event.key() == Qt.Key.Key_Escape and not popup_open:
             self.clear()
@@ -114,14 +114,14 @@ class SearchField(QLineEdit):
             return
         super().keyPressEvent(event)
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # Qt's name
         data = event.mimeData()
         if photo_ids_from_mime(data) or local_files_from_mime(data):
             event.acceptProposedAction()
         else:
             super().dragEnterEvent(event)
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
+    def dropEvent(self, event: QDropEvent) -> None:  # Qt's name
         data = event.mimeData()
         ids = photo_ids_from_mime(data)
         files = local_files_from_mime(data)

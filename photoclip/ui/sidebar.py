@@ -260,19 +260,19 @@ class Sidebar(QTreeWidget):
             return str(item.data(0, ValueRole))
         return None
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # Qt's name
         if photo_ids_from_mime(event.mimeData()) is not None:
             event.acceptProposedAction()
         else:
             event.ignore()
 
-    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802 - Qt's name
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # Qt's name
         if self._album_at(event.position().toPoint()) is not None:
             event.acceptProposedAction()
         else:
             event.ignore()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
+    def dropEvent(self, event: QDropEvent) -> None:  # Qt's name
         album = self._album_at(event.position().toPoint())
         ids = photo_ids_from_mime(event.mimeData())
         if album is None or not ids:

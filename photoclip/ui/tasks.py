@@ -101,7 +101,7 @@ class Task:
             return
         try:
             result = self._fn()
-        except BaseException as e:  # noqa: BLE001 - every failure is delivered to the GUI
+        except BaseException as e:  # every failure is delivered to the GUI
             if self._on_error is None:
                 log.exception("background task failed")
             self._delivery.deliver.emit(self._on_error, e, self)

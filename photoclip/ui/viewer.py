@@ -98,7 +98,7 @@ class ImageView(QLabel):
             self.setText("")
             self._rescale()
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+    def resizeEvent(self, event: QResizeEvent) -> None:  # Qt's name
         super().resizeEvent(event)
         self._rescale()
 
@@ -195,7 +195,7 @@ class PhotoViewer(QWidget):
             self.position = position
             self._load()
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # Qt's name
         key = event.key()
         if key in (Qt.Key.Key_Right, Qt.Key.Key_Space, Qt.Key.Key_PageDown):
             self.step(1)
@@ -430,10 +430,10 @@ def show_in_folder(path: Path) -> None:
 
     try:
         if sys.platform == "darwin":
-            subprocess.Popen(["open", "-R", str(path)])  # noqa: S603, S607
+            subprocess.Popen(["open", "-R", str(path)])
             return
         if sys.platform == "win32":
-            subprocess.Popen(["explorer", "/select,", str(path)])  # noqa: S603, S607
+            subprocess.Popen(["explorer", "/select,", str(path)])
             return
     except OSError:
         log.warning("could not reveal %s in the file manager", path, exc_info=True)

@@ -925,7 +925,7 @@ class MainWindow(QMainWindow):
 
     # -- closing --------------------------------------------------------------------------------
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+    def closeEvent(self, event: QCloseEvent) -> None:  # Qt's name
         if self.isFullScreen():
             self.showNormal()
         self.settings.geometry = self.saveGeometry()

@@ -228,3 +228,16 @@ def test_the_app_without_a_display_says_so_in_one_line(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "no display" in result.stderr and "photoclip --help" in result.stderr
+
+
+def test_a_label_set_whose_parents_loop_is_refused_with_a_clear_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    looped = tmp_path / "loop.json"
+    looped.write_text(
+        json.dumps({"name": "Loop", "labels": [{"name": "cat", "parent": "dog"}, {"name": "dog", "parent": "cat"}]})
+    )
+    code, _out, err = run(capsys, "labelsets", "import", str(looped), "--library", str(tmp_path / "lib"))
+    assert code == 1 and "go round in a circle" in err and "Traceback" not in err
+    code, out, _err = run(capsys, "labelsets", "list", "--library", str(tmp_path / "lib"))
+    assert code == 0 and "Loop" not in out

@@ -137,3 +137,46 @@ def test_read_keywords_ignores_our_own_suggestions() -> None:
       <rdf:li>photoclip|auto|beach</rdf:li><rdf:li>trips|Lisbon</rdf:li></rdf:Bag></lr:hierarchicalSubject>
       </rdf:Description></rdf:RDF></x:xmpmeta>"""
     assert read_keywords(xmp) == [("trips", "Lisbon")]
+
+
+def _keywords_on_disk(photo: Path) -> list[tuple[str, ...]]:
+    path = sidecar_path(photo)
+    return read_keywords(path.read_bytes()) if path.exists() else []
+
+
+def test_sidecars_follow_every_tag_change_when_the_library_asks(
+    tagged: tuple[Library, list[Path]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One listener keeps sidecars in step, whoever changed the tags: auto-accept, a rename, an import, the CLI."""
+    library, photos = tagged
+    first, second, third = ids(library, photos[:3])
+    library.tags.accept([first], "Things", "dog")
+    assert not sidecar_path(photos[0]).exists(), "nothing is written while the setting is off"
+    library.update_settings(write_sidecars_on_change=True)
+
+    report = library.tags.auto_tag("Shapes (demo)", [second], auto_accept=0.0)  # auto-accepted: tags changed
+    assert report.auto_accepted and second in report.changes.tagged
+    shapes = {label.name for label in library.tags.label_set("Shapes (demo)").labels}
+    assert any(path[-1] in shapes for path in _keywords_on_disk(photos[1]))
+
+    library.tags.accept([first], "Things", "beach")
+    assert ("animals", "dog") in _keywords_on_disk(photos[0]) and ("beach",) in _keywords_on_disk(photos[0])
+    things = library.tags.label_set("Things")
+    renamed = LabelSet(
+        "Things", tuple(Label("seaside") if lb.name == "beach" else lb for lb in things.labels), exclusive=False
+    )
+    library.tags.save_label_set(renamed, renames={"beach": "seaside"})
+    assert ("seaside",) in _keywords_on_disk(photos[0])
+
+    other = photos[2].with_name(photos[2].name + ".xmp")
+    write_sidecar(photos[2], [Keyword(("trips", "lisbon"))])
+    library.tags.import_keywords([third])
+    assert ("trips", "lisbon") in _keywords_on_disk(photos[2]) and other.exists()
+
+    from photoclip.cli import main
+
+    library.close()
+    args = ["tags", "accept", str(photos[3]), "--set", "Things", "--label", "dog"]
+    code = main([*args, "--library", str(library.directory)])
+    assert code == 0, capsys.readouterr().err
+    assert ("animals", "dog") in _keywords_on_disk(photos[3])

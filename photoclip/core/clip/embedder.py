@@ -237,7 +237,7 @@ def calibrate_precision(loaded: LoadedModel, candidates: Sequence[str]) -> dict[
         dtype = _DTYPES[name]
         try:
             image_features, text_features, seconds = run(copy.deepcopy(loaded.model).to(dtype), dtype)
-        except Exception as e:  # noqa: BLE001 - an unsupported dtype simply is not chosen
+        except Exception as e:  # an unsupported dtype simply is not chosen
             report["candidates"][name] = {"error": str(e)[:200]}
             continue
         fidelity = min(

@@ -100,7 +100,7 @@ def load_model(
         tokenizer = open_clip.get_tokenizer(spec.architecture, cache_dir=str(cache_dir))
     except ModelUnavailable:
         raise
-    except Exception as e:  # noqa: BLE001 - any loader failure is reported as one clear line
+    except Exception as e:  # any loader failure is reported as one clear line
         raise ModelUnavailable(f"Could not load {spec.model_id}: {e}") from e
     model.eval()
     image_size = _image_size(model)

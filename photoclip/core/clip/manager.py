@@ -583,7 +583,7 @@ def _check_loads(folder: Path, name: str, architecture: str) -> None:
 
         with torch.inference_mode():
             loaded.model.encode_text(loaded.tokenizer(["a photo"]))
-    except Exception as e:  # noqa: BLE001 - every loader failure means: these weights do not fit
+    except Exception as e:  # every loader failure means: these weights do not fit
         reason = str(e).replace(f"Could not load {spec.model_id}: ", "").strip().splitlines()
         raise LibraryError(
             f"The checkpoint does not fit the {architecture} architecture: {reason[0] if reason else e}"[:400]

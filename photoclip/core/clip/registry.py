@@ -233,7 +233,7 @@ def imported_spec(folder: Path) -> ModelSpec:
     )
 
 
-def resolve_model(name: str, *, checkpoint: Path | None = None, cache_dir: Path | None = None) -> ModelSpec:
+def resolve_model(name: str, *, checkpoint: Path | None = None, cache_dir: Path | None = None) -> ModelSpec:  # noqa: C901 - one branch per way people name a model, tried in order
     """Turn what the user typed into a spec, without loading anything heavy.
 
     Accepts a curated key, the name of a checkpoint imported into the cache (`cache_dir`,

@@ -119,7 +119,7 @@ def cached_weights(spec: ModelSpec, cache_dir: Path) -> Path | None:
     for name in names:
         try:
             return Path(hf_hub_download(repo, name, cache_dir=str(cache_dir), local_files_only=True))
-        except Exception:  # noqa: BLE001 - any failure means "not cached"
+        except Exception:  # any failure means "not cached"
             continue
     return None
 
@@ -157,7 +157,7 @@ def download_weights(
     for name in names:
         try:
             metadata = get_hf_file_metadata(hf_hub_url(repo, name, endpoint=endpoint), timeout=10)
-        except Exception as e:  # noqa: BLE001 - a missing file name means: try the next one
+        except Exception as e:  # a missing file name means: try the next one
             status = getattr(getattr(e, "response", None), "status_code", None)
             if status == 404:
                 last_error = e
@@ -191,7 +191,7 @@ class _RemoteFile:
         return etag if len(etag) == 64 and all(c in "0123456789abcdef" for c in etag) else None
 
 
-def _fetch(
+def _fetch(  # noqa: C901 - one resumable, verified download: its steps in order
     spec: ModelSpec,
     remote: _RemoteFile,
     target: Path,
@@ -243,7 +243,7 @@ def _fetch(
                     )
             except DownloadCancelled:
                 raise DownloadCancelled(spec.key, _size(part), remote.size) from None
-            except Exception as e:  # noqa: BLE001 - network failures become one clear line; the part stays
+            except Exception as e:  # network failures become one clear line; the part stays
                 kept = _size(part)
                 raise ModelUnavailable(
                     f"The download of {spec.key} stopped at {kept / 1e6:.0f} of {remote.size / 1e6:.0f} MB ({e}). "
@@ -299,7 +299,7 @@ def _progress_tqdm(progress: DownloadProgress | None, cancel: threading.Event | 
     class _Reporter(tqdm):  # type: ignore[misc]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             kwargs["disable"] = False
-            kwargs["file"] = open(os.devnull, "w")  # noqa: SIM115 - closed in close()
+            kwargs["file"] = open(os.devnull, "w")  # closed in close()
             super().__init__(*args, **kwargs)
 
         def update(self, n: float | None = 1) -> bool | None:

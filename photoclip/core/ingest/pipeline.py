@@ -120,7 +120,7 @@ def prepare(
     except DecodeError as e:
         size, mtime_ns = _stat_or_zero(item)
         return Skip(item, e.reason, e.message, size, mtime_ns)
-    except Exception as e:  # noqa: BLE001 - one bad photo must never stop the batch
+    except Exception as e:  # one bad photo must never stop the batch
         log.exception("unexpected failure preparing %s", item.path)
         size, mtime_ns = _stat_or_zero(item)
         return Skip(item, "corrupt", f"The image could not be processed: {e}", size, mtime_ns)
@@ -176,7 +176,7 @@ class Pipeline:
         self.batch_size = batch_size
         self.min_side = embedder.image_size if draft else None
 
-    def run(
+    def run(  # noqa: C901 - the scheduling loop; split up, its invariants about work in flight would scatter
         self,
         items: Iterable[WorkItem],
         sink: Callable[[Batch], None],
@@ -292,7 +292,7 @@ class _Writer:
                 continue
             try:
                 self._sink(batch)
-            except BaseException as e:  # noqa: BLE001 - handed to the pipeline thread
+            except BaseException as e:  # handed to the pipeline thread
                 self._error = e
 
     def put(self, batch: Batch) -> None:

@@ -143,7 +143,7 @@ def walk(root: Path, rules: IgnoreRules | None = None) -> Iterator[FileStat | Wa
         yield FileStat(Path(path), size, mtime_ns)
 
 
-def _walk_raw(root: Path, rules: IgnoreRules) -> tuple[list[tuple[str, int, int]], list[WalkProblem]]:
+def _walk_raw(root: Path, rules: IgnoreRules) -> tuple[list[tuple[str, int, int]], list[WalkProblem]]:  # noqa: C901 - the rescan's hot loop, kept free of calls on purpose (see docstring)
     """`walk` as plain (path, size, mtime_ns) tuples: the rescan's hot loop, kept free of objects and calls.
 
     A rescan of an unchanged tree costs this walk plus one catalog query, so every
@@ -265,7 +265,7 @@ def scan_folder(catalog: Catalog, folder: Folder, rules: IgnoreRules | None = No
     return scan_folders(catalog, [folder], rules)[0]
 
 
-def _diff_folder(
+def _diff_folder(  # noqa: C901 - one pass over the walk, classifying each file as it comes
     catalog: Catalog, folder: Folder, roots: list[Path], rules: IgnoreRules, settle_ns: int
 ) -> _FolderDiff:
     started = time.perf_counter()
@@ -320,7 +320,7 @@ def _outermost(roots: list[Path]) -> list[Path]:
     return kept
 
 
-def _match_moves(diffs: list[_FolderDiff]) -> list[Move]:
+def _match_moves(diffs: list[_FolderDiff]) -> list[Move]:  # noqa: C901 - the two move-matching passes (cheap identity, then content hash) share their state
     """Pair vanished photos with new files that are the same photo.
 
     Cheap first: the same name, size and modification time (what a folder move or

@@ -235,7 +235,7 @@ class LibraryWatcher:
                     last_check = time.monotonic()
                     self._check()
                 self._flush()
-        except BaseException as e:  # noqa: BLE001 - reported through `error` and the log
+        except BaseException as e:  # reported through `error` and the log
             self.error = e
             log.exception("the folder watcher stopped")
         finally:
@@ -289,7 +289,7 @@ class LibraryWatcher:
             try:
                 self._observer.stop()
                 self._observer.join(5)
-            except Exception:  # noqa: BLE001 - stopping a broken observer must not fail shutdown
+            except Exception:  # stopping a broken observer must not fail shutdown
                 log.debug("observer did not stop cleanly", exc_info=True)
             self._observer = None
 

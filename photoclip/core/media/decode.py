@@ -296,7 +296,7 @@ def make_thumbnail(image: Image.Image, max_side: int) -> Image.Image:
 # --- reading -------------------------------------------------------------------------------------------------------
 
 
-def _read_file(path: Path, max_bytes: int) -> tuple[bytes, int]:
+def _read_file(path: Path, max_bytes: int) -> tuple[bytes, int]:  # noqa: C901 - each OS error gets its own message for the person
     """Read the whole file once, refusing early what would waste time or memory or could block forever."""
     try:
         st = os.stat(path)

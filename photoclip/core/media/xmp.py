@@ -139,7 +139,7 @@ def embedded_keywords(photo: Path) -> list[tuple[str, ...]]:
     try:
         with Image.open(io.BytesIO(data)) as image:
             iptc = IptcImagePlugin.getiptcinfo(image) or {}
-    except Exception:  # noqa: BLE001 - an unreadable photo simply has no keywords for us
+    except Exception:  # an unreadable photo simply has no keywords for us
         return []
     raw = iptc.get((2, 25), [])
     values = raw if isinstance(raw, list) else [raw]

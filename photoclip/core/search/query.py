@@ -52,7 +52,7 @@ class ParsedQuery:
         return not (self.text or self.plus or self.minus)
 
 
-def parse_query(query: str) -> ParsedQuery:
+def parse_query(query: str) -> ParsedQuery:  # noqa: C901 - one branch per filter keyword of the query syntax
     """Split free text, +/- concepts and key:value filters (see the module docstring)."""
     try:
         tokens = shlex.split(query, posix=True)

@@ -74,7 +74,7 @@ class Searcher:
         with self._models.reading():
             return self._rank(parsed, example, combined, limit, offset, min_score, relevance, order)
 
-    def _rank(  # noqa: C901 - one pass through the options, in the order they apply; splitting it hides that
+    def _rank(  # one pass through the options, in the order they apply; splitting it hides that
         self,
         parsed: ParsedQuery,
         example: Path | int | None,

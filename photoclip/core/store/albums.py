@@ -53,7 +53,7 @@ class Albums:
         """A new album, holding `photo_ids` from the start when given (one transaction)."""
         name = _valid_name(name)
         with self.catalog.transaction() as conn:
-            if conn.execute("SELECT 1 FROM albums WHERE name = ? COLLATE NOCASE", (name,)).fetchone():
+            if conn.execute("SELECT 1 FROM albums WHERE name = ? COLLATE CASEFOLD", (name,)).fetchone():
                 raise LibraryError(f"An album named {name!r} already exists.")
             cur = conn.execute("INSERT INTO albums(name, created_at) VALUES (?, ?)", (name, time.time()))
             self._insert(conn, int(cur.lastrowid or 0), photo_ids)
@@ -63,7 +63,7 @@ class Albums:
         album = self.get(old)
         new = _valid_name(new)
         with self.catalog.transaction() as conn:
-            clash = conn.execute("SELECT id FROM albums WHERE name = ? COLLATE NOCASE", (new,)).fetchone()
+            clash = conn.execute("SELECT id FROM albums WHERE name = ? COLLATE CASEFOLD", (new,)).fetchone()
             if clash and int(clash[0]) != album.id:
                 raise LibraryError(f"An album named {new!r} already exists.")
             conn.execute("UPDATE albums SET name = ? WHERE id = ?", (new, album.id))

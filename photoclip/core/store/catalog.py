@@ -92,6 +92,7 @@ class Catalog:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=30000")
+            conn.create_collation("CASEFOLD", _casefold_compare)
         except sqlite3.DatabaseError as e:
             raise CatalogError(f"The library database {self.path} is damaged or not a photoclip catalog ({e}).") from e
         with self._connections_lock:
@@ -133,6 +134,10 @@ class Catalog:
                 raise
             else:
                 conn.execute("COMMIT")
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def close(self) -> None:
         """Close every thread's connection (checkpointing the WAL)."""
@@ -501,7 +506,7 @@ class Catalog:
             params += [t.lower() for t in photo_filter.file_types]
         for tag in photo_filter.tags:
             clauses.append(
-                "p.id IN (WITH RECURSIVE wanted(id) AS (SELECT id FROM labels WHERE name = ? COLLATE NOCASE "
+                "p.id IN (WITH RECURSIVE wanted(id) AS (SELECT id FROM labels WHERE name = ? COLLATE CASEFOLD "
                 "UNION SELECT l.id FROM labels l JOIN wanted w ON l.parent_id = w.id) "
                 "SELECT t.photo_id FROM tags t JOIN wanted w ON t.label_id = w.id WHERE t.status != 'rejected')"
             )
@@ -510,7 +515,7 @@ class Catalog:
             marks = ",".join("?" * len(photo_filter.albums))
             clauses.append(
                 "p.id IN (SELECT ap.photo_id FROM album_photos ap JOIN albums a ON a.id = ap.album_id "
-                f"WHERE a.name COLLATE NOCASE IN ({marks}))"
+                f"WHERE a.name COLLATE CASEFOLD IN ({marks}))"
             )
             params += list(photo_filter.albums)
         sql = (
@@ -612,6 +617,15 @@ class Catalog:
         """SQLite's own consistency check; empty when healthy."""
         rows = self._conn.execute("PRAGMA quick_check").fetchall()
         return [str(r[0]) for r in rows if r[0] != "ok"]
+
+
+def _casefold_compare(a: str, b: str) -> int:
+    """Names compare as people expect in any script ('Été' = 'été'), which SQLite's NOCASE (ASCII) does not.
+
+    The one rule for album, label set and label names: `COLLATE CASEFOLD` in SQL, `str.casefold` in Python.
+    """
+    fa, fb = a.casefold(), b.casefold()
+    return (fa > fb) - (fa < fb)
 
 
 def _folder(row: Any) -> Folder:

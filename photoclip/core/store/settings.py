@@ -113,14 +113,43 @@ def _load(path: Path) -> LibrarySettings:
         log.warning("ignoring settings %s: not a JSON object", path)
         return LibrarySettings()
     settings = LibrarySettings()
-    known = {f.name for f in dataclasses.fields(LibrarySettings)}
+    defaults = settings.as_json()
     for key, value in raw.items():
-        if key not in known:
+        if key not in defaults:
             continue
-        if key == "ignore_patterns" and isinstance(value, list):
-            value = tuple(str(p) for p in value)
+        if not _same_json_type(value, defaults[key], key):
+            log.warning("ignoring the setting %s=%r in %s: not a %s", key, value, path, _kind(defaults[key], key))
+            continue
+        if key == "ignore_patterns":
+            value = tuple(value)
         try:  # one bad value costs only itself, never the model or the other settings
             settings = check_settings(dataclasses.replace(settings, **{key: value}))
         except (TypeError, AttributeError, LibraryError) as e:
             log.warning("ignoring the setting %s=%r in %s: %s", key, value, path, e)
     return settings
+
+
+_OPTIONAL_TEXT = ("checkpoint", "next_model")
+
+
+def _same_json_type(value: Any, default: Any, key: str) -> bool:
+    """Whether a value read from JSON has the type of the setting (None only where a setting may be unset)."""
+    if key in _OPTIONAL_TEXT:
+        return value is None or isinstance(value, str)
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if isinstance(default, int):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(default, list):
+        return isinstance(value, list) and all(isinstance(item, str) for item in value)
+    return isinstance(value, type(default))
+
+
+def _kind(default: Any, key: str) -> str:
+    if key in _OPTIONAL_TEXT:
+        return "text or null"
+    if isinstance(default, list):
+        return "list of texts"
+    return type(default).__name__

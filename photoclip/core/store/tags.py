@@ -107,7 +107,9 @@ class TagStore:
         renames = renames or {}
         now = time.time()
         with self.catalog.transaction() as conn:
-            row = conn.execute("SELECT id FROM label_sets WHERE name = ? COLLATE NOCASE", (label_set.name,)).fetchone()
+            row = conn.execute(
+                "SELECT id FROM label_sets WHERE name = ? COLLATE CASEFOLD", (label_set.name,)
+            ).fetchone()
             values = (
                 label_set.name,
                 int(label_set.exclusive),
@@ -168,7 +170,7 @@ class TagStore:
         if not new:
             raise LibraryError("A label set needs a name.")
         with self.catalog.transaction() as conn:
-            clash = conn.execute("SELECT id FROM label_sets WHERE name = ? COLLATE NOCASE", (new,)).fetchone()
+            clash = conn.execute("SELECT id FROM label_sets WHERE name = ? COLLATE CASEFOLD", (new,)).fetchone()
             if clash and int(clash[0]) != label_set.id:
                 raise LibraryError(f"A label set named {new!r} already exists.")
             conn.execute(
@@ -252,14 +254,15 @@ class TagStore:
         """Replace this set's unreviewed suggestions for these photos with a new run's.
 
         Returns how many were written, and the photos whose tags this changed (a
-        suggestion dropped or added), for the listeners that keep sidecars in step.
+        suggestion dropped, added or accepted), for the listeners that keep sidecars in step.
         """
         label_ids = list(self.label_ids(label_set).values())
         if not label_ids:
             return 0, set()
         marks = ",".join("?" * len(label_ids))
         written = 0
-        touched: set[PhotoId] = set()
+        replaced: set[tuple[int, int, str]] = set()  # (photo, label, status) of the suggestions replaced
+        added: set[tuple[int, int, str]] = set()
         now = time.time()
         with self.catalog.transaction() as conn:
             decided: set[int] = set()
@@ -270,9 +273,11 @@ class TagStore:
                     f"source = 'auto' AND status = 'suggested' AND label_id IN ({marks}) "
                     f"AND photo_id IN ({photo_marks})"
                 )
-                touched.update(
-                    PhotoId(int(r[0]))
-                    for r in conn.execute(f"SELECT DISTINCT photo_id FROM tags WHERE {where}", [*label_ids, *chunk])
+                replaced.update(
+                    (int(r[0]), int(r[1]), str(r[2]))
+                    for r in conn.execute(
+                        f"SELECT photo_id, label_id, status FROM tags WHERE {where}", [*label_ids, *chunk]
+                    )
                 )
                 conn.execute(f"DELETE FROM tags WHERE {where}", [*label_ids, *chunk])
                 if label_set.exclusive:
@@ -287,15 +292,17 @@ class TagStore:
             for d in decisions:
                 if d.photo_id in decided:
                     continue  # someone already chose this photo's label in an exclusive set
+                status = ACCEPTED if d.accepted else SUGGESTED
                 cur = conn.execute(
                     "INSERT OR IGNORE INTO tags(photo_id, label_id, score, source, status, updated_at) "
                     "VALUES (?, ?, ?, 'auto', ?, ?)",
-                    (d.photo_id, d.label_id, d.score, ACCEPTED if d.accepted else SUGGESTED, now),
+                    (d.photo_id, d.label_id, d.score, status, now),
                 )
                 written += cur.rowcount
                 if cur.rowcount:
-                    touched.add(PhotoId(d.photo_id))
-        return written, touched
+                    added.add((int(d.photo_id), int(d.label_id), status))
+        # a re-run that suggests what it suggested before changes no photo's tags (scores aside)
+        return written, {PhotoId(photo) for photo, _, _ in replaced ^ added}
 
     def tagged_photos(self, label_ids: Sequence[int]) -> list[PhotoId]:
         """Photos with any tag (rejections included) on these labels."""

@@ -23,6 +23,7 @@ defines the shape, validates it, and reads/writes the JSON exchange format:
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -186,28 +187,7 @@ def parse_label_set(data: Any, *, source: str = "label set", builtin: bool = Fal
     raw_labels = data.get("labels")
     if not isinstance(raw_labels, list) or not raw_labels:
         raise fail("needs a non-empty 'labels' list")
-    labels: list[Label] = []
-    seen: set[str] = set()
-    for i, raw in enumerate(raw_labels):
-        if isinstance(raw, str):
-            raw = {"name": raw}
-        if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or not raw["name"].strip():
-            raise fail(f"label {i + 1} needs a 'name'")
-        label_name = raw["name"].strip()
-        if label_name in seen:
-            raise fail(f"label {label_name!r} appears twice")
-        seen.add(label_name)
-        prompts = raw.get("prompts", [])
-        if not isinstance(prompts, list) or not all(isinstance(p, str) and p.strip() for p in prompts):
-            raise fail(f"the prompts of {label_name!r} must be a list of texts")
-        labels.append(
-            Label(
-                label_name,
-                tuple(p.strip() for p in prompts),
-                _optional_text(raw.get("parent"), fail, f"parent of {label_name!r}"),
-                _threshold(raw.get("threshold"), fail, f"threshold of {label_name!r}"),
-            )
-        )
+    labels = [_parse_label(raw, number, fail) for number, raw in enumerate(raw_labels, 1)]
     templates = data.get("templates", [])
     if not isinstance(templates, list) or not all(isinstance(t, str) and t.strip() for t in templates):
         raise fail("'templates' must be a list of texts containing {label}")
@@ -225,6 +205,24 @@ def parse_label_set(data: Any, *, source: str = "label set", builtin: bool = Fal
         background=tuple(background),
     )
     return check_label_set(label_set, source=source)
+
+
+def _parse_label(raw: Any, number: int, fail: Callable[[str], LibraryError]) -> Label:
+    """One entry of 'labels': a name, or an object with a name and optional prompts, parent and threshold."""
+    if isinstance(raw, str):
+        raw = {"name": raw}
+    if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or not raw["name"].strip():
+        raise fail(f"label {number} needs a 'name'")
+    name = raw["name"].strip()
+    prompts = raw.get("prompts", [])
+    if not isinstance(prompts, list) or not all(isinstance(p, str) and p.strip() for p in prompts):
+        raise fail(f"the prompts of {name!r} must be a list of texts")
+    return Label(
+        name,
+        tuple(p.strip() for p in prompts),
+        _optional_text(raw.get("parent"), fail, f"parent of {name!r}"),
+        _threshold(raw.get("threshold"), fail, f"threshold of {name!r}"),
+    )
 
 
 def _optional_text(value: Any, fail: Any, what: str) -> str | None:

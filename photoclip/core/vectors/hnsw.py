@@ -242,7 +242,7 @@ class VectorIndex:
             out[start : start + chunk.size] = np.asarray(self._raw.get_items(chunk), dtype=np.float32)
         return out
 
-    def search(
+    def search(  # noqa: C901 - the exact-or-HNSW choice and its fallbacks read best together
         self,
         query: npt.ArrayLike,
         k: int,
@@ -401,7 +401,7 @@ class VectorIndex:
             return None
 
     @classmethod
-    def _load(cls, index_path: Path, manifest_path: Path, *, model_id: str, dim: int) -> VectorIndex:
+    def _load(cls, index_path: Path, manifest_path: Path, *, model_id: str, dim: int) -> VectorIndex:  # noqa: C901 - every check a saved index must pass before hnswlib may read it, in order
         if not index_path.is_file() or not manifest_path.is_file():
             raise _Reject("index or manifest file is missing")
         try:

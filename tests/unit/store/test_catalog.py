@@ -192,7 +192,7 @@ def test_threads_write_concurrently_without_losing_rows(catalog: Catalog, tmp_pa
             for i in range(20):
                 catalog.add_photos(folder.id, [FileStat(tmp_path / f"{n}-{i}.jpg", 1, 1)])
                 catalog.stats(MODEL)
-        except BaseException as e:  # noqa: BLE001
+        except BaseException as e:
             errors.append(e)
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
