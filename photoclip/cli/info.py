@@ -20,6 +20,11 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     doctor.add_argument(
         "--selftest", action="store_true", help="also index and search generated photos with the bundled model"
     )
+    doctor.add_argument(
+        "--repair",
+        action="store_true",
+        help="restore a damaged library database from its latest backup and rebuild a stale index",
+    )
     doctor.set_defaults(handler=cmd_doctor)
 
 
@@ -67,7 +72,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     if status.skip_reasons:
         print("Skipped:  " + ", ".join(f"{n} {reason}" for reason, n in sorted(status.skip_reasons.items())))
         for photo in skipped:
-            print(f"  {photo.path}: {photo.error}")
+            print(f"  {photo.path}: {photo.message}")
     for model_id, count in status.other_models.items():
         print(f"Also stored: {count} vectors of {model_id}")
     if status.switch is not None:
@@ -83,10 +88,17 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     import tempfile
     from pathlib import Path
 
-    from photoclip.core import run_checks, self_test
+    from photoclip.core import CatalogDamaged, Check, default_library_dir, repair, run_checks, self_test
 
-    with open_library(args) as library:
-        checks = run_checks(library)
+    if args.repair:
+        directory = Path(args.library or default_library_dir()).expanduser().resolve()
+        for action in repair(directory):
+            print(f"Repair: {action}")
+    try:
+        with open_library(args) as library:
+            checks = run_checks(library)
+    except CatalogDamaged as e:
+        checks = [Check("catalog", "error", str(e))]
     if args.selftest:
         with tempfile.TemporaryDirectory(prefix="photoclip-selftest-") as scratch:
             checks.append(self_test(Path(scratch)))

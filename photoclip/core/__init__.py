@@ -18,10 +18,12 @@ if TYPE_CHECKING:
     from photoclip.core.clip.registry import DEFAULT_MODEL_KEY, TINY_MODEL_KEY, ModelSpec, known_models
     from photoclip.core.clip.service import ModelSwitch
     from photoclip.core.clip.weights import DownloadCancelled, cached_weights
-    from photoclip.core.doctor import Check, run_checks, self_test
+    from photoclip.core.doctor import Check, repair, run_checks, self_test
     from photoclip.core.errors import (
+        CatalogDamaged,
         CatalogError,
         DecodeError,
+        DiskFull,
         LibraryError,
         ModelUnavailable,
         PhotoclipError,
@@ -30,7 +32,8 @@ if TYPE_CHECKING:
     )
     from photoclip.core.ingest.folders import FolderStatus
     from photoclip.core.ingest.indexer import IndexProgress, IndexReport
-    from photoclip.core.ingest.scanner import ScanReport, check_ignore_pattern, clean_ignore_patterns
+    from photoclip.core.ingest.scanner import ScanReport
+    from photoclip.core.ingest.walk import check_ignore_pattern, clean_ignore_patterns
     from photoclip.core.ingest.watcher import Activity, LibraryWatcher
     from photoclip.core.library import Library, LibraryStatus
     from photoclip.core.media.decode import DecodedPhoto, decode_photo
@@ -38,6 +41,7 @@ if TYPE_CHECKING:
     from photoclip.core.search.query import ParsedQuery, date_bound, merge_filters, parse_query
     from photoclip.core.search.ranking import DEFAULT_DATE_RELEVANCE, SearchHit, SearchResult, relevance_cutoff
     from photoclip.core.store.albums import Album
+    from photoclip.core.store.problems import SkippedFile
     from photoclip.core.store.records import Folder, FolderId, Photo, PhotoFilter, PhotoId, PhotoState
     from photoclip.core.store.settings import SIDECAR_NAMINGS, LibrarySettings
     from photoclip.core.store.tags import ACCEPTED, REJECTED, SUGGESTED, Tag, TagCount
@@ -99,6 +103,7 @@ _HOMES: dict[str, str] = {
     "Outcome": "photoclip.core.changes",
     "ParsedQuery": "photoclip.core.search.query",
     "Photo": "photoclip.core.store.records",
+    "SkippedFile": "photoclip.core.store.problems",
     "PhotoFilter": "photoclip.core.store.records",
     "PhotoId": "photoclip.core.store.records",
     "PhotoState": "photoclip.core.store.records",
@@ -120,9 +125,9 @@ _HOMES: dict[str, str] = {
     "resolve_device": "photoclip.core.clip.loading",
     "USER_TAGS": "photoclip.core.tagging.service",
     "cached_weights": "photoclip.core.clip.weights",
-    "check_ignore_pattern": "photoclip.core.ingest.scanner",
+    "check_ignore_pattern": "photoclip.core.ingest.walk",
     "check_label_set": "photoclip.core.tagging.labelsets",
-    "clean_ignore_patterns": "photoclip.core.ingest.scanner",
+    "clean_ignore_patterns": "photoclip.core.ingest.walk",
     "date_bound": "photoclip.core.search.query",
     "decode_photo": "photoclip.core.media.decode",
     "default_cache_dir": "photoclip.core.util.paths",
@@ -135,6 +140,9 @@ _HOMES: dict[str, str] = {
     "parse_query": "photoclip.core.search.query",
     "relevance_cutoff": "photoclip.core.search.ranking",
     "run_checks": "photoclip.core.doctor",
+    "repair": "photoclip.core.doctor",
+    "CatalogDamaged": "photoclip.core.errors",
+    "DiskFull": "photoclip.core.errors",
     "self_test": "photoclip.core.doctor",
     "write_json_atomic": "photoclip.core.util.atomic",
 }
@@ -169,6 +177,7 @@ __all__ = [
     "Album",
     "AutoTagProgress",
     "AutoTagReport",
+    "CatalogDamaged",
     "CatalogError",
     "ChangeBus",
     "Changes",
@@ -176,6 +185,7 @@ __all__ = [
     "Check",
     "DecodeError",
     "DecodedPhoto",
+    "DiskFull",
     "DownloadCancelled",
     "ExportReport",
     "Folder",
@@ -210,6 +220,7 @@ __all__ = [
     "SchemaTooNew",
     "SearchHit",
     "SearchResult",
+    "SkippedFile",
     "Speed",
     "Tag",
     "TagCount",
@@ -229,6 +240,7 @@ __all__ = [
     "parse_label_set",
     "parse_query",
     "relevance_cutoff",
+    "repair",
     "resolve_device",
     "run_checks",
     "self_test",

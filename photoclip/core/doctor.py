@@ -15,8 +15,10 @@ from pathlib import Path
 
 from photoclip import __version__
 from photoclip.core.clip.weights import cached_weights
+from photoclip.core.errors import CatalogDamaged
 from photoclip.core.library import Library
 from photoclip.core.vectors.hnsw import VectorIndex
+from photoclip.core.vectors.keeper import index_differences
 
 
 @dataclass(frozen=True)
@@ -107,20 +109,28 @@ def _catalog(library: Library) -> Check:
 
 
 def _index(library: Library) -> Check:
-    embedded = len(library.catalog.embedding_ids(library.model_id))
+    """The saved index against the catalog, vector by vector: counts alone miss a stale vector."""
+    model_id = library.model_id
+    embedded = library.catalog.embedding_count(model_id)
     index_dir = library.vectors.directory
-    index_file, _ = VectorIndex.files(index_dir, library.model_id)
+    index_file, _ = VectorIndex.files(index_dir, model_id)
     if embedded == 0:
         return Check("index", "ok", "nothing indexed yet")
     if not index_file.exists():
         return Check("index", "warn", f"index file missing; it will be rebuilt from {embedded} stored vectors")
-    dim = library.catalog.embedding_dim(library.model_id) or 0
-    index = VectorIndex.load(index_dir, model_id=library.model_id, dim=dim)
+    dim = library.catalog.embedding_dim(model_id) or 0
+    index = VectorIndex.load(index_dir, model_id=model_id, dim=dim)
     if index is None:
         return Check("index", "warn", "index file damaged or outdated; it will be rebuilt from the catalog")
-    if len(index) != embedded:
-        return Check("index", "warn", f"index has {len(index)} of {embedded} vectors; it will be repaired")
-    return Check("index", "ok", f"{len(index)} vectors, consistent with the catalog")
+    differences = index_differences(library.catalog, index, model_id)
+    if differences:
+        return Check(
+            "index",
+            "error" if differences.stale else "warn",
+            f"the saved index differs from the catalog: {differences}; "
+            "run 'photoclip doctor --repair' to rebuild it (the catalog holds every vector)",
+        )
+    return Check("index", "ok", f"{len(index)} vectors, consistent with the catalog vector by vector")
 
 
 def _folders(library: Library) -> Check:
@@ -193,6 +203,33 @@ def run_checks(library: Library) -> list[Check]:
             name = check.__name__.strip("_")
             results.append(Check(name, "error", f"check failed: {type(e).__name__}: {e}"))
     return results
+
+
+def repair(directory: Path, *, cache_dir: Path | None = None) -> list[str]:
+    """Mend what can be mended without the person: a damaged catalog (from its newest healthy backup) and an
+    index that differs from the catalog (rebuilt from the catalog's vectors). Returns what was done, in words."""
+    from photoclip.core.store.backup import restore_latest
+    from photoclip.core.store.catalog import Catalog
+
+    done: list[str] = []
+    catalog_path = Path(directory) / "catalog.sqlite"
+    try:
+        Catalog(catalog_path).close()
+    except CatalogDamaged:
+        restored = restore_latest(catalog_path)
+        done.append(
+            f"restored the library database from its backup of {restored.backup.label}; the damaged file is kept "
+            f"as {restored.damaged_copy.name}. Changes made after the backup are lost: run 'photoclip index' to "
+            "pick up photos added since."
+        )
+    with Library.open(directory, cache_dir=cache_dir) as library:
+        index_dir = library.vectors.directory
+        dim = library.catalog.embedding_dim(library.model_id)
+        saved = VectorIndex.load(index_dir, model_id=library.model_id, dim=dim) if dim else None
+        if dim and (saved is None or index_differences(library.catalog, saved, library.model_id)):
+            count = library.vectors.rebuild()
+            done.append(f"rebuilt the index from the {count} vectors stored in the catalog")
+    return done or ["nothing needed repair"]
 
 
 def self_test(work_dir: Path) -> Check:

@@ -2,7 +2,9 @@
 
     PhotoclipError
      ├── CatalogError          the library database cannot be opened or used
-     │    └── SchemaTooNew     written by a newer photoclip; refuse rather than damage it
+     │    ├── SchemaTooNew     written by a newer photoclip; refuse rather than damage it
+     │    └── CatalogDamaged   damaged (bad bytes, emptied): `photoclip doctor --repair` restores a backup
+     ├── DiskFull              no space left to write: says where and what to free
      ├── LibraryError          a user request that cannot be carried out (missing folder, ...)
      ├── ModelUnavailable      weights cannot be found or downloaded (offline, unknown name)
      ├── QueryError            a search query that cannot be understood
@@ -25,6 +27,14 @@ class CatalogError(PhotoclipError):
 
 class SchemaTooNew(CatalogError):
     """The catalog was written by a newer photoclip."""
+
+
+class CatalogDamaged(CatalogError):
+    """The library database is damaged; a backup can be restored (`photoclip doctor --repair`)."""
+
+
+class DiskFull(PhotoclipError):
+    """A write failed for lack of space; nothing already saved is lost."""
 
 
 class LibraryError(PhotoclipError):

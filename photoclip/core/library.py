@@ -104,7 +104,15 @@ class Library:
             embedder=embedder,
         )
         self.folders = Folders(catalog, self._settings, self.vectors, self.changes, library_dir=directory)
-        self.indexer = Indexer(catalog, self._settings, self.folders, self.vectors, self.models, self.changes)
+        self.indexer = Indexer(
+            catalog,
+            self._settings,
+            self.folders,
+            self.vectors,
+            self.models,
+            self.changes,
+            lock_path=directory / "indexing.lock",
+        )
         self.searcher = Searcher(catalog, self.vectors, self.models, self.folders)
         self.tags = Tags(catalog, TagStore(catalog), self.models, self.vectors, self.changes)
         self.albums = Albums(catalog, self.changes)
@@ -197,6 +205,7 @@ class Library:
         model_id = self.model_id
         stats = self.catalog.stats(model_id)
         catalog_bytes = sum(p.stat().st_size for p in self.directory.glob("catalog.sqlite*") if p.is_file())
+        skip_reasons = self.photos.skip_reasons()
         return LibraryStatus(
             directory=self.directory,
             model_key=self.model.key,
@@ -205,8 +214,8 @@ class Library:
             photos=stats.photos,
             embedded=stats.embedded,
             pending=stats.pending,
-            skipped=stats.skipped,
-            skip_reasons=self.catalog.skip_reasons(),
+            skipped=sum(skip_reasons.values()),
+            skip_reasons=skip_reasons,
             duplicates=self.catalog.duplicate_count(),
             other_models={m: n for m, n in stats.models.items() if m != model_id},
             catalog_bytes=catalog_bytes,

@@ -25,7 +25,7 @@ from photoclip.ui.controller import LibraryController
 from photoclip.ui.viewer import show_in_folder
 
 if TYPE_CHECKING:
-    from photoclip.core import Photo, TagCount
+    from photoclip.core import SkippedFile, TagCount
 
 
 class ProblemsDialog(QDialog):
@@ -62,13 +62,13 @@ class ProblemsDialog(QDialog):
         if library is not None:
             controller.read(lambda: library.photos.skipped(5000), self._fill)
 
-    def _fill(self, photos: list[Photo]) -> None:
+    def _fill(self, photos: list[SkippedFile]) -> None:
         self.table.setRowCount(len(photos))
         for row, photo in enumerate(photos):
             path_item = QTableWidgetItem(str(photo.path))
             path_item.setData(Qt.ItemDataRole.UserRole, str(photo.path))
             self.table.setItem(row, 0, path_item)
-            self.table.setItem(row, 1, QTableWidgetItem(photo.error or photo.error_reason or "unknown"))
+            self.table.setItem(row, 1, QTableWidgetItem(photo.message))
         if photos:
             self.summary.setText(
                 f"{len(photos):,} files could not be read. They stay untouched on disk and are retried "

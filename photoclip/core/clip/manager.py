@@ -27,6 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import numpy.typing as npt
+
 from photoclip.core.clip.registry import (
     DEFAULT_MODEL_KEY,
     IMPORT_RECORD,
@@ -573,21 +576,59 @@ def _architecture_config(architecture: str) -> tuple[dict[str, Any], str, str]:
 
 
 def _check_loads(folder: Path, name: str, architecture: str) -> None:
-    """Load the staged model strictly on the CPU and embed a blank image and a word."""
+    """Load the staged model strictly on the CPU and run it on real inputs: photos and words.
+
+    A checkpoint whose tensors fit can still be useless (saved after training diverged:
+    NaN or infinite weights); every search would then fail. Its outputs must be finite,
+    and different inputs must give different vectors.
+    """
     from photoclip.core.clip.loading import load_model
 
     spec = ModelSpec(name, f"local-dir:{folder}", None, weights_fingerprint="staging")
     try:
         loaded = load_model(spec, device="cpu", cache_dir=folder, allow_download=False)
-        import torch
-
-        with torch.inference_mode():
-            loaded.model.encode_text(loaded.tokenizer(["a photo"]))
+        images, texts = _probe_outputs(loaded)
     except Exception as e:  # every loader failure means: these weights do not fit
-        reason = str(e).replace(f"Could not load {spec.model_id}: ", "").strip().splitlines()
+        raise LibraryError(f"The checkpoint does not fit the {architecture} architecture: {_loader_reason(e)}") from e
+    if not (np.isfinite(images).all() and np.isfinite(texts).all()):
         raise LibraryError(
-            f"The checkpoint does not fit the {architecture} architecture: {reason[0] if reason else e}"[:400]
-        ) from e
+            "The checkpoint's weights give non-finite results (NaN or infinity) on real photos and words: it is "
+            "damaged, or was saved after training went wrong. It was not imported."
+        )
+    if np.allclose(images[0], images[1]) or np.allclose(texts[0], texts[1]):
+        raise LibraryError(
+            "The checkpoint gives the same vector for different photos or words: it cannot tell anything apart "
+            "(damaged or untrained weights). It was not imported."
+        )
+
+
+def _probe_outputs(loaded: Any) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """Image and text vectors of a model for two different pictures and two different words."""
+    import torch
+    from PIL import Image
+
+    size = loaded.image_size
+    gradient = np.linspace(0, 255, size * size * 3, dtype=np.float32).reshape(size, size, 3).astype(np.uint8)
+    pictures = [Image.fromarray(gradient), Image.new("RGB", (size, size), (200, 30, 30))]
+    with torch.inference_mode():
+        batch = torch.stack([loaded.preprocess(p) for p in pictures])
+        images = loaded.model.encode_image(batch).float().numpy()
+        texts = loaded.model.encode_text(loaded.tokenizer(["a photo of a dog", "a red square"])).float().numpy()
+    return images, texts
+
+
+def _loader_reason(error: Exception) -> str:
+    """The loader's complaint in one line, without advice that would be unsafe to follow."""
+    text = str(error).strip()
+    if "weights_only" in text or "Unpickl" in text or "pickle" in text.lower():
+        return (
+            "it is a pickle that needs program code to load, not plain weights; photoclip loads only weights "
+            "(save them as .safetensors, or as a plain PyTorch state dict)"
+        )
+    if text.startswith("Could not load "):
+        text = text.split(": ", 1)[-1]
+    lines = text.splitlines()
+    return (lines[0] if lines else type(error).__name__)[:300]
 
 
 def _compare(path: Path, expected: str, source: str) -> Integrity:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from photoclip.core.changes import ChangeBus, Changes, Outcome
 from photoclip.core.errors import LibraryError
-from photoclip.core.ingest.scanner import IgnoreRules, clean_ignore_patterns
+from photoclip.core.ingest.walk import IgnoreRules, clean_ignore_patterns
 from photoclip.core.store.catalog import Catalog
 from photoclip.core.store.records import Folder, FolderId
 from photoclip.core.store.settings import SettingsFile

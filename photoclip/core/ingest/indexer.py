@@ -9,6 +9,9 @@ records which photos have a vector of which model.
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -16,8 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from filelock import FileLock, Timeout
+
 from photoclip.core.changes import NOTHING, ChangeBus, Changes
 from photoclip.core.clip.service import Models
+from photoclip.core.errors import DiskFull
 from photoclip.core.ingest.folders import Folders
 from photoclip.core.ingest.scanner import ScanReport, scan_folders
 from photoclip.core.store.catalog import Catalog
@@ -34,7 +40,7 @@ if TYPE_CHECKING:
 class IndexProgress:
     """Reported while indexing; `total` is known once the scan is done."""
 
-    phase: str  # "embed" (the current model) or "switch" (the model being switched to)
+    phase: str  # "embed" (the current model), "switch" (the model being switched to) or "wait" (see Indexer)
     done: int
     total: int
     skipped: int = 0
@@ -63,11 +69,18 @@ class IndexReport:
 
 ProgressCallback = Callable[[IndexProgress], None]
 
+log = logging.getLogger(__name__)
+
 _PAGE = 512
 
 
 class Indexer:
-    """Scans and embeds; one run at a time per library (CLI, watcher and app share it)."""
+    """Scans and embeds; one run at a time per library, across threads and processes.
+
+    A second `photoclip index` (or the app's watcher beside a command) waits for the
+    first one's run to end, then finds the work done instead of embedding the same
+    photos twice: a lock file in the library folder, held only while a run lasts.
+    """
 
     def __init__(
         self,
@@ -77,6 +90,8 @@ class Indexer:
         vectors: VectorKeeper,
         models: Models,
         changes: ChangeBus,
+        *,
+        lock_path: Path,
     ) -> None:
         self._catalog = catalog
         self._settings = settings
@@ -85,6 +100,32 @@ class Indexer:
         self._models = models
         self._changes = changes
         self._run_lock = threading.RLock()
+        self._file_lock = FileLock(str(lock_path), thread_local=False)
+
+    @contextlib.contextmanager
+    def _running(
+        self, progress: ProgressCallback | None = None, cancel: threading.Event | None = None
+    ) -> Iterator[bool]:
+        """Hold the library's indexing lock; yields False when cancelled while waiting for another process."""
+        with self._run_lock:
+            try:
+                self._file_lock.acquire(timeout=0)
+            except Timeout:
+                if progress is not None:
+                    progress(IndexProgress("wait", 0, 0))
+                while True:
+                    if cancel is not None and cancel.is_set():
+                        yield False
+                        return
+                    try:
+                        self._file_lock.acquire(timeout=0.5)
+                        break
+                    except Timeout:
+                        continue
+            try:
+                yield True
+            finally:
+                self._file_lock.release()
 
     def scan(self, subtrees: Sequence[Path] | None = None, *, settle_seconds: float = 0.0) -> list[ScanReport]:
         """Bring the catalog up to date with the folders on disk (no model needed).
@@ -93,13 +134,14 @@ class Indexer:
             subtrees: only rescan these subfolders (a watcher's dirty folders).
             settle_seconds: leave files modified more recently than this for a later scan.
         """
-        reports = scan_folders(
-            self._catalog,
-            self._catalog.folders(),
-            self._folders.ignore_rules(),
-            subtrees=subtrees,
-            settle_ns=int(settle_seconds * 1e9),
-        )
+        with self._running():
+            reports = scan_folders(
+                self._catalog,
+                self._catalog.folders(),
+                self._folders.ignore_rules(),
+                subtrees=subtrees,
+                settle_ns=int(settle_seconds * 1e9),
+            )
         for report in reports:
             self._vectors.remove(report.removed)
         touched = any(r.added or r.changed or r.removed or r.moved for r in reports)
@@ -108,8 +150,11 @@ class Indexer:
 
     def update(self, *, progress: ProgressCallback | None = None, cancel: threading.Event | None = None) -> IndexReport:
         """Scan every folder, then embed whatever is new or changed. Resumable at any point."""
-        with self._run_lock:
+        with self._running(progress, cancel) as running:
+            if not running:
+                return IndexReport(cancelled=True)
             started = time.perf_counter()
+            self.back_up()
             scans = self.scan()
             report = self.index_pending(progress=progress, cancel=cancel)
             report.scans = scans
@@ -120,7 +165,9 @@ class Indexer:
         self, *, progress: ProgressCallback | None = None, cancel: threading.Event | None = None
     ) -> IndexReport:
         """Embed what the catalog lists as new or changed, without scanning (a watcher scanned already)."""
-        with self._run_lock:
+        with self._running(progress, cancel) as running:
+            if not running:
+                return IndexReport(cancelled=True)
             started = time.perf_counter()
             report = IndexReport()
             model_id = self._models.model_id
@@ -144,6 +191,16 @@ class Indexer:
             if report.switched_to:
                 self._changes.publish(report.changes)
             return report
+
+    def back_up(self) -> None:
+        """The catalog's daily backup, made by whoever indexes first that day (never fatal to indexing)."""
+        try:
+            backup = self._catalog.back_up_if_due()
+        except (DiskFull, OSError, sqlite3.Error) as e:
+            log.warning("no daily backup of the library database: %s", e)
+            return
+        if backup is not None:
+            log.info("daily backup of the library database: %s", backup.path)
 
     def pending(self) -> bool:
         """Photos waiting for the current model, or for the next one while the model is being switched."""
@@ -211,16 +268,15 @@ class Indexer:
     def _store_batch(self, model_id: str, batch: Batch) -> None:
         """Writer-thread sink: catalog first (the truth), then the live index when it is this model's."""
         with self._vectors.locked():
-            written = set(
-                self._catalog.record_batch(
-                    model_id,
-                    embedded=[(item.id, meta, vector) for item, meta, vector in batch.embedded],
-                    unchanged=[(item.id, size, mtime_ns) for item, size, mtime_ns in batch.unchanged],
-                    skipped=[(s.item.id, s.reason, s.message, s.size, s.mtime_ns) for s in batch.skipped],
-                )
+            recorded = self._catalog.record_batch(
+                model_id,
+                embedded=[(item.id, meta, vector) for item, meta, vector in batch.embedded],
+                unchanged=[(item.id, size, mtime_ns) for item, size, mtime_ns in batch.unchanged],
+                skipped=[(s.item.id, s.reason, s.message, s.size, s.mtime_ns) for s in batch.skipped],
             )
+            written = set(recorded.written)
             if model_id == self._vectors.model_id:
                 kept = [(item.id, vector) for item, _, vector in batch.embedded if item.id in written]
-                self._vectors.add([i for i, _ in kept], [v for _, v in kept])
+                self._vectors.add([i for i, _ in kept], [v for _, v in kept], recorded.seq)
             self._vectors.remove([s.item.id for s in batch.skipped])  # unreadable now: gone for every model
         self._changes.publish(Changes(photos=bool(written)))

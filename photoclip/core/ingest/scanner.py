@@ -1,46 +1,37 @@
-"""Find what changed in a photo folder since the last look, cheaply.
+"""Find what changed in a photo folder since the last look, cheaply, and never lose what a drive takes away.
 
-A walk with `os.scandir` sees size and modification time of every file without
-opening any; only paths whose size or mtime differ are read again later, and
-then the content hash decides whether the model has to run. A second scan of an
-unchanged tree therefore embeds nothing. Hidden and system folders (.git,
-@eaDir, $RECYCLE.BIN, ...) and user ignore patterns are skipped, directory
-symlinks are followed without ever looping, and a folder that cannot be listed
-is reported rather than treated as empty: photos are only forgotten when their
-folder is present and they are really gone.
+The walk (`walk`) sees size and modification time of every file without opening
+any; only paths whose size or mtime differ are read again later, and then the
+content hash decides whether the model has to run. A second scan of an
+unchanged tree therefore embeds nothing.
+
+Photos are only forgotten when their folder is present and they are really gone:
+a folder that is missing, or that stands empty where it held photos (the mount
+point of a drive that is not mounted: checked by its device id too), is offline,
+not emptied; so are the photos of a subfolder that stands empty the same way, and
+of a folder that cannot be listed. Photos that are forgotten keep their tags,
+albums and vectors for a grace period (`store.memories`): one that comes back
+with the same bytes gets them back, like a photo moved within the library.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 import os
+import stat as stat_module
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from photoclip.core.errors import LibraryError
-from photoclip.core.media.decode import SUPPORTED_SUFFIXES, hash_file
+from photoclip.core.ingest.walk import IgnoreRules, walk_raw
+from photoclip.core.media.decode import hash_file
 from photoclip.core.store.catalog import Catalog
+from photoclip.core.store.memories import Memories, Memory
+from photoclip.core.store.problems import ScanProblems, SkippedFile
 from photoclip.core.store.records import FileStat, Folder, FolderId, KnownFile, Move, PhotoId
 
 log = logging.getLogger(__name__)
-
-SYSTEM_FOLDERS = frozenset(
-    {
-        "@eaDir",  # Synology thumbnails
-        "#recycle",
-        "#snapshot",
-        "$RECYCLE.BIN",
-        "System Volume Information",
-        "lost+found",
-        "__MACOSX",
-        "Thumbs",
-        "node_modules",
-    }
-)
-"""Folders that hold copies, thumbnails or trash rather than photos (hidden ones are skipped anyway)."""
 
 _BATCH = 2000
 
@@ -48,71 +39,6 @@ FUTURE_SLACK_NS = 60 * 10**9
 """How far ahead of the clock a file's modification time may be and still mean "being written now"
 (a file server's clock can run a little ahead). Further ahead is a camera set to the wrong date
 or a copy that kept such a date: that file is finished, and waiting for it to settle would wait forever."""
-
-
-@dataclass(frozen=True)
-class IgnoreRules:
-    """What a scan leaves out. Patterns use shell wildcards and match file or folder names."""
-
-    skip_hidden: bool = True
-    system_folders: frozenset[str] = SYSTEM_FOLDERS
-    patterns: tuple[str, ...] = ()
-    excluded: tuple[Path, ...] = ()  # e.g. the library's own folder, whose thumbnails are not photos
-
-    def skips_folder(self, name: str, path: Path | None = None) -> bool:
-        return (
-            (self.skip_hidden and name.startswith("."))
-            or name in self.system_folders
-            or any(fnmatch.fnmatch(name, p) for p in self.patterns)
-            or (path is not None and path in self.excluded)
-        )
-
-    def skips_subfolder(self, path: Path, base: Path) -> bool:
-        """Whether a folder below `base` is left out, by any folder on the way down to it."""
-        if any(path.is_relative_to(e) for e in self.excluded):
-            return True
-        return any(self.skips_folder(part) for part in path.relative_to(base).parts)
-
-    def skips_file(self, name: str) -> bool:
-        if self.skip_hidden and name[0] == ".":
-            return True
-        dot = name.rfind(".")
-        if dot <= 0 or name[dot:].lower() not in SUPPORTED_SUFFIXES:
-            return True
-        return bool(self.patterns) and any(fnmatch.fnmatch(name, p) for p in self.patterns)
-
-    def skips_path(self, path: Path, base: Path) -> bool:
-        """Whether a scan of the folder `base` leaves out the file at `path` (by its name or a folder above it)."""
-        return self.skips_subfolder(path.parent, base) or self.skips_file(path.name)
-
-
-def check_ignore_pattern(pattern: str) -> str:
-    """A user's ignore pattern, cleaned up, or a LibraryError saying why it can never match.
-
-    Patterns are shell wildcards matched against single file and folder names
-    (`raw`, `*.png`, `IMG_*_edit.jpg`), in every library folder; a folder that
-    matches is skipped with everything inside it.
-    """
-    cleaned = pattern.strip()
-    if not cleaned:
-        raise LibraryError("An ignore pattern cannot be empty.")
-    if "/" in cleaned or os.sep in cleaned:
-        raise LibraryError(
-            f"Ignore patterns match one file or folder name, not a path: use a name like 'raw' or '*.png' "
-            f"instead of {pattern!r}."
-        )
-    return cleaned
-
-
-def clean_ignore_patterns(patterns: Sequence[str]) -> list[str]:
-    """A user's whole list of ignore patterns, each cleaned up, without repeats (see `check_ignore_pattern`)."""
-    return list(dict.fromkeys(check_ignore_pattern(p) for p in patterns))
-
-
-@dataclass(frozen=True)
-class WalkProblem:
-    path: Path
-    message: str
 
 
 @dataclass
@@ -126,82 +52,18 @@ class ScanReport:
     moved: list[PhotoId] = field(default_factory=list)
     unchanged: int = 0
     deferred: list[Path] = field(default_factory=list)  # still being written; look again later
-    problems: list[WalkProblem] = field(default_factory=list)
-    missing: bool = False
+    problems: list[SkippedFile] = field(default_factory=list)
+    missing: bool = False  # offline: missing, or an empty mount point where its photos were
+    offline_reason: str = ""
     seconds: float = 0.0
-
-
-def walk(root: Path, rules: IgnoreRules | None = None) -> Iterator[FileStat | WalkProblem]:
-    """Every supported photo under `root` with its size and mtime, plus problems met on the way.
-
-    A folder that vanishes during the walk is simply empty; one that cannot be listed
-    is a problem, so its photos are not mistaken for deleted ones.
-    """
-    files, problems = _walk_raw(root, rules or IgnoreRules())
-    yield from problems
-    for path, size, mtime_ns in files:
-        yield FileStat(Path(path), size, mtime_ns)
-
-
-def _walk_raw(root: Path, rules: IgnoreRules) -> tuple[list[tuple[str, int, int]], list[WalkProblem]]:  # noqa: C901 - the rescan's hot loop, kept free of calls on purpose (see docstring)
-    """`walk` as plain (path, size, mtime_ns) tuples: the rescan's hot loop, kept free of objects and calls.
-
-    A rescan of an unchanged tree costs this walk plus one catalog query, so every
-    microsecond per file here shows (target: at most twice a bare scandir + stat).
-    """
-    visited: set[tuple[int, int]] = set()
-    files: list[tuple[str, int, int]] = []
-    problems: list[WalkProblem] = []
-    stack = [str(root)]
-    hidden = rules.skip_hidden
-    patterns = rules.patterns
-    suffixes = SUPPORTED_SUFFIXES
-    while stack:
-        folder = stack.pop()
-        try:
-            st = os.stat(folder)
-            identity = (st.st_dev, st.st_ino)
-            if identity in visited:
-                continue  # a symlink loop or a second link to a folder already walked
-            visited.add(identity)
-            with os.scandir(folder) as listing:
-                entries = list(listing)
-        except (FileNotFoundError, NotADirectoryError):
-            continue
-        except OSError as e:
-            problems.append(WalkProblem(Path(folder), f"Cannot list this folder: {e.strerror or e}"))
-            continue
-        subfolders = []
-        for entry in entries:
-            name = entry.name
-            try:
-                if entry.is_dir():
-                    if not rules.skips_folder(name, Path(entry.path)):
-                        subfolders.append(entry.path)
-                    continue
-                dot = name.rfind(".")
-                if (
-                    dot <= 0
-                    or (hidden and name[0] == ".")
-                    or name[dot:].lower() not in suffixes
-                    or (patterns and any(fnmatch.fnmatch(name, p) for p in patterns))
-                    or not entry.is_file()
-                ):
-                    continue
-                stat = entry.stat()
-            except OSError as e:  # vanished meanwhile, a dangling symlink, no permission
-                if not isinstance(e, FileNotFoundError):
-                    problems.append(WalkProblem(Path(entry.path), f"Cannot read file information: {e.strerror or e}"))
-                continue
-            files.append((entry.path, stat.st_size, stat.st_mtime_ns))
-        stack.extend(sorted(subfolders, reverse=True))
-    return files, problems
 
 
 @dataclass
 class _FolderDiff:
     folder: Folder
     report: ScanReport
+    roots: list[Path]
+    device: int | None = None  # st_dev of the folder as walked
     new: list[FileStat] = field(default_factory=list)
     changed: list[tuple[PhotoId, FileStat]] = field(default_factory=list)
     gone: list[tuple[str, KnownFile]] = field(default_factory=list)
@@ -218,7 +80,9 @@ def scan_folders(
     """Bring the catalog in line with the disk, for whole folders or only some of their subfolders.
 
     Moves are recognised across all scanned folders at once: a photo that vanished
-    from one place and appeared in another keeps its row (vectors, tags, albums).
+    from one place and appeared in another keeps its row (vectors, tags, albums), and
+    a new file with the bytes of a photo removed earlier gets back what was learnt
+    about it.
 
     Args:
         subtrees: only look below these paths (each inside one of `folders`); a
@@ -227,6 +91,8 @@ def scan_folders(
             (reported as deferred): they may still be being copied.
     """
     rules = rules or IgnoreRules()
+    memories = Memories(catalog)
+    problems = ScanProblems(catalog)
     diffs = []
     for folder in folders:
         if subtrees is None:
@@ -237,27 +103,38 @@ def scan_folders(
             diffs.append(_diff_folder(catalog, folder, roots, rules, settle_ns))
     moves = _match_moves(diffs)
     for diff in diffs:
-        started = time.perf_counter()
-        report = diff.report
-        moved_here = [m for m in moves if m.folder_id == diff.folder.id]
-        if moved_here:
-            catalog.move_photos(moved_here)
-            report.moved = [m.id for m in moved_here]
-        moved_files = {m.file.path for m in moved_here}
-        fresh = [f for f in diff.new if f.path not in moved_files]
-        for start in range(0, len(fresh), _BATCH):
-            report.added += _add(catalog, diff.folder, fresh[start : start + _BATCH], report)
-        if diff.changed:
-            catalog.mark_changed(diff.changed)
-            report.changed = [pid for pid, _ in diff.changed]
-        moved_ids = {m.id for m in moves}
-        report.removed = [entry.id for _, entry in diff.gone if entry.id not in moved_ids]
-        if report.removed:
-            catalog.delete_photos(report.removed)
-        if subtrees is None:
-            catalog.mark_scanned(diff.folder.id)
-        report.seconds += time.perf_counter() - started
+        _apply(catalog, diff, moves, memories, problems, full=subtrees is None)
+    if subtrees is None:
+        memories.purge()
     return [d.report for d in diffs]
+
+
+def _apply(
+    catalog: Catalog, diff: _FolderDiff, moves: list[Move], memories: Memories, problems: ScanProblems, *, full: bool
+) -> None:
+    """Write one folder's differences: moves, new files, changed files, files gone, problems."""
+    started = time.perf_counter()
+    report = diff.report
+    moved_here = [m for m in moves if m.folder_id == diff.folder.id]
+    if moved_here:
+        catalog.move_photos(moved_here)
+        report.moved = [m.id for m in moved_here]
+    moved_files = {m.file.path for m in moved_here}
+    fresh = [f for f in diff.new if f.path not in moved_files]
+    for start in range(0, len(fresh), _BATCH):
+        report.added += _add(catalog, diff.folder, fresh[start : start + _BATCH], report, memories)
+    if diff.changed:
+        catalog.mark_changed(diff.changed)
+        report.changed = [pid for pid, _ in diff.changed]
+    moved_ids = {m.id for m in moves}
+    report.removed = [entry.id for _, entry in diff.gone if entry.id not in moved_ids]
+    if report.removed:
+        memories.forget(report.removed)
+    if not report.missing:
+        problems.replace(diff.folder.id, _outermost(diff.roots), report.problems)
+        if full:
+            catalog.mark_scanned(diff.folder.id, diff.device)
+    report.seconds += time.perf_counter() - started
 
 
 def scan_folder(catalog: Catalog, folder: Folder, rules: IgnoreRules | None = None) -> ScanReport:
@@ -265,34 +142,70 @@ def scan_folder(catalog: Catalog, folder: Folder, rules: IgnoreRules | None = No
     return scan_folders(catalog, [folder], rules)[0]
 
 
+def offline_reason(folder: Folder, *, has_photos: bool) -> str | None:
+    """Why a folder cannot be scanned now (it is offline), or None when it can.
+
+    Missing, not a folder, or (when it holds photos) standing empty: an unmounted
+    drive leaves its mount point behind as an empty folder, on another device than
+    the one the photos were seen on. An empty folder is never taken to mean that
+    every photo in it was deleted; the person removes the folder from the library
+    if that is what happened.
+    """
+    try:
+        st = os.stat(folder.path)
+    except FileNotFoundError:
+        return "The folder is missing (unplugged drive or moved?)."
+    except OSError as e:
+        return f"The folder cannot be reached ({e.strerror or e})."
+    if not stat_module.S_ISDIR(st.st_mode):
+        return "The folder is missing (something else has its name now)."
+    if has_photos and _is_empty(folder.path):
+        if folder.device is not None and st.st_dev != folder.device:
+            return "The folder is an empty mount point: its drive is not mounted."
+        return "The folder stands empty where it held photos (an unmounted drive?); its photos are kept."
+    return None
+
+
+def _is_empty(directory: Path | str) -> bool:
+    try:
+        with os.scandir(directory) as entries:
+            return next(entries, None) is None
+    except OSError:
+        return False
+
+
 def _diff_folder(  # noqa: C901 - one pass over the walk, classifying each file as it comes
     catalog: Catalog, folder: Folder, roots: list[Path], rules: IgnoreRules, settle_ns: int
 ) -> _FolderDiff:
     started = time.perf_counter()
-    diff = _FolderDiff(folder, ScanReport(folder.path))
+    diff = _FolderDiff(folder, ScanReport(folder.path), roots)
     report = diff.report
-    if not folder.path.is_dir():
-        report.missing = True
-        report.problems.append(WalkProblem(folder.path, "The folder is missing (unplugged drive or moved?)."))
+    outermost = _outermost(roots)
+    known: dict[str, tuple[int, int, int]] = {}
+    for root in outermost:
+        known.update(catalog.file_rows(folder.id, None if root == folder.path else root))
+    has_photos = bool(known) or catalog.folder_has_photos(folder.id)
+    reason = offline_reason(folder, has_photos=has_photos)
+    if reason is not None:
+        report.missing, report.offline_reason = True, reason
+        report.problems.append(SkippedFile(folder.path, "offline", reason))
         if folder.online:
             catalog.set_folder_online(folder.id, False)
         report.seconds = time.perf_counter() - started
         return diff
     if not folder.online:
         catalog.set_folder_online(folder.id, True)
-    outermost = _outermost(roots)
-    known: dict[str, tuple[int, int, int]] = {}
-    for root in outermost:
-        known.update(catalog.file_rows(folder.id, None if root == folder.path else root))
+    diff.device = os.stat(folder.path).st_dev
     unreadable: list[Path] = []
     now_ns = time.time_ns()
     fresh_after, future = now_ns - settle_ns, now_ns + FUTURE_SLACK_NS
     for root in outermost:
-        files, problems = _walk_raw(root, rules)
+        files, problems = walk_raw(root, rules)
         for problem in problems:
             report.problems.append(problem)
             log.warning("%s: %s", problem.path, problem.message)
-            unreadable.append(problem.path)
+            if problem.reason in ("unlistable", "unreadable"):
+                unreadable.append(problem.path)
         for path, size, mtime_ns in files:
             row = known.pop(path, None)  # what is left in `known` at the end is gone
             if settle_ns and fresh_after < mtime_ns <= future:
@@ -303,11 +216,45 @@ def _diff_folder(  # noqa: C901 - one pass over the walk, classifying each file 
                 diff.changed.append((PhotoId(row[0]), FileStat(Path(path), size, mtime_ns)))
             else:
                 report.unchanged += 1
-    gone = {row[0]: path for path, row in known.items() if not any(Path(path).is_relative_to(u) for u in unreadable)}
+    reachable: dict[str, bool] = {}
+    gone = {
+        row[0]: path
+        for path, row in known.items()
+        if not any(Path(path).is_relative_to(u) for u in unreadable)
+        and _really_gone(path, folder.path, report, reachable)
+    }
     full = catalog.known_by_id(list(gone))
     diff.gone = [(path, full[PhotoId(pid)]) for pid, path in gone.items() if PhotoId(pid) in full]
     report.seconds = time.perf_counter() - started
     return diff
+
+
+def _really_gone(path: str, root: Path, report: ScanReport, reachable: dict[str, bool]) -> bool:
+    """A file missing from the walk is gone unless the nearest folder still there stands empty.
+
+    /photos/nas/2023/a.jpg missing while /photos/nas exists and is empty: nas is a
+    mount point whose drive is not mounted (or a folder emptied by hand, which the
+    person can confirm by removing it); its photos are kept, reported as unreachable.
+    """
+    parent = os.path.dirname(path)
+    known = reachable.get(parent)
+    if known is not None:
+        return known
+    directory = parent
+    while len(directory) > len(str(root)) and not os.path.isdir(directory):
+        directory = os.path.dirname(directory)
+    reachable[parent] = directory == str(root) or not _is_empty(directory)
+    if reachable[parent]:
+        return True
+    if not any(p.path == Path(directory) for p in report.problems):
+        report.problems.append(
+            SkippedFile(
+                Path(directory),
+                "empty_mount",
+                "This folder stands empty where it held photos (an unmounted drive?); its photos are kept.",
+            )
+        )
+    return False
 
 
 def _outermost(roots: list[Path]) -> list[Path]:
@@ -365,13 +312,36 @@ def _match_moves(diffs: list[_FolderDiff]) -> list[Move]:  # noqa: C901 - the tw
     return moves
 
 
-def _add(catalog: Catalog, folder: Folder, files: Sequence[FileStat], report: ScanReport) -> list[PhotoId]:
+def _add(
+    catalog: Catalog, folder: Folder, files: Sequence[FileStat], report: ScanReport, memories: Memories
+) -> list[PhotoId]:
+    """New files become rows; one with the bytes of a photo removed earlier gets its memories back."""
     storable = []
     for f in files:
         try:
             str(f.path).encode("utf-8")
         except UnicodeEncodeError:
-            report.problems.append(WalkProblem(f.path, "The file name is not valid Unicode; rename it to index it."))
+            report.problems.append(
+                SkippedFile(f.path, "bad_name", "The file name is not valid Unicode; rename it to index it.")
+            )
             continue
         storable.append(f)
-    return catalog.add_photos(folder.id, storable)
+    ids = catalog.add_photos(folder.id, storable)
+    remembered = memories.by_size([f.size for f in storable])
+    for photo_id, f in zip(ids, storable, strict=True):
+        memory = _remembered(f, remembered.get(f.size, []))
+        if memory is not None:
+            memories.restore(photo_id, memory)
+    return ids
+
+
+def _remembered(file: FileStat, candidates: list[Memory]) -> Memory | None:
+    """The memory of a removed photo with exactly this file's bytes, if any (hashing only on a size match)."""
+    if not candidates:
+        return None
+    try:
+        digest = hash_file(file.path)
+    except OSError:
+        return None
+    same = [m for m in candidates if m.content_hash == digest]
+    return next((m for m in same if m.path == str(file.path)), same[0] if same else None)

@@ -34,7 +34,7 @@ from watchdog.observers import Observer
 
 from photoclip.core.ingest.folders import Folders
 from photoclip.core.ingest.indexer import Indexer, IndexProgress, IndexReport
-from photoclip.core.ingest.scanner import ScanReport
+from photoclip.core.ingest.scanner import ScanReport, offline_reason
 from photoclip.core.store.catalog import Catalog
 from photoclip.core.store.records import Folder
 from photoclip.core.util.threads import lower_thread_priority
@@ -216,6 +216,7 @@ class LibraryWatcher:
     def _run(self) -> None:
         lower_thread_priority()  # this thread runs the model while indexing
         try:
+            self._indexer.back_up()
             self._round("start", [], full=True)
             self._start_observer()
             self._sync_watches()
@@ -310,14 +311,16 @@ class LibraryWatcher:
         if self._work_pending():
             self._round("pending", [])  # left over from a pause, a cancel or an earlier session
         now = time.monotonic()
+        current = {f.path: f for f in self._folders.all()}
         for path, watch in list(self._watches.items()):
-            present = path.is_dir()
-            if watch.mode == "offline" and present:
+            watch.folder = current.get(path, watch.folder)  # its device is known after its first full scan
+            why = offline_reason(watch.folder, has_photos=self._catalog.folder_has_photos(watch.folder.id))
+            if watch.mode == "offline" and why is None:
                 self._watch(watch)
                 self._round("folder back", [path])
-            elif watch.mode != "offline" and not present:
+            elif watch.mode != "offline" and why is not None:
                 self._unwatch(watch)
-                watch.mode, watch.reason = "offline", "missing from disk"
+                watch.mode, watch.reason = "offline", why
                 self._catalog.set_folder_online(watch.folder.id, False)
                 self._round("folder offline", [path])
             elif watch.mode == "polling" and now - watch.last_poll >= self.poll_seconds:
@@ -340,8 +343,9 @@ class LibraryWatcher:
                 watch = _Watch(folder)
                 with self._lock:
                     self._watches[path] = watch
-                if not path.is_dir():
-                    watch.mode, watch.reason = "offline", "missing from disk"
+                why = offline_reason(folder, has_photos=self._catalog.folder_has_photos(folder.id))
+                if why is not None:
+                    watch.mode, watch.reason = "offline", why
                     continue
             if watch.mode == "events" and watch.handle is None:
                 self._watch(watch)

@@ -36,6 +36,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError, features
 from PIL.JpegImagePlugin import JpegImageFile
 
 from photoclip.core.errors import DecodeError
+from photoclip.core.util.memory import MemoryBudget, default_decode_budget
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -72,6 +73,10 @@ SUPPORTED_SUFFIXES: frozenset[str] = frozenset(
 
 DEFAULT_MAX_PIXELS: int = 200_000_000
 DEFAULT_MAX_BYTES: int = 1 << 30
+
+DECODE_MEMORY = MemoryBudget(default_decode_budget())
+"""Bytes all decodes of this process may hold at once (every decode worker, the viewer, thumbnails): a folder
+of huge images costs waiting, never more memory than this."""
 
 _HASH_CHUNK = 1 << 20
 _WHITE = (255, 255, 255)
@@ -201,7 +206,9 @@ def decode_bytes(
         if suffix in RAW_SUFFIXES:
             image, info = _decode_raw(photo.data, suffix, min_side, max_pixels)
         else:
-            image, info = _decode_with_pillow(photo.data, suffix, min_side, max_pixels)
+            needed, what = _peak_bytes(photo.data, min_side, max_pixels)
+            with DECODE_MEMORY.reserve(needed, what=what):
+                image, info = _decode_with_pillow(photo.data, suffix, min_side, max_pixels)
     except DecodeError:
         raise
     except MemoryError as e:
@@ -372,19 +379,32 @@ def _decode_with_pillow(
     if suffix in HEIF_SUFFIXES or sniffed == "HEIF" or (sniffed == "AVIF" and not _native_avif()):
         _heif_available()  # Registers the opener on first need, so plain JPEG users never import it.
     try:
-        image, full_size = _open_and_load(data, min_side, max_pixels)
+        loaded = _open_and_load(data, min_side, max_pixels)
     except UnidentifiedImageError as e:
         raise _unidentified(suffix, sniffed) from e
-    file_type = (image.format or suffix.lstrip(".") or "unknown").lower()
+    file_type = (loaded.file_format or suffix.lstrip(".") or "unknown").lower()
     if file_type == "mpo":  # phones' multi-picture JPEGs: a JPEG to anyone filtering by type
         file_type = "jpeg"
-    exif = _get_exif(image)
-    orientation = _orientation(exif)
-    return _finish(_orient(image, orientation), _display_size(full_size, orientation), file_type, exif, None)
+    orientation = _orientation(loaded.exif)
+    upright = _orient(loaded.image, orientation)
+    return _finish(upright, _display_size(loaded.full_size, orientation), file_type, loaded.exif, None)
 
 
-def _open_and_load(data: bytes, min_side: int | None, max_pixels: int) -> tuple[Image.Image, tuple[int, int]]:
-    """Open, draft, check the pixel budget and only then decode, so an oversized image costs no memory."""
+@dataclass(frozen=True)
+class _Loaded:
+    image: Image.Image
+    full_size: tuple[int, int]  # as stored in the file, before any draft or reduction
+    file_format: str | None
+    exif: Image.Exif | None
+
+
+def _open_and_load(data: bytes, min_side: int | None, max_pixels: int) -> _Loaded:
+    """Open, draft, check the pixel and memory budgets and only then decode, so an oversized image costs no memory.
+
+    Decoding takes the bytes the pixels need from the process-wide `DECODE_MEMORY`
+    budget first (waiting while other decodes hold it), and an image bigger than the
+    caller needs is reduced while that reservation holds, so what lives on is small.
+    """
     try:
         image = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
@@ -404,14 +424,86 @@ def _open_and_load(data: bytes, min_side: int | None, max_pixels: int) -> tuple[
                 f"The image is {width}x{height} pixels ({width * height / 1e6:.1f} megapixels), more than the "
                 f"{max_pixels / 1e6:g} megapixels photoclip decodes.",
             )
+        _check_plausible(image.format, image.mode, len(data), full_size)
+        file_format, exif = image.format, _get_exif(image)
         image.load()
+        pixels = _reduced(image, min_side)
     except DecodeError:
         raise
     except MemoryError:
         raise
     except Exception as e:
         raise _decode_failure(e) from e
-    return image, full_size
+    return _Loaded(pixels, full_size, file_format, exif)
+
+
+def _peak_bytes(data: bytes, min_side: int | None, max_pixels: int) -> tuple[int, str]:
+    """What decoding these bytes will take at its peak, from the header alone, and how to name the image.
+
+    0 when the header cannot be read or is over the pixel limit: the decode then says why.
+    """
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if min_side is not None and isinstance(image, JpegImageFile):
+                image.draft("RGB", (max(1, min_side), max(1, min_side)))
+            if image.width * image.height > max_pixels:
+                return 0, "this image"
+            return decode_bytes_needed(image.mode, image.size, min_side), f"a {image.width}x{image.height} image"
+    except Exception:  # the real decode reports what is wrong with the file
+        return 0, "this image"
+
+
+_BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "LA": 2, "La": 2, "PA": 2, "I;16": 2, "I;16B": 2, "I;16L": 2, "I;16N": 2}
+
+
+def decode_bytes_needed(mode: str, size: tuple[int, int], min_side: int | None = None) -> int:
+    """Memory a decode of this mode and size takes at its peak: the decoded pixels, plus the copies made from them
+    (to RGB, onto a white page), which are small when the image is reduced for a caller needing `min_side`."""
+    pixels = size[0] * size[1]
+    per_pixel = _BYTES_PER_PIXEL.get(mode, 4)  # RGB is stored as 4 bytes a pixel in Pillow
+    factor = max(1, min(size) // max(1, min_side)) if min_side else 1
+    copies = 12 * pixels // (factor * factor)  # RGB, a white page under transparency, the upright copy
+    return pixels * per_pixel + copies
+
+
+def _reduced(image: Image.Image, min_side: int | None) -> Image.Image:
+    """The image shrunk by a whole factor while its shorter side stays at least `min_side` (cheap box filter)."""
+    if min_side is None:
+        return image
+    factor = min(image.size) // max(1, min_side)
+    if factor < 2:
+        return image
+    try:
+        return image.reduce(factor)
+    except (ValueError, NotImplementedError):  # modes reduce() does not handle keep their size
+        return image
+
+
+_BITS_PER_PIXEL = {"1": 1, "L": 8, "P": 8, "LA": 16, "PA": 16, "I;16": 16, "I;16B": 16, "RGB": 24}
+
+
+def _least_file_bytes(file_format: str | None, mode: str, pixels: int) -> float:
+    """The fewest bytes a file of that format can hold a picture in, with a wide margin (0 when unknown).
+
+    A JPEG codes at least a bit for each 8x8 block even when it is flat (1 byte per 512
+    pixels; half that is allowed); deflate (PNG) shrinks the raw rows at most about 1030
+    to 1 (1100 allowed).
+    """
+    if file_format in ("JPEG", "MPO"):
+        return pixels / 1024
+    if file_format == "PNG":
+        return pixels * _BITS_PER_PIXEL.get(mode, 32) / 8 / 1100
+    return 0.0
+
+
+def _check_plausible(file_format: str | None, mode: str, file_bytes: int, size: tuple[int, int]) -> None:
+    """A header claiming far more pixels than the file could hold describes a cut-off or forged file."""
+    if file_bytes < _least_file_bytes(file_format, mode, size[0] * size[1]):
+        raise DecodeError(
+            "truncated",
+            f"The file ({file_bytes:,} bytes) is far too small for the {size[0]}x{size[1]} picture its header "
+            "describes: it is cut off or damaged.",
+        )
 
 
 def _finish(
@@ -556,8 +648,8 @@ def _decode_raw(data: bytes, suffix: str, min_side: int | None, max_pixels: int)
             orientation = _LIBRAW_FLIP_TO_ORIENTATION.get(int(sizes.flip), 1)
             thumb = _extract_jpeg_thumb(rawpy, raw)
             if thumb is not None:
-                image, _ = _open_and_load(thumb, min_side, max_pixels)
-                thumb_exif = _get_exif(image)
+                preview = _open_and_load(thumb, min_side, max_pixels)
+                image, thumb_exif = preview.image, preview.exif
                 # Previews usually carry no rotation of their own (LibRaw's flip is the authority); trust one that does.
                 thumb_orientation = _orientation(thumb_exif)
                 if thumb_orientation != 1:
@@ -573,7 +665,8 @@ def _decode_raw(data: bytes, suffix: str, min_side: int | None, max_pixels: int)
                     f"half size ({half_w * half_h / 1e6:.1f} megapixels) that is more than the "
                     f"{max_pixels / 1e6:g} megapixels photoclip decodes.",
                 )
-            pixels = raw.postprocess(half_size=True, use_camera_wb=True, output_bps=8)
+            with DECODE_MEMORY.reserve(half_w * half_h * 3 * 3, what=f"a {full_size[0]}x{full_size[1]} RAW image"):
+                pixels = raw.postprocess(half_size=True, use_camera_wb=True, output_bps=8)
     except DecodeError:
         raise
     except UnidentifiedImageError as e:

@@ -18,8 +18,8 @@ normalised sum of the free-text and ``+`` embeddings minus the ``-`` embeddings
 
 from __future__ import annotations
 
+import datetime
 import re
-import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -52,12 +52,9 @@ class ParsedQuery:
         return not (self.text or self.plus or self.minus)
 
 
-def parse_query(query: str) -> ParsedQuery:  # noqa: C901 - one branch per filter keyword of the query syntax
+def parse_query(query: str) -> ParsedQuery:
     """Split free text, +/- concepts and key:value filters (see the module docstring)."""
-    try:
-        tokens = shlex.split(query, posix=True)
-    except ValueError as e:  # an unbalanced quote
-        raise QueryError(f"Cannot read the query ({e}): check the quotes.") from e
+    tokens = split_query(query)
     words: list[str] = []
     plus: list[str] = []
     minus: list[str] = []
@@ -96,15 +93,65 @@ def parse_query(query: str) -> ParsedQuery:  # noqa: C901 - one branch per filte
     )
 
 
+def split_query(query: str) -> list[str]:
+    """Words, with quotes grouping words as people write them: "golden hour", +'at night', album:"Trip 2024".
+
+    A quote opens a group only where a word starts (or after +, - or key:) and closes at
+    a matching quote that ends a word, so apostrophes inside words stay letters
+    ("kid's birthday", "rock 'n' roll"). A double quote left open is a mistake worth
+    saying; an unpaired single quote is an apostrophe.
+    """
+    tokens: list[str] = []
+    i, n = 0, len(query)
+    while i < n:
+        if query[i].isspace():
+            i += 1
+            continue
+        token = ""
+        while i < n and not query[i].isspace():
+            char = query[i]
+            if char in "\"'" and (token in ("", "+", "-") or (token.endswith(":") and token.count(":") == 1)):
+                end = _closing_quote(query, i + 1, char)
+                if end is not None:
+                    token += query[i + 1 : end]
+                    i = end + 1
+                    continue
+                if char == '"':
+                    raise QueryError('Cannot read the query: a double quote (") is not closed; check the quotes.')
+            token += char
+            i += 1
+        tokens.append(token)
+    return tokens
+
+
+def _closing_quote(query: str, start: int, quote: str) -> int | None:
+    """The position of the quote that closes a group opened just before `start`: one that ends a word."""
+    position = query.find(quote, start)
+    while position != -1:
+        if position + 1 == len(query) or query[position + 1].isspace():
+            return position
+        position = query.find(quote, position + 1)
+    return None
+
+
 def date_bound(value: str, *, end: bool) -> str:
     """Validate YYYY[-MM[-DD]]; an end bound covers the whole period (before:2023-06 includes June 30)."""
-    if not _DATE.match(value):
-        raise QueryError(f"Dates look like 2023, 2023-06 or 2023-06-30, not {value!r}.")
+    if not _DATE.match(value) or not _real_date(value):
+        raise QueryError(f"Dates look like 2023, 2023-06 or 2023-06-30 (a real day), not {value!r}.")
     if end and len(value) == 4:
         return value + "-12-31"
     if end and len(value) == 7:
         return value + "-31"
     return value
+
+
+def _real_date(value: str) -> bool:
+    parts = [int(p) for p in value.split("-")]
+    try:
+        datetime.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+    except ValueError:
+        return False
+    return parts[0] >= 1
 
 
 def merge_filters(base: PhotoFilter, extra: PhotoFilter) -> PhotoFilter:

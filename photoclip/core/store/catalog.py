@@ -22,7 +22,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from photoclip.core.errors import CatalogError, SchemaTooNew
+from photoclip.core.errors import CatalogDamaged, CatalogError, SchemaTooNew
+from photoclip.core.store.backup import Backup, backups_dir, make_backup
+from photoclip.core.store.backup import due as backup_due
 from photoclip.core.store.order import NEWEST_FIRST_SQL, newest_first_key
 from photoclip.core.store.records import (
     VECTOR_DTYPE,
@@ -37,11 +39,16 @@ from photoclip.core.store.records import (
     PhotoId,
     PhotoMetadata,
     PhotoState,
+    RecordedBatch,
     WorkItem,
 )
 from photoclip.core.store.schema import MIGRATIONS, SCHEMA_VERSION
+from photoclip.core.store.sqlite import connect
 
 log = logging.getLogger(__name__)
+
+CHECK_SECONDS = 24 * 3600
+"""How often opening the catalog runs SQLite's quick check (it reads the whole file)."""
 
 
 def _path_key(path: Path) -> str:
@@ -81,20 +88,27 @@ class Catalog:
         self._connections_lock = threading.Lock()
         self._closed = False
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._refuse_emptied()
         self._migrate()
+        self._check_now_and_then()
 
     # -- connections -------------------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
         try:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn = connect(self.path)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=30000")
             conn.create_collation("CASEFOLD", _casefold_compare)
+        except CatalogDamaged:
+            raise
         except sqlite3.DatabaseError as e:
-            raise CatalogError(f"The library database {self.path} is damaged or not a photoclip catalog ({e}).") from e
+            raise CatalogDamaged(
+                f"The library database {self.path} is damaged or not a photoclip catalog ({e}). "
+                "Run 'photoclip doctor --repair' to restore its latest backup."
+            ) from e
         with self._connections_lock:
             self._connections.append(conn)
         return conn
@@ -149,21 +163,37 @@ class Catalog:
             self._connections.clear()
             self._by_thread.clear()
 
+    def _refuse_emptied(self) -> None:
+        """A catalog cut to 0 bytes beside a library that has been used is damage, not a new library."""
+        if not self.path.exists() or self.path.stat().st_size > 0:
+            return
+        signs = [self.path.parent / "index", backups_dir(self.path), self.path.parent / "settings.json"]
+        if any(sign.exists() for sign in signs):
+            raise CatalogDamaged(
+                f"The library database {self.path} is empty (0 bytes) although this library has been used. "
+                "Run 'photoclip doctor --repair' to restore its latest backup; your photos are not affected."
+            )
+
     def _migrate(self) -> None:
+        conn = self._conn
+        try:
+            conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        except CatalogError:
+            raise
+        except sqlite3.DatabaseError as e:
+            raise CatalogDamaged(
+                f"The library database {self.path} is damaged or not a photoclip catalog ({e})."
+            ) from e
+        version = int(row[0]) if row else 0
+        if version > SCHEMA_VERSION:
+            raise SchemaTooNew(
+                f"The library at {self.path.parent} was written by a newer photoclip "
+                f"(catalog version {version}, this version understands {SCHEMA_VERSION}). Please update photoclip."
+            )
+        if 0 < version < SCHEMA_VERSION:
+            make_backup(conn, self.path, "migration")
         with self._write() as conn:
-            try:
-                conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-                row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-            except sqlite3.DatabaseError as e:
-                raise CatalogError(
-                    f"The library database {self.path} is damaged or not a photoclip catalog ({e})."
-                ) from e
-            version = int(row[0]) if row else 0
-            if version > SCHEMA_VERSION:
-                raise SchemaTooNew(
-                    f"The library at {self.path.parent} was written by a newer photoclip "
-                    f"(catalog version {version}, this version understands {SCHEMA_VERSION}). Please update photoclip."
-                )
             for target in range(version + 1, SCHEMA_VERSION + 1):
                 log.info("migrating catalog %s to schema %d", self.path, target)
                 for statement in MIGRATIONS[target].split(";"):
@@ -174,6 +204,26 @@ class Catalog:
                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                     (str(target),),
                 )
+
+    def _check_now_and_then(self) -> None:
+        """SQLite's own consistency check at open, once a day (it reads the whole file)."""
+        last = float(self.get_meta("last_quick_check") or 0)
+        if time.time() - last < CHECK_SECONDS:
+            return
+        problems = self.integrity_problems()
+        if problems:
+            raise CatalogDamaged(
+                f"The library database {self.path} is damaged ({'; '.join(problems[:2])}). Run 'photoclip doctor "
+                "--repair' to restore its latest backup; your photos are not affected."
+            )
+        self.set_meta("last_quick_check", repr(time.time()))
+
+    def back_up_if_due(self) -> Backup | None:
+        """The daily backup, when the last one is more than a day old (indexing and watching call this)."""
+        if not backup_due(self.path):
+            return None
+        with self._write_lock:
+            return make_backup(self._conn, self.path, "daily")
 
     def schema_version(self) -> int:
         row = self._conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
@@ -199,9 +249,7 @@ class Catalog:
         key = _path_key(path)
         with self._write() as conn:
             conn.execute("INSERT OR IGNORE INTO folders(path, added_at) VALUES (?, ?)", (key, time.time()))
-            row = conn.execute(
-                "SELECT id, path, added_at, last_scan, online FROM folders WHERE path = ?", (key,)
-            ).fetchone()
+            row = conn.execute(f"SELECT {_FOLDER_COLUMNS} FROM folders WHERE path = ?", (key,)).fetchone()
         return _folder(row)
 
     def remove_folder(self, folder_id: FolderId) -> list[PhotoId]:
@@ -212,13 +260,11 @@ class Catalog:
         return ids
 
     def folders(self) -> list[Folder]:
-        rows = self._conn.execute("SELECT id, path, added_at, last_scan, online FROM folders ORDER BY path").fetchall()
+        rows = self._conn.execute(f"SELECT {_FOLDER_COLUMNS} FROM folders ORDER BY path").fetchall()
         return [_folder(r) for r in rows]
 
     def folder_by_path(self, path: Path) -> Folder | None:
-        row = self._conn.execute(
-            "SELECT id, path, added_at, last_scan, online FROM folders WHERE path = ?", (_path_key(path),)
-        ).fetchone()
+        row = self._conn.execute(f"SELECT {_FOLDER_COLUMNS} FROM folders WHERE path = ?", (_path_key(path),)).fetchone()
         return None if row is None else _folder(row)
 
     def absorb_folders(self, parent: FolderId, children: Sequence[FolderId]) -> None:
@@ -227,6 +273,11 @@ class Catalog:
             for child in children:
                 conn.execute("UPDATE photos SET folder_id = ? WHERE folder_id = ?", (parent, child))
                 conn.execute("DELETE FROM folders WHERE id = ?", (child,))
+
+    def folder_has_photos(self, folder_id: FolderId) -> bool:
+        return (
+            self._conn.execute("SELECT 1 FROM photos WHERE folder_id = ? LIMIT 1", (folder_id,)).fetchone() is not None
+        )
 
     def photo_counts_by_folder(self) -> dict[FolderId, int]:
         rows = self._conn.execute("SELECT folder_id, COUNT(*) FROM photos GROUP BY folder_id").fetchall()
@@ -239,9 +290,13 @@ class Catalog:
         )
         return {Path(str(r[0])): int(r[1]) for r in rows}
 
-    def mark_scanned(self, folder_id: FolderId) -> None:
+    def mark_scanned(self, folder_id: FolderId, device: int | None = None) -> None:
+        """A full scan found the folder with its photos: remember when, and on which device (st_dev)."""
         with self._write() as conn:
-            conn.execute("UPDATE folders SET last_scan = ? WHERE id = ?", (time.time(), folder_id))
+            conn.execute(
+                "UPDATE folders SET last_scan = ?, device = COALESCE(?, device) WHERE id = ?",
+                (time.time(), device, folder_id),
+            )
 
     # -- photos: change tracking ----------------------------------------------------------------
 
@@ -379,7 +434,7 @@ class Catalog:
         embedded: Sequence[tuple[PhotoId, PhotoMetadata, npt.NDArray[np.float32]]],
         unchanged: Sequence[tuple[PhotoId, int, int]],
         skipped: Sequence[tuple[PhotoId, str, str, int, int]],
-    ) -> list[PhotoId]:
+    ) -> RecordedBatch:
         """Store one indexing batch atomically.
 
         Args:
@@ -388,22 +443,26 @@ class Catalog:
             skipped: (id, reason, message, size, mtime_ns) for photos that could not be read.
 
         Returns:
-            The ids that were actually written; photos deleted meanwhile (by a scan or a
-            watcher) are silently dropped so a vanished file can never come back.
+            The ids that were actually written (photos deleted meanwhile, by a scan or a
+            watcher, are silently dropped so a vanished file can never come back) and the
+            sequence number the new vectors were written under (see `next_seq`).
         """
         now = time.time()
         written: list[PhotoId] = []
+        seq: int | None = None
         with self._write() as conn:
             for pid, meta, vector in embedded:
                 if not self._update_metadata(conn, pid, meta, now):
                     continue
+                if seq is None:
+                    seq = self.next_seq(conn)
                 blob = np.ascontiguousarray(vector, dtype=VECTOR_DTYPE).tobytes()
                 conn.execute(
-                    "INSERT INTO embeddings(photo_id, model_id, dim, vector, content_hash, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(photo_id, model_id) DO UPDATE SET "
+                    "INSERT INTO embeddings(photo_id, model_id, dim, vector, content_hash, created_at, seq) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(photo_id, model_id) DO UPDATE SET "
                     "dim = excluded.dim, vector = excluded.vector, content_hash = excluded.content_hash, "
-                    "created_at = excluded.created_at",
-                    (pid, model_id, int(vector.shape[-1]), blob, meta.content_hash, now),
+                    "created_at = excluded.created_at, seq = excluded.seq",
+                    (pid, model_id, int(vector.shape[-1]), blob, meta.content_hash, now, seq),
                 )
                 written.append(pid)
             for pid, size, mtime_ns in unchanged:
@@ -422,7 +481,44 @@ class Catalog:
                 if cur.rowcount:
                     conn.execute("DELETE FROM embeddings WHERE photo_id = ?", (pid,))
                     written.append(pid)
-        return written
+        return RecordedBatch(written, seq)
+
+    @staticmethod
+    def next_seq(conn: sqlite3.Connection) -> int:
+        """The next vector sequence number, inside the caller's write transaction.
+
+        A catalog-wide counter that never goes back (unlike MAX(seq), which drops when rows
+        are deleted): an index file records the number it reflects, and every vector written
+        later, by this process or another one, has a higher number (see `vectors.keeper`).
+        """
+        conn.execute(
+            "INSERT INTO meta(key, value) VALUES ('embedding_seq', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+        return int(conn.execute("SELECT value FROM meta WHERE key = 'embedding_seq'").fetchone()[0])
+
+    def vector_seq(self) -> int:
+        """The vector sequence number written last (0 before any)."""
+        row = self._conn.execute("SELECT value FROM meta WHERE key = 'embedding_seq'").fetchone()
+        return int(row[0]) if row else 0
+
+    def vector_changes_since(self, model_id: str, seq: int) -> tuple[int, npt.NDArray[np.int64], list[int]]:
+        """(the counter now, ids written after `seq`, their seqs), read in one snapshot so none is missed."""
+        conn = self._conn
+        snapshot = not conn.in_transaction  # inside one of our own write transactions it is one already
+        if snapshot:
+            conn.execute("BEGIN")
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'embedding_seq'").fetchone()
+            rows = conn.execute(
+                "SELECT photo_id, seq FROM embeddings WHERE model_id = ? AND seq > ? ORDER BY photo_id",
+                (model_id, seq),
+            ).fetchall()
+        finally:
+            if snapshot:
+                conn.execute("COMMIT")
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        return (int(row[0]) if row else 0), ids, [int(r[1]) for r in rows]
 
     @staticmethod
     def _update_metadata(conn: sqlite3.Connection, pid: PhotoId, meta: PhotoMetadata, now: float) -> bool:
@@ -628,9 +724,13 @@ def _casefold_compare(a: str, b: str) -> int:
     return (fa > fb) - (fa < fb)
 
 
+_FOLDER_COLUMNS = "id, path, added_at, last_scan, online, device"
+
+
 def _folder(row: Any) -> Folder:
     last_scan = None if row[3] is None else float(row[3])
-    return Folder(FolderId(int(row[0])), Path(row[1]), float(row[2]), last_scan, bool(row[4]))
+    device = None if row[5] is None else int(row[5])
+    return Folder(FolderId(int(row[0])), Path(row[1]), float(row[2]), last_scan, bool(row[4]), device)
 
 
 def _photo(r: Any) -> Photo:

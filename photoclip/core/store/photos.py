@@ -11,6 +11,7 @@ from pathlib import Path
 
 from photoclip.core.errors import LibraryError
 from photoclip.core.store.catalog import Catalog
+from photoclip.core.store.problems import ScanProblems, SkippedFile
 from photoclip.core.store.records import Photo, PhotoId
 
 
@@ -38,9 +39,21 @@ class Photos:
             raise LibraryError(f"{ref} is not a photo of this library.")
         return photo
 
-    def skipped(self, limit: int = 1000) -> list[Photo]:
-        """Files that could not be read, with their reasons, by path."""
-        return self._catalog.skipped_photos(limit)
+    def skipped(self, limit: int = 1000) -> list[SkippedFile]:
+        """Everything that could not be taken in, with the reason, by path: photos that could not be
+        decoded, and folder entries that never became photos (unlistable folders, loops, pipes, ...)."""
+        photos = [
+            SkippedFile(p.path, p.error_reason or "unknown", p.error or p.error_reason or "unknown")
+            for p in self._catalog.skipped_photos(limit)
+        ]
+        return sorted(photos + ScanProblems(self._catalog).all(limit), key=lambda s: str(s.path))[:limit]
+
+    def skip_reasons(self) -> dict[str, int]:
+        """How many were skipped for each reason (photos and folder entries together)."""
+        reasons = dict(self._catalog.skip_reasons())
+        for reason, count in ScanProblems(self._catalog).reasons().items():
+            reasons[reason] = reasons.get(reason, 0) + count
+        return reasons
 
     def embedded_ids(self) -> list[PhotoId]:
         """Every photo with a vector of the current model, in id order."""

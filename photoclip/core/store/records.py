@@ -35,6 +35,7 @@ class Folder:
     added_at: float
     last_scan: float | None
     online: bool = True  # False while the last look found it missing (unplugged drive, unmounted share)
+    device: int | None = None  # st_dev when last seen with its photos: another device there means not mounted
 
     def is_offline(self) -> bool:
         """What "offline" means everywhere: the last scan found the folder missing, or it is not on disk now.
@@ -116,6 +117,14 @@ class PhotoMetadata:
     taken_at: str | None
     date_source: str
     camera: str | None
+
+
+@dataclass(frozen=True)
+class RecordedBatch:
+    """What one indexing batch wrote: the photos still there, and the sequence number of its vectors."""
+
+    written: list[PhotoId]
+    seq: int | None  # None when the batch wrote no vector
 
 
 @dataclass(frozen=True)

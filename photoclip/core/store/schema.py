@@ -6,7 +6,7 @@ so a crash mid-migration leaves the previous version intact.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -101,4 +101,43 @@ MIGRATIONS: dict[int, str] = {
     CREATE INDEX album_photos_photo ON album_photos(photo_id);
     CREATE INDEX labels_parent ON labels(parent_id);
     """,
+    4: """
+    ALTER TABLE folders ADD COLUMN device INTEGER;
+    ALTER TABLE embeddings ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX embeddings_seq ON embeddings(model_id, seq);
+    CREATE TABLE removed_photos (
+        content_hash TEXT NOT NULL,
+        path TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        removed_at REAL NOT NULL,
+        tags TEXT NOT NULL,
+        albums TEXT NOT NULL,
+        PRIMARY KEY (content_hash, path)
+    ) WITHOUT ROWID;
+    CREATE INDEX removed_photos_size ON removed_photos(size);
+    CREATE TABLE removed_embeddings (
+        content_hash TEXT NOT NULL,
+        model_id TEXT NOT NULL,
+        dim INTEGER NOT NULL,
+        vector BLOB NOT NULL,
+        removed_at REAL NOT NULL,
+        PRIMARY KEY (content_hash, model_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE scan_problems (
+        path TEXT PRIMARY KEY,
+        folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+        reason TEXT NOT NULL,
+        message TEXT NOT NULL,
+        seen_at REAL NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX scan_problems_folder ON scan_problems(folder_id);
+    """,
 }
+"""
+Version 4: `folders.device` (the folder's st_dev when last seen with its photos, to tell an
+unmounted drive from an emptied folder); `embeddings.seq` (a catalog-wide counter per vector
+written, so an index file records exactly which vectors it reflects); `removed_photos` and
+`removed_embeddings` (what was learnt about a photo whose file went away: its tags, albums
+and vectors, kept for a grace period so a photo that comes back gets them back);
+`scan_problems` (folder entries that could not be catalogued, with the reason).
+"""

@@ -333,6 +333,20 @@ class TagStore:
                 )
             return conn.total_changes - before
 
+    def accept_pairs(self, pairs: Sequence[tuple[int, int]]) -> int:
+        """Accept many (photo, label) tags in one transaction (keyword import: tens of thousands at once)."""
+        now = time.time()
+        with self.catalog.transaction() as conn:
+            before = conn.total_changes
+            conn.executemany(
+                "INSERT INTO tags(photo_id, label_id, score, source, status, updated_at) "
+                "SELECT id, ?, NULL, 'user', 'accepted', ? FROM photos WHERE id = ? "
+                "ON CONFLICT(photo_id, label_id) DO UPDATE SET status = 'accepted', source = 'user', "
+                "updated_at = excluded.updated_at",
+                [(label_id, now, int(photo_id)) for photo_id, label_id in pairs],
+            )
+            return int(conn.total_changes - before)
+
     def remove(self, photo_ids: Sequence[int], label_id: int) -> int:
         with self.catalog.transaction() as conn:
             before = conn.total_changes

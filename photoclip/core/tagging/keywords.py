@@ -8,13 +8,20 @@ service (`tagging.service.Tags`) decides which photos and stores the tags.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from photoclip.core.changes import NOTHING, Changes
 from photoclip.core.errors import LibraryError, PhotoclipError
-from photoclip.core.media.xmp import Keyword, embedded_keywords, existing_sidecar, read_sidecar_keywords, write_sidecar
+from photoclip.core.media.xmp import (
+    Keyword,
+    embedded_keywords,
+    existing_sidecar,
+    read_sidecar_keywords,
+    sidecar_targets,
+    write_sidecar,
+)
 from photoclip.core.store.records import Photo, PhotoId
 from photoclip.core.store.tags import ACCEPTED, SUGGESTED, Tag
 from photoclip.core.tagging.labelsets import Label, LabelSet
@@ -27,6 +34,7 @@ class ExportReport:
     written: list[Path] = field(default_factory=list)
     unchanged: int = 0  # no tags and no sidecar: nothing to write
     problems: list[tuple[Path, str]] = field(default_factory=list)
+    warnings: list[tuple[Path, str]] = field(default_factory=list)  # written, but not where it would usually go
 
 
 @dataclass
@@ -55,6 +63,7 @@ def write_sidecars(
 ) -> ExportReport:
     """Write each photo's tags to its sidecar (merging with what is there)."""
     report = ExportReport()
+    targets = sidecar_targets([p.path for p in photos.values()], naming)
     for pid, photo in photos.items():
         keywords = [
             Keyword(tag.path, suggestion=tag.status == SUGGESTED)
@@ -67,8 +76,11 @@ def write_sidecars(
         if not photo.path.exists():
             report.problems.append((photo.path, "The photo is not on disk (its folder is offline?)."))
             continue
+        target, clash = targets[photo.path]
+        if clash:
+            report.warnings.append((photo.path, clash))
         try:
-            report.written.append(write_sidecar(photo.path, keywords, naming=naming))
+            report.written.append(write_sidecar(photo.path, keywords, naming=naming, path=target))
         except PhotoclipError as e:
             report.problems.append((photo.path, str(e)))
         except OSError as e:
@@ -76,10 +88,14 @@ def write_sidecars(
     return report
 
 
-def read_keywords_of(photos: Iterable[Photo], report: ImportReport) -> dict[PhotoId, list[tuple[str, ...]]]:
+def read_keywords_of(
+    photos: Collection[Photo], report: ImportReport, progress: Callable[[int, int], None] | None = None
+) -> dict[PhotoId, list[tuple[str, ...]]]:
     """Keyword paths found in each photo's sidecar and embedded XMP/IPTC (never writing any file)."""
     found: dict[PhotoId, list[tuple[str, ...]]] = {}
-    for photo in photos:
+    for done, photo in enumerate(photos, 1):
+        if progress is not None:
+            progress(done, len(photos))
         try:
             paths = read_sidecar_keywords(photo.path) + embedded_keywords(photo.path)
         except (LibraryError, OSError) as e:

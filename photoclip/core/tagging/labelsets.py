@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from photoclip.core.errors import LibraryError
+from photoclip.core.media.xmp import check_xml_text
 
 DEFAULT_TEMPLATES: tuple[str, ...] = (
     "a photo of a {label}.",
@@ -137,6 +138,7 @@ def check_label_set(label_set: LabelSet, *, source: str = "label set") -> LabelS
 
     if not label_set.name.strip():
         raise fail("needs a 'name'")
+    _check_texts(label_set, fail)
     if not label_set.labels:
         raise fail("needs a non-empty 'labels' list")
     labels = label_set.by_name()
@@ -154,6 +156,19 @@ def check_label_set(label_set: LabelSet, *, source: str = "label set") -> LabelS
             )
     _check_no_loops(labels, fail)
     return label_set
+
+
+def _check_texts(label_set: LabelSet, fail: Callable[[str], LibraryError]) -> None:
+    """Every text of a set must be one XMP can hold: names end up as keywords in sidecars."""
+    texts = [("the name", label_set.name), ("the description", label_set.description)]
+    texts += [(f"label {label.name!r}", text) for label in label_set.labels for text in (label.name, *label.prompts)]
+    texts += [("a template", text) for text in label_set.templates]
+    texts += [("a background prompt", text) for text in label_set.background]
+    for what, text in texts:
+        try:
+            check_xml_text(text, what)
+        except LibraryError as e:
+            raise fail(str(e)) from None
 
 
 def _check_no_loops(labels: dict[str, Label], fail: Any) -> None:
@@ -197,7 +212,7 @@ def parse_label_set(data: Any, *, source: str = "label set", builtin: bool = Fal
     label_set = LabelSet(
         name=name.strip(),
         labels=tuple(labels),
-        exclusive=bool(data.get("exclusive", False)),
+        exclusive=_flag(data.get("exclusive", False), fail, "exclusive"),
         description=str(data.get("description", "")),
         threshold=_threshold(data.get("threshold"), fail, "threshold"),
         templates=tuple(t.strip() for t in templates),
@@ -225,6 +240,13 @@ def _parse_label(raw: Any, number: int, fail: Callable[[str], LibraryError]) -> 
     )
 
 
+def _flag(value: Any, fail: Callable[[str], LibraryError], what: str) -> bool:
+    """JSON true or false; the text "false" is a mistake to point out, not a true value."""
+    if not isinstance(value, bool):
+        raise fail(f"'{what}' must be true or false (without quotes), not {value!r}")
+    return value
+
+
 def _optional_text(value: Any, fail: Any, what: str) -> str | None:
     if value is None or value == "":
         return None
@@ -241,11 +263,22 @@ def _threshold(value: Any, fail: Any, what: str) -> float | None:
     return float(value)
 
 
+MAX_FILE_BYTES = 4 << 20
+"""A label set file bigger than this is not a label set (the largest built-in one is about 10 KB)."""
+
+
 def load_label_set_file(path: Path) -> LabelSet:
+    """Read and check a label set file (UTF-8, with or without a byte order mark)."""
+    path = Path(path)
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise LibraryError(f"{path} is {size / 1e6:.0f} MB: too big to be a label set (at most 4 MB).")
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError as e:
         raise LibraryError(f"Label set file not found: {path}") from e
+    except RecursionError as e:
+        raise LibraryError(f"{path} is nested too deeply to be a label set.") from e
     except (OSError, ValueError) as e:
         raise LibraryError(f"{path} is not a readable JSON label set: {e}") from e
     return parse_label_set(data, source=str(path))

@@ -226,10 +226,16 @@ class Tags:
             photos, self._store.tags_of(list(photos)), naming=naming, include_suggestions=include_suggestions
         )
 
-    def import_keywords(self, photo_ids: Sequence[int]) -> ImportReport:
-        """Read keywords from sidecars and embedded XMP/IPTC as user tags (never writing any file)."""
+    def import_keywords(
+        self, photo_ids: Sequence[int], *, progress: Callable[[int, int], None] | None = None
+    ) -> ImportReport:
+        """Read keywords from sidecars and embedded XMP/IPTC as user tags (never writing any file).
+
+        Linear in the number of photos and keywords (tens of thousands import in seconds);
+        `progress` hears (photos read, photos in all).
+        """
         report = ImportReport()
-        found = read_keywords_of(self._catalog.photos(photo_ids).values(), report)
+        found = read_keywords_of(self._catalog.photos(photo_ids).values(), report, progress)
         if not found:
             return report
         try:
@@ -240,10 +246,8 @@ class Tags:
         label_set = self._store.save(check_label_set(with_keywords(current, found), source=IMPORTED_SET))
         report.labels_added = len(label_set.labels) - before
         ids = self._store.label_ids(label_set)
-        for pid, paths in found.items():
-            for path in paths:
-                self._store.set_status([pid], ids[path[-1]], ACCEPTED)
-                report.keywords += 1
-            report.photos += 1
+        pairs = [(pid, ids[path[-1]]) for pid, paths in found.items() for path in paths]
+        self._store.accept_pairs(pairs)
+        report.keywords, report.photos = len(pairs), len(found)
         report.changes = self._changes.publish(Changes.of_tags(found, label_sets=True))
         return report

@@ -33,6 +33,7 @@ import hashlib
 import json
 import logging
 import re
+import shutil
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -43,7 +44,7 @@ import hnswlib
 import numpy as np
 import numpy.typing as npt
 
-from photoclip.core.util.atomic import atomic_path, write_bytes_atomic
+from photoclip.core.util.atomic import atomic_path, disk_full, write_bytes_atomic
 
 __all__ = ["EXACT_THRESHOLD", "FORMAT_VERSION", "Hit", "PhotoIdArray", "VectorIndex"]
 
@@ -125,6 +126,8 @@ class VectorIndex:
         self._deleted: set[int] = set(deleted)
         self._sorted: PhotoIdArray | None = None
         self._matrix: FloatMatrix | None = None
+        # the catalog's vector sequence number this index reflects (see vectors.keeper); None when unknown
+        self.covers_seq: int | None = None
 
     # ------------------------------------------------------------------ introspection
 
@@ -367,14 +370,23 @@ class VectorIndex:
         return Path(directory) / f"{stem}.hnsw", Path(directory) / f"{stem}.json"
 
     def save(self, directory: Path) -> None:
-        """Write index then manifest, each atomically, so a crash leaves the old pair or a detectable mismatch."""
+        """Write index then manifest, each atomically, so a crash leaves the old pair or a detectable mismatch.
+
+        The manifest carries `covers_seq`, so the file and the catalog state it reflects can
+        never be paired wrongly (two processes saving in turn each write a consistent pair).
+        """
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         index_path, manifest_path = self.files(directory, self.model_id)
         with self._lock:
+            least = self._least_file_bytes()
+            if shutil.disk_usage(directory).free < least * 1.2 + (1 << 20):
+                raise disk_full(index_path)
             with atomic_path(index_path) as tmp_index:
                 self._raw.save_index(str(tmp_index))
                 file_bytes, digest = _size_and_hash(tmp_index)
+                if file_bytes < least:  # hnswlib writes a short file without a word when the disk fills up
+                    raise disk_full(index_path)
             manifest = {
                 "format": FORMAT_VERSION,
                 "model_id": self.model_id,
@@ -387,8 +399,14 @@ class VectorIndex:
                 "file_blake2b": digest,
                 # hnswlib cannot tell which of its labels are deleted; this list can.
                 "deleted": sorted(self._deleted),
+                "covers_seq": self.covers_seq,
             }
         write_bytes_atomic(manifest_path, json.dumps(manifest, indent=1).encode("utf-8"))
+
+    def _least_file_bytes(self) -> int:
+        """What hnswlib's file takes at least: every slot's level-0 links, vector, label and link count."""
+        per_slot = (2 * self._m * 4 + 4) + self.dim * 4 + 8 + 4
+        return int(self._raw.get_current_count()) * per_slot
 
     @classmethod
     def load(cls, directory: Path, *, model_id: str, dim: int) -> VectorIndex | None:
@@ -453,6 +471,7 @@ class VectorIndex:
             or not all(_is_label(x) for x in labels)
         ):
             raise _Reject("index contents disagree with the manifest")
+        covers = manifest.get("covers_seq")
         obj = cls.__new__(cls)
         obj._setup(
             raw,
@@ -464,6 +483,7 @@ class VectorIndex:
             live=live,
             deleted=deleted_set,
         )
+        obj.covers_seq = covers if isinstance(covers, int) and not isinstance(covers, bool) and covers >= 0 else None
         return obj
 
 

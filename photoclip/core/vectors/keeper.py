@@ -2,10 +2,14 @@
 
 Every stored batch commits to the catalog first and then updates the in-memory
 index under this keeper's lock; the index file is saved now and then and at the
-end. On first use the saved index is checked against the catalog (ids present,
-vectors written since the last save) and repaired, or rebuilt from the
-catalog's vectors when missing or damaged, so a crash costs at most the batch
-in flight and never a wrong answer.
+end. Each vector in the catalog carries a sequence number from a counter that
+only grows; an index file records the number it reflects (`covers_seq`), and
+before saving, the keeper brings in every vector written after that number that
+it has not applied itself, whoever wrote it (another `photoclip index` while the
+app runs). On first use the saved index is checked against the catalog (ids
+present, vectors written after the number it covers) and repaired, or rebuilt
+from the catalog's vectors when missing or damaged, so a crash costs at most the
+batch in flight and never a wrong answer, even across processes.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +52,7 @@ class VectorKeeper:
         self._background: tuple[int, npt.NDArray[np.float32]] | None = None
         self._lock = threading.RLock()
         self._last_save = time.monotonic()
+        self._applied: set[int] = set()  # sequence numbers applied here since the index last caught up
 
     def index(self, dim: int | None = None) -> VectorIndex | None:
         """The index, loaded and repaired on first use; None while nothing is embedded (and no `dim` given)."""
@@ -60,20 +66,29 @@ class VectorKeeper:
         if dim is None:
             return None
         index = VectorIndex.load(self.directory, model_id=self.model_id, dim=dim)
+        counter = self.catalog.vector_seq()
         catalog_ids = self.catalog.embedding_ids(self.model_id)
         if index is None:
             index = VectorIndex(dim, model_id=self.model_id, capacity=max(1024, int(len(catalog_ids) * 1.25)))
             self._add_from_catalog(index, catalog_ids)
+            index.covers_seq = counter
             self._index = index
+            self._applied.clear()
             if len(catalog_ids):
                 self.repairs.append(f"rebuilt the index from {len(catalog_ids)} stored vectors")
                 self._save_locked()
             return index
-        saved_at = float(self.catalog.get_meta(f"index_saved_at:{self.model_id}") or 0.0)
         present = index.ids()
         missing = np.setdiff1d(catalog_ids, present)
         extra = np.setdiff1d(present, catalog_ids)
-        refresh = np.union1d(missing, self.catalog.embedding_ids_since(self.model_id, saved_at))
+        if index.covers_seq is not None:
+            _, rewritten, _ = self.catalog.vector_changes_since(self.model_id, index.covers_seq)
+        else:  # saved by a version without sequence numbers: trust its save time instead
+            saved_at = float(self.catalog.get_meta(f"index_saved_at:{self.model_id}") or 0.0)
+            rewritten = self.catalog.embedding_ids_since(self.model_id, saved_at)
+        index.covers_seq = max(counter, index.covers_seq or 0)
+        self._applied.clear()
+        refresh = np.union1d(missing, rewritten)
         if len(refresh):
             self._add_from_catalog(index, refresh)
         if len(extra):
@@ -100,12 +115,17 @@ class VectorKeeper:
         """
         return self._lock
 
-    def add(self, ids: Sequence[PhotoId], vectors: Sequence[npt.NDArray[np.float32]]) -> None:
-        """Vectors just committed to the catalog (rounded as the catalog stores them); saves now and then."""
+    def add(self, ids: Sequence[PhotoId], vectors: Sequence[npt.NDArray[np.float32]], seq: int | None) -> None:
+        """Vectors just committed to the catalog under `seq` (rounded as the catalog stores them).
+
+        Saves now and then (`save_seconds`).
+        """
         with self._lock:
             if ids and self._index is not None:
                 matrix = np.stack(list(vectors)).astype(VECTOR_DTYPE).astype(np.float32)
                 self._index.add(np.asarray(ids, dtype=np.int64), matrix)
+                if seq is not None:
+                    self._applied.add(seq)
             if time.monotonic() - self._last_save > self.save_seconds:
                 self._save_locked()
 
@@ -124,10 +144,25 @@ class VectorKeeper:
     def _save_locked(self) -> None:
         if self._index is None:
             return
-        covered_until = time.time()
+        self._catch_up(self._index)
         self._index.save(self.directory)
-        self.catalog.set_meta(f"index_saved_at:{self.model_id}", repr(covered_until))
         self._last_save = time.monotonic()
+
+    def _catch_up(self, index: VectorIndex) -> None:
+        """Bring in every vector written after the number the index covers that it does not have yet.
+
+        Vectors this process wrote are in already (`_applied`); others, written by another
+        process meanwhile, are read from the catalog. Then the index covers the counter as it
+        was in that same snapshot: a save can never claim vectors it has not seen.
+        """
+        counter, ids, seqs = self.catalog.vector_changes_since(self.model_id, index.covers_seq or 0)
+        mine = self._applied
+        foreign = np.array([i for i, s in zip(ids.tolist(), seqs, strict=True) if s not in mine], dtype=np.int64)
+        if len(foreign):
+            self._add_from_catalog(index, foreign)
+            self._background = None
+        index.covers_seq = counter
+        self._applied.clear()
 
     def switch_to(self, model_id: str) -> None:
         """Save and drop the current index; the next use loads `model_id`'s."""
@@ -135,6 +170,14 @@ class VectorKeeper:
             self._save_locked()
             self._index, self._background = None, None
             self.model_id = model_id
+
+    def rebuild(self) -> int:
+        """Throw the saved index away and build it again from the catalog; returns how many vectors it holds."""
+        with self._lock:
+            self._index, self._background = None, None
+            self.drop_files(self.model_id)
+            index = self.index()
+            return 0 if index is None else len(index)
 
     def drop_files(self, model_id: str) -> None:
         """Delete another model's index files (its vectors are being deleted)."""
@@ -158,3 +201,39 @@ class VectorKeeper:
             matrix = self._background[1]
         scores: npt.NDArray[np.float32] = matrix @ vector
         return scores
+
+
+STALE_COSINE = 0.999
+"""A saved vector this far from the catalog's (which is float16: ~1e-4 apart at most) is stale."""
+
+
+@dataclass(frozen=True)
+class IndexDifferences:
+    missing: int  # in the catalog, not in the index
+    extra: int  # in the index, not in the catalog
+    stale: int  # in both, but the index holds another vector
+
+    def __bool__(self) -> bool:
+        return bool(self.missing or self.extra or self.stale)
+
+    def __str__(self) -> str:
+        parts = [f"{self.missing} missing", f"{self.extra} extra", f"{self.stale} stale"]
+        return ", ".join(p for p in parts if not p.startswith("0 ")) or "none"
+
+
+def index_differences(catalog: Catalog, index: VectorIndex, model_id: str) -> IndexDifferences:
+    """Compare an index with the catalog id by id and vector by vector (chunked: memory stays small)."""
+    catalog_ids = catalog.embedding_ids(model_id)
+    present = index.ids()
+    common = np.intersect1d(catalog_ids, present)
+    stale = 0
+    for start in range(0, len(common), _CATALOG_CHUNK):
+        ids, stored = catalog.embeddings(model_id, common[start : start + _CATALOG_CHUNK].tolist())
+        if not len(ids):
+            continue
+        norms = np.linalg.norm(stored, axis=1, keepdims=True)
+        cosine = ((stored / np.maximum(norms, 1e-12)) * index.vectors(ids)).sum(axis=1)
+        stale += int((cosine < STALE_COSINE).sum())
+    return IndexDifferences(
+        missing=len(np.setdiff1d(catalog_ids, present)), extra=len(np.setdiff1d(present, catalog_ids)), stale=stale
+    )

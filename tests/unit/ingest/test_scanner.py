@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from photoclip.core.ingest.scanner import FUTURE_SLACK_NS, IgnoreRules, scan_folder, scan_folders, walk
+from photoclip.core.ingest.scanner import FUTURE_SLACK_NS, scan_folder, scan_folders
+from photoclip.core.ingest.walk import IgnoreRules, walk
 from photoclip.core.store.catalog import Catalog, FileStat
 
 

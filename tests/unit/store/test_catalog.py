@@ -147,7 +147,7 @@ def test_batch_is_atomic(catalog: Catalog, tmp_path: Path) -> None:
 def test_batch_ignores_photos_deleted_meanwhile(catalog: Catalog, tmp_path: Path) -> None:
     ids = add(catalog, tmp_path, ["a.jpg", "b.jpg"])
     catalog.delete_photos([ids[0]])
-    written = catalog.record_batch(MODEL, [(i, meta(), np.ones(4, dtype=np.float32)) for i in ids], [], [])
+    written = catalog.record_batch(MODEL, [(i, meta(), np.ones(4, dtype=np.float32)) for i in ids], [], []).written
     assert written == [ids[1]]
     assert catalog.embedding_ids(MODEL).tolist() == [ids[1]]
 
