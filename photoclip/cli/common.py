@@ -61,6 +61,10 @@ class ProgressLine:
         self._last = 0.0
 
     def __call__(self, progress: IndexProgress) -> None:
+        if progress.phase == "wait":  # said even when output is redirected: it explains a pause
+            self.stream.write("Another photoclip is indexing this library; waiting for it to finish...\n")
+            self.stream.flush()
+            return
         if not self.enabled or progress.phase not in ("embed", "switch"):
             return
         now = time.monotonic()
@@ -110,9 +114,12 @@ def open_library(args: argparse.Namespace) -> Library:
 
 
 def _print_sidecar_problems(report: ExportReport) -> None:
-    """Sidecars written because tags changed (the library's setting): say what could not be written."""
+    """Sidecars written because tags changed (the library's setting): say what could not be written, or went
+    somewhere unusual (a naming clash)."""
     for path, problem in report.problems[:10]:
         print(f"photoclip: sidecar of {path} not written: {problem}", file=sys.stderr)
+    for _path, warning in report.warnings[:10]:
+        print(f"photoclip: {warning}", file=sys.stderr)
 
 
 def run_update(library: Library, *, show_progress: bool) -> IndexReport:

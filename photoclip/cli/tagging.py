@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from photoclip.cli.common import open_library, positive
 from photoclip.cli.searching import add_filter_options, photo_filter_from
@@ -315,16 +316,35 @@ def cmd_export_xmp(args: argparse.Namespace) -> int:
             _selected(library, args), naming=args.naming, include_suggestions=args.include_suggestions
         )
     print(f"Wrote {len(report.written)} sidecar file(s); {report.unchanged} photo(s) had no tags to write.")
+    for path, warning in report.warnings:
+        print(f"  warning: {path.parent}: {warning}")
     for path, problem in report.problems:
         print(f"  problem: {path}: {problem}")
     return 1 if report.problems else 0
+
+
+def _photos_read(stream: TextIO) -> Callable[[int, int], None] | None:
+    """A progress line for reading keywords, on a terminal only (the last one stays, ended by a newline)."""
+    if not stream.isatty():
+        return None
+    last = [0.0]
+
+    def report(done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - last[0] < 0.1 and done < total:
+            return
+        last[0] = now
+        stream.write(f"\rReading keywords: {done:,}/{total:,} photos   " + ("\n" if done == total else ""))
+        stream.flush()
+
+    return report
 
 
 def cmd_import_keywords(args: argparse.Namespace) -> int:
     from photoclip.core import IMPORTED_SET
 
     with open_library(args) as library:
-        report = library.tags.import_keywords(_selected(library, args))
+        report = library.tags.import_keywords(_selected(library, args), progress=_photos_read(sys.stderr))
     print(
         f"Imported {report.keywords} keyword(s) on {report.photos} photo(s) into the label set "
         f"{IMPORTED_SET!r} ({report.labels_added} new label(s))."

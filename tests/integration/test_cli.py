@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -96,6 +97,7 @@ def test_folders_add_list_remove(tmp_path: Path, capsys: pytest.CaptureFixture[s
         (["index", "/no/such/folder"], "Folder not found: /no/such/folder"),
         (["--model", "no-such-model", "status"], "Unknown model 'no-such-model'"),
         (["search", "dog after:yesterday"], "Dates look like"),
+        (["search", "dog after:2023-02-30"], "(a real day), not '2023-02-30'"),
         (["similar", "/no/such/photo.jpg"], "Photo not found"),
     ],
 )
@@ -241,3 +243,67 @@ def test_a_label_set_whose_parents_loop_is_refused_with_a_clear_message(
     assert code == 1 and "go round in a circle" in err and "Traceback" not in err
     code, out, _err = run(capsys, "labelsets", "list", "--library", str(tmp_path / "lib"))
     assert code == 0 and "Loop" not in out
+
+
+LABEL_SET_FILES = {
+    "control character": (
+        {"name": "Pets", "labels": ["dog", "bad\x01label"]},
+        "A label 'bad\\x01label' contains a control character (U+0001) that XMP files cannot hold; remove it.",
+    ),
+    "exclusive as text": (
+        {"name": "Pets", "exclusive": "false", "labels": ["dog"]},
+        "'exclusive' must be true or false (without quotes), not 'false'",
+    ),
+    "nested too deeply": ("[" * 100_000, "is nested too deeply to be a label set."),
+}
+
+
+@pytest.mark.parametrize("case", LABEL_SET_FILES)
+def test_a_bad_label_set_file_is_one_clear_line_and_nothing_is_imported(tmp_path: Path, case: str) -> None:
+    content, message = LABEL_SET_FILES[case]
+    path = tmp_path / "pets.json"
+    path.write_text(content if isinstance(content, str) else json.dumps(content), encoding="utf-8")
+    lib = ["--library", str(tmp_path / "lib")]
+    result = photoclip(*lib, "labelsets", "import", str(path))
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith(f"photoclip: error: {path}")
+    assert message in result.stderr and "Traceback" not in result.stderr
+    listed = photoclip(*lib, "labelsets", "list")
+    assert listed.returncode == 0 and "Pets" not in listed.stdout
+
+
+def test_a_label_set_saved_with_a_byte_order_mark_imports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "orte.json"
+    path.write_text(json.dumps({"name": "Orte", "labels": ["Kraków", "Lisboa"]}), encoding="utf-8-sig")
+    code, out, err = run(capsys, "--library", str(tmp_path / "lib"), "labelsets", "import", str(path))
+    assert code == 0 and out == "Imported Orte (2 labels).\n", err
+
+
+def test_a_query_with_an_apostrophe_searches(shape_library: ShapeLibrary, capsys: pytest.CaptureFixture[str]) -> None:
+    """`search "kid's birthday party"` used to fail with "No closing quotation"."""
+    code, out, err = run(capsys, "--library", str(shape_library.directory), "search", "kid's red circle", "-n", "3")
+    assert code == 0, err
+    assert len(out.splitlines()) == 3 and "error" not in err
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_import_keywords_shows_progress_on_a_terminal_only(
+    tmp_path: Path, tiny_embedder: object, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from photoclip.core.media.xmp import Keyword, write_sidecar
+
+    photos = generate_photos(tmp_path / "photos", 3, seed=4)
+    lib = ["--library", str(tmp_path / "lib")]
+    assert run(capsys, *lib, "--model", "photoclip-tiny", "index", str(tmp_path / "photos"), "--no-progress")[0] == 0
+    write_sidecar(photos[0].path, [Keyword(("places", "Lisbon"))])
+    code, out, err = run(capsys, *lib, "import-keywords")
+    assert code == 0 and "Imported 1 keyword(s) on 1 photo(s)" in out and "Reading keywords" not in err
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main([*lib, "import-keywords"]) == 0
+    shown = terminal.getvalue()
+    assert shown.startswith("\rReading keywords: ") and shown.endswith("\rReading keywords: 3/3 photos   \n")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import random
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -194,3 +196,27 @@ def test_tag_everything_uses_stored_vectors_only(library: Library, monkeypatch: 
     monkeypatch.setattr(library.models.embedder(), "encode_images", lambda *a: pytest.fail("re-embedded a photo"))
     report = library.tags.auto_tag("Objects and animals")
     assert report.photos > 200
+
+
+def test_label_set_templates_with_format_fields_are_text_not_code(library: Library, tmp_path: Path) -> None:
+    """Issue 16: templates went through str.format, so "{0}" broke tagging, "{label:>900000000}" took minutes
+    and gigabytes, and "{label.__class__.__mro__}" was evaluated. Now only {label} is filled in."""
+    templates = ["a photo of a {label} {0}.", "{label} {label:>900000000}", "a {label} {label.__class__.__mro__}"]
+    path = tmp_path / "odd templates.json"
+    path.write_text(
+        json.dumps({"name": "Odd", "exclusive": True, "templates": templates, "labels": ["circle", "square", "star"]}),
+        encoding="utf-8",
+    )
+    saved = library.tags.import_label_set(path).value
+    assert saved.prompts_for(saved.labels[2]) == (
+        "a photo of a star {0}.",
+        "star {label:>900000000}",
+        "a star {label.__class__.__mro__}",
+    )
+    started = time.perf_counter()
+    report = library.tags.auto_tag("Odd", threshold=0.0)
+    assert time.perf_counter() - started < 10
+    ids = library.catalog.embedding_ids(library.model_id).tolist()
+    tags = library.tags.tags_of(ids)
+    assert report.photos == len(ids) and report.suggested == len(ids)
+    assert all(len(tags[pid]) == 1 and tags[pid][0].label in {"circle", "square", "star"} for pid in ids)

@@ -11,7 +11,8 @@ An existing sidecar is merged, not replaced: every other field and every other
 keyword stays as it was, namespace prefixes included. The keywords photoclip
 wrote last time are remembered in the sidecar (`photoclip:Keywords`), so a tag
 removed or renamed since leaves the sidecar too, while keywords other tools or
-people wrote are never dropped. A sidecar is written only if it parses back with
+people wrote are never dropped (one that was there before photoclip wrote the
+same word is theirs, and stays). A sidecar is written only if it parses back with
 exactly the keywords meant (text XML cannot carry, such as control characters,
 is refused before), atomically, with the permissions of the file it replaces; a
 read-only sidecar is left alone and reported. Both naming conventions are
@@ -26,8 +27,9 @@ import io
 import logging
 import os
 import re
+import stat
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,11 +99,13 @@ def write_sidecar(
     for keyword in keywords:
         for part in keyword.path:
             check_xml_text(part, "a keyword")
-    if path.exists() and not os.access(path, os.W_OK):
+    if _read_only(path):
         raise LibraryError(f"{path.name} is read-only; photoclip leaves it as it is.")
     tree, descriptions = _load_or_create(path)
     previous = {tuple(v.split("|")) for v in (i for d in descriptions for i in _items(d, _q("photoclip", "Keywords")))}
     plain = [k for k in keywords if not k.suggestion]
+    theirs = _written_by_others(descriptions, previous)
+    ours = [k for k in plain if k.path in previous or not theirs(k.path)]
     dropped = previous - {k.path for k in plain}  # ours last time, not any more: removed or renamed since
     _merge_bag(
         descriptions,
@@ -126,7 +130,7 @@ def write_sidecar(
         drop={"/".join(p) for p in dropped},
         container="Seq",
     )
-    _merge_bag(descriptions, _q("photoclip", "Keywords"), ["|".join(k.path) for k in plain], drop_prefix="")
+    _merge_bag(descriptions, _q("photoclip", "Keywords"), ["|".join(k.path) for k in ours], drop_prefix="")
     data = (_PACKET_START + ET.tostring(tree.getroot(), encoding="unicode") + _PACKET_END).encode("utf-8")
     _check_parses_back(path, data, plain)
     write_bytes_atomic(path, data)
@@ -138,7 +142,7 @@ def check_xml_text(text: str, what: str) -> str:
     bad = _XML_FORBIDDEN.search(text)
     if bad is not None:
         raise LibraryError(
-            f"{what.capitalize()} {text!r} contains a control character (U+{ord(bad.group()):04X}) that XMP "
+            f"{what[:1].upper()}{what[1:]} {text!r} contains a control character (U+{ord(bad.group()):04X}) that XMP "
             "files cannot hold; remove it."
         )
     return text
@@ -146,6 +150,40 @@ def check_xml_text(text: str, what: str) -> str:
 
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 """What XML 1.0 forbids (and DEL, which XMP readers choke on); tab, newline and return are allowed."""
+
+
+def _read_only(path: Path) -> bool:
+    """An existing file with no write permission for anyone, or none for us.
+
+    The mode bits decide, not only `os.access`: root may write anything, yet a file
+    someone made read-only (chmod a-w) is meant to stay as it is.
+    """
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return False
+    return not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(path, os.W_OK)
+
+
+def _written_by_others(
+    descriptions: list[ET.Element], previous: set[tuple[str, ...]]
+) -> Callable[[tuple[str, ...]], bool]:
+    """Whether a keyword path is already in the sidecar, put there by another tool or person (not by us).
+
+    Such a keyword is never recorded as ours, so removing the tag in photoclip later leaves it
+    where the other tool put it.
+    """
+    ours_hierarchical = {"|".join(p) for p in previous}
+    ours_tags_list = {"/".join(p) for p in previous}
+    ours_flat = {p[-1] for p in previous}
+    hierarchical = {v for d in descriptions for v in _items(d, _q("lr", "hierarchicalSubject"))} - ours_hierarchical
+    tags_list = {v for d in descriptions for v in _items(d, _q("digiKam", "TagsList"))} - ours_tags_list
+    flat = {v for d in descriptions for v in _items(d, _q("dc", "subject"))} - ours_flat
+
+    def theirs(path: tuple[str, ...]) -> bool:
+        return "|".join(path) in hierarchical or "/".join(path) in tags_list or path[-1] in flat
+
+    return theirs
 
 
 def _check_parses_back(path: Path, data: bytes, plain: Sequence[Keyword]) -> None:
@@ -214,14 +252,20 @@ def read_keywords(xmp: bytes | str) -> list[tuple[str, ...]]:
     paths: list[tuple[str, ...]] = []
     for description in root.iter(_q("rdf", "Description")):
         for li in _items(description, _q("lr", "hierarchicalSubject")):
-            paths.append(tuple(p for p in li.split("|") if p))
+            paths.append(_clean(li.split("|")))
         for li in _items(description, _q("digiKam", "TagsList")):
-            paths.append(tuple(p for p in li.split("/") if p))
+            paths.append(_clean(li.split("/")))
         for li in _items(description, _q("dc", "subject")):
-            paths.append((li,))
+            paths.append(_clean([li]))
     leaves_with_path = {p[-1] for p in paths if len(p) > 1}
     unique = dict.fromkeys(p for p in paths if p and not (len(p) == 1 and p[0] in leaves_with_path))
     return [p for p in unique if p[: len(AUTO_BRANCH)] != AUTO_BRANCH]
+
+
+def _clean(parts: Iterable[str]) -> tuple[str, ...]:
+    """A keyword path without the characters XMP must not hold (DEL is valid XML but not for XMP readers)."""
+    cleaned = (_XML_FORBIDDEN.sub("", part).strip() for part in parts)
+    return tuple(part for part in cleaned if part)
 
 
 def read_sidecar_keywords(photo: Path) -> list[tuple[str, ...]]:

@@ -98,8 +98,8 @@ def split_query(query: str) -> list[str]:
 
     A quote opens a group only where a word starts (or after +, - or key:) and closes at
     a matching quote that ends a word, so apostrophes inside words stay letters
-    ("kid's birthday", "rock 'n' roll"). A double quote left open is a mistake worth
-    saying; an unpaired single quote is an apostrophe.
+    ("kid's birthday", "o'clock"). A double quote left open is a mistake worth saying;
+    an unpaired single quote is an apostrophe.
     """
     tokens: list[str] = []
     i, n = 0, len(query)

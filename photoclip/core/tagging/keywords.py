@@ -17,7 +17,6 @@ from photoclip.core.errors import LibraryError, PhotoclipError
 from photoclip.core.media.xmp import (
     Keyword,
     embedded_keywords,
-    existing_sidecar,
     read_sidecar_keywords,
     sidecar_targets,
     write_sidecar,
@@ -70,13 +69,13 @@ def write_sidecars(
             for tag in tags.get(pid, [])
             if tag.status == ACCEPTED or (include_suggestions and tag.status == SUGGESTED)
         ]
-        if not keywords and existing_sidecar(photo.path) is None:
-            report.unchanged += 1
+        target, clash = targets[photo.path]
+        if not keywords and not target.exists():
+            report.unchanged += 1  # nothing to write, and no sidecar of ours holding tags removed since
             continue
         if not photo.path.exists():
             report.problems.append((photo.path, "The photo is not on disk (its folder is offline?)."))
             continue
-        target, clash = targets[photo.path]
         if clash:
             report.warnings.append((photo.path, clash))
         try:

@@ -161,7 +161,8 @@ def check_label_set(label_set: LabelSet, *, source: str = "label set") -> LabelS
 def _check_texts(label_set: LabelSet, fail: Callable[[str], LibraryError]) -> None:
     """Every text of a set must be one XMP can hold: names end up as keywords in sidecars."""
     texts = [("the name", label_set.name), ("the description", label_set.description)]
-    texts += [(f"label {label.name!r}", text) for label in label_set.labels for text in (label.name, *label.prompts)]
+    texts += [("a label", label.name) for label in label_set.labels]
+    texts += [(f"a prompt of {label.name!r}", text) for label in label_set.labels for text in label.prompts]
     texts += [("a template", text) for text in label_set.templates]
     texts += [("a background prompt", text) for text in label_set.background]
     for what, text in texts:

@@ -15,6 +15,7 @@ from photoclip.core.search.query import (
     merge_filters,
     parse_query,
     query_vector,
+    split_query,
 )
 from photoclip.core.store.records import PhotoFilter
 
@@ -89,3 +90,45 @@ def test_query_vector_embeds_all_concepts_in_one_batch() -> None:
     v = query_vector(parse_query("circle -blue +red"), encode)
     assert calls == [["circle", "red", "blue"]]
     np.testing.assert_allclose(v, np.array([1, 1, -1]) / np.sqrt(3), rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("query", "tokens"),
+    [
+        ("kid's birthday party", ["kid's", "birthday", "party"]),  # was "No closing quotation"
+        ("dogs' toys", ["dogs'", "toys"]),
+        ("'tis the season", ["'tis", "the", "season"]),
+        ("o'clock -'text on screen'", ["o'clock", "-text on screen"]),
+        ("+'at night' album:'Trip 2024'", ["+at night", "album:Trip 2024"]),
+        ('tag:"kid\'s party" beach', ["tag:kid's party", "beach"]),
+        ('12" vinyl', ['12"', "vinyl"]),  # a quote inside a word is a character
+        ("  spaced   out  ", ["spaced", "out"]),
+    ],
+)
+def test_quotes_group_words_and_apostrophes_stay_letters(query: str, tokens: list[str]) -> None:
+    assert split_query(query) == tokens
+
+
+def test_a_query_with_an_apostrophe_searches_for_it() -> None:
+    q = parse_query("kid's birthday party -balloons album:\"Mum's 60th\"")
+    assert q.text == "kid's birthday party" and q.minus == ("balloons",)
+    assert q.filter.albums == ("Mum's 60th",)
+
+
+def test_an_unclosed_double_quote_is_still_pointed_out() -> None:
+    with pytest.raises(QueryError, match=r"double quote \(\"\) is not closed"):
+        parse_query('album:"Trip 2024 beach')
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["after:2023-13-45", "after:2023-02-30", "before:2023-13", "after:2023-00", "before:2021-02-29", "after:0000"],
+)
+def test_dates_that_do_not_exist_are_refused(bad: str) -> None:
+    with pytest.raises(QueryError, match="a real day"):
+        parse_query(f"beach {bad}")
+
+
+@pytest.mark.parametrize("good", ["after:2024-02-29", "before:2023-12-31", "after:2023-06", "before:1999"])
+def test_real_dates_are_accepted(good: str) -> None:
+    parse_query(f"beach {good}")
