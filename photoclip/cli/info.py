@@ -28,10 +28,14 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     doctor.set_defaults(handler=cmd_doctor)
 
 
+_PRINTED_SKIPS = 10
+_LISTED_SKIPS = 100
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     with open_library(args) as library:
         status = library.status()
-        skipped = library.photos.skipped(limit=10) if status.skip_reasons else []
+        skipped = library.photos.skipped(limit=_LISTED_SKIPS) if status.skip_reasons else []
     data = {
         "library": str(status.directory),
         "model": status.model_key,
@@ -41,6 +45,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         "pending": status.pending,
         "skipped": status.skipped,
         "skip_reasons": status.skip_reasons,
+        "skipped_files": [{"path": str(s.path), "reason": s.reason, "message": s.message} for s in skipped],
         "duplicates": status.duplicates,
         "folders": [
             {"path": str(f.path), "photos": f.photos, "offline": f.offline, "last_scan": f.last_scan}
@@ -63,16 +68,20 @@ def cmd_status(args: argparse.Namespace) -> int:
         return 0
     print(f"Library:  {status.directory}")
     print(f"Model:    {status.model_key} ({status.model_id})")
-    print(f"Photos:   {status.photos} ({status.embedded} indexed, {status.pending} to do, {status.skipped} skipped)")
+    print(f"Photos:   {status.photos} ({status.embedded} indexed, {status.pending} to do)")
     if status.duplicates:
         print(f"          {status.duplicates} are exact duplicates of other photos (indexed once)")
     for folder in status.folders:
         flag = "  [offline: missing from disk; its photos are kept until it returns]" if folder.offline else ""
         print(f"  {folder.path}: {folder.photos} photos{flag}")
     if status.skip_reasons:
-        print("Skipped:  " + ", ".join(f"{n} {reason}" for reason, n in sorted(status.skip_reasons.items())))
-        for photo in skipped:
-            print(f"  {photo.path}: {photo.message}")
+        # photos that could not be read, and folder entries that never became photos (links, pipes, ...)
+        reasons = ", ".join(f"{n} {reason}" for reason, n in sorted(status.skip_reasons.items()))
+        print(f"Skipped:  {status.skipped} ({reasons})")
+        for entry in skipped[:_PRINTED_SKIPS]:
+            print(f"  {entry.path}: {entry.message} [{entry.reason}]")
+        if status.skipped > _PRINTED_SKIPS:
+            print(f"  ... and {status.skipped - _PRINTED_SKIPS} more ('photoclip status --json' lists {_LISTED_SKIPS})")
     for model_id, count in status.other_models.items():
         print(f"Also stored: {count} vectors of {model_id}")
     if status.switch is not None:

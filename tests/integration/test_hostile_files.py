@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import os
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
 
+from photoclip.cli import main
 from photoclip.core import Library
 from photoclip.core.clip.embedder import Embedder
 from photoclip.demo import save_photo
 from photoclip.demo.shapes import random_scene, render
 
-from .hostile import heif_bytes, make_hostile_folder
+from .hostile import heif_bytes, make_hostile_folder, make_uncatalogued_folder
 
 
 @pytest.fixture
@@ -107,3 +111,92 @@ def test_avif_photos_are_indexed(tmp_path: Path, library: Library) -> None:
     photo = library.catalog.photo_by_path(tmp_path / "photos" / "modern.avif")
     assert photo is not None and photo.state.value == "ok" and photo.file_type == "avif"
     assert library.searcher.search("a yellow cross", limit=1).hits[0].path.name == "modern.avif"
+
+
+def _status(capsys: pytest.CaptureFixture[str], library: Library) -> tuple[str, dict[str, Any]]:
+    """`photoclip status` as text and as JSON, on the library's folder (the open library reads on meanwhile)."""
+    assert main(["--library", str(library.directory), "status"]) == 0
+    text = capsys.readouterr().out
+    assert main(["--library", str(library.directory), "status", "--json"]) == 0
+    return text, json.loads(capsys.readouterr().out)
+
+
+def test_status_lists_skipped_photos_with_their_reasons(
+    tmp_path: Path, library: Library, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`photoclip status` used to fail with "The library database is closed" whenever a photo was skipped."""
+    photos = tmp_path / "photos"
+    save_photo(render(random_scene(random.Random(1)), 160, 120), photos / "fine.jpg")
+    (photos / "letter.jpg").write_text("Dear Grandma, thank you for the photos!", encoding="utf-8")
+    data = (photos / "fine.jpg").read_bytes()
+    (photos / "cut.jpg").write_bytes(data[: len(data) // 2])
+    library.folders.add(photos)
+    library.indexer.update()
+
+    text, status = _status(capsys, library)
+
+    assert "Skipped:  2 (1 not_an_image, 1 truncated)" in text
+    assert f"  {photos / 'letter.jpg'}: Not an image" in text and "[not_an_image]" in text
+    assert f"  {photos / 'cut.jpg'}: The image data is cut off" in text and "[truncated]" in text
+    assert status["skipped"] == 2 and status["skip_reasons"] == {"not_an_image": 1, "truncated": 1}
+    listed = {entry["path"]: entry for entry in status["skipped_files"]}
+    assert listed[str(photos / "letter.jpg")]["reason"] == "not_an_image"
+    assert listed[str(photos / "cut.jpg")]["reason"] == "truncated"
+    assert "cut off" in listed[str(photos / "cut.jpg")]["message"]
+
+
+def test_entries_that_never_become_photos_are_reported_until_fixed(
+    tmp_path: Path, library: Library, capsys: pytest.CaptureFixture[str]
+) -> None:
+    photos = tmp_path / "photos"
+    problems = make_uncatalogued_folder(photos)
+    library.folders.add(photos)
+    library.indexer.update()
+
+    skipped = {entry.path: entry for entry in library.photos.skipped()}
+    for problem in problems:
+        assert problem.path in skipped, f"{problem.note}: not reported"
+        assert skipped[problem.path].reason == problem.reason, problem.note
+        assert len(skipped[problem.path].message) > 20, problem.note
+    assert len(skipped) == len(problems)  # the good photos are not in the list
+    expected_reasons: dict[str, int] = {}
+    for problem in problems:
+        expected_reasons[problem.reason] = expected_reasons.get(problem.reason, 0) + 1
+    assert library.status().skip_reasons == expected_reasons
+    assert library.photos.by_path(photos / "good.jpg") is not None
+    assert library.photos.by_path(photos / "albums" / "beach.jpg") is not None  # read once, loop or not
+
+    text, status = _status(capsys, library)
+    for problem in problems:
+        assert f"  {problem.path}: " in text and f"[{problem.reason}]" in text, problem.note
+    assert status["skip_reasons"] == expected_reasons
+    listed = {entry["path"]: entry["reason"] for entry in status["skipped_files"]}
+    assert listed == {str(problem.path): problem.reason for problem in problems}
+
+    for problem in problems:
+        problem.fix()
+    library.indexer.update()
+
+    assert library.photos.skipped() == [] and library.status().skip_reasons == {}
+    text, status = _status(capsys, library)
+    assert "Skipped:" not in text and status["skipped_files"] == [] and status["skip_reasons"] == {}
+    assert library.photos.by_path(photos / "holiday-y.jpg") is not None  # renamed: now a photo
+    assert library.photos.by_path(photos / "y.jpg") is not None  # its original is back
+    if os.geteuid() != 0:
+        assert library.photos.by_path(photos / "private" / "secret.jpg") is not None
+
+
+def test_a_problem_is_forgotten_only_where_a_scan_looked_again(tmp_path: Path, library: Library) -> None:
+    """Two folders: rescanning one (fixed) leaves the other's problem standing."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    for folder in (first, second):
+        save_photo(render(random_scene(random.Random(2)), 160, 120), folder / "photo.jpg")
+        os.mkfifo(folder / "pipe.jpg")
+    library.folders.add(first)
+    library.folders.add(second)
+    library.indexer.update()
+    assert {entry.path for entry in library.photos.skipped()} == {first / "pipe.jpg", second / "pipe.jpg"}
+
+    (first / "pipe.jpg").unlink()
+    library.indexer.update()
+    assert [entry.path for entry in library.photos.skipped()] == [second / "pipe.jpg"]

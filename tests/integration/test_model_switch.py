@@ -151,3 +151,52 @@ def test_cli_import_use_and_remove(library_copy: Path, tmp_path: Path, monkeypat
     assert code == 0 and "Removed copy" in out and "Deleted this library's" in out
     code, _, err = _run(["models", "use", "copy", *lib])
     assert code == 1 and "Unknown model 'copy'" in err
+
+
+def test_cli_refuses_a_checkpoint_with_nan_weights_and_the_library_keeps_working(
+    library_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It used to import; `models use --now` switched to it and every search then failed."""
+    from safetensors.torch import load_file, save_file
+
+    monkeypatch.setenv("PHOTOCLIP_CACHE", str(tmp_path / "cache"))
+    weights = load_file(str(TINY_WEIGHTS))
+    projection = weights["text_projection"].clone()
+    projection[7, 3] = float("nan")  # one weight of one tensor, as training that diverged leaves them
+    weights["text_projection"] = projection
+    diverged = tmp_path / "diverged.safetensors"
+    save_file(weights, str(diverged))
+    lib = ["--library", str(library_copy), "--device", "cpu"]
+
+    code, out, err = _run(["models", "import", str(diverged), "--arch", "photoclip-tiny", "--name", "diverged", *lib])
+    assert code == 1 and out == ""
+    assert len(err.strip().splitlines()) == 1 and "non-finite" in err and "not imported" in err
+    assert list((tmp_path / "cache" / "imported").iterdir()) == []  # no model, no staging folder
+
+    code, _, err = _run(["models", "use", "diverged", "--now", "--no-progress", *lib])
+    assert code == 1 and "Unknown model 'diverged'" in err
+    code, out, _ = _run(["status", "--json", *lib])
+    assert json.loads(out)["model"] == TINY_MODEL_KEY and json.loads(out)["switch"] is None
+    code, out, _ = _run(["search", QUERY, "-n", "3", "--json", *lib])
+    assert code == 0 and len(json.loads(out)["results"]) == 3
+
+
+def test_cli_refuses_a_pickle_with_program_code_without_unsafe_advice(
+    library_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import torch
+    from safetensors.torch import load_file
+
+    monkeypatch.setenv("PHOTOCLIP_CACHE", str(tmp_path / "cache"))
+    checkpoint = tmp_path / "epoch3.pt"
+    torch.save({"state_dict": load_file(str(TINY_WEIGHTS)), "optimizer": _Optimizer()}, checkpoint)
+    code, out, err = _run(["models", "import", str(checkpoint), "--arch", "tiny", "--library", str(library_copy)])
+    assert code == 1 and out == "" and len(err.strip().splitlines()) == 1
+    assert "photoclip loads only weights" in err and "weights_only" not in err
+
+
+class _Optimizer:
+    """A training program's own object, pickled into its checkpoint."""
+
+    def __init__(self) -> None:
+        self.learning_rate = 1e-4

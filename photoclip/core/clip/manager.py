@@ -579,27 +579,53 @@ def _check_loads(folder: Path, name: str, architecture: str) -> None:
     """Load the staged model strictly on the CPU and run it on real inputs: photos and words.
 
     A checkpoint whose tensors fit can still be useless (saved after training diverged:
-    NaN or infinite weights); every search would then fail. Its outputs must be finite,
-    and different inputs must give different vectors.
+    NaN or infinite weights); every search would then fail. Every weight must be finite
+    (the probes below touch only a few rows of the word table, and none of the
+    temperature auto-tagging uses), so must its outputs, and different inputs must give
+    different vectors.
     """
     from photoclip.core.clip.loading import load_model
 
     spec = ModelSpec(name, f"local-dir:{folder}", None, weights_fingerprint="staging")
     try:
         loaded = load_model(spec, device="cpu", cache_dir=folder, allow_download=False)
+        broken = _non_finite_weights(loaded.model)
         images, texts = _probe_outputs(loaded)
     except Exception as e:  # every loader failure means: these weights do not fit
-        raise LibraryError(f"The checkpoint does not fit the {architecture} architecture: {_loader_reason(e)}") from e
-    if not (np.isfinite(images).all() and np.isfinite(texts).all()):
+        reason = _loader_reason(e)
+        if reason in (_NOT_WEIGHTS, _NOT_READABLE):
+            raise LibraryError(f"The checkpoint cannot be imported: {reason}.") from e
+        raise LibraryError(f"The checkpoint does not fit the {architecture} architecture: {reason}") from e
+    if broken or not (np.isfinite(images).all() and np.isfinite(texts).all()):
+        where = f" (in {', '.join(broken[:3])}{', ...' if len(broken) > 3 else ''})" if broken else ""
         raise LibraryError(
-            "The checkpoint's weights give non-finite results (NaN or infinity) on real photos and words: it is "
-            "damaged, or was saved after training went wrong. It was not imported."
+            f"The checkpoint's weights hold non-finite values (NaN or infinity){where}, which give no usable "
+            "results for photos and words: it is damaged, or was saved after training went wrong. "
+            "It was not imported."
         )
     if np.allclose(images[0], images[1]) or np.allclose(texts[0], texts[1]):
         raise LibraryError(
             "The checkpoint gives the same vector for different photos or words: it cannot tell anything apart "
             "(damaged or untrained weights). It was not imported."
         )
+
+
+def _non_finite_weights(model: Any) -> list[str]:
+    """Names of the weights holding NaN or infinity, and of the stored buffers holding NaN.
+
+    Buffers may hold infinity on purpose (an attention mask's -inf); NaN never means anything.
+    """
+    import torch
+
+    broken = [
+        name
+        for name, tensor in model.named_parameters()
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all())
+    ]
+    broken += [
+        name for name, tensor in model.named_buffers() if tensor.is_floating_point() and bool(torch.isnan(tensor).any())
+    ]
+    return broken
 
 
 def _probe_outputs(loaded: Any) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
@@ -617,18 +643,47 @@ def _probe_outputs(loaded: Any) -> tuple[npt.NDArray[np.float32], npt.NDArray[np
     return images, texts
 
 
+_NOT_WEIGHTS = (
+    "it is a pickle that needs program code to load, not plain weights; photoclip loads only weights "
+    "(save them as .safetensors, or as a plain PyTorch state dict)"
+)
+_NOT_READABLE = "it is not a readable checkpoint (damaged, cut off, or not a weights file at all)"
+
+
 def _loader_reason(error: Exception) -> str:
-    """The loader's complaint in one line, without advice that would be unsafe to follow."""
+    """The loader's complaint in one line, without advice that would be unsafe to follow.
+
+    torch explains a refused pickle with "re-run torch.load with weights_only=False",
+    which would run whatever program code the file carries: never repeated here.
+    """
     text = str(error).strip()
-    if "weights_only" in text or "Unpickl" in text or "pickle" in text.lower():
-        return (
-            "it is a pickle that needs program code to load, not plain weights; photoclip loads only weights "
-            "(save them as .safetensors, or as a plain PyTorch state dict)"
-        )
+    if "Unsupported global" in text or "GLOBAL " in text:  # a class or function of someone's program
+        return _NOT_WEIGHTS
+    if "weights_only" in text or "pickl" in text.lower() or _raised_reading(error):
+        return _NOT_READABLE
     if text.startswith("Could not load "):
         text = text.split(": ", 1)[-1]
-    lines = text.splitlines()
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) > 1 and lines[0].endswith(":"):  # "Error(s) in loading state_dict for CLIP:" says nothing alone
+        lines[0] = f"{lines[0]} {lines[1]}"
     return (lines[0] if lines else type(error).__name__)[:300]
+
+
+def _raised_reading(error: BaseException) -> bool:
+    """Whether the failure came from reading the file (torch.load, safetensors), not from fitting its tensors."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, EOFError) or type(current).__name__ in ("SafetensorError", "UnpicklingError"):
+            return True
+        trace = current.__traceback__
+        while trace is not None:
+            if trace.tb_frame.f_code.co_filename.replace("\\", "/").endswith("torch/serialization.py"):
+                return True
+            trace = trace.tb_next
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _compare(path: Path, expected: str, source: str) -> Integrity:

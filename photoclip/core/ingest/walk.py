@@ -10,6 +10,7 @@ photo, a dangling link) is reported with its reason rather than passed over.
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
 from collections.abc import Iterator, Sequence
@@ -157,11 +158,10 @@ def walk_raw(root: Path, rules: IgnoreRules) -> tuple[list[tuple[str, int, int]]
                     problems.append(_not_a_file(entry))
                     continue
                 stat = entry.stat()
-            except OSError as e:  # vanished meanwhile, no permission
-                if not isinstance(e, FileNotFoundError):
-                    problems.append(
-                        SkippedFile(Path(entry.path), "unreadable", f"Cannot read file information: {e.strerror or e}")
-                    )
+            except OSError as e:  # vanished meanwhile, no permission, links in a circle
+                problem = _stat_failure(entry, e, rules)
+                if problem is not None:
+                    problems.append(problem)
                 continue
             files.append((entry.path, stat.st_size, stat.st_mtime_ns))
         stack.extend(sorted(subfolders, reverse=True))
@@ -172,8 +172,21 @@ _LOOP = "A link back to a folder that is already scanned (a loop, or a second li
 
 
 def _not_a_file(entry: os.DirEntry[str]) -> SkippedFile:
-    """Named like a photo, but a dangling link, a pipe, a socket or a device."""
+    """Named like a photo, but a dangling link, a pipe, a socket or a device (or a link to one)."""
     path = Path(entry.path)
-    if entry.is_symlink():
+    if entry.is_symlink() and not os.path.exists(entry.path):
         return SkippedFile(path, "dangling_link", "A link to a file that does not exist (moved or deleted?).")
     return SkippedFile(path, "not_a_file", "Not a regular file (a pipe, socket or device) though named like a photo.")
+
+
+def _stat_failure(entry: os.DirEntry[str], error: OSError, rules: IgnoreRules) -> SkippedFile | None:
+    """What to report for an entry whose file information cannot be read (None: nothing, it vanished)."""
+    if isinstance(error, FileNotFoundError):
+        return None
+    if error.errno == errno.ELOOP:  # a link to a link ... back to itself: it leads nowhere, like a dangling one
+        if rules.skips_file(entry.name):
+            return None  # not named like a photo: no more a problem than any other broken link
+        return SkippedFile(
+            Path(entry.path), "link_loop", "A link that leads back to itself (at once or through others): no file."
+        )
+    return SkippedFile(Path(entry.path), "unreadable", f"Cannot read file information: {error.strerror or error}")

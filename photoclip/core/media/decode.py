@@ -467,16 +467,51 @@ def decode_bytes_needed(mode: str, size: tuple[int, int], min_side: int | None =
 
 
 def _reduced(image: Image.Image, min_side: int | None) -> Image.Image:
-    """The image shrunk by a whole factor while its shorter side stays at least `min_side` (cheap box filter)."""
+    """The image shrunk by a whole factor while its shorter side stays at least `min_side` (cheap box filter).
+
+    Done a band of rows at a time, so no second full-size image ever exists: Pillow's
+    own `reduce` first copies a whole RGBA image into premultiplied alpha (as big again
+    as the decoded pixels), and cannot reduce palette, 1-bit or 16-bit images at all;
+    those are converted one band at a time here instead.
+    """
     if min_side is None:
         return image
     factor = min(image.size) // max(1, min_side)
     if factor < 2:
         return image
+    width, height = image.size
+    mode = _reducible_mode(image)
+    step = max(1, _BAND_BYTES // (width * 4 * factor)) * factor  # whole blocks of rows: bands reduce exactly alike
     try:
-        return image.reduce(factor)
-    except (ValueError, NotImplementedError):  # modes reduce() does not handle keep their size
+        reduced = Image.new(mode, (-(-width // factor), -(-height // factor)))
+        for top in range(0, height, step):
+            band = image.crop((0, top, width, min(height, top + step)))
+            if band.mode != mode:
+                band = band.convert(mode)
+            reduced.paste(band.reduce(factor), (0, top // factor))
+    except ValueError as e:  # a mode Pillow can neither reduce nor convert: it keeps its size
+        logger.debug("cannot reduce a %s image: %s", image.mode, e)
         return image
+    key = image.info.get("transparency")
+    if mode in _HIGH_BIT_GRAY and isinstance(key, int):
+        reduced.info["transparency"] = key  # to_rgb shows keyed deep grey as white
+    return reduced
+
+
+_BAND_BYTES = 8 << 20
+_REDUCIBLE = frozenset({"L", "LA", "La", "RGB", "RGBA", "RGBa", "CMYK", "YCbCr", "HSV", "LAB", "I", "F"})
+
+
+def _reducible_mode(image: Image.Image) -> str:
+    """The mode to average an image's pixels in: palette indices and colour keys cannot be averaged."""
+    mode = image.mode
+    if mode in _HIGH_BIT_GRAY:
+        return "I" if mode.startswith("I;16") else mode  # to_rgb reads 0..65535 in "I" as 16-bit samples
+    if mode in ("P", "PA") or "transparency" in image.info:
+        return "RGBA"
+    if mode in _REDUCIBLE:
+        return mode
+    return "L" if mode == "1" else "RGB"
 
 
 _BITS_PER_PIXEL = {"1": 1, "L": 8, "P": 8, "LA": 16, "PA": 16, "I;16": 16, "I;16B": 16, "RGB": 24}

@@ -39,7 +39,7 @@ class ScanProblems:
         now = time.time()
         with self._catalog.transaction() as conn:
             for root in roots:
-                prefix = str(root).rstrip(os.sep)
+                prefix = _text(root).rstrip(os.sep)  # the form problems are stored in, even for a name not Unicode
                 conn.execute(
                     "DELETE FROM scan_problems WHERE folder_id = ? AND (path = ? OR (path >= ? AND path < ?))",
                     (folder_id, prefix, prefix + os.sep, prefix + chr(ord(os.sep) + 1)),

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import functools
+import logging
 import os
+import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from photoclip.core.errors import DecodeError
+
+logger = logging.getLogger(__name__)
+
+TRIM_ABOVE = 64 << 20
+"""Reservations at least this big give their memory back to the system when they end (see `give_back_freed`)."""
 
 
 def default_decode_budget() -> int:
@@ -23,12 +32,19 @@ def default_decode_budget() -> int:
 
 
 class MemoryBudget:
-    """Bytes that threads reserve before they allocate, and give back after; waits while the budget is spent."""
+    """Bytes that threads reserve before they allocate, and give back after; waits while the budget is spent.
 
-    def __init__(self, total: int) -> None:
+    A reservation of `TRIM_ABOVE` bytes or more hands the memory freed inside it back to
+    the system before the next one may start (`give_back_freed`): otherwise each thread's
+    malloc arena keeps what its last big decode used, and six decode threads would hold
+    six images' worth between them although no more than the budget was ever in use.
+    """
+
+    def __init__(self, total: int, *, trim: Callable[[], None] | None = None) -> None:
         self.total = total
         self._free = total
         self._condition = threading.Condition()
+        self._trim = trim if trim is not None else give_back_freed
 
     @property
     def free(self) -> int:
@@ -49,6 +65,30 @@ class MemoryBudget:
         try:
             yield
         finally:
+            if nbytes >= TRIM_ABOVE:
+                try:
+                    self._trim()
+                except Exception as e:  # memory handed back late is no reason to fail a decode
+                    logger.debug("cannot give freed memory back: %s", e)
             with self._condition:
                 self._free += nbytes
                 self._condition.notify_all()
+
+
+def give_back_freed() -> None:
+    """Return memory the C heap holds free to the system (glibc's malloc_trim; elsewhere nothing to do)."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        trim: Callable[[int], int] = ctypes.CDLL(None).malloc_trim  # the C library Python runs on: glibc only
+    except (OSError, AttributeError) as e:
+        logger.debug("malloc_trim is not available: %s", e)
+        return None
+    return trim

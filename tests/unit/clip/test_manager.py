@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -172,3 +175,140 @@ def test_an_imported_checkpoint_becomes_a_model_of_its_own(tmp_path: Path) -> No
     assert manager.remove("my-copy") == info.disk_bytes
     with pytest.raises(ModelUnavailable, match="Unknown model"):
         resolve_model("my-copy", cache_dir=cache)
+
+
+# -- checkpoints that load but are useless, and files that are not weights (issue 16, item 11) --
+
+
+class TrainingRun:
+    """Part of someone's training program: a pickle holding it needs this code to load."""
+
+    def __init__(self) -> None:
+        self.epoch = 3
+
+
+def _tiny_weights_with(path: Path, change: Callable[[dict[str, Any]], None]) -> Path:
+    from safetensors.torch import load_file, save_file
+
+    weights = load_file(str(TINY_WEIGHTS))
+    change(weights)
+    save_file(weights, str(path))
+    return path
+
+
+def _nothing_imported(cache: Path) -> bool:
+    """No model and no staging folder left behind (staging folders are hidden: .name.xxxx)."""
+    folder = cache / "imported"
+    return not folder.exists() or list(folder.iterdir()) == []
+
+
+def _set(name: str, value: float, index: tuple[int, ...] | None = None) -> Callable[[dict[str, Any]], None]:
+    def change(weights: dict[str, Any]) -> None:
+        tensor = weights[name].clone()
+        if index is None:
+            tensor.fill_(value)
+        else:
+            tensor[index] = value
+        weights[name] = tensor
+
+    return change
+
+
+def _unprobed_word_row() -> tuple[int, int]:
+    """(row, 0) of the word table for a word the import's probes never use: only a search for it would fail."""
+    import open_clip
+
+    return int(open_clip.tokenize(["zebra"])[0][1]), 0
+
+
+@pytest.mark.parametrize(
+    ("tensor", "value", "index"),
+    [
+        ("text_projection", math.nan, (3, 5)),  # one NaN: every text vector is NaN
+        ("visual.attnpool.c_proj.weight", math.inf, (0, 0)),  # every photo vector is infinite or NaN
+        ("token_embedding.weight", math.nan, None),  # filled below with one row only
+        ("logit_scale", math.nan, None),  # the temperature auto-tagging uses; no vector shows it
+    ],
+)
+def test_import_refuses_weights_that_are_not_finite_and_keeps_nothing(
+    tmp_path: Path, tensor: str, value: float, index: tuple[int, ...] | None
+) -> None:
+    if tensor == "token_embedding.weight":
+        index = _unprobed_word_row()
+    broken = _tiny_weights_with(tmp_path / "diverged.safetensors", _set(tensor, value, index))
+    cache = tmp_path / "cache"
+    with pytest.raises(LibraryError, match="non-finite") as caught:
+        ModelManager(cache, device="cpu").import_checkpoint(broken, architecture=TINY_MODEL_KEY)
+    assert "NaN or infinity" in str(caught.value) and "not imported" in str(caught.value)
+    assert _nothing_imported(cache)
+    with pytest.raises(ModelUnavailable, match="Unknown model"):
+        resolve_model("diverged", cache_dir=cache)
+
+
+def test_import_refuses_weights_that_give_every_photo_the_same_vector(tmp_path: Path) -> None:
+    def flatten(weights: dict[str, Any]) -> None:
+        _set("visual.attnpool.c_proj.weight", 0.0)(weights)
+        _set("visual.attnpool.c_proj.bias", 0.5)(weights)
+
+    flat = _tiny_weights_with(tmp_path / "flat.safetensors", flatten)
+    with pytest.raises(LibraryError, match="same vector for different photos"):
+        ModelManager(tmp_path / "cache", device="cpu").import_checkpoint(flat, architecture=TINY_MODEL_KEY)
+    assert _nothing_imported(tmp_path / "cache")
+
+
+def test_a_pickle_with_program_code_is_refused_without_unsafe_advice(tmp_path: Path) -> None:
+    import torch
+    from safetensors.torch import load_file
+
+    checkpoint = tmp_path / "epoch3.pt"
+    torch.save({"state_dict": load_file(str(TINY_WEIGHTS)), "run": TrainingRun()}, checkpoint)
+    with pytest.raises(LibraryError) as caught:
+        ModelManager(tmp_path / "cache", device="cpu").import_checkpoint(checkpoint, architecture=TINY_MODEL_KEY)
+    message = str(caught.value)
+    assert "photoclip loads only weights" in message and "program code" in message
+    assert "weights_only" not in message and "trust" not in message and "\n" not in message
+    assert "does not fit" not in message  # the architecture is not what is wrong
+    assert _nothing_imported(tmp_path / "cache")
+
+
+def test_a_plain_state_dict_saved_by_torch_imports(tmp_path: Path) -> None:
+    import torch
+    from safetensors.torch import load_file
+
+    checkpoint = tmp_path / "plain.pt"
+    torch.save({"state_dict": load_file(str(TINY_WEIGHTS))}, checkpoint)
+    info = ModelManager(tmp_path / "cache", device="cpu").import_checkpoint(checkpoint, architecture="tiny")
+    assert info.kind == "imported" and info.installed
+
+
+@pytest.mark.parametrize(
+    ("file_name", "content"),
+    [
+        ("random.pt", bytes(range(256)) * 20),
+        ("notes.bin", b"hello, these are not weights"),
+        ("random.safetensors", b"\xff" * 5000),
+        ("cut.safetensors", None),  # the first half of real weights
+    ],
+)
+def test_files_that_are_not_readable_checkpoints_say_so(tmp_path: Path, file_name: str, content: bytes | None) -> None:
+    if content is None:
+        content = TINY_WEIGHTS.read_bytes()[: TINY_WEIGHTS.stat().st_size // 2]
+    (tmp_path / file_name).write_bytes(content)
+    with pytest.raises(LibraryError) as caught:
+        ModelManager(tmp_path / "cache").import_checkpoint(tmp_path / file_name, architecture=TINY_MODEL_KEY)
+    message = str(caught.value)
+    assert "not a readable checkpoint" in message
+    assert "weights_only" not in message and "\n" not in message
+    assert _nothing_imported(tmp_path / "cache")
+
+
+def test_weights_for_another_architecture_name_what_is_missing(tmp_path: Path) -> None:
+    import torch
+
+    partial = tmp_path / "partial.pt"
+    torch.save({"visual.proj": torch.zeros(3)}, partial)
+    with pytest.raises(LibraryError) as caught:
+        ModelManager(tmp_path / "cache").import_checkpoint(partial, architecture=TINY_MODEL_KEY)
+    message = str(caught.value)
+    assert "does not fit the photoclip-tiny architecture" in message
+    assert "Missing key(s)" in message and "text_projection" in message and "\n" not in message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import hashlib
 import importlib.util
@@ -33,6 +34,7 @@ from photoclip.core.media.decode import (
     to_rgb,
     try_decode,
 )
+from photoclip.core.util.memory import MemoryBudget
 
 pytestmark = pytest.mark.unit
 
@@ -310,6 +312,155 @@ def test_huge_dimensions_refused_under_default_limit_without_decoding(
     assert error.reason == "too_many_pixels"
     assert "30000x30000" in error.message
     assert "900.0 megapixels" in error.message
+
+
+# --- memory: the decode budget, early reduction, headers a file cannot back up -------------------------------------
+
+
+class RecordingBudget(MemoryBudget):
+    """The real budget, remembering what each decode reserved."""
+
+    def __init__(self, total: int) -> None:
+        super().__init__(total, trim=lambda: None)
+        self.reserved: list[int] = []
+
+    @contextlib.contextmanager
+    def reserve(self, nbytes: int, *, what: str = "this") -> Iterator[None]:
+        self.reserved.append(nbytes)
+        with super().reserve(nbytes, what=what):
+            yield
+
+
+def noisy_rgba(size: tuple[int, int], seed: int = 1) -> Image.Image:
+    values = np.random.default_rng(seed).integers(0, 256, (size[1], size[0], 4), dtype=np.uint8)
+    return Image.fromarray(values, "RGBA")
+
+
+def test_each_decode_reserves_its_peak_from_the_shared_budget_and_gives_it_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "big.png"
+    Image.new("RGBA", (2000, 1500), (10, 200, 10, 255)).save(path)
+    budget = RecordingBudget(1 << 30)
+    monkeypatch.setattr(imaging, "DECODE_MEMORY", budget)
+
+    decode_photo(path, min_side=224)
+    decode_photo(path)
+
+    reduced, full = budget.reserved
+    assert 2000 * 1500 * 4 <= reduced < 2000 * 1500 * 5  # the pixels, and small copies once reduced
+    assert full >= 2000 * 1500 * 12  # at full size every copy (RGB, white page) is as big as the picture
+    assert budget.free == budget.total
+
+
+def test_a_decode_bigger_than_the_whole_budget_is_refused_before_any_pixel_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "big.png"
+    Image.new("RGBA", (2000, 1500), (10, 200, 10, 255)).save(path)
+    monkeypatch.setattr(imaging, "DECODE_MEMORY", MemoryBudget(8 << 20, trim=lambda: None))
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: pytest.fail("pixels were decoded"))
+
+    error = decode_error(path, min_side=224)
+
+    assert error.reason == "too_many_pixels"
+    assert "2000x1500" in error.message and "GB" in error.message
+    assert imaging.DECODE_MEMORY.free == 8 << 20
+
+
+def test_decode_bytes_needed_counts_the_pixels_and_the_copies() -> None:
+    side = 14100
+    assert imaging.decode_bytes_needed("RGBA", (side, side), 224) < side * side * 4.01
+    assert imaging.decode_bytes_needed("RGBA", (side, side)) == side * side * 16
+    assert imaging.decode_bytes_needed("L", (1000, 1000), 224) < imaging.decode_bytes_needed("RGB", (1000, 1000), 224)
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "L", "LA"])
+def test_reduction_band_by_band_gives_what_pillow_gives_for_the_whole(
+    mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    image = noisy_rgba((1003, 701)).convert(mode)  # sizes no factor divides: edge blocks are partial
+    monkeypatch.setattr(imaging, "_BAND_BYTES", 1003 * 4 * 3 * 5)  # bands of 15 rows: many of them
+
+    reduced = imaging._reduced(image, min_side=224)
+
+    assert reduced.mode == mode and reduced.size == (335, 234)  # factor 3, rounded up
+    assert reduced.tobytes() == image.reduce(3).tobytes()
+
+
+def test_a_large_rgba_image_is_reduced_without_a_second_full_size_copy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pillow's reduce() converts a whole RGBA image to premultiplied alpha first: a copy as big as the picture."""
+    image = noisy_rgba((2400, 1800))
+    converted: list[tuple[int, int]] = []
+    original_convert = Image.Image.convert
+
+    def convert(self: Image.Image, mode: str | None = None, *args: Any, **kwargs: Any) -> Image.Image:
+        converted.append(self.size)
+        return original_convert(self, mode, *args, **kwargs)
+
+    monkeypatch.setattr(Image.Image, "convert", convert)
+    reduced = imaging._reduced(image, min_side=224)
+
+    assert reduced.size == (300, 225)  # factor 8
+    assert converted and max(w * h for w, h in converted) <= 2400 * 1800 // 2  # bands only, never the whole
+
+
+def test_palette_and_colour_keyed_images_are_reduced_in_colour_not_by_index(tmp_path: Path) -> None:
+    palette = Image.new("P", (1200, 900), 1)
+    palette.putpalette([255, 0, 0, 0, 0, 255] + [0] * 762)
+    palette.paste(0, (0, 0, 600, 900))  # left half red, right half blue, red transparent
+    path = tmp_path / "logo.png"
+    palette.save(path, transparency=0)
+
+    photo = decode_photo(path, min_side=224)
+
+    assert photo.image.size == (300, 225)  # reduced (palette images used to stay full size)
+    assert_close(pixel(photo.image, (10, 100)), WHITE, 0)  # transparent red on white
+    assert_close(pixel(photo.image, (290, 100)), BLUE, 0)  # averaged colours, not averaged palette indices
+
+
+def test_deep_grey_is_reduced_and_keeps_its_levels(tmp_path: Path) -> None:
+    path = tmp_path / "scan.png"
+    Image.fromarray(np.full((900, 1200), 40000, dtype=np.uint16)).save(path)
+
+    photo = decode_photo(path, min_side=224)
+
+    assert photo.image.size == (300, 225)
+    assert pixel(photo.image, (100, 100)) == (40000 >> 8,) * 3
+
+
+def forged_jpeg(width: int, height: int) -> bytes:
+    """A valid 16x16 JPEG whose frame header claims width x height (libjpeg would fill the rest with grey)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 16), RED).save(buffer, "JPEG")
+    data = bytearray(buffer.getvalue())
+    frame = data.index(b"\xff\xc0")
+    struct.pack_into(">HH", data, frame + 5, height, width)
+    return bytes(data)
+
+
+def test_a_file_far_too_small_for_its_header_is_refused_as_truncated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path / "forged.jpg", forged_jpeg(65500, 65500))
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: pytest.fail("pixels were decoded"))
+
+    error = decode_error(path, min_side=224)
+
+    assert error.reason == "truncated"
+    assert "65500x65500" in error.message and f"{path.stat().st_size:,} bytes" in error.message
+
+
+def test_small_files_with_honest_headers_are_not_taken_for_forgeries(tmp_path: Path) -> None:
+    """A flat picture is the most a real file can compress; the check leaves a wide margin below it."""
+    flat_png = tmp_path / "flat.png"
+    Image.new("1", (4000, 3000), 1).save(flat_png, optimize=True)
+    flat_jpeg = tmp_path / "flat.jpg"
+    Image.new("L", (4000, 3000), 128).save(flat_jpeg, quality=1, optimize=True, progressive=True)
+    small = write(tmp_path / "small.jpg", forged_jpeg(256, 256))  # 16x16 of data claiming 256x256: 64 KB
+
+    for path in (flat_png, flat_jpeg, small):
+        assert min(decode_photo(path, min_side=224).image.size) >= 224, path.name
 
 
 # --- orientation ---------------------------------------------------------------------------------------------------
