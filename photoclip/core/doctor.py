@@ -15,7 +15,6 @@ from pathlib import Path
 
 from photoclip import __version__
 from photoclip.core.clip.weights import cached_weights
-from photoclip.core.errors import CatalogDamaged
 from photoclip.core.library import Library
 from photoclip.core.vectors.hnsw import VectorIndex
 from photoclip.core.vectors.keeper import index_differences
@@ -208,14 +207,11 @@ def run_checks(library: Library) -> list[Check]:
 def repair(directory: Path, *, cache_dir: Path | None = None) -> list[str]:
     """Mend what can be mended without the person: a damaged catalog (from its newest healthy backup) and an
     index that differs from the catalog (rebuilt from the catalog's vectors). Returns what was done, in words."""
-    from photoclip.core.store.backup import restore_latest
-    from photoclip.core.store.catalog import Catalog
+    from photoclip.core.store.backup import damage, restore_latest
 
     done: list[str] = []
     catalog_path = Path(directory) / "catalog.sqlite"
-    try:
-        Catalog(catalog_path).close()
-    except CatalogDamaged:
+    if damage(catalog_path):
         restored = restore_latest(catalog_path)
         done.append(
             f"restored the library database from its backup of {restored.backup.label}; the damaged file is kept "

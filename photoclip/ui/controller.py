@@ -63,6 +63,8 @@ class LibraryController(QObject):
 
     opened = Signal(object)  # LibraryStatus
     open_failed = Signal(str)
+    catalog_damaged = Signal(str)  # the library database is damaged: offer to restore its backup
+    repaired = Signal(list)  # what `repair_and_reopen` did, in words
     model_state = Signal(str, str)  # state, detail
     download_progress = Signal(object, object)  # bytes done, bytes total or None
     index_progress = Signal(object)  # IndexProgress, or None when a round of work ends
@@ -141,7 +143,31 @@ class LibraryController(QObject):
                 self.library_dir, model=self._model_override, checkpoint=self._checkpoint, device=self._device
             )
 
-        self.runner.write(work, self._on_opened, lambda e: self.open_failed.emit(user_message(e)))
+        self.runner.write(work, self._on_opened, self._on_open_failed)
+
+    def _on_open_failed(self, error: BaseException) -> None:
+        from photoclip.core import CatalogDamaged
+
+        if isinstance(error, CatalogDamaged):
+            self.catalog_damaged.emit(user_message(error))
+        else:
+            self.open_failed.emit(user_message(error))
+
+    def repair_and_reopen(self) -> None:
+        """Restore the damaged database from its newest healthy backup (the damaged file is kept), then open it."""
+
+        def work() -> list[str]:
+            from photoclip.core import default_library_dir, repair
+
+            return repair(Path(self.library_dir or default_library_dir()).expanduser().resolve())
+
+        def done(actions: list[str]) -> None:
+            for action in actions:
+                log.info("repair: %s", action)
+            self.repaired.emit(actions)
+            self.open()
+
+        self.runner.write(work, done, self._on_open_failed)
 
     def _on_opened(self, library: Library) -> None:
         self.library = library

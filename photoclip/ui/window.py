@@ -264,6 +264,8 @@ class MainWindow(QMainWindow):
         c = self.controller
         c.opened.connect(self._on_opened)
         c.open_failed.connect(self._on_open_failed)
+        c.catalog_damaged.connect(self._on_catalog_damaged)
+        c.repaired.connect(lambda actions: self.statusBar().showMessage(" ".join(actions), 30_000))
         c.model_state.connect(self._on_model_state)
         c.download_progress.connect(self._on_download_bytes)
         c.index_progress.connect(self._on_index_progress)
@@ -333,6 +335,25 @@ class MainWindow(QMainWindow):
     def _on_open_failed(self, message: str) -> None:
         self.status_text.setText(f"Cannot open the library: {message}")
         QMessageBox.critical(self, "photoclip", f"The library could not be opened.\n\n{message}")
+
+    def _on_catalog_damaged(self, message: str) -> None:
+        """Offer the one thing to do: put the latest backup back (the damaged file is kept beside it)."""
+        self.status_text.setText("The library database is damaged.")
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("The library database is damaged")
+        box.setText("photoclip cannot read this library's database. Your photos are not affected.")
+        box.setInformativeText(
+            "Restore the latest backup of the database? The damaged file is kept beside it; changes made after "
+            "the backup (tags, albums) are lost, and photos added since are picked up again."
+        )
+        box.setDetailedText(message)
+        restore = box.addButton("Restore the backup", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Close)
+        box.exec()
+        if box.clickedButton() is restore:
+            self.status_text.setText("Restoring the library database from its backup…")
+            self.controller.repair_and_reopen()
 
     def _apply_status(self, status: LibraryStatus) -> None:
         self._status = status
@@ -574,6 +595,9 @@ class MainWindow(QMainWindow):
                 self.status_text.setText("Indexing paused")
             else:
                 self._refresh_status()
+            return
+        if progress.phase == "wait":
+            self.status_text.setText("Waiting for another photoclip to finish indexing this library…")
             return
         self.progress.setVisible(True)
         self.pause_button.setVisible(True)
@@ -829,6 +853,8 @@ class MainWindow(QMainWindow):
             path, problem = report.problems[0]
             more = f" (and {len(report.problems) - 1:,} more)" if len(report.problems) > 1 else ""
             self.statusBar().showMessage(f"The sidecar of {path.name} was not written: {problem}{more}", 15_000)
+        elif report.warnings:
+            self.statusBar().showMessage(report.warnings[0][1], 15_000)
 
     def export_xmp(self) -> None:
         ids: list[int] | None = self.grid.selected_ids()
@@ -853,6 +879,8 @@ class MainWindow(QMainWindow):
             text = f"Wrote {len(report.written):,} XMP sidecars"
             if report.problems:
                 text += f"; {len(report.problems)} could not be written ({report.problems[0][1]})"
+            elif report.warnings:
+                text += f"; {report.warnings[0][1]}"
             self.statusBar().showMessage(text, 10_000)
 
         self.controller.write(

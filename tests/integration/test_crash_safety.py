@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import sqlite3
 import subprocess
@@ -10,9 +11,11 @@ import sys
 import time
 from pathlib import Path
 
-from photoclip.core import Library
+from photoclip.core import Library, ModelManager
 from photoclip.core.clip.embedder import Embedder
+from photoclip.core.clip.registry import bundled_model_dir
 from photoclip.core.media.decode import SUPPORTED_SUFFIXES
+from photoclip.core.media.xmp import read_keywords
 from photoclip.demo import generate_photos
 
 
@@ -99,3 +102,78 @@ def test_kill_9_during_indexing_loses_nothing(tmp_path: Path, tiny_embedder: Emb
     summary = json.loads(out)
     assert summary["embedded"] == total - committed  # committed work is never done twice
     _check_consistent(library, photos, tiny_embedder, complete=True)
+
+
+def _run(library: Path, *args: str, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "photoclip", "--library", str(library), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def _kill_during(library: Path, args: list[str], env: dict[str, str], rng: random.Random, rounds: int) -> int:
+    """Start a command and kill -9 it at a random moment, `rounds` times; returns how many kills landed."""
+    kills = 0
+    for _ in range(rounds):
+        process = _run(library, *args, env=env)
+        time.sleep(rng.uniform(1.0, 4.0))  # start-up (imports, the model) takes most of a second or two here
+        if process.poll() is None:
+            process.kill()
+            kills += 1
+        process.communicate(timeout=60)
+        _check_other_commands_consistent(library)
+    return kills
+
+
+def _check_other_commands_consistent(library: Path) -> None:
+    """After any kill: the catalog is sound, the settings parse, every sidecar parses, no user tag is lost."""
+    conn = sqlite3.connect(library / "catalog.sqlite")
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        user = conn.execute("SELECT COUNT(*) FROM tags WHERE source = 'user' AND status = 'accepted'").fetchone()[0]
+        assert user == 3, "a tag a person gave was lost"
+    finally:
+        conn.close()
+    settings = json.loads((library / "settings.json").read_text(encoding="utf-8"))
+    assert settings["model"] in ("photoclip-tiny", "tiny-copy")
+    for sidecar in (library.parent / "photos").rglob("*.xmp"):
+        read_keywords(sidecar.read_bytes())  # raises on a torn or invalid file
+
+
+def test_kill_9_during_tagging_sidecar_export_and_a_model_switch_loses_nothing(
+    tmp_path: Path, tiny_embedder: Embedder
+) -> None:
+    photos = tmp_path / "photos"
+    generate_photos(photos, 160, seed=43, size=(320, 240))
+    library = tmp_path / "library"
+    cache = tmp_path / "cache"
+    env = {**os.environ, "PHOTOCLIP_CACHE": str(cache)}
+    with Library.open(library, model="photoclip-tiny", embedder=tiny_embedder, cache_dir=cache) as opened:
+        opened.folders.add(photos)
+        opened.indexer.update()
+        opened.tags.tag(opened.photos.embedded_ids()[:3], "mine")  # what a person gave: never lost
+    ModelManager(cache, device="cpu").import_checkpoint(
+        bundled_model_dir() / "open_clip_model.safetensors", architecture="photoclip-tiny", name="tiny-copy"
+    )
+    rng = random.Random(20261130)
+    kills = _kill_during(library, ["tag", "--set", "Shapes (demo)", "--auto-accept", "0.6"], env, rng, 3)
+    kills += _kill_during(library, ["export-xmp", "--include-suggestions"], env, rng, 3)
+    kills += _kill_during(library, ["models", "use", "tiny-copy", "--now", "--no-progress"], env, rng, 3)
+    assert kills >= 5, "the commands ended too fast for the kills to land mid-work"
+
+    for args in (["tag", "--set", "Shapes (demo)", "--auto-accept", "0.6"], ["export-xmp", "--include-suggestions"]):
+        finished = _run(library, *args, env=env)
+        out, err = finished.communicate(timeout=300)
+        assert finished.returncode == 0, err
+    assert not list(photos.rglob(".*.tmp")), "temporary files of killed exports are cleaned up"
+    use = _run(library, "models", "use", "tiny-copy", "--now", "--no-progress", env=env)
+    out, err = use.communicate(timeout=300)
+    assert use.returncode == 0, err
+    with Library.open(library, cache_dir=cache) as reopened:
+        assert reopened.model.key == "tiny-copy" and reopened.status().pending == 0
+        assert reopened.searcher.search("a red circle", limit=1).hits
+        tagged = reopened.tags.tags_of(reopened.photos.embedded_ids())
+        assert len(tagged) == 160, "every photo has its tags after the runs finish"

@@ -154,9 +154,9 @@ class Indexer:
             if not running:
                 return IndexReport(cancelled=True)
             started = time.perf_counter()
-            self.back_up()
             scans = self.scan()
             report = self.index_pending(progress=progress, cancel=cancel)
+            self.back_up()  # after the work: the day's backup holds what was just indexed
             report.scans = scans
             report.seconds = time.perf_counter() - started
             return report

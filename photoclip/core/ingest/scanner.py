@@ -34,6 +34,7 @@ from photoclip.core.store.records import FileStat, Folder, FolderId, KnownFile, 
 log = logging.getLogger(__name__)
 
 _BATCH = 2000
+_BAD_NAME = "The name is not valid Unicode; rename it to index what is in it."
 
 FUTURE_SLACK_NS = 60 * 10**9
 """How far ahead of the clock a file's modification time may be and still mean "being written now"
@@ -130,7 +131,9 @@ def _apply(
     report.removed = [entry.id for _, entry in diff.gone if entry.id not in moved_ids]
     if report.removed:
         memories.forget(report.removed)
-    if not report.missing:
+    if report.missing:  # offline: the whole folder is the problem until it is back
+        problems.replace(diff.folder.id, [diff.folder.path], report.problems)
+    else:
         problems.replace(diff.folder.id, _outermost(diff.roots), report.problems)
         if full:
             catalog.mark_scanned(diff.folder.id, diff.device)
@@ -180,7 +183,14 @@ def _diff_folder(  # noqa: C901 - one pass over the walk, classifying each file 
     started = time.perf_counter()
     diff = _FolderDiff(folder, ScanReport(folder.path), roots)
     report = diff.report
-    outermost = _outermost(roots)
+    outermost = []
+    for root in _outermost(roots):
+        try:
+            str(root).encode("utf-8")
+        except UnicodeEncodeError:  # a watcher's event in a folder whose name is not valid Unicode
+            report.problems.append(SkippedFile(root, "bad_name", _BAD_NAME))
+            continue
+        outermost.append(root)
     known: dict[str, tuple[int, int, int]] = {}
     for root in outermost:
         known.update(catalog.file_rows(folder.id, None if root == folder.path else root))
@@ -321,9 +331,7 @@ def _add(
         try:
             str(f.path).encode("utf-8")
         except UnicodeEncodeError:
-            report.problems.append(
-                SkippedFile(f.path, "bad_name", "The file name is not valid Unicode; rename it to index it.")
-            )
+            report.problems.append(SkippedFile(f.path, "bad_name", _BAD_NAME))
             continue
         storable.append(f)
     ids = catalog.add_photos(folder.id, storable)

@@ -216,8 +216,8 @@ class LibraryWatcher:
     def _run(self) -> None:
         lower_thread_priority()  # this thread runs the model while indexing
         try:
-            self._indexer.back_up()
             self._round("start", [], full=True)
+            self._indexer.back_up()
             self._start_observer()
             self._sync_watches()
             last_check = time.monotonic()

@@ -84,6 +84,21 @@ def due(catalog_path: Path) -> bool:
     return not daily or time.time() - daily[0].made_at > DAILY_SECONDS
 
 
+def damage(catalog_path: Path) -> str | None:
+    """What is wrong with a catalog file, or None when SQLite's check passes (a missing file is not damage).
+
+    A file cut to 0 bytes beside a library that has been used (an index, backups,
+    settings) is damage too: SQLite would open it as a new, empty library.
+    """
+    if not catalog_path.exists():
+        return None
+    if catalog_path.stat().st_size == 0:
+        signs = [catalog_path.parent / "index", backups_dir(catalog_path), catalog_path.parent / "settings.json"]
+        return "it is empty (0 bytes)" if any(sign.exists() for sign in signs) else None
+    problems = check_file(catalog_path)
+    return "; ".join(problems[:2]) if problems else None
+
+
 def check_file(path: Path) -> list[str]:
     """SQLite's quick check of a database file; empty when healthy (any failure to read is a problem)."""
     try:

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from photoclip.core.errors import CatalogDamaged, CatalogError, SchemaTooNew
-from photoclip.core.store.backup import Backup, backups_dir, make_backup
+from photoclip.core.store.backup import Backup, damage, make_backup
 from photoclip.core.store.backup import due as backup_due
 from photoclip.core.store.order import NEWEST_FIRST_SQL, newest_first_key
 from photoclip.core.store.records import (
@@ -165,10 +165,7 @@ class Catalog:
 
     def _refuse_emptied(self) -> None:
         """A catalog cut to 0 bytes beside a library that has been used is damage, not a new library."""
-        if not self.path.exists() or self.path.stat().st_size > 0:
-            return
-        signs = [self.path.parent / "index", backups_dir(self.path), self.path.parent / "settings.json"]
-        if any(sign.exists() for sign in signs):
+        if self.path.exists() and self.path.stat().st_size == 0 and damage(self.path):
             raise CatalogDamaged(
                 f"The library database {self.path} is empty (0 bytes) although this library has been used. "
                 "Run 'photoclip doctor --repair' to restore its latest backup; your photos are not affected."

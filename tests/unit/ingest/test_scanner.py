@@ -168,3 +168,18 @@ def test_settling_defers_fresh_files_but_not_future_dated_ones(catalog: Catalog,
     os.utime(fresh, (slightly_ahead, slightly_ahead))  # a file server's clock a little ahead: still settling
     (report,) = scan_folders(catalog, [folder], subtrees=[root], settle_ns=2 * 10**9)
     assert report.deferred == [fresh] and not report.added
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file names that are not valid Unicode exist on POSIX file systems")
+def test_a_watched_subfolder_whose_name_is_not_unicode_is_reported_not_fatal(catalog: Catalog, tmp_path: Path) -> None:
+    root = tmp_path / "photos"
+    root.mkdir()
+    (root / "ok.jpg").write_bytes(b"x")
+    odd = Path(os.fsdecode(os.fsencode(root) + b"/Urlaub-\xe4"))
+    odd.mkdir()
+    (odd / "a.jpg").write_bytes(b"x")
+    folder = catalog.add_folder(root)
+    scan_folder(catalog, folder)
+    (report,) = scan_folders(catalog, [folder], subtrees=[odd])  # what the watcher does after an event there
+    assert [(p.reason, p.path) for p in report.problems] == [("bad_name", odd)]
+    assert not report.removed
