@@ -89,6 +89,17 @@ class Models:
     def loaded(self) -> bool:
         return self._embedder is not None
 
+    def available(self) -> bool:
+        """Whether the model loads without a download: bundled, a local file, or weights already fetched."""
+        from photoclip.core.clip.weights import cached_weights
+
+        if self._embedder is not None or self.spec.is_local:
+            return True
+        try:
+            return cached_weights(self.spec, self.cache_dir) is not None
+        except PhotoclipError:
+            return False
+
     def embedder(self) -> Embedder:
         """The loaded model (loads it on first use: seconds, or a download on first run)."""
         with self._load_lock:
