@@ -146,8 +146,14 @@ class Searcher:
         )
 
     def browse_ids(self, photo_filter: PhotoFilter) -> list[PhotoId]:
-        """Every photo matching the filters (an empty filter: the whole library), newest first."""
-        ids = self._catalog.filter_ids(self._models.model_id, resolve_folders(photo_filter), by_date=True)
+        """Every photo matching the filters (an empty filter: the whole library), newest first.
+
+        Indexed or not yet: browsing needs no model, so a new library shows its photos as
+        soon as they are catalogued (only photos that could not be read are left out).
+        """
+        ids = self._catalog.filter_ids(
+            self._models.model_id, resolve_folders(photo_filter), by_date=True, embedded=False
+        )
         return [PhotoId(int(i)) for i in ids]
 
     def _page(self, ordered: list[PhotoId], offset: int, limit: int, started: float) -> SearchResult:

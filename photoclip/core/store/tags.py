@@ -370,13 +370,22 @@ class TagStore:
         return result
 
     def counts(self) -> list[TagCount]:
-        """Photos per label (accepted and suggested), for the sidebar and `photoclip labelsets show`."""
+        """Photos per label, for the sidebar and `photoclip labelsets show`: exactly the photos that
+        browsing the label shows (a parent counts its children's photos, each photo once).
+
+        `accepted` counts photos with an accepted tag under the label; `suggested` the others.
+        """
         paths = self._label_paths()
         rows = self.catalog.reader().execute(
-            "SELECT s.name, l.name, l.id, SUM(t.status = 'accepted'), SUM(t.status = 'suggested') FROM labels l "
-            "JOIN label_sets s ON s.id = l.set_id LEFT JOIN tags t ON t.label_id = l.id "
-            "GROUP BY l.id ORDER BY s.name COLLATE NOCASE, l.name COLLATE NOCASE"
+            "WITH RECURSIVE subtree(root, id) AS (SELECT id, id FROM labels "
+            "UNION SELECT s.root, l.id FROM labels l JOIN subtree s ON l.parent_id = s.id) "
+            "SELECT ls.name, l.name, l.id, "
+            "COUNT(DISTINCT CASE WHEN t.status = 'accepted' THEN t.photo_id END), "
+            "COUNT(DISTINCT CASE WHEN t.status != 'rejected' THEN t.photo_id END) "
+            "FROM labels l JOIN label_sets ls ON ls.id = l.set_id JOIN subtree st ON st.root = l.id "
+            "LEFT JOIN tags t ON t.label_id = st.id "
+            "GROUP BY l.id ORDER BY ls.name COLLATE NOCASE, l.name COLLATE NOCASE"
         )
         return [
-            TagCount(str(r[0]), str(r[1]), int(r[2]), paths[int(r[2])], int(r[3] or 0), int(r[4] or 0)) for r in rows
+            TagCount(str(r[0]), str(r[1]), int(r[2]), paths[int(r[2])], int(r[3]), int(r[4]) - int(r[3])) for r in rows
         ]

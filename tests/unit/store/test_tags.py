@@ -11,7 +11,7 @@ import pytest
 
 from photoclip.core.errors import LibraryError
 from photoclip.core.store.catalog import Catalog
-from photoclip.core.store.records import FileStat, PhotoId
+from photoclip.core.store.records import FileStat, PhotoFilter, PhotoId
 from photoclip.core.store.tags import ACCEPTED, AUTO, REJECTED, SUGGESTED, USER, Decision, Tag, TagStore
 from photoclip.core.tagging.labelsets import Label, LabelSet
 
@@ -285,13 +285,35 @@ def test_counts_per_label(store: TagStore, photos: list[PhotoId]) -> None:
         ("Scenes", "beach"): (2, 1),
         ("Scenes", "city"): (0, 0),
         ("Scenes", "forest"): (0, 0),
-        ("Things", "animals"): (0, 0),
+        ("Things", "animals"): (1, 0),  # a parent counts its children's photos, as browsing it shows them
         ("Things", "cat"): (0, 0),
         ("Things", "dog"): (1, 0),
     }
     assert [(c.label_set, c.label) for c in store.counts()] == sorted(counts)
     dog = next(c for c in store.counts() if c.label == "dog")
     assert dog.path == ("animals", "dog")
+
+
+def test_each_count_is_exactly_what_browsing_the_label_shows(store: TagStore, photos: list[PhotoId]) -> None:
+    """The sidebar's number and the grid's header must agree: same name in two sets, a photo
+    under two children of one parent, accepted beside suggested, rejections."""
+    things = store.save(THINGS)
+    ids = store.label_ids(things)
+    mine = store.save(LabelSet("My tags", (Label("dog"),)))
+    store.set_status([photos[0]], ids["dog"], ACCEPTED)
+    store.record_auto(things, [photos[0], photos[1]], [Decision(photos[0], ids["cat"], 0.8, False)])
+    store.record_auto(things, [photos[1]], [Decision(photos[1], ids["cat"], 0.7, False)])
+    store.set_status([photos[2]], ids["cat"], REJECTED)
+    store.set_status([photos[3], photos[4]], store.label_ids(mine)["dog"], ACCEPTED)
+
+    counts = {(c.label_set, c.label): (c.accepted, c.suggested) for c in store.counts()}
+
+    assert counts[("Things", "animals")] == (1, 1), "photo 0 once (accepted dog, suggested cat), photo 1 suggested"
+    assert counts[("Things", "dog")] == (1, 0) and counts[("My tags", "dog")] == (2, 0)
+    assert counts[("Things", "cat")] == (0, 2)
+    for (label_set, label), (accepted, suggested) in counts.items():
+        shown = store.catalog.filter_ids("any", PhotoFilter(set_tags=((label_set, label),)), embedded=False)
+        assert len(shown) == accepted + suggested, (label_set, label)
 
 
 # -- tags: auto-tagging --------------------------------------------------------------------------------
