@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from photoclip.core.changes import ChangeBus, Changes, Outcome
     from photoclip.core.clip.loading import resolve_device
     from photoclip.core.clip.manager import Integrity, ModelInfo, ModelInUse, ModelManager, Speed
-    from photoclip.core.clip.registry import DEFAULT_MODEL_KEY, TINY_MODEL_KEY, ModelSpec, known_models
+    from photoclip.core.clip.registry import DEFAULT_MODEL_KEY, TINY_MODEL_KEY, ModelSpec, catalogue_entry, known_models
     from photoclip.core.clip.service import ModelSwitch
     from photoclip.core.clip.weights import DownloadCancelled, cached_weights
     from photoclip.core.doctor import Check, repair, run_checks, self_test
@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     from photoclip.core.tagging.service import USER_TAGS
     from photoclip.core.util.atomic import write_json_atomic
     from photoclip.core.util.paths import default_cache_dir, default_library_dir
-    from photoclip.core.util.units import human_bytes
+    from photoclip.core.util.units import MB, counted, human_bytes
 
 _HOMES: dict[str, str] = {
     "ACCEPTED": "photoclip.core.store.tags",
@@ -133,7 +133,10 @@ _HOMES: dict[str, str] = {
     "default_cache_dir": "photoclip.core.util.paths",
     "default_library_dir": "photoclip.core.util.paths",
     "human_bytes": "photoclip.core.util.units",
+    "counted": "photoclip.core.util.units",
+    "MB": "photoclip.core.util.units",
     "known_models": "photoclip.core.clip.registry",
+    "catalogue_entry": "photoclip.core.clip.registry",
     "load_label_set_file": "photoclip.core.tagging.labelsets",
     "merge_filters": "photoclip.core.search.query",
     "parse_label_set": "photoclip.core.tagging.labelsets",
@@ -162,6 +165,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "MB",
     "ACCEPTED",
     "DEFAULT_DATE_RELEVANCE",
     "DEFAULT_MODEL_KEY",
@@ -226,6 +230,7 @@ __all__ = [
     "TagCount",
     "ThumbnailStore",
     "cached_weights",
+    "catalogue_entry",
     "check_ignore_pattern",
     "check_label_set",
     "clean_ignore_patterns",
@@ -233,6 +238,7 @@ __all__ = [
     "decode_photo",
     "default_cache_dir",
     "default_library_dir",
+    "counted",
     "human_bytes",
     "known_models",
     "load_label_set_file",
