@@ -179,6 +179,8 @@ class LibraryController(QObject):
             folder, **({"budget_bytes": self._thumbnail_budget} if self._thumbnail_budget else {})
         )
         self.read(library.status, self.opened.emit)
+        if self._watch:  # folders are scanned and browsable with or without a model; embedding waits for it
+            self.start_watching()
         if self.model_available():
             self.load_model()
         else:  # nothing is downloaded unless the person asks (welcome page or status bar)
@@ -263,8 +265,8 @@ class LibraryController(QObject):
         waiting, self._waiting_for_model = self._waiting_for_model, []
         for request in waiting:
             request()
-        if self._watch:
-            self.start_watching()
+        if self.watcher is not None:
+            self.watcher.check_now()  # photos that waited for the model are embedded now
 
     def _on_model_failed(self, error: BaseException) -> None:
         self._set_state(MODEL_FAILED, user_message(error))
@@ -350,6 +352,7 @@ class LibraryController(QObject):
             check_seconds=self._check_seconds,
             on_activity=self._on_activity,
             on_progress=self.index_progress.emit,
+            download=False,  # the model is fetched only when the person asks (welcome page, status bar)
         )
         self._health.start()
 

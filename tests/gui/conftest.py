@@ -21,6 +21,8 @@ from photoclip.core.clip.registry import TINY_MODEL_KEY, resolve_model
 from photoclip.demo import GeneratedPhoto, generate_photos
 from photoclip.ui.controller import MODEL_READY, LibraryController
 from photoclip.ui.settings import AppSettings
+from photoclip.ui.window import MainWindow
+from tests.gui.driving import WAIT, open_window
 from tests.integration.test_model_download import hub  # noqa: F401 - the loopback model hub, for first-run tests
 
 COLOURS = ("red", "green", "blue", "yellow")
@@ -91,4 +93,14 @@ def controller(qtbot: object, library_dir: Path, tmp_path: Path) -> Iterator[Lib
     with qtbot.waitSignal(ctrl.model_state, timeout=60_000, check_params_cb=lambda s, _d: s == MODEL_READY):  # type: ignore[attr-defined]
         ctrl.open()
     yield ctrl
+    ctrl.close()
+
+
+@pytest.fixture
+def app(qtbot: object, library_dir: Path, app_settings: AppSettings) -> Iterator[MainWindow]:
+    """The window on a private copy of the indexed library, model loaded and all 80 photos shown."""
+    window, ctrl = open_window(qtbot, library_dir, app_settings)
+    qtbot.waitUntil(lambda: ctrl.state == MODEL_READY and window.model.rowCount() == 80, timeout=WAIT)  # type: ignore[attr-defined]
+    yield window
+    window.close()
     ctrl.close()
