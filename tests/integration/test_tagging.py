@@ -81,6 +81,52 @@ def test_reruns_are_idempotent_and_people_stay_in_charge(library: Library) -> No
     assert {(t.label, t.status) for t in tags[star]} == {("heart", "accepted")}  # exclusive: no other suggestion
 
 
+SHAPES = "Shapes (demo)"
+
+
+def suggestions(library: Library, ids: list[int]) -> dict[int, tuple[str, float]]:
+    """Each photo's unreviewed Shapes suggestion: (label, confidence)."""
+    return {
+        pid: (t.label, float(t.score or 0))
+        for pid, tags in library.tags.tags_of(ids).items()
+        for t in tags
+        if t.label_set == SHAPES and t.status == "suggested"
+    }
+
+
+def test_one_correction_overturns_no_confident_suggestion_of_another_photo(
+    demo_copy: Path, tiny_embedder: Embedder
+) -> None:
+    """Issue 11, bug 12: rejecting "triangle" on one green triangle of the demo turned other triangles into
+    stars. For every shape, rejecting it on a photo it was suggested for, or accepting the runner-up there,
+    changes no other photo's suggestion made with confidence >= 0.9; undoing the correction restores all."""
+    with Library.open(demo_copy, embedder=tiny_embedder) as library:
+        ids = library.catalog.embedding_ids(library.model_id).tolist()
+        library.tags.auto_tag(SHAPES)
+        before = suggestions(library, ids)
+        assert sum(score >= 0.9 for _, score in before.values()) > 150
+        cases = []
+        for label in (label.name for label in library.tags.label_set(SHAPES).labels):
+            pid = min(p for p, (name, score) in before.items() if name == label and score >= 0.9)
+            runner_up = library.tags.label_scores(pid, SHAPES, top=2)[1][0]
+            cases += [("reject", pid, label), ("accept", pid, runner_up)]
+        for action, pid, label in cases:
+            getattr(library.tags, action)([pid], SHAPES, label)
+            library.tags.auto_tag(SHAPES)
+            after = suggestions(library, ids)
+            overturned = {
+                other: (was, after.get(other))
+                for other, was in before.items()
+                if other != pid and was[1] >= 0.9 and after.get(other, ("",))[0] != was[0]
+            }
+            assert not overturned, (action, label, overturned)
+            library.tags.remove([pid], SHAPES, label)
+            library.tags.auto_tag(SHAPES)
+            assert {p: name for p, (name, _) in suggestions(library, ids).items()} == {
+                p: name for p, (name, _) in before.items()
+            }
+
+
 def test_auto_accept_above_a_confidence(library: Library) -> None:
     report = library.tags.auto_tag("Shapes (demo)", auto_accept=0.9)
     ids = library.catalog.embedding_ids(library.model_id).tolist()
