@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from photoclip.core import Label, LabelSet, Library, LibraryError
+from photoclip.core import Changes, Label, LabelSet, Library, LibraryError
 from photoclip.core.clip.embedder import Embedder
 from photoclip.demo import save_photo
 from photoclip.demo.shapes import random_scene, render
@@ -120,11 +120,34 @@ def test_one_correction_overturns_no_confident_suggestion_of_another_photo(
                 if other != pid and was[1] >= 0.9 and after.get(other, ("",))[0] != was[0]
             }
             assert not overturned, (action, label, overturned)
-            library.tags.remove([pid], SHAPES, label)
+            (library.tags.unreject if action == "reject" else library.tags.remove)([pid], SHAPES, label)
             library.tags.auto_tag(SHAPES)
             assert {p: name for p, (name, _) in suggestions(library, ids).items()} == {
                 p: name for p, (name, _) in before.items()
             }
+
+
+def test_a_rejected_tag_stays_through_new_runs_and_can_be_undone(demo_copy: Path, tiny_embedder: Embedder) -> None:
+    with Library.open(demo_copy, embedder=tiny_embedder) as library:
+        ids = library.catalog.embedding_ids(library.model_id).tolist()
+        library.tags.auto_tag(SHAPES)
+        pid, (_, score) = next((p, s) for p, s in sorted(suggestions(library, ids).items()) if s[0] == "triangle")
+        library.tags.reject([pid], SHAPES, "triangle")
+        for _ in range(2):
+            library.tags.auto_tag(SHAPES)
+        (rejected,) = library.tags.rejected([pid, ids[-1]])[pid]
+        assert (rejected.label, rejected.status, rejected.source) == ("triangle", "rejected", "user")
+        assert rejected.score == pytest.approx(score)  # shown with what the model had said
+
+        heard: list[Changes] = []
+        library.changes.subscribe(heard.append)
+        undone = library.tags.unreject([pid], SHAPES, "triangle")
+        assert undone.value == 1 and undone.changes.tagged == {pid} and heard == [undone.changes]
+        assert library.tags.rejected([pid]) == {}
+        assert suggestions(library, [pid]) == {pid: ("triangle", pytest.approx(score))}
+        report = library.tags.auto_tag(SHAPES)
+        assert report.learned_labels == 0 and pid not in report.tagged  # the correction is withdrawn too
+        assert library.tags.unreject([pid], SHAPES, "triangle").value == 0  # nothing left to undo
 
 
 def test_auto_accept_above_a_confidence(library: Library) -> None:
