@@ -25,35 +25,39 @@ zero-shot rule above is a linear classifier on the photo embedding x (a unit
 vector): logits z(l) = W0(l)·x with W0 = T*t(l) (exclusive) or T*(t(l) - bg)
 (multi-label). An accepted tag is a positive example for its label and a
 rejected one a negative example; with some of either, the weights are refitted
-on the stored embeddings of those photos (no photo is re-embedded) as the most
-probable weights under a Gaussian prior centred on the zero-shot ones:
+on the stored embeddings of those photos (no photo is re-embedded):
 
-    minimise  sum over corrections of loss_i(W)  +  (lambda / 2) * |W - W0|^2
+    minimise    sum over corrections of loss_i(W)  +  (lambda / 2) * |W - W0|^2
+    subject to  |W(l) - W0(l)| <= 2 * n(l)  for every label l,
 
-with the cross-entropy of the set's decision rule as the loss (for a rejection
-in an exclusive set, -log(1 - p(rejected label)), which pushes that label down
-and the others up by their share). Three choices make a correction move what it
-is evidence for and nothing else:
+where n(l) is the number of corrections of label l and the loss is the
+cross-entropy of the set's decision rule (for a rejection in an exclusive set,
+-log(1 - p(rejected label)), which pushes that label down and lifts the others
+by their share). Why this shape:
 
-* lambda (`PRIOR_STRENGTH`) is fixed, not scaled by the number of corrections.
-  The prior counts the same however much evidence there is, so n corrections
-  that agree pull n times as hard as one (until they are explained), while one
-  correction cannot outweigh what the words say about every other photo.
-* No bias. A per-label bias moves every photo of the library by the same amount:
-  that is how one rejected triangle once turned the other triangles into stars.
-  Without one, the optimum is W = W0 - (1/lambda) * sum_i r_i x_i^T, where r_i is
-  the gradient of correction i's loss with respect to its logits: a correction
-  moves each photo y in proportion to cos(x_i, y), so photos like the corrected
-  one move and photos unlike it do not.
-* The bound that follows. The entries of r_i add up, in absolute value, to at
-  most 2 (exclusive: 2(1 - p) for an accepted label, 2p for a rejected one) or 1
-  (multi-label), so one correction changes the logit margin between any two
-  labels of any photo by at most 2 / lambda. With lambda = 1 that is 2, less than
-  log 9 = 2.2, the smallest margin of a suggestion made with confidence 0.9: one
+* Evidence buys movement. Each correction of a label lets that label's weights
+  move by at most 2 (logits per unit of embedding), so n corrections that agree
+  move it up to n times as far as one, and a label nobody corrected keeps its
+  zero-shot weights. (The rule this replaced pulled the weights back with a
+  strength that grew with the number of corrections, so one correction moved a
+  label as freely as eight.)
+* No bias. A per-label bias moves every photo of the library by the same
+  amount: that is how one rejected triangle once turned the other triangles into
+  stars. Without one, the weights move only within the span of the corrected
+  photos, so a label's logit moves for photos like the corrected ones, less for
+  others, and not at all for a photo orthogonal to all of them.
+* The bound. One correction changes one label's logit for any photo by at most
+  2, less than log 9 = 2.2, the smallest margin (against each other label, or
+  against the background) of a suggestion made with confidence 0.9. So one
   correction can never give such a photo another label, nor take its confidence
-  below 0.5. Eight corrections that agree can move a label by up to 16, plenty
-  for two labels whose words the model confuses (`benchmarks/corrections.py`
-  measures both on the demo library).
+  below 0.5. The fit projects every step back inside the limits, so this holds
+  however far it got.
+* Inside the limits a weak Gaussian pull towards the zero-shot weights (lambda,
+  `PRIOR_STRENGTH`) decides: evidence the classifier already agrees with (an
+  accepted suggestion it was sure of) moves it little rather than as far as
+  allowed, while eight corrections that agree on two labels whose words the
+  model confuses teach the difference as well as an unbounded fit
+  (`benchmarks/corrections.py` measures both on the demo library).
 
 The photo a person corrected is kept right by the tag store, not by bending the
 classifier around it: a rejected label is never suggested for it again and an
@@ -76,18 +80,18 @@ TextEncoder = Callable[[list[str]], Vectors]
 
 DEFAULT_BACKGROUND_PROMPTS: tuple[str, ...] = ("a photo.", "a picture.", "an image of something.", "a snapshot.")
 
-PRIOR_STRENGTH = 1.0
-"""lambda: how firmly learned weights are held at the zero-shot ones, whatever the number of corrections.
+MOVE_PER_CORRECTION = 2.0
+"""How far one correction may move its label's weights, in logits per unit of embedding (photo
+vectors have length 1): below log 9, so no correction alone overturns a 90% suggestion."""
 
-Logits per unit of embedding (photo vectors have length 1), so it is the same for every model;
-one correction moves any logit margin by at most 2 / lambda (see the module docstring).
-"""
+PRIOR_STRENGTH = 0.1
+"""lambda: the pull towards the zero-shot weights inside those limits, the same however many corrections."""
 
-MAX_STEPS = 1000
-"""Accelerated gradient steps at most; the fit usually converges in a few dozen."""
+MAX_STEPS = 2000
+"""Accelerated gradient steps at most; a handful of corrections converge in a few dozen."""
 
-TOLERANCE = 1e-7
-"""The fit stops when no gradient entry is larger (the bound above holds at the optimum)."""
+TOLERANCE = 1e-6
+"""The fit stops when a step would change no weight by more than this (logits per unit of embedding)."""
 
 
 @dataclass(frozen=True)
@@ -174,11 +178,7 @@ def zero_shot(
 
 
 def adapt(prior: Classifier, examples: dict[str, Examples]) -> Classifier:
-    """Refit the set to people's corrections by the rule in the module docstring.
-
-    Labels without corrections keep their zero-shot weights in a multi-label set; in an
-    exclusive set they move only as far as the corrections of the others push them.
-    """
+    """Refit the set to people's corrections by the rule in the module docstring."""
     index = {name: i for i, name in enumerate(prior.label_names)}
     rows: list[npt.NDArray[np.float32]] = []
     labels: list[int] = []
@@ -198,9 +198,10 @@ def adapt(prior: Classifier, examples: dict[str, Examples]) -> Classifier:
         if prior.exclusive
         else _MultiLabelLoss(np.array(labels), np.array(accepted))
     )
-    weights = _fit(prior.weights.astype(np.float64), x, loss)
-    corrected = set(labels)
-    learned = tuple(was or i in corrected for i, was in enumerate(prior.learned))
+    corrections = np.bincount(np.array(labels), minlength=len(prior.label_names))
+    limits = (MOVE_PER_CORRECTION * corrections).astype(np.float64)
+    weights = _fit(prior.weights.astype(np.float64), x, loss, limits)
+    learned = tuple(was or bool(n) for was, n in zip(prior.learned, corrections, strict=True))
     return Classifier(prior.label_names, weights.astype(np.float32), prior.exclusive, prior.thresholds, learned)
 
 
@@ -255,28 +256,47 @@ def _softmax(logits: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     return result
 
 
-def _fit(w0: npt.NDArray[np.float64], x: npt.NDArray[np.float64], loss: _Loss) -> npt.NDArray[np.float64]:
-    """The weights that minimise the corrections' loss plus (lambda / 2) |W - W0|^2.
+def _fit(
+    w0: npt.NDArray[np.float64], x: npt.NDArray[np.float64], loss: _Loss, limits: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """The weights the rule asks for: W0 plus a shift whose row l has a length of at most limits[l].
 
-    Nesterov's accelerated gradient descent with the step 1/L, where L = curvature * |X|^2
-    + lambda bounds the objective's curvature, and momentum restarted whenever it points
-    uphill (O'Donoghue and Candes, 2015: a rejection's loss is not convex everywhere).
-    Milliseconds for a handful of corrections; a few hundred steps for thousands.
+    Projected accelerated gradient descent (Nesterov's momentum for a lambda-strongly convex
+    objective, step 1/L where L = curvature * |X|^2 + lambda bounds its curvature), the momentum
+    restarted whenever it points uphill (O'Donoghue and Candes, 2015: a rejection's loss is not
+    convex everywhere). Every iterate lies within the limits. Only the corrected labels' rows
+    move, so only they are computed: milliseconds for a handful of corrections.
     """
+    moving = np.flatnonzero(limits > 0)
+    base = x @ w0.T  # the zero-shot logits of the corrected photos, for every label
+    bounds = limits[moving]
     smooth = loss.curvature * float(np.linalg.norm(x, 2)) ** 2 + PRIOR_STRENGTH
     momentum = (np.sqrt(smooth) - np.sqrt(PRIOR_STRENGTH)) / (np.sqrt(smooth) + np.sqrt(PRIOR_STRENGTH))
-    w = w0.copy()
-    ahead = w0.copy()
+    shift = np.zeros((len(moving), w0.shape[1]))
+    ahead = shift
+    logits = base.copy()
     for _ in range(MAX_STEPS):
-        gradient = loss.residuals(x @ ahead.T).T @ x + PRIOR_STRENGTH * (ahead - w0)
-        if float(np.abs(gradient).max()) < TOLERANCE:
-            return ahead
-        step = ahead - gradient / smooth
-        if float((gradient * (step - w)).sum()) > 0:  # the momentum carried us uphill: start again from here
-            ahead = w
-            continue
-        w, ahead = step, step + momentum * (step - w)
-    return w
+        logits[:, moving] = base[:, moving] + x @ ahead.T
+        gradient = loss.residuals(logits)[:, moving].T @ x + PRIOR_STRENGTH * ahead
+        step = _within(ahead - gradient / smooth, bounds)
+        if float(np.abs(step - ahead).max()) < TOLERANCE:
+            shift = step
+            break
+        if float(((ahead - step) * (step - shift)).sum()) > 0:  # the momentum points uphill: drop it
+            shift, ahead = step, step
+        else:
+            shift, ahead = step, step + momentum * (step - shift)
+    weights = w0.copy()
+    weights[moving] += shift
+    return weights
+
+
+def _within(shift: npt.NDArray[np.float64], limits: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Each row scaled back to its limit when it is longer (the projection onto the allowed shifts)."""
+    lengths = np.linalg.norm(shift, axis=1)
+    scale = np.minimum(1.0, limits / np.maximum(lengths, 1e-300))
+    result: npt.NDArray[np.float64] = shift * scale[:, None]
+    return result
 
 
 def top_labels(classifier: Classifier, photo: npt.NDArray[np.float32], n: int = 5) -> list[tuple[str, float]]:

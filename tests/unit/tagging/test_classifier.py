@@ -7,6 +7,7 @@ import pytest
 
 from photoclip.core.errors import LibraryError
 from photoclip.core.tagging.classifier import (
+    MOVE_PER_CORRECTION,
     PRIOR_STRENGTH,
     Classifier,
     Examples,
@@ -112,7 +113,7 @@ def test_rejections_push_a_multi_label_down_in_proportion_to_their_number() -> N
 
     once = adapt(prior, {"dog": Examples(NONE2, foxes[:1])})
     assert once.decide(fox)[1][0, 0]  # one "no" does not overturn a confident model
-    assert prior.logits(fox)[0, 0] - once.logits(fox)[0, 0] <= 1.0  # ... it moves a sigmoid's logit by at most 1
+    assert prior.logits(fox)[0, 0] - once.logits(fox)[0, 0] <= MOVE_PER_CORRECTION  # ... it moves the logit by <= 2
     learned = adapt(prior, {"dog": Examples(NONE2, foxes)})
     assert not learned.decide(fox)[1][0, 0]  # eight do
     assert learned.decide(dog)[1][0, 0]  # real dogs elsewhere are still dogs
@@ -146,7 +147,7 @@ def test_one_correction_moves_no_margin_by_more_than_two_and_overturns_no_confid
                 learned = adapt(prior, {names[label]: example})
                 moved = learned.logits(photos) - before
                 margins = moved.max(axis=1) - moved.min(axis=1) if exclusive else np.abs(moved).max(axis=1)
-                assert margins.max() <= 2.0 / PRIOR_STRENGTH + 1e-4
+                assert margins.max() <= MOVE_PER_CORRECTION + 1e-4
                 _, suggested = learned.decide(photos)
                 others = np.arange(150) != i
                 assert (suggested[others] == suggested0[others])[confident[others]].all(), (i, label, accepted)
@@ -167,7 +168,7 @@ def test_a_correction_does_not_move_photos_unlike_the_corrected_one() -> None:
 
 
 def test_evidence_adds_up_one_correction_at_a_time() -> None:
-    """n corrections that agree move a label about n times as far as one (before they are explained)."""
+    """n corrections that contradict a confident model move its margin exactly n times as far as one."""
     label_set = LabelSet("s", (Label("a"), Label("b")), exclusive=True)
     prior = zero_shot(label_set, np.stack([unit(1, 0, 1), unit(0, 1, 1)]), unit(0, 0, 1), logit_scale=40)
     photo = unit(1, 0.2, 1)  # the model says "a", firmly
@@ -178,33 +179,48 @@ def test_evidence_adds_up_one_correction_at_a_time() -> None:
         learned = adapt(prior, {"b": Examples(np.stack([photo] * n), NONE_D3)})
         logits = learned.logits(photo[None, :])[0]
         moves.append(margin - (logits[0] - logits[1]))
-    assert moves[0] == pytest.approx(2 * 1.0 / PRIOR_STRENGTH * float(photo @ photo), rel=0.01)  # the bound, reached
-    assert moves[1] == pytest.approx(2 * moves[0], rel=0.01) and moves[2] == pytest.approx(4 * moves[0], rel=0.01)
+        np.testing.assert_array_equal(learned.weights[0], prior.weights[0])  # nobody corrected "a"
+    assert moves == pytest.approx([MOVE_PER_CORRECTION * n for n in (1, 2, 4)], rel=1e-3)
+
+
+def test_confirming_what_the_model_is_sure_of_moves_it_little() -> None:
+    """Inside the limits the pull towards the zero-shot weights decides: no evidence, no move."""
+    rng = np.random.default_rng(4)
+    label_set = LabelSet("s", tuple(Label(n) for n in "abcde"), exclusive=True)
+    prior = zero_shot(label_set, random_photos(rng, 5, 24), random_photos(rng, 1, 24)[0], logit_scale=60)
+    photos = random_photos(rng, 400, 24)
+    p = prior.confidences(photos)
+    sure = photos[(p[:, 0] > 0.99)][:8]
+    assert len(sure) == 8
+    learned = adapt(prior, {"a": Examples(sure, NONE_D)})
+    assert np.linalg.norm(learned.weights[0] - prior.weights[0]) < 0.3  # of the 16 the limit allows
+    assert np.abs(learned.logits(photos) - prior.logits(photos)).max() < 0.3
+    assert (learned.decide(photos)[1] != prior.decide(photos)[1]).any(axis=1).sum() <= 2  # a borderline photo or two
 
 
 def test_the_fit_reaches_the_optimum_of_the_rule() -> None:
-    """At the optimum W = W0 - (1 / lambda) * R^T X: checked against the residuals the loss defines."""
+    """The optimality conditions of the constrained fit, against residuals computed here from the loss:
+    a label inside its limit has a zero gradient, one at its limit a gradient pointing straight out."""
     rng = np.random.default_rng(3)
     names = ("a", "b", "c", "d")
     label_set = LabelSet("s", tuple(Label(n) for n in names), exclusive=True)
     prior = zero_shot(label_set, random_photos(rng, 4, 16), random_photos(rng, 1, 16)[0], logit_scale=80)
     photos = random_photos(rng, 60, 16)
+    labelled = [(range(0, 20), 0, True), (range(20, 30), 0, False), (range(30, 31), 1, True), (range(40, 60), 3, False)]
     examples = {
         "a": Examples(photos[:20], photos[20:30]),
-        "b": Examples(photos[30:40], NONE16),
+        "b": Examples(photos[30:31], NONE16),
         "d": Examples(NONE16, photos[40:60]),
     }
     learned = adapt(prior, examples)
-    logits = learned.logits(photos)
+    logits = learned.logits(photos).astype(np.float64)
 
     def softmax(z: np.ndarray) -> np.ndarray:
         e = np.exp(z - z.max())
         return e / e.sum()
 
-    residual = np.zeros_like(logits)
-    rows = [(range(0, 20), 0, True), (range(20, 30), 0, False), (range(30, 40), 1, True), (range(40, 60), 3, False)]
-    x = []
-    for index, label, accepted in rows:
+    gradient = np.zeros((4, 16))
+    for index, label, accepted in labelled:
         for i in index:
             r = softmax(logits[i])
             if accepted:
@@ -213,10 +229,20 @@ def test_the_fit_reaches_the_optimum_of_the_rule() -> None:
                 q = r[label]
                 r = -q * softmax(np.where(np.arange(len(names)) == label, -np.inf, logits[i]))
                 r[label] = q
-            residual[len(x)] = r
-            x.append(photos[i])
-    expected = prior.weights - residual[: len(x)].T @ np.asarray(x) / PRIOR_STRENGTH
-    np.testing.assert_allclose(learned.weights, expected, atol=1e-3)
+            gradient += np.outer(r, photos[i])
+    shift = learned.weights.astype(np.float64) - prior.weights
+    gradient += PRIOR_STRENGTH * shift
+    limits = MOVE_PER_CORRECTION * np.array([30, 1, 0, 20])
+    lengths = np.linalg.norm(shift, axis=1)
+    assert np.all(lengths <= limits + 1e-4) and lengths[2] == 0  # "c" has no corrections: it does not move
+    assert lengths[1] == pytest.approx(limits[1], rel=1e-4)  # one contrary correction uses all it may
+    for row in (0, 1, 3):
+        if lengths[row] < limits[row] - 1e-3:
+            np.testing.assert_allclose(gradient[row], 0, atol=1e-3)
+        else:  # at the limit: the gradient is -mu * shift with mu >= 0
+            outward = -gradient[row] @ shift[row] / lengths[row] ** 2
+            assert outward >= 0
+            np.testing.assert_allclose(gradient[row] + outward * shift[row], 0, atol=1e-3)
 
 
 def test_label_set_json_round_trip_and_validation() -> None:
