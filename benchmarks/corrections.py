@@ -74,7 +74,7 @@ class BiasedClassifier(Classifier):
         return (photos @ self.weights.T + self.bias).astype(np.float64)
 
 
-def main_adapt(logit_scale: float) -> Callable[[Classifier, dict[str, Examples]], Classifier]:
+def main_adapt(logit_scale: float) -> Callable[[Classifier, dict[str, Examples]], Classifier]:  # noqa: C901 (kept verbatim)
     """`adapt` as it was on main (commit a7c3da3), verbatim but for the names."""
     penalty = 0.05 * logit_scale**-2
 
@@ -268,6 +268,12 @@ def single_corrections(
     }
 
 
+def suggestion_accuracy(library: Library, held_out: list[int], truth: dict[int, str]) -> float:
+    library.tags.auto_tag(PATTERNS, held_out, threshold=0.0)
+    got = suggested(library, PATTERNS, held_out)
+    return float(np.mean([list(got[p]) == [truth[p]] for p in held_out]))
+
+
 def consistent_corrections(library: Library, ids: list[int], scenes: dict[int, Scene]) -> dict[str, Any]:
     library.tags.save_label_set(
         LabelSet(
@@ -287,15 +293,10 @@ def consistent_corrections(library: Library, ids: list[int], scenes: dict[int, S
         train += [p for p in sorted(truth) if truth[p] == "chessboard"][: n // 2]
         held_out = [p for p in sorted(truth) if p not in train]
 
-        def accuracy() -> float:
-            library.tags.auto_tag(PATTERNS, held_out, threshold=0.0)
-            got = suggested(library, PATTERNS, held_out)
-            return float(np.mean([list(got[p]) == [truth[p]] for p in held_out]))
-
-        before = accuracy()
+        before = suggestion_accuracy(library, held_out, truth)
         for pid in train:
             library.tags.accept([pid], PATTERNS, truth[pid])
-        after = accuracy()
+        after = suggestion_accuracy(library, held_out, truth)
         for pid in train:
             library.tags.remove([pid], PATTERNS, truth[pid])
         result[str(n)] = {"held_out": len(held_out), "before": round(before, 3), "after": round(after, 3)}
