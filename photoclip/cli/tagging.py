@@ -31,15 +31,18 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     tag.add_argument("--json", action="store_true", help="print the summary as JSON")
     tag.set_defaults(handler=cmd_tag)
 
-    tags = commands.add_parser("tags", help="show, accept, reject, add or remove tags of photos", parents=[common])
+    tags = commands.add_parser(
+        "tags", help="show, accept, reject, unreject, add or remove tags of photos", parents=[common]
+    )
     tags.add_argument(
         "action",
-        choices=("show", "accept", "reject", "add", "remove"),
-        help="show the tags, or accept, reject, add or remove one label (--set, --label) on the photos",
+        choices=("show", "accept", "reject", "unreject", "add", "remove"),
+        help="show the tags (rejected ones too), or accept, reject, undo a rejection of (unreject), add or remove "
+        "one label (--set, --label) on the photos",
     )
     tags.add_argument("photos", nargs="+", metavar="PHOTO", help="photo files or ids")
     tags.add_argument("--set", dest="label_set", help="label set of the label")
-    tags.add_argument("--label", help="the label to accept, reject, add or remove")
+    tags.add_argument("--label", help="the label to accept, reject, unreject, add or remove")
     tags.add_argument("--json", action="store_true", help="show: print the tags as JSON")
     tags.set_defaults(handler=cmd_tags)
 
@@ -149,9 +152,17 @@ def cmd_tags(args: argparse.Namespace) -> int:
                 "accept": library.tags.accept,
                 "add": library.tags.accept,
                 "reject": library.tags.reject,
+                "unreject": library.tags.unreject,
                 "remove": library.tags.remove,
             }[args.action]
             changed = act(ids, args.label_set, args.label).value
+            if args.action == "unreject":
+                print(
+                    f"unreject: {args.label} on {counted(changed, 'photo')} (back to its suggestion, if it was one)."
+                    if changed
+                    else f"unreject: {args.label} is not rejected on these photos; nothing to undo."
+                )
+                return 0
             print(f"{args.action}: {args.label} on {counted(changed, 'photo')}.")
             return 0
         photos = library.photos.get(ids)
@@ -178,9 +189,10 @@ def cmd_tags(args: argparse.Namespace) -> int:
             return 0
         for i in ids:
             print(photos[i].path)
-            for t in tags.get(i, []):
+            for t in sorted(tags.get(i, []), key=lambda t: t.status == "rejected"):  # rejected ones last
                 confidence = "" if t.score is None else f" {t.score:.0%}"
-                print(f"  {t.label_set}: {'/'.join(t.path)} [{t.status}, {t.source}{confidence}]")
+                undo = " (undo: tags unreject)" if t.status == "rejected" else ""
+                print(f"  {t.label_set}: {'/'.join(t.path)} [{t.status}, {t.source}{confidence}]{undo}")
     return 0
 
 

@@ -216,6 +216,25 @@ def test_tagging_commands(library_copy: Path, tmp_path: Path, capsys: pytest.Cap
     assert code == 1 and "no label set named 'No such set'" in err
 
 
+def test_a_rejected_tag_is_shown_and_can_be_undone(library_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lib = ["--library", str(library_copy)]
+    assert run(capsys, *lib, "tag", "--set", "Shapes (demo)")[0] == 0
+    star = json.loads(run(capsys, *lib, "search", "tag:star", "-n", "1", "--json")[1])["results"][0]["path"]
+    shapes = ["--set", "Shapes (demo)", "--label", "star"]
+    (suggested,) = json.loads(run(capsys, *lib, "tags", "show", star, "--json")[1])[star]
+    assert run(capsys, *lib, "tags", "reject", star, *shapes)[0] == 0
+    assert run(capsys, *lib, "tag", "--set", "Shapes (demo)")[0] == 0  # a new run keeps the rejection
+
+    code, out, _ = run(capsys, *lib, "tags", "show", star)
+    assert code == 0
+    assert f"  Shapes (demo): star [rejected, user {suggested['confidence']:.0%}] (undo: tags unreject)" in out
+    code, out, _ = run(capsys, *lib, "tags", "unreject", star, *shapes)
+    assert (code, out) == (0, "unreject: star on 1 photo (back to its suggestion, if it was one).\n")
+    assert json.loads(run(capsys, *lib, "tags", "show", star, "--json")[1])[star] == [suggested]
+    code, out, _ = run(capsys, *lib, "tags", "unreject", star, *shapes)
+    assert (code, out) == (0, "unreject: star is not rejected on these photos; nothing to undo.\n")
+
+
 def test_doctor_selftest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "--library", str(tmp_path / "lib"), "doctor", "--selftest", "--json")
     checks = {c["name"]: c for c in json.loads(out)}

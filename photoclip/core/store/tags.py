@@ -6,8 +6,11 @@ Tags carry their provenance: `source` is "auto" (suggested by a label set) or
 people in charge live here, in one place:
 
 * auto-tagging replaces only its own unreviewed suggestions; anything a person
-  decided (user tags, accepted or rejected suggestions) is never changed by it;
+  decided (user tags, accepted or rejected suggestions) is never changed by it,
+  so a rejected tag stays, shown as rejected, through every later run;
 * in an exclusive set a photo someone already tagged gets no other suggestion;
+* a rejection keeps the suggestion's score, so undoing it (`unreject`) puts back
+  what was there: the suggestion with its score, or nothing if there was none;
 * labels keep their ids when a set is edited, so tags survive edits and renames.
 """
 
@@ -332,6 +335,56 @@ class TagStore:
                     (label_id, status, now, int(pid)),
                 )
             return conn.total_changes - before
+
+    def unreject(self, photo_ids: Sequence[int], label_id: int) -> set[PhotoId]:
+        """Undo rejections: a rejected suggestion becomes the suggestion it was (its score kept),
+        a label rejected without one is forgotten. Returns the photos whose tags changed.
+
+        In an exclusive set the restored suggestion takes the place of the set's other unreviewed
+        suggestions for the photo (made while it was rejected), and a photo whose label someone
+        has accepted since gets no suggestion back, as auto-tagging would give it none.
+        """
+        changed: set[PhotoId] = set()
+        now = time.time()
+        with self.catalog.transaction() as conn:
+            row = conn.execute(
+                "SELECT s.id, s.exclusive FROM labels l JOIN label_sets s ON s.id = l.set_id WHERE l.id = ?",
+                (label_id,),
+            ).fetchone()
+            if row is None:
+                return changed
+            set_id, exclusive = int(row[0]), bool(row[1])
+            for pid in dict.fromkeys(int(p) for p in photo_ids):
+                found = conn.execute(
+                    "SELECT score FROM tags WHERE photo_id = ? AND label_id = ? AND status = 'rejected'",
+                    (pid, label_id),
+                ).fetchone()
+                if found is None:
+                    continue
+                changed.add(PhotoId(pid))
+                others = "SELECT id FROM labels WHERE set_id = ? AND id != ?"
+                decided = (
+                    exclusive
+                    and conn.execute(
+                        f"SELECT 1 FROM tags WHERE photo_id = ? AND status = 'accepted' AND label_id IN ({others})",
+                        (pid, set_id, label_id),
+                    ).fetchone()
+                )
+                if found[0] is None or decided:
+                    conn.execute("DELETE FROM tags WHERE photo_id = ? AND label_id = ?", (pid, label_id))
+                    continue
+                conn.execute(
+                    "UPDATE tags SET status = 'suggested', source = 'auto', updated_at = ? "
+                    "WHERE photo_id = ? AND label_id = ?",
+                    (now, pid, label_id),
+                )
+                if exclusive:
+                    conn.execute(
+                        "DELETE FROM tags WHERE photo_id = ? AND source = 'auto' AND status = 'suggested' "
+                        f"AND label_id IN ({others})",
+                        (pid, set_id, label_id),
+                    )
+        return changed
 
     def accept_pairs(self, pairs: Sequence[tuple[int, int]]) -> int:
         """Accept many (photo, label) tags in one transaction (keyword import: tens of thousands at once)."""

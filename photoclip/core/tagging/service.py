@@ -125,6 +125,23 @@ class Tags:
         count = self._store.set_status(photo_ids, self._label_id(label_set, label), REJECTED)
         return Outcome(count, self._changes.publish(Changes.of_tags(photo_ids)))
 
+    def rejected(self, photo_ids: Sequence[int]) -> dict[PhotoId, list[Tag]]:
+        """The tags people rejected on these photos (kept through every auto-tag run, and undoable)."""
+        return {
+            pid: found
+            for pid, tags in self._store.tags_of(photo_ids).items()
+            if (found := [t for t in tags if t.status == REJECTED])
+        }
+
+    def unreject(self, photo_ids: Sequence[int], label_set: str, label: str) -> Outcome[int]:
+        """Undo a rejection: back to the suggestion it was, with its score, or to no tag at all.
+
+        The value is the number of photos that had the rejection. It also withdraws the
+        correction: the next auto-tag run learns from the person's other decisions only.
+        """
+        changed = self._store.unreject(photo_ids, self._label_id(label_set, label))
+        return Outcome(len(changed), self._changes.publish(Changes.of_tags(changed)))
+
     def remove(self, photo_ids: Sequence[int], label_set: str, label: str) -> Outcome[int]:
         """Forget the tag entirely (a later auto-tag run may suggest it again)."""
         count = self._store.remove(photo_ids, self._label_id(label_set, label))
