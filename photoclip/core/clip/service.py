@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from photoclip.core.changes import ChangeBus, Changes, Outcome
 from photoclip.core.clip.registry import ModelSpec, resolve_model
+from photoclip.core.clip.text_towers import TextTowerRecord, find_text_tower, start_text_export
 from photoclip.core.clip.weights import DownloadProgress
 from photoclip.core.errors import LibraryError, PhotoclipError
 from photoclip.core.store.catalog import Catalog
@@ -29,6 +30,7 @@ from photoclip.core.vectors.keeper import VectorKeeper
 
 if TYPE_CHECKING:  # torch loads only when the model is needed
     from photoclip.core.clip.embedder import Embedder
+    from photoclip.core.clip.text_encoder import OnnxTextEncoder
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +79,8 @@ class Models:
         self._changes = changes
         self._embedder = embedder
         self._next_embedder: Embedder | None = None
+        self._text: OnnxTextEncoder | None = None
+        self._text_lock = threading.Lock()
         self._load_lock = threading.Lock()
         self._switch_lock = threading.RLock()
         self._guard = _ModelGuard()
@@ -89,14 +93,63 @@ class Models:
     def loaded(self) -> bool:
         return self._embedder is not None
 
+    @property
+    def image_tower_loaded(self) -> bool:
+        return self._embedder is not None
+
     def embedder(self) -> Embedder:
-        """The loaded model (loads it on first use: seconds, or a download on first run)."""
+        """The whole model, both towers (loads it on first use: seconds, or a download on first run).
+
+        Indexing and example photos from outside the library need it; text queries do not
+        (`text_encoder`). Loading it also exports the text tower in the background when
+        that was never done for these weights, so later queries need no PyTorch.
+        """
         with self._load_lock:
             if self._embedder is None:
                 started = time.perf_counter()
                 self._embedder = self.load(self.spec)
                 self.load_seconds = time.perf_counter() - started
+                if self.text_tower() is None:
+                    start_text_export(self.spec, self.cache_dir)
             return self._embedder
+
+    def text_encoder(self) -> Embedder | OnnxTextEncoder:
+        """What encodes text queries: the checked ONNX export of the text tower, without PyTorch, when there is
+        one; otherwise the whole model (`embedder`)."""
+        with self._text_lock:
+            if self._text is None or self._text.model_id != self.spec.model_id:
+                self._text = self._open_text_tower()
+            if self._text is not None:
+                return self._text
+        return self.embedder()
+
+    @property
+    def text_ready(self) -> bool:
+        """A text query can be answered without loading anything more."""
+        return self._text is not None or self._embedder is not None
+
+    def text_tower(self) -> tuple[Path, TextTowerRecord] | None:
+        """The checked export of the current model's text tower, if there is one (reads two small files)."""
+        try:
+            return find_text_tower(self.spec, self.cache_dir)
+        except OSError as e:
+            log.warning("cannot look for the exported text tower of %s: %s", self.spec.key, e)
+            return None
+
+    def _open_text_tower(self) -> OnnxTextEncoder | None:
+        found = self.text_tower()
+        if found is None:
+            return None
+        from photoclip.core.clip.text_encoder import OnnxTextEncoder
+
+        try:
+            started = time.perf_counter()
+            encoder = OnnxTextEncoder(*found, model_id=self.spec.model_id)
+        except Exception as e:  # a missing ONNX Runtime, a damaged file: PyTorch answers instead
+            log.warning("the exported text tower of %s cannot be used (%s); using PyTorch", self.spec.key, e)
+            return None
+        log.info("text queries use the exported text tower (opened in %.2f s)", time.perf_counter() - started)
+        return encoder
 
     def load(self, spec: ModelSpec) -> Embedder:
         """Load any model with the library's device and precision (not kept: see `embedder`)."""
@@ -188,6 +241,7 @@ class Models:
                 self._vectors.switch_to(spec.model_id)
                 self.spec = spec
                 self._embedder, self._next_embedder = self._next_embedder, None
+                self._text = None
         log.info("the library now uses %s (%s)", name, spec.model_id)
         self._vectors.index()  # load or build the new model's index now rather than on the first search
         return True
