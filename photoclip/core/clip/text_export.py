@@ -59,7 +59,9 @@ class ExportFailed(ModelUnavailable):
     """The text tower could not be exported, or the export does not answer like PyTorch: it is not kept."""
 
 
-def prepare_text_tower(spec: ModelSpec, cache_dir: Path, *, loaded: LoadedModel | None = None) -> TextTowerRecord | None:
+def prepare_text_tower(
+    spec: ModelSpec, cache_dir: Path, *, loaded: LoadedModel | None = None
+) -> TextTowerRecord | None:
     """Make sure `spec`'s text tower is exported and checked; None (logged, remembered) when it cannot be.
 
     Args:
@@ -123,7 +125,7 @@ def export_text_tower(
         raise ExportFailed(f"The text tower of {loaded.model_id} must be exported from float32 weights on the CPU.")
     tokenizer = tokenizer_config(loaded)
     if tokenizer is None:
-        raise ExportFailed(f"{loaded.model_id} uses a tokenizer that only runs with PyTorch; its queries keep using it.")
+        raise ExportFailed(f"{loaded.model_id} has a tokenizer that needs PyTorch; its queries keep using PyTorch.")
     target = tower_dir(cache_dir, weights_sha256)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
@@ -206,7 +208,12 @@ def _export(model: Any, path: Path, *, trimmable: bool, context: int) -> None:
     # the weights in a file of their own, each tensor at a page-aligned offset: ONNX Runtime then maps
     # them into memory instead of copying them (a query touches only the rows of its own words)
     onnx_ir.save(
-        program.model, path, external_data=path.name + ".data", size_threshold_bytes=1024, alignment=65536, align_threshold=0
+        program.model,
+        path,
+        external_data=path.name + ".data",
+        size_threshold_bytes=1024,
+        alignment=65536,
+        align_threshold=0,
     )
 
 
@@ -256,7 +263,6 @@ def _ort_version() -> str:
     import onnxruntime
 
     return str(onnxruntime.__version__)
-
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -236,7 +236,8 @@ def check_prompts(count: int = CHECK_PROMPTS, seed: int = 0) -> tuple[str, ...]:
         elif kind == 2:
             prompts.append(" ".join(rng.choices(words, k=rng.randint(60, 120))))  # longer than any context
         else:
-            prompts.append("".join(rng.choice("abcdefghij ,.!?'-0123456789éü日🙂&;") for _ in range(rng.randint(1, 60))))
+            alphabet = "abcdefghij ,.!?'-0123456789éü日🙂&;"
+            prompts.append("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 60))))
     return tuple(prompts[:count])
 
 
@@ -264,7 +265,7 @@ def start_text_export(spec: ModelSpec, cache_dir: Path) -> subprocess.Popen[byte
         if digest is not None and failure_file(cache_dir, digest).exists():
             return None
         towers_dir(cache_dir).mkdir(parents=True, exist_ok=True)
-        log_file = open(towers_dir(cache_dir) / "export.log", "ab")  # noqa: SIM115 - handed to the child
+        log_file = open(towers_dir(cache_dir) / "export.log", "ab")  # handed to the child, closed below
     except OSError as e:
         log.warning("cannot prepare the text tower export of %s: %s", spec.key, e)
         return None
