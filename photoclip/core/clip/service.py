@@ -152,13 +152,36 @@ class Models:
         return encoder
 
     def load(self, spec: ModelSpec) -> Embedder:
-        """Load any model with the library's device and precision (not kept: see `embedder`)."""
-        from photoclip.core.clip.embedder import Embedder
-        from photoclip.core.clip.loading import load_model
+        """Load any model with the library's device and precision (not kept: see `embedder`).
+
+        The weights are held once, in the precision they run in: the one calibrated before on
+        this device when there is one (else float32, calibrated now, then converted). The text
+        tower stays on disk when its exported tower answers text queries.
+        """
+        from photoclip.core.clip.embedder import Embedder, cached_precision
+        from photoclip.core.clip.loading import load_model, resolve_device
 
         settings = self._settings.current
-        loaded = load_model(spec, device=settings.device, cache_dir=self.cache_dir, progress=self.download_progress)
-        return Embedder(loaded, precision=settings.precision, calibration_cache=self.cache_dir / "precision.json")
+        calibrations = self.cache_dir / "precision.json"
+        precision = settings.precision
+        if precision == "auto":
+            precision = cached_precision(spec.model_id, resolve_device(settings.device), calibrations) or "auto"
+        text = precision == "auto" or find_text_tower(spec, self.cache_dir) is None
+        loaded = load_model(
+            spec,
+            device=settings.device,
+            cache_dir=self.cache_dir,
+            progress=self.download_progress,
+            dtype="float32" if precision == "auto" else precision,
+            text=text,
+        )
+        embedder = Embedder(loaded, precision=precision, calibration_cache=calibrations)
+        if text and precision == "auto" and find_text_tower(spec, self.cache_dir) is not None:
+            from photoclip.core.clip.loading import drop_text_tower
+
+            drop_text_tower(loaded.model)  # calibrated on both towers; text queries use the exported one
+            loaded.tokenizer, loaded.text_trimmable = None, False
+        return embedder
 
     def reading(self) -> contextlib.AbstractContextManager[None]:
         """Hold the current model steady for a call that reads it in several steps (a flip waits)."""
