@@ -359,6 +359,39 @@ def compare(result: dict[str, dict[str, Any]], ours: str = "photoclip") -> dict[
     }
 
 
+def prepare_photos(work: Path, count: int) -> tuple[Path, Path]:
+    """The photos both tools index (hard links to the cached JPEGs), and four of them for warming up."""
+    photos = work / f"photos{count}"
+    if not photos.is_dir() or len(list(photos.iterdir())) != count:
+        shutil.rmtree(photos, ignore_errors=True)
+        photos.mkdir()
+        for path in twelve_megapixel_jpegs(count):
+            try:
+                os.link(path, photos / path.name)
+            except OSError:
+                shutil.copyfile(path, photos / path.name)
+    warmup = work / "warmup-photos"
+    warmup.mkdir(exist_ok=True)
+    for path in sorted(photos.iterdir())[:4]:
+        if not (warmup / path.name).exists():
+            shutil.copyfile(path, warmup / path.name)
+    return photos, warmup
+
+
+def goals(result: dict[str, Any]) -> dict[str, bool]:
+    """The issue's goals, read off this run."""
+    queries = [key for key in result if key.startswith("query_")]
+    return {
+        "index_lead_at_least_1_3x": result["index"]["rclip_over_photoclip_seconds"] >= GOAL_INDEX_LEAD,
+        "index_peak_at_most_1_2_gb": result["index"]["photoclip"]["peak_mb"] <= GOAL_INDEX_MB,
+        **{
+            f"{key}_no_slower_than_rclip": result[key]["photoclip"]["seconds"] <= result[key]["rclip"]["seconds"]
+            for key in queries
+        },
+        **{f"{key}_peak_at_most_600_mb": result[key]["photoclip"]["peak_mb"] <= GOAL_QUERY_MB for key in queries},
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--photos", type=int, default=120)
@@ -375,20 +408,7 @@ def main() -> None:
     rclip = Rclip(work)
     rclip.install()
     weights = make_weights(work, rclip)
-    photos = work / f"photos{args.photos}"
-    if not photos.is_dir() or len(list(photos.iterdir())) != args.photos:
-        shutil.rmtree(photos, ignore_errors=True)
-        photos.mkdir()
-        for path in twelve_megapixel_jpegs(args.photos):
-            try:
-                os.link(path, photos / path.name)
-            except OSError:
-                shutil.copyfile(path, photos / path.name)
-    warmup = work / "warmup-photos"
-    warmup.mkdir(exist_ok=True)
-    for path in sorted(photos.iterdir())[:4]:
-        if not (warmup / path.name).exists():
-            shutil.copyfile(path, warmup / path.name)
+    photos, warmup = prepare_photos(work, args.photos)
 
     tools = [Photoclip("photoclip", REPO, work)]
     if args.baseline is not None:
@@ -432,16 +452,7 @@ def main() -> None:
         big_steps = {tool.name: cold(tool, libraries[tool.name]) for tool in tools}
         big_steps["rclip"] = rclip_cold(work / f"rclip-db{args.big}.sqlite3", big_photos)
         result[f"query_{args.big}"] = compare(interleaved(args.query_runs, big_steps))
-    queries = [key for key in result if key.startswith("query_")]
-    result["goals"] = {
-        "index_lead_at_least_1_3x": result["index"]["rclip_over_photoclip_seconds"] >= GOAL_INDEX_LEAD,
-        "index_peak_at_most_1_2_gb": result["index"]["photoclip"]["peak_mb"] <= GOAL_INDEX_MB,
-        **{
-            f"{key}_no_slower_than_rclip": result[key]["photoclip"]["seconds"] <= result[key]["rclip"]["seconds"]
-            for key in queries
-        },
-        **{f"{key}_peak_at_most_600_mb": result[key]["photoclip"]["peak_mb"] <= GOAL_QUERY_MB for key in queries},
-    }
+    result["goals"] = goals(result)
     result["machine"] = machine()
     emit(result)
 

@@ -211,10 +211,15 @@ def read_safetensors(model: Any, path: Path, *, dropped_text: bool = False) -> N
 
     targets = model.state_dict(keep_vars=True)  # what a checkpoint holds: parameters and persistent buffers
     with open(path, "rb") as f:
-        (length,) = struct.unpack("<Q", f.read(8))
-        if length > 100 << 20:
-            raise ModelUnavailable(f"{path.name} is not a safetensors file (its header claims {length} bytes).")
-        header = json.loads(f.read(length))
+        try:
+            (length,) = struct.unpack("<Q", f.read(8))
+            if length > 100 << 20:
+                raise SafetensorError(f"{path.name} is not a safetensors file (its header claims {length} bytes)")
+            header = json.loads(f.read(length))
+            if not isinstance(header, dict):
+                raise SafetensorError(f"{path.name} is not a safetensors file")
+        except (struct.error, ValueError) as e:
+            raise SafetensorError(f"{path.name} is not a readable safetensors file: {e}") from e
         base = 8 + length
         header.pop("__metadata__", None)
         unknown = [k for k in header if k not in targets and not (dropped_text and _is_text_key(k))]
@@ -239,14 +244,28 @@ def read_safetensors(model: Any, path: Path, *, dropped_text: bool = False) -> N
                 raise ModelUnavailable(f"the weights do not fit the architecture ({name}: {info['shape']} vs {shape})")
             buffer = bytearray(end - start)
             f.seek(base + start)
-            f.readinto(buffer)
+            if f.readinto(buffer) != len(buffer):
+                raise SafetensorError(f"{path.name} is cut short (at {name})")
             source = torch.frombuffer(buffer, dtype=getattr(torch, dtype)) if buffer else torch.empty(0)
             with torch.no_grad():
                 target.copy_(source.reshape(target.shape))
             del buffer, source
 
 
-_SAFETENSORS_DTYPES = {"F32": "float32", "F16": "float16", "BF16": "bfloat16", "F64": "float64"}
+class SafetensorError(ValueError):
+    """A .safetensors file that cannot be read (damaged, cut short, not one at all); named like the safetensors
+    library's own error, which `manager` recognises as "not a readable checkpoint"."""
+
+
+_SAFETENSORS_DTYPES = {
+    "F32": "float32",
+    "F16": "float16",
+    "BF16": "bfloat16",
+    "F64": "float64",
+    "I64": "int64",
+    "I32": "int32",
+    "BOOL": "bool",
+}
 
 
 def _preprocess_override(spec: ModelSpec) -> dict[str, Any]:

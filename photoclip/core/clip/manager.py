@@ -20,6 +20,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
+import os
 import re
 import shutil
 import tempfile
@@ -554,7 +555,10 @@ class ModelManager:
     def _export_text_tower(self, spec: ModelSpec, loaded: Any) -> None:
         """Export the text tower of a model just imported, from the copy already loaded (never fails the import)."""
         from photoclip.core.clip.text_export import prepare_text_tower
+        from photoclip.core.clip.text_towers import EXPORT_SWITCH
 
+        if os.environ.get(EXPORT_SWITCH, "1") == "0":
+            return
         loaded.spec = spec  # the copy in the cache, no longer the staging folder
         try:
             prepare_text_tower(spec, self.cache_dir, loaded=loaded)

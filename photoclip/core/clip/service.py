@@ -116,12 +116,14 @@ class Models:
     def text_encoder(self) -> Embedder | OnnxTextEncoder:
         """What encodes text queries: the checked ONNX export of the text tower, without PyTorch, when there is
         one; otherwise the whole model (`embedder`)."""
+        return self.exported_text_encoder() or self.embedder()
+
+    def exported_text_encoder(self) -> OnnxTextEncoder | None:
+        """The exported text tower, opened on first use (a fraction of a second); None when there is none."""
         with self._text_lock:
             if self._text is None or self._text.model_id != self.spec.model_id:
                 self._text = self._open_text_tower()
-            if self._text is not None:
-                return self._text
-        return self.embedder()
+            return self._text
 
     @property
     def text_ready(self) -> bool:

@@ -205,6 +205,9 @@ def _export(model: Any, path: Path, *, trimmable: bool, context: int) -> None:
         )
     import onnx_ir
 
+    if program is None:
+        raise ExportFailed("the ONNX exporter returned nothing")
+
     # the weights in a file of their own, each tensor at a page-aligned offset: ONNX Runtime then maps
     # them into memory instead of copying them (a query touches only the rows of its own words)
     onnx_ir.save(

@@ -174,7 +174,7 @@ class VectorIndex:
         id_arr, vec = id_arr[keep], np.ascontiguousarray(vec[keep])
 
         norms = np.linalg.norm(vec, axis=1, keepdims=True)
-        unit = vec / np.where(norms == 0.0, 1.0, norms)  # what hnswlib keeps in cosine space
+        unit = (vec / np.where(norms == 0.0, 1.0, norms)).astype(np.float32)  # what hnswlib keeps in cosine space
         with self._lock:
             self._put_rows(id_arr, unit)
             in_place = np.fromiter(
@@ -394,10 +394,11 @@ class VectorIndex:
     def _save_vectors(self, directory: Path) -> list[int]:
         """Write the live vectors and their ids (sorted) as ``.npy`` files; returns their sizes."""
         sizes = []
-        ids = self._sorted_ids()
-        for path, array in zip(
-            self.vector_files(directory, self.model_id), (self._store[self._sorted_row_positions()], ids), strict=True
-        ):
+        arrays: tuple[npt.NDArray[Any], npt.NDArray[Any]] = (
+            self._store[self._sorted_row_positions()],
+            self._sorted_ids(),
+        )
+        for path, array in zip(self.vector_files(directory, self.model_id), arrays, strict=True):
             with atomic_path(path) as tmp:
                 with open(tmp, "wb") as f:
                     np.save(f, array, allow_pickle=False)
