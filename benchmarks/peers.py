@@ -204,7 +204,7 @@ def make_weights(work: Path, rclip: Rclip) -> Path:
     ):
         with torch.no_grad():
             program = torch.onnx.export(
-                module,
+                module.eval(),
                 (sample,),
                 input_names=["input"],
                 output_names=["output"],
