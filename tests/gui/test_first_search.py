@@ -11,7 +11,6 @@ import pytest
 from photoclip.core.clip.service import Models
 from photoclip.ui.controller import MODEL_LOADING, MODEL_READY
 from photoclip.ui.settings import AppSettings
-
 from tests.gui.test_app import WAIT, _search, _shown_paths, _window
 
 
