@@ -260,6 +260,9 @@ def start_text_export(spec: ModelSpec, cache_dir: Path) -> subprocess.Popen[byte
     """
     if os.environ.get(EXPORT_SWITCH, "1") == "0":
         return None
+    if getattr(sys, "frozen", False):  # a bundled app cannot run `python -m`: a low-priority thread instead
+        _export_in_thread(spec, cache_dir)
+        return None
     try:
         digest = weights_sha256(spec, cache_dir, compute=False)
         if digest is not None and failure_file(cache_dir, digest).exists():
@@ -278,3 +281,17 @@ def start_text_export(spec: ModelSpec, cache_dir: Path) -> subprocess.Popen[byte
             start_new_session=True,
             close_fds=True,
         )
+
+
+def _export_in_thread(spec: ModelSpec, cache_dir: Path) -> None:
+    import threading
+
+    def work() -> None:
+        from photoclip.core.clip.text_export import prepare_text_tower
+
+        try:
+            prepare_text_tower(spec, cache_dir)
+        except Exception:  # never fatal: text queries keep using PyTorch
+            log.exception("exporting the text tower of %s failed", spec.key)
+
+    threading.Thread(target=work, name="photoclip-text-export", daemon=True).start()
