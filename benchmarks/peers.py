@@ -31,13 +31,13 @@ runs the same steps with the same interpreter, for a before/after in one run.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sqlite3
 import statistics
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -55,35 +55,28 @@ GOAL_INDEX_MB = 1200
 GOAL_INDEX_LEAD = 1.3
 
 
+LAUNCHER = r"""
+import json, os, subprocess, sys, time
+started = time.perf_counter()
+child = subprocess.Popen(sys.argv[2:], cwd=sys.argv[1])
+_, status, usage = os.wait4(child.pid, 0)
+print(json.dumps({"seconds": time.perf_counter() - started, "peak_mb": usage.ru_maxrss / 1024,
+                  "code": os.waitstatus_to_exitcode(status)}), file=sys.stderr)
+"""
+"""Runs the measured command from a small process: on Linux a child's peak memory (ru_maxrss) starts
+from the memory of the process it was forked from, so the benchmark itself (which imported torch to
+make the weights) must not be that process."""
+
+
 def run_measured(cmd: list[str], *, cwd: Path, env: dict[str, str], check: bool = True) -> tuple[float, float, str]:
-    """(wall seconds, peak resident MB, stdout) of a whole process."""
-    started = time.perf_counter()
-    process = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out, err = process.communicate()
-    seconds = time.perf_counter() - started
-    peak = _PEAKS.pop(process.pid, float("nan"))
-    if check and process.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({process.returncode}):\n{err.decode(errors='replace')[-3000:]}")
-    return seconds, peak, out.decode(errors="replace")
-
-
-_PEAKS: dict[int, float] = {}
-
-
-class _Popen(subprocess.Popen):  # type: ignore[type-arg]
-    """Reaps the child with wait4, keeping its peak memory (Popen.wait would discard the rusage)."""
-
-    def _try_wait(self, wait_flags: int) -> tuple[int, int]:
-        try:
-            pid, status, usage = os.wait4(self.pid, wait_flags)
-        except ChildProcessError:
-            return self.pid, 0
-        if pid == self.pid:
-            _PEAKS[pid] = float(usage.ru_maxrss) / 1024
-        return pid, status
-
-
-subprocess.Popen = _Popen  # type: ignore[misc]
+    """(wall seconds, peak resident MB, stdout) of a whole process, measured by a small launcher."""
+    process = subprocess.run(
+        [sys.executable, "-S", "-c", LAUNCHER, str(cwd), *cmd], env=env, capture_output=True, text=True
+    )
+    report = json.loads(process.stderr.strip().splitlines()[-1])
+    if check and report["code"] != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({report['code']}):\n{process.stderr[-3000:]}")
+    return report["seconds"], report["peak_mb"], process.stdout
 
 
 # -- the two tools ----------------------------------------------------------------------------------
