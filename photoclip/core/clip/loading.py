@@ -116,12 +116,7 @@ def load_model(
     torch_dtype = getattr(torch, _DTYPES[dtype])
     try:
         if weights_file is not None and weights_file.suffix == ".safetensors":
-            with _default_dtype(torch_dtype):
-                model, _, preprocess = open_clip.create_model_and_transforms(
-                    spec.architecture, pretrained=pretrained, load_weights=False, **_preprocess_override(spec)
-                )
-            if not text:
-                drop_text_tower(model)
+            model, preprocess = _empty_model(spec, pretrained, torch_dtype, text=text)
             read_safetensors(model, weights_file, dropped_text=not text)
             model.to(torch_device)
         else:
@@ -153,6 +148,40 @@ def load_model(
         image_size,
         text and supports_trimmed_text(model),
     )
+
+
+def _empty_model(spec: ModelSpec, pretrained: str | None, dtype: Any, *, text: bool) -> tuple[Any, Any]:
+    """The architecture with room for its weights in `dtype` and nothing else: built on PyTorch's "meta"
+    device (no memory, no random initialisation), the text tower dropped when not wanted, then given
+    uninitialised memory that `read_safetensors` fills entirely.
+
+    Buffers a checkpoint does not hold are computed when the model is built; the text tower's causal
+    mask is rebuilt here, and an architecture with any other such buffer is built the ordinary way.
+    """
+    import torch
+
+    open_clip = open_clip_module()
+    with _default_dtype(dtype), torch.device("meta"):
+        model, _, preprocess = open_clip.create_model_and_transforms(
+            spec.architecture, pretrained=pretrained, load_weights=False, device="meta", **_preprocess_override(spec)
+        )
+    if not text:
+        drop_text_tower(model)
+    stored = set(model.state_dict().keys())
+    computed = [name for name, _ in model.named_buffers() if name not in stored]
+    if computed not in ([], ["attn_mask"]) or (computed and not hasattr(model, "build_causal_mask")):
+        with _default_dtype(dtype):
+            model, _, preprocess = open_clip.create_model_and_transforms(
+                spec.architecture, pretrained=pretrained, load_weights=False, **_preprocess_override(spec)
+            )
+        if not text:
+            drop_text_tower(model)
+        return model, preprocess
+    model.to_empty(device="cpu")
+    if computed:
+        with _default_dtype(dtype):
+            model.register_buffer("attn_mask", model.build_causal_mask(), persistent=False)
+    return model, preprocess
 
 
 def _weights_file(spec: ModelSpec, pretrained: str | None) -> Path | None:
