@@ -219,6 +219,8 @@ def cmd_download(args: argparse.Namespace) -> int:
         print(f"photoclip: {e}", file=sys.stderr)
         return EXIT_INTERRUPTED
     size = human_bytes(path.stat().st_size) if path.is_file() else "present"
+    print("Preparing its text tower for searches without PyTorch (once)...", file=sys.stderr)
+    manager.prepare_text_tower(info.name)
     print(f"{info.name} is ready ({size}, {path}); use it with 'photoclip models use {info.name}'.")
     return 0
 

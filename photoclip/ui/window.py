@@ -291,6 +291,7 @@ class MainWindow(QMainWindow):
         c.catalog_damaged.connect(self._on_catalog_damaged)
         c.repaired.connect(lambda actions: self.statusBar().showMessage(" ".join(actions), 30_000))
         c.model_state.connect(self._on_model_state)
+        c.text_ready.connect(self._on_text_ready)
         c.download_progress.connect(self._on_download_bytes)
         c.index_progress.connect(self._on_index_progress)
         c.photos_changed.connect(self.refresh)
@@ -420,7 +421,7 @@ class MainWindow(QMainWindow):
         self.model_button.setToolTip(detail)
         if state == MODEL_READY and (self.query or self.example is not None):
             self.refresh()
-        elif self.searching:
+        elif self.searching and not self.controller.can_search(self.example):
             self._show_model_needed()
 
     def _show_model_needed(self) -> None:
@@ -462,6 +463,11 @@ class MainWindow(QMainWindow):
                 self.controller.download_model()
         elif action == "add-folder":
             self.add_folder()
+
+    def _on_text_ready(self) -> None:
+        """The text tower is open before the whole model: a search that waited for it runs now."""
+        if (self.query or self.example is not None) and self.controller.can_search(self.example):
+            self.refresh()
 
     def _on_model_button(self) -> None:
         state = self.controller.state
@@ -591,8 +597,8 @@ class MainWindow(QMainWindow):
             return
         self.searching = True
         self._set_search_mode(True)
-        if self.controller.state != MODEL_READY:
-            self._results.invalidate()  # searched again once the model is ready (_on_model_state)
+        if not self.controller.can_search(self.example):
+            self._results.invalidate()  # searched again once the model is ready (_on_model_state, _on_text_ready)
             self.model.set_photos([])
             self._show_model_needed()
             return

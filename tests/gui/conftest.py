@@ -104,3 +104,13 @@ def app(qtbot: object, library_dir: Path, app_settings: AppSettings) -> Iterator
     yield window
     window.close()
     ctrl.close()
+
+
+@pytest.fixture(scope="session")
+def tiny_tower_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model cache holding the tiny model's exported text tower (what a first use or an import leaves)."""
+    from photoclip.core.clip.text_export import prepare_text_tower
+
+    cache = tmp_path_factory.mktemp("tower-cache")
+    assert prepare_text_tower(resolve_model(TINY_MODEL_KEY), cache) is not None
+    return cache

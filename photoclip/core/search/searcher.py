@@ -70,7 +70,7 @@ class Searcher:
             started = time.perf_counter()
             return self._page(self.browse_ids(combined), offset, limit, started)
         if not parsed.is_empty():
-            self._models.embedder()  # loading the model is not part of the search time
+            self._models.text_encoder()  # loading the text side is not part of the search time
         with self._models.reading():
             return self._rank(parsed, example, combined, limit, offset, min_score, relevance, order)
 
@@ -91,11 +91,11 @@ class Searcher:
         if example is not None:
             vector, exclude = self._example_vector(example)
             base.append(vector)
-        index = self._vectors.index()
+        index = self._vectors.searchable()
         if index is None or len(index) == 0:
             return SearchResult([], offset, limit, False, None, time.perf_counter() - started)
         if not parsed.is_empty():
-            text_vector = query_vector(parsed, self._models.embedder().encode_texts)
+            text_vector = query_vector(parsed, self._models.text_encoder().encode_texts)
             vector = _normalised(sum(base, start=np.zeros_like(text_vector)) + text_vector) if base else text_vector
         else:
             vector = base[0]

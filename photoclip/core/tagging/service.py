@@ -49,7 +49,7 @@ class Tags:
         self._models = models
         self._vectors = vectors
         self._changes = changes
-        self._autotagger = AutoTagger(store, models.embedder, catalog)
+        self._autotagger = AutoTagger(store, models.text_encoder, catalog)
 
     # -- label sets -------------------------------------------------------------------------------
 
