@@ -11,7 +11,7 @@ import pytest
 from photoclip.core.clip.service import Models
 from photoclip.ui.controller import MODEL_LOADING, MODEL_READY
 from photoclip.ui.settings import AppSettings
-from tests.gui.test_app import WAIT, _search, _shown_paths, _window
+from tests.gui.driving import WAIT, open_window, search, shown_paths
 
 
 def test_a_text_search_answers_while_the_image_tower_still_loads(
@@ -31,12 +31,12 @@ def test_a_text_search_answers_while_the_image_tower_still_loads(
         return whole_model(self, spec)
 
     monkeypatch.setattr(Models, "load", slow_whole_model)
-    window, controller = _window(qtbot, library_dir, app_settings)
+    window, controller = open_window(qtbot, library_dir, app_settings)
     try:
-        _search(qtbot, window, "a red circle")
+        search(qtbot, window, "a red circle")
         assert controller.state == MODEL_LOADING and controller.library is not None
         assert not controller.library.models.image_tower_loaded
-        assert [truth[p] for p in _shown_paths(window, 5, qtbot)] == [("red", "circle")] * 5
+        assert [truth[p] for p in shown_paths(window, 5, qtbot)] == [("red", "circle")] * 5
         outside = next(iter(truth))  # a file path as the example: needs the image tower, so it waits
         assert controller.can_search(None) and not controller.can_search(outside)
     finally:
