@@ -31,11 +31,12 @@ from types import ModuleType
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 from PIL import Image, ImageOps, UnidentifiedImageError, features
 from PIL.JpegImagePlugin import JpegImageFile
 
 from photoclip.core.errors import DecodeError
+from photoclip.core.media.float_tiff import float_tiff_layout, read_float_tiff, tiff_problem
+from photoclip.core.media.samples import float_to_8bit, stretch
 from photoclip.core.util.memory import MemoryBudget, default_decode_budget
 
 __all__ = [
@@ -381,7 +382,10 @@ def _decode_with_pillow(
     try:
         loaded = _open_and_load(data, min_side, max_pixels)
     except UnidentifiedImageError as e:
-        raise _unidentified(suffix, sniffed) from e
+        if sniffed == "TIFF":
+            loaded = _load_tiff_pillow_cannot_open(data, min_side, max_pixels, e)
+        else:
+            raise _unidentified(suffix, sniffed) from e
     file_type = (loaded.file_format or suffix.lstrip(".") or "unknown").lower()
     if file_type == "mpo":  # phones' multi-picture JPEGs: a JPEG to anyone filtering by type
         file_type = "jpeg"
@@ -435,6 +439,31 @@ def _open_and_load(data: bytes, min_side: int | None, max_pixels: int) -> _Loade
     except Exception as e:
         raise _decode_failure(e) from e
     return _Loaded(pixels, full_size, file_format, exif)
+
+
+def _load_tiff_pillow_cannot_open(
+    data: bytes, min_side: int | None, max_pixels: int, error: UnidentifiedImageError
+) -> _Loaded:
+    """A valid TIFF Pillow does not read: floating-point samples (read here), or the true reason it cannot be."""
+    layout = float_tiff_layout(data)
+    if layout is None:
+        problem = tiff_problem(data)
+        if problem is None:
+            raise _unidentified(".tif", "TIFF") from error
+        raise DecodeError("unsupported", problem) from error
+    pixels = layout.width * layout.height
+    if pixels > max_pixels:
+        raise DecodeError(
+            "too_many_pixels",
+            f"The image is {layout.width}x{layout.height} pixels ({pixels / 1e6:.1f} megapixels), more than the "
+            f"{max_pixels / 1e6:g} megapixels photoclip decodes.",
+        )
+    # the samples as stored and as float32, plus the 8-bit picture and its copies
+    needed = layout.decoded_bytes * 2 + pixels * layout.samples * 4 + pixels * 12
+    with DECODE_MEMORY.reserve(needed, what=f"a {layout.width}x{layout.height} floating-point TIFF"):
+        image = read_float_tiff(data, layout)
+        reduced = _reduced(image, min_side)
+    return _Loaded(reduced, (layout.width, layout.height), "TIFF", _tiff_container_exif(data))
 
 
 def _peak_bytes(data: bytes, min_side: int | None, max_pixels: int) -> tuple[int, str]:
@@ -849,31 +878,10 @@ def _deep_gray_to_rgb(image: Image.Image) -> Image.Image:
         if low >= 0 and high <= 0xFFFF:
             gray = (values >> 8).astype(np.uint8)
         else:
-            gray = _stretch(values.astype(np.float32), float(min(low, 0)), float(high))
+            gray = stretch(values.astype(np.float32), float(min(low, 0)), float(high))
     else:
-        gray = _float_to_gray(values.astype(np.float32, copy=False))
+        gray = float_to_8bit(values)
     key = image.info.get("transparency")
     if isinstance(key, int) and mode != "F":
         gray[values == key] = 255  # A colour-keyed transparent pixel, shown on white like any other transparency.
     return Image.fromarray(gray).convert("RGB")
-
-
-def _float_to_gray(values: npt.NDArray[np.float32]) -> npt.NDArray[np.uint8]:
-    finite = np.isfinite(values)
-    if not finite.any():
-        return np.zeros(values.shape, dtype=np.uint8)
-    low, high = float(values[finite].min()), float(values[finite].max())
-    if low < 0 or high > 1:
-        low, high = min(low, 0.0), high
-    else:
-        low, high = 0.0, 1.0
-    cleaned = np.nan_to_num(values, nan=low, posinf=high, neginf=low)
-    return _stretch(cleaned, low, high)
-
-
-def _stretch(values: npt.NDArray[np.float32], low: float, high: float) -> npt.NDArray[np.uint8]:
-    if high <= low:
-        return np.zeros(values.shape, dtype=np.uint8)
-    scaled = (values - np.float32(low)) * np.float32(255.0 / (high - low))
-    gray: npt.NDArray[np.uint8] = np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
-    return gray
