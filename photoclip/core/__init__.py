@@ -36,7 +36,8 @@ if TYPE_CHECKING:
     from photoclip.core.ingest.walk import check_ignore_pattern, clean_ignore_patterns
     from photoclip.core.ingest.watcher import Activity, LibraryWatcher
     from photoclip.core.library import Library, LibraryStatus
-    from photoclip.core.media.decode import DecodedPhoto, decode_photo
+    from photoclip.core.media.decode import DecodedPhoto, decode_photo, read_exif
+    from photoclip.core.media.exif import GpsPosition, PhotoExif
     from photoclip.core.media.thumbnails import CacheUsage, ThumbnailStore
     from photoclip.core.search.query import ParsedQuery, date_bound, merge_filters, parse_query
     from photoclip.core.search.ranking import DEFAULT_DATE_RELEVANCE, SearchHit, SearchResult, relevance_cutoff
@@ -77,6 +78,9 @@ _HOMES: dict[str, str] = {
     "DEFAULT_THRESHOLD": "photoclip.core.tagging.labelsets",
     "DecodeError": "photoclip.core.errors",
     "DecodedPhoto": "photoclip.core.media.decode",
+    "GpsPosition": "photoclip.core.media.exif",
+    "PhotoExif": "photoclip.core.media.exif",
+    "read_exif": "photoclip.core.media.decode",
     "DownloadCancelled": "photoclip.core.clip.weights",
     "ExportReport": "photoclip.core.tagging.keywords",
     "Folder": "photoclip.core.store.records",
@@ -191,6 +195,7 @@ __all__ = [
     "Folder",
     "FolderId",
     "FolderStatus",
+    "GpsPosition",
     "ImportReport",
     "IndexProgress",
     "IndexReport",
@@ -215,6 +220,7 @@ __all__ = [
     "PhotoId",
     "PhotoState",
     "PhotoclipError",
+    "PhotoExif",
     "QueryError",
     "ScanReport",
     "SchemaTooNew",
@@ -239,6 +245,7 @@ __all__ = [
     "merge_filters",
     "parse_label_set",
     "parse_query",
+    "read_exif",
     "relevance_cutoff",
     "repair",
     "resolve_device",
