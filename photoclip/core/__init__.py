@@ -57,7 +57,7 @@ if TYPE_CHECKING:
         load_label_set_file,
         parse_label_set,
     )
-    from photoclip.core.tagging.service import USER_TAGS
+    from photoclip.core.tagging.service import PEOPLES_OWN_SETS, USER_TAGS, LabelScore
     from photoclip.core.util.atomic import write_json_atomic
     from photoclip.core.util.paths import default_cache_dir, default_library_dir
     from photoclip.core.util.units import human_bytes
@@ -128,6 +128,8 @@ _HOMES: dict[str, str] = {
     "CacheUsage": "photoclip.core.media.thumbnails",
     "resolve_device": "photoclip.core.clip.loading",
     "USER_TAGS": "photoclip.core.tagging.service",
+    "PEOPLES_OWN_SETS": "photoclip.core.tagging.service",
+    "LabelScore": "photoclip.core.tagging.service",
     "cached_weights": "photoclip.core.clip.weights",
     "check_ignore_pattern": "photoclip.core.ingest.walk",
     "check_label_set": "photoclip.core.tagging.labelsets",
@@ -172,6 +174,7 @@ __all__ = [
     "DEFAULT_TEMPLATES",
     "DEFAULT_THRESHOLD",
     "IMPORTED_SET",
+    "PEOPLES_OWN_SETS",
     "REJECTED",
     "SIDECAR_NAMINGS",
     "SUGGESTED",
@@ -201,6 +204,7 @@ __all__ = [
     "IndexReport",
     "Integrity",
     "Label",
+    "LabelScore",
     "LabelSet",
     "Library",
     "LibraryError",
