@@ -11,6 +11,7 @@ Works offscreen (QT_QPA_PLATFORM=offscreen, the default here) or on a real displ
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -18,21 +19,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-VIEWER_SIZES = ((1000, 700), (1600, 1000))
-"""Window sizes the viewer's states are rendered at; offscreen, each is also a screen, for full screen."""
-
-_SCREENS = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)  # noqa: SIM115 - read by Qt at start
-_SCREENS.write(
-    '{"screens": ['
-    + ", ".join(
-        f'{{"name": "{w}x{h}", "x": {sum(s[0] for s in VIEWER_SIZES[:i])}, "y": 0, "width": {w}, "height": {h}, '
-        '"logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}'
-        for i, (w, h) in enumerate(VIEWER_SIZES)
-    )
-    + "]}"
-)
-_SCREENS.close()
-os.environ.setdefault("QT_QPA_PLATFORM", f"offscreen:configfile={_SCREENS.name}")
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PySide6.QtCore import QSettings
@@ -47,6 +34,9 @@ from photoclip.ui.controller import MODEL_READY, LibraryController
 from photoclip.ui.grid import PixmapRole
 from photoclip.ui.settings import AppSettings
 from photoclip.ui.window import MainWindow
+
+VIEWER_SIZES = ((1000, 700), (1600, 1000))
+"""Window sizes the viewer's states are rendered at; offscreen, each is also a screen, for full screen."""
 
 
 def pump(condition: Callable[[], bool], timeout: float = 60.0) -> None:
@@ -76,6 +66,22 @@ def thumbnails_shown(window: MainWindow, count: int) -> bool:
     model = window.model
     rows = min(count, model.rowCount())
     return rows > 0 and all(model.index(r).data(PixmapRole) is not None for r in range(rows))
+
+
+def offscreen_screens(folder: Path) -> None:
+    """Offscreen, give Qt one screen per viewer size, so full screen has that size (before the app starts)."""
+    if os.environ.get("QT_QPA_PLATFORM") != "offscreen":
+        return
+    left, screens = 0, []
+    for width, height in VIEWER_SIZES:
+        screens.append(
+            {"name": f"{width}x{height}", "x": left, "y": 0, "width": width, "height": height,
+             "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}
+        )  # fmt: skip
+        left += width
+    config = folder / "screens.json"
+    config.write_text(json.dumps({"screens": screens}), encoding="utf-8")
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={config}"
 
 
 def camera_photo(folder: Path) -> Path:
@@ -156,6 +162,7 @@ def main() -> None:
         base = Path(tmp)
         photos = prepare_demo_photos(base / "demo", 240)
         camera = camera_photo(photos)
+        offscreen_screens(base)
         with Library.open(base / "library", model=TINY_MODEL_KEY) as library:
             library.folders.add(photos)
             library.indexer.update()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import html
 import logging
 import sys
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -54,13 +55,15 @@ __all__ = ["PhotoDetails", "PhotoViewer", "ViewImage", "decode_for_view", "pil_t
 log = logging.getLogger(__name__)
 
 PREVIEW_SIDE = 2048
-"""Longest side of the first, quick picture (at most the screen's): sharp at fit on most screens."""
+PREVIEW_MIN_SIDE = 1024
+"""Longest side of the first, quick picture: what the view needs at fit, within these bounds."""
 
 VIEWER_MAX_PIXELS = 50_000_000
 """The full resolution is decoded up to this many pixels (200 MB as shown); bigger photos are reduced to it."""
 
 PREVIEWS_KEPT = 4
 FULL_RESOLUTION_DELAY_MS = 150  # leafing quickly through photos never starts a full decode
+LEAFING_SECONDS = 0.4  # a step this soon after the previous one counts as leafing
 LOADING_MESSAGE_DELAY_MS = 300  # a quick decode shows no "Loading…" flash
 
 
@@ -73,25 +76,14 @@ class ViewImage:
 
 
 def pil_to_qimage(image: Image.Image) -> QImage:
-    """An RGB32 QImage (the format Qt paints fastest), converted a band of rows at a time to bound memory."""
+    """A QImage on the very bytes Pillow packs (RGBX: its own layout for RGB, so no per-pixel work).
+
+    PySide keeps the bytes alive as long as the QImage uses them, so nothing is copied
+    again; Qt paints RGBX directly (and fast enough: see benchmarks/gui.py viewer).
+    """
     rgb = image if image.mode == "RGB" else image.convert("RGB")
-    width, height = rgb.size
-    result = QImage(width, height, QImage.Format.Format_RGB32)
-    raw_mode = "BGRX" if sys.byteorder == "little" else "XRGB"  # 0xffRRGGBB in the machine's byte order
-    stride = result.bytesPerLine()
-    pixels = memoryview(result.bits())
-    rows = max(1, (8 << 20) // max(1, width * 4))
-    for top in range(0, height, rows):
-        bottom = min(height, top + rows)
-        band = rgb.crop((0, top, width, bottom)).tobytes("raw", raw_mode)
-        if stride == width * 4:
-            pixels[top * stride : top * stride + len(band)] = band
-        else:  # rows padded to a multiple of 4 bytes never happens for 32-bit pixels, but stay correct
-            for row in range(bottom - top):
-                pixels[(top + row) * stride : (top + row) * stride + width * 4] = band[
-                    row * width * 4 : (row + 1) * width * 4
-                ]
-    return result
+    data = rgb.tobytes("raw", "RGBX")
+    return QImage(data, rgb.width, rgb.height, rgb.width * 4, QImage.Format.Format_RGBX8888)
 
 
 def decode_for_view(path: Path, longest: int | None, full_size: QSize | None = None) -> ViewImage:
@@ -111,8 +103,8 @@ def decode_for_view(path: Path, longest: int | None, full_size: QSize | None = N
         min_side = int(min(full_size.width(), full_size.height()) / factor)
     decoded = decode_photo(path, min_side=min_side)
     image = decoded.image
-    if longest is not None and max(image.size) > longest:
-        image.thumbnail((longest, longest))
+    if longest is not None and max(image.size) >= 2 * longest:  # a box filter by a whole factor: cheap
+        image = image.reduce(max(image.size) // longest)
     size = QSize(decoded.info.width, decoded.info.height)
     return ViewImage(pil_to_qimage(image), size)
 
@@ -181,6 +173,7 @@ class PhotoViewer(QWidget):
         self.slideshow.started.connect(self._on_slideshow_started)
         self.slideshow.stopped.connect(self._on_slideshow_stopped)
         self._full_screen_for_slideshow = False
+        self._stepped_at = 0.0
         self._build()
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         controller.tags_changed.connect(self._reload_details)
@@ -290,6 +283,7 @@ class PhotoViewer(QWidget):
         position = position % len(self.ids) if wrap else max(0, min(position, len(self.ids) - 1))
         if position != self.position:
             self.position = position
+            self._stepped_at = time.monotonic()
             self._load()
 
     def leave(self) -> None:
@@ -404,9 +398,9 @@ class PhotoViewer(QWidget):
     # -- loading the picture --------------------------------------------------------------------
 
     def _preview_side(self) -> int:
-        screen = self.screen()
-        size = screen.size() if screen is not None else QSize(1920, 1080)
-        return int(min(PREVIEW_SIDE, max(size.width(), size.height()) * self.devicePixelRatioF()))
+        """Sharp at fit in the view as it is now (full screen gets the full resolution a moment later)."""
+        shown = max(self.view.width(), self.view.height()) * self.devicePixelRatioF()
+        return int(min(PREVIEW_SIDE, max(PREVIEW_MIN_SIDE, shown)))
 
     def _load(self) -> None:
         photo_id = self.current_id
@@ -430,7 +424,6 @@ class PhotoViewer(QWidget):
                 lambda: self._decode(library, photo_id, side), lambda result: self._on_preview(photo_id, result)
             )
         self._reload_details()
-        self._reload_model_view()
 
     @staticmethod
     def _decode(library: Library, photo_id: int, longest: int | None) -> ViewImage | str:
@@ -453,6 +446,7 @@ class PhotoViewer(QWidget):
         if isinstance(result, str):
             self.view.clear(result)
             self.slideshow.photo_shown()  # a photo that cannot be shown does not stop the show
+            self._after_picture()
             return
         self._previews[photo_id] = result
         while len(self._previews) > PREVIEWS_KEPT:
@@ -466,9 +460,10 @@ class PhotoViewer(QWidget):
         self.slideshow.photo_shown()
         if self.view.full_resolution:
             self.sharpened.emit(photo_id)
-            self._prefetch()
+            self._after_picture()
         else:
-            self._full_timer.start()
+            # leafing quickly never starts a full decode; a photo looked at gets one at once
+            self._full_timer.start(FULL_RESOLUTION_DELAY_MS if self._leafing() else 0)
 
     def _load_full(self) -> None:
         photo_id = self.current_id
@@ -487,7 +482,15 @@ class PhotoViewer(QWidget):
         else:
             self.view.add_level(result.image)
             self.sharpened.emit(photo_id)
+        self._after_picture()
+
+    def _after_picture(self) -> None:
+        """The picture is complete: now the slower, less urgent work (the model's view, the next photo)."""
+        self._reload_model_view()
         self._prefetch()
+
+    def _leafing(self) -> bool:
+        return time.monotonic() - self._stepped_at < LEAFING_SECONDS
 
     def _prefetch(self) -> None:
         """Decode the next photo's preview ahead (the previous one too when leafing backwards)."""

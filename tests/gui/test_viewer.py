@@ -7,6 +7,7 @@ decoded on the background pool and every test waits on what the window shows.
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -351,6 +352,38 @@ def test_leafing_shows_the_next_photo_from_the_preview_decoded_ahead(qtbot: Any,
     qtbot.waitUntil(lambda: following in viewer._previews, timeout=WAIT)
     qtbot.keyClick(viewer, Qt.Key.Key_Right)
     assert viewer.current_id == following and viewer.view.has_image, "shown at once, no wait"
+
+
+def test_a_photo_whose_file_is_gone_says_so_and_the_next_one_still_shows(
+    qtbot: Any, app: MainWindow, extra_photos: Path, tmp_path: Path, gui_embedder: Embedder
+) -> None:
+    library = app.controller.library
+    assert library is not None
+    folder = tmp_path / "vanishing"
+    folder.mkdir()
+    shutil.copy(extra_photos / "camera.jpg", folder / "gone.jpg")
+    library.folders.add(folder)
+    library.indexer.update()
+    qtbot.waitUntil(lambda: app.model.rowCount() == 83, timeout=WAIT)
+    (folder / "gone.jpg").unlink()
+    pid = photo_id(app, "gone.jpg")
+    app.open_viewer(pid)
+    viewer = app.viewer
+    qtbot.waitUntil(lambda: "no longer there" in viewer.view.message, timeout=WAIT)
+    assert not viewer.view.has_image
+    qtbot.keyClick(viewer, Qt.Key.Key_Right if viewer.position + 1 < len(viewer.ids) else Qt.Key.Key_Left)
+    qtbot.waitUntil(lambda: viewer.view.has_image, timeout=WAIT)
+
+
+def test_the_slideshow_interval_is_chosen_from_its_menu_and_remembered(
+    qtbot: Any, app: MainWindow, app_settings: AppSettings
+) -> None:
+    viewer = open_photo(qtbot, app, "big.jpg", sharp=False)
+    menu = viewer.slideshow_button.menu()
+    ten = next(action for action in menu.actions() if action.text() == "Every 10 seconds")
+    ten.trigger()
+    assert viewer.slideshow.interval == 10 and app_settings.slideshow_seconds == 10
+    assert ten.isChecked() and sum(action.isChecked() for action in menu.actions()) == 1
 
 
 # --- the info panel ---------------------------------------------------------------------------------------------------
