@@ -195,7 +195,7 @@ def main() -> None:
         save(window, args.out / "main-window.png")
 
         window.open_viewer(window.model.ids[0])
-        pump(lambda: window.viewer.details is not None and window.viewer.view.has_image)
+        pump(lambda: window.viewer.view.full_resolution and window.viewer.model_view is not None)
         save(window, args.out / "viewer.png")
         window.close_viewer()
         window.clear_search()
