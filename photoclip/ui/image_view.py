@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QCursor,
@@ -62,6 +62,7 @@ class ZoomView(QWidget):
         self._zoom = 1.0  # photo pixels -> device pixels, when not fitting
         self._center = QPointF()  # the photo point at the middle of the widget, when not fitting
         self._drag_from: QPointF | None = None
+        self._cursor_hidden = False
         self._pinch_start: float | None = None  # the zoom when the current pinch began
         self.paints = 0  # frames painted (the benchmark's frame counter)
         self.paint_seconds = 0.0
@@ -267,8 +268,15 @@ class ZoomView(QWidget):
         self.zoom_changed.emit()
         self.update()
 
+    def hide_cursor(self, hidden: bool) -> None:
+        """No pointer over the photo (a slideshow); it comes back with the next input."""
+        self._cursor_hidden = hidden
+        self._update_cursor()
+
     def _update_cursor(self) -> None:
-        if self._drag_from is not None:
+        if self._cursor_hidden:
+            self.setCursor(QCursor(Qt.CursorShape.BlankCursor))
+        elif self._drag_from is not None:
             self.setCursor(QCursor(Qt.CursorShape.ClosedHandCursor))
         elif self.can_pan():
             self.setCursor(QCursor(Qt.CursorShape.OpenHandCursor))
@@ -343,8 +351,8 @@ class ZoomView(QWidget):
         self.interacted.emit()
         modifiers = event.modifiers()
         pixels = event.pixelDelta()
-        if not pixels.isNull() and not modifiers & Qt.KeyboardModifier.ControlModifier and self.can_pan():
-            self.pan_by(-pixels.x(), -pixels.y())
+        if not pixels.isNull() and not modifiers & Qt.KeyboardModifier.ControlModifier:
+            self.pan_by(pixels.x(), pixels.y())  # a touchpad moves the photo with the fingers (pinch zooms)
         else:
             steps = event.angleDelta().y() / 120
             if steps:
@@ -422,26 +430,3 @@ class ZoomView(QWidget):
                 self._clamp()
             self._update_cursor()
         self.zoom_changed.emit()
-
-
-class PointerMoves(QObject):
-    """Counts how far the pointer travels over a widget (the slideshow stops when a person moves the mouse)."""
-
-    moved = Signal()
-
-    def __init__(self, threshold: float = 12.0, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.threshold = threshold
-        self._origin: QPointF | None = None
-
-    def reset(self) -> None:
-        self._origin = None
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt's name
-        if event.type() == QEvent.Type.MouseMove and isinstance(event, QMouseEvent):
-            point = event.globalPosition()
-            if self._origin is None:
-                self._origin = point
-            elif (point - self._origin).manhattanLength() > self.threshold:
-                self.moved.emit()
-        return False

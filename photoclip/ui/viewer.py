@@ -174,6 +174,12 @@ class PhotoViewer(QWidget):
         self.slideshow.stopped.connect(self._on_slideshow_stopped)
         self._full_screen_for_slideshow = False
         self._stepped_at = 0.0
+        self._leafing = False  # the last step came right after the one before
+        self._prefetching: int | None = None  # the photo whose preview is being decoded ahead
+        self._settle_timer = QTimer(self)  # while leafing, the slower work waits until the steps stop
+        self._settle_timer.setSingleShot(True)
+        self._settle_timer.setInterval(round(LEAFING_SECONDS * 1000))
+        self._settle_timer.timeout.connect(self._after_picture_now)
         self._build()
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         controller.tags_changed.connect(self._reload_details)
@@ -198,7 +204,6 @@ class PhotoViewer(QWidget):
         self.view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.view.interacted.connect(self.setFocus)
         self.view.zoom_changed.connect(self._show_zoom)
-        self.image = self.view  # the name tests and screenshots knew
         self.title = ElidedLabel()
         self.title.setAccessibleName("Photo title")
         back = self._button("Back", "Back to the photos (Esc)", self.closed.emit, "Back to photos")
@@ -283,7 +288,9 @@ class PhotoViewer(QWidget):
         position = position % len(self.ids) if wrap else max(0, min(position, len(self.ids) - 1))
         if position != self.position:
             self.position = position
-            self._stepped_at = time.monotonic()
+            now = time.monotonic()
+            self._leafing = now - self._stepped_at < LEAFING_SECONDS
+            self._stepped_at = now
             self._load()
 
     def leave(self) -> None:
@@ -299,6 +306,8 @@ class PhotoViewer(QWidget):
             request.invalidate()
         self._full_timer.stop()
         self._loading_timer.stop()
+        self._settle_timer.stop()
+        self._prefetching = None
         self._previews.clear()
         self.view.clear()
         self.details = None
@@ -375,6 +384,7 @@ class PhotoViewer(QWidget):
         self.slideshow.start()
 
     def _on_slideshow_started(self) -> None:
+        self.view.hide_cursor(True)
         if not self.full_screen:
             self._full_screen_for_slideshow = True
             self.toggle_full_screen.emit()
@@ -382,6 +392,7 @@ class PhotoViewer(QWidget):
             self.slideshow.photo_shown()
 
     def _on_slideshow_stopped(self) -> None:
+        self.view.hide_cursor(False)
         if self._full_screen_for_slideshow and self.full_screen:
             self._full_screen_for_slideshow = False
             self.toggle_full_screen.emit()
@@ -410,12 +421,20 @@ class PhotoViewer(QWidget):
         self.current_changed.emit(photo_id)
         self._set_title(None)
         self._full_timer.stop()
+        self._settle_timer.stop()
         self._full_request.invalidate()
+        if self._prefetching is not None and self._prefetching != photo_id:
+            self._prefetch_request.invalidate()  # moved past it: never decoded if it had not started
+            self._prefetching = None
         cached = self._previews.get(photo_id)
         if cached is not None:
             self._previews.move_to_end(photo_id)
             self._preview_request.invalidate()
             self._show_preview(photo_id, cached)
+        elif self._prefetching == photo_id:  # its preview is being decoded ahead: it shows when done
+            self._preview_request.invalidate()
+            self.view.clear("")
+            self._loading_timer.start()
         else:
             self.view.clear("")
             self._loading_timer.start()
@@ -436,6 +455,9 @@ class PhotoViewer(QWidget):
             return decode_for_view(photo.path, longest, size)
         except PhotoclipError as e:
             return str(e)
+        except Exception:  # a bug must not leave the viewer waiting: say so, log the details
+            log.exception("showing %s failed", photo.path)
+            return "This photo could not be shown (the details are in the log)."
 
     def _say_loading(self) -> None:
         if not self.view.has_image:
@@ -463,7 +485,7 @@ class PhotoViewer(QWidget):
             self._after_picture()
         else:
             # leafing quickly never starts a full decode; a photo looked at gets one at once
-            self._full_timer.start(FULL_RESOLUTION_DELAY_MS if self._leafing() else 0)
+            self._full_timer.start(FULL_RESOLUTION_DELAY_MS if self._leafing else 0)
 
     def _load_full(self) -> None:
         photo_id = self.current_id
@@ -485,12 +507,15 @@ class PhotoViewer(QWidget):
         self._after_picture()
 
     def _after_picture(self) -> None:
-        """The picture is complete: now the slower, less urgent work (the model's view, the next photo)."""
+        """The picture is complete: now the slower, less urgent work (or once the person stops leafing)."""
+        if self._leafing:
+            self._settle_timer.start()
+        else:
+            self._after_picture_now()
+
+    def _after_picture_now(self) -> None:
         self._reload_model_view()
         self._prefetch()
-
-    def _leafing(self) -> bool:
-        return time.monotonic() - self._stepped_at < LEAFING_SECONDS
 
     def _prefetch(self) -> None:
         """Decode the next photo's preview ahead (the previous one too when leafing backwards)."""
@@ -503,11 +528,15 @@ class PhotoViewer(QWidget):
         side = self._preview_side()
 
         def keep(result: ViewImage | str) -> None:
-            if isinstance(result, ViewImage):
+            self._prefetching = None
+            if following == self.current_id:  # the person got there first: show it now
+                self._on_preview(following, result)
+            elif isinstance(result, ViewImage):
                 self._previews[following] = result
                 while len(self._previews) > PREVIEWS_KEPT:
                     self._previews.popitem(last=False)
 
+        self._prefetching = following
         self._prefetch_request.submit(lambda: self._decode(library, following, side), keep)
 
     # -- details and the model's view ------------------------------------------------------------

@@ -215,6 +215,10 @@ def test_dragging_pans_a_zoomed_photo_and_stops_at_its_edges(qtbot: Any, app: Ma
     drag(qtbot, view, QPoint(300, 300), QPoint(200, 250))  # pull the photo left and up
     after = view.center()
     assert after.x() == pytest.approx(before.x() + 100, abs=1) and after.y() == pytest.approx(before.y() + 50, abs=1)
+    wheel(view, QPointF(300, 300), 24, pixels=QPoint(-30, 20))  # two fingers on a touchpad: move, not zoom
+    assert view.zoom() == 1.0
+    assert view.center().x() == pytest.approx(after.x() + 30, abs=1)
+    assert view.center().y() == pytest.approx(after.y() - 20, abs=1)
 
     for _ in range(4):  # far beyond the photo's top left corner
         drag(qtbot, view, QPoint(100, 100), QPoint(view.width() - 10, view.height() - 10))
@@ -280,6 +284,7 @@ def test_the_slideshow_shows_each_photo_for_its_interval_and_any_key_stops_it(qt
     viewer.slideshow_button.click()
     qtbot.waitUntil(app.isFullScreen)
     assert viewer.slideshow.running
+    assert viewer.view.cursor().shape() == Qt.CursorShape.BlankCursor, "no pointer over the show"
     qtbot.waitUntil(lambda: len(shown) >= 3, timeout=WAIT)
     gaps = [b[0] - a[0] for a, b in zip(shown, shown[1:], strict=False)]
     assert all(gap >= 0.29 for gap in gaps), gaps
@@ -289,6 +294,7 @@ def test_the_slideshow_shows_each_photo_for_its_interval_and_any_key_stops_it(qt
     assert not viewer.slideshow.running
     stopped_at = viewer.position
     qtbot.waitUntil(lambda: not app.isFullScreen())
+    assert viewer.view.cursor().shape() != Qt.CursorShape.BlankCursor
     qtbot.wait(800)
     assert viewer.position == stopped_at, "no photo after the show stopped, and the key did not step"
     assert app.stack.currentIndex() == VIEWER and all(w.isVisible() for w in chrome(app))
@@ -485,13 +491,14 @@ def test_typing_a_search_while_viewing_goes_back_to_the_new_results(qtbot: Any, 
 # --- helpers ------------------------------------------------------------------------------------------------------
 
 
-def wheel(widget: QWidget, position: QPointF, delta: int) -> None:
+def wheel(widget: QWidget, position: QPointF, delta: int, pixels: QPoint | None = None) -> None:
+    """What a mouse wheel sends (angle only), or a touchpad's two-finger scroll (with `pixels`)."""
     from PySide6.QtGui import QWheelEvent
 
     event = QWheelEvent(
         position,
         widget.mapToGlobal(position),
-        QPoint(0, 0),
+        pixels if pixels is not None else QPoint(0, 0),
         QPoint(0, delta),
         Qt.MouseButton.NoButton,
         Qt.KeyboardModifier.NoModifier,
