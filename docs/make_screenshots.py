@@ -136,7 +136,10 @@ def viewer_states(window: MainWindow, photo_id: int, out: Path) -> None:
             window.move(screens[name].geometry().topLeft())
         window.resize(width, height)
         window.open_viewer(photo_id)
-        pump(lambda: viewer.view.full_resolution and viewer.details is not None and viewer.model_view is not None)
+        pump(
+            lambda: viewer.view.full_resolution and viewer.details is not None and viewer.model_view is not None,
+            timeout=180,
+        )
         save(window, out / f"viewer-fit-{name}.png")
         view = viewer.view
         view.set_zoom(1.0, QPointF(view.width() * 0.45, view.height() * 0.4))

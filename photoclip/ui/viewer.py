@@ -274,6 +274,7 @@ class PhotoViewer(QWidget):
         self.ids = list(ids)
         self.scores = dict(scores or {})
         self.position = max(0, min(position, len(ids) - 1))
+        self._leafing = False
         self._load()
         self.setFocus()
 
