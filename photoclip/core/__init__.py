@@ -36,7 +36,8 @@ if TYPE_CHECKING:
     from photoclip.core.ingest.walk import check_ignore_pattern, clean_ignore_patterns
     from photoclip.core.ingest.watcher import Activity, LibraryWatcher
     from photoclip.core.library import Library, LibraryStatus
-    from photoclip.core.media.decode import DecodedPhoto, decode_photo
+    from photoclip.core.media.decode import DecodedPhoto, decode_photo, read_exif
+    from photoclip.core.media.exif import GpsPosition, PhotoExif
     from photoclip.core.media.thumbnails import CacheUsage, ThumbnailStore
     from photoclip.core.search.query import ParsedQuery, date_bound, merge_filters, parse_query
     from photoclip.core.search.ranking import DEFAULT_DATE_RELEVANCE, SearchHit, SearchResult, relevance_cutoff
@@ -56,7 +57,7 @@ if TYPE_CHECKING:
         load_label_set_file,
         parse_label_set,
     )
-    from photoclip.core.tagging.service import USER_TAGS
+    from photoclip.core.tagging.service import PEOPLES_OWN_SETS, USER_TAGS, LabelScore
     from photoclip.core.util.atomic import write_json_atomic
     from photoclip.core.util.paths import default_cache_dir, default_library_dir
     from photoclip.core.util.units import MB, counted, human_bytes
@@ -77,6 +78,9 @@ _HOMES: dict[str, str] = {
     "DEFAULT_THRESHOLD": "photoclip.core.tagging.labelsets",
     "DecodeError": "photoclip.core.errors",
     "DecodedPhoto": "photoclip.core.media.decode",
+    "GpsPosition": "photoclip.core.media.exif",
+    "PhotoExif": "photoclip.core.media.exif",
+    "read_exif": "photoclip.core.media.decode",
     "DownloadCancelled": "photoclip.core.clip.weights",
     "ExportReport": "photoclip.core.tagging.keywords",
     "Folder": "photoclip.core.store.records",
@@ -124,6 +128,8 @@ _HOMES: dict[str, str] = {
     "CacheUsage": "photoclip.core.media.thumbnails",
     "resolve_device": "photoclip.core.clip.loading",
     "USER_TAGS": "photoclip.core.tagging.service",
+    "PEOPLES_OWN_SETS": "photoclip.core.tagging.service",
+    "LabelScore": "photoclip.core.tagging.service",
     "cached_weights": "photoclip.core.clip.weights",
     "check_ignore_pattern": "photoclip.core.ingest.walk",
     "check_label_set": "photoclip.core.tagging.labelsets",
@@ -172,6 +178,7 @@ __all__ = [
     "DEFAULT_TEMPLATES",
     "DEFAULT_THRESHOLD",
     "IMPORTED_SET",
+    "PEOPLES_OWN_SETS",
     "REJECTED",
     "SIDECAR_NAMINGS",
     "SUGGESTED",
@@ -195,11 +202,13 @@ __all__ = [
     "Folder",
     "FolderId",
     "FolderStatus",
+    "GpsPosition",
     "ImportReport",
     "IndexProgress",
     "IndexReport",
     "Integrity",
     "Label",
+    "LabelScore",
     "LabelSet",
     "Library",
     "LibraryError",
@@ -219,6 +228,7 @@ __all__ = [
     "PhotoId",
     "PhotoState",
     "PhotoclipError",
+    "PhotoExif",
     "QueryError",
     "ScanReport",
     "SchemaTooNew",
@@ -245,6 +255,7 @@ __all__ = [
     "merge_filters",
     "parse_label_set",
     "parse_query",
+    "read_exif",
     "relevance_cutoff",
     "repair",
     "resolve_device",

@@ -111,6 +111,8 @@ class MainWindow(QMainWindow):
         self._chip_request = controller.latest()
         self._after_open: list[Callable[[], None]] = []
         self._status: LibraryStatus | None = None
+        self._hidden_chrome: list[QWidget] = []  # what viewer full screen hid, shown again after
+        self._maximized_before_full_screen = False
         self._build_widgets()
         self._build_menus()
         self._connect()
@@ -130,7 +132,7 @@ class MainWindow(QMainWindow):
         self.grid = PhotoGrid(self.model)
         self.grid.set_thumbnail_size(self.settings.thumbnail_size)
         self.sidebar = Sidebar(controller)
-        self.viewer = PhotoViewer(controller)
+        self.viewer = PhotoViewer(controller, self.settings)
         self.welcome = WelcomePage(controller)
         self.header = QLabel()
         self.header.setAccessibleName("What is shown")
@@ -267,12 +269,8 @@ class MainWindow(QMainWindow):
         self._action(edit, "Select all", self.grid.selectAll, QKeySequence.StandardKey.SelectAll)
         self._action(edit, "Remove from album", self.remove_from_album, QKeySequence.StandardKey.Delete)
         view = bar.addMenu("&View")
-        self._action(
-            view, "Zoom in", lambda: self.zoom.setValue(self.zoom.value() + 32), QKeySequence.StandardKey.ZoomIn
-        )
-        self._action(
-            view, "Zoom out", lambda: self.zoom.setValue(self.zoom.value() - 32), QKeySequence.StandardKey.ZoomOut
-        )
+        self._action(view, "Zoom in", lambda: self._zoom_step(1), QKeySequence.StandardKey.ZoomIn)
+        self._action(view, "Zoom out", lambda: self._zoom_step(-1), QKeySequence.StandardKey.ZoomOut)
         self._action(view, "Open photo", self.open_current)
         self._action(view, "Full screen", self.toggle_full_screen, "F11")
         tags = bar.addMenu("&Tags")
@@ -497,6 +495,7 @@ class MainWindow(QMainWindow):
     # -- what the grid shows --------------------------------------------------------------------
 
     def set_scope(self, scope: Scope) -> None:
+        self._leave_viewer()
         self.scope = scope
         self.grid.scrollToTop()
         self.refresh()
@@ -504,11 +503,14 @@ class MainWindow(QMainWindow):
     def set_query(self, text: str) -> None:
         if text == self.query:
             return
+        self._leave_viewer()
         self.query = text
         self.grid.scrollToTop()
         self.refresh()
 
     def clear_search(self) -> None:
+        if self.query or self.example is not None:
+            self._leave_viewer()
         self.example = None
         self._show_example_chip()
         if self.search.text():
@@ -529,6 +531,7 @@ class MainWindow(QMainWindow):
         if self.by_date.isChecked():
             with QSignalBlocker(self.by_date):  # not a change of the saved preference
                 self.by_date.setChecked(False)
+        self._leave_viewer()
         if self.stack.currentIndex() != GRID:
             self.stack.setCurrentIndex(GRID)
         self.grid.scrollToTop()
@@ -774,8 +777,8 @@ class MainWindow(QMainWindow):
 
     def close_viewer(self) -> None:
         current = self.viewer.current_id
-        if self.isFullScreen():
-            self.showNormal()
+        self._leave_full_screen()
+        self.viewer.leave()
         self.stack.setCurrentIndex(GRID)
         if current is not None:
             row = self.model.row_of(current)
@@ -793,13 +796,54 @@ class MainWindow(QMainWindow):
             return
         super().keyPressEvent(event)
 
+    def _leave_viewer(self) -> None:
+        """New results replace the photos the viewer walks through: back to the grid, which shows them.
+
+        The search field keeps the focus, so typing goes on.
+        """
+        if self.stack.currentIndex() != VIEWER:
+            return
+        self._leave_full_screen()
+        self.viewer.leave()
+        self.stack.setCurrentIndex(GRID)
+
     def toggle_full_screen(self) -> None:
+        """F11: the photo alone on the screen (every bar hidden) in the viewer; the whole window from the grid."""
         if self.isFullScreen():
-            self.showNormal()
+            self._leave_full_screen()
+            return
+        if self.stack.currentIndex() == GRID and self.grid.current_id() is not None:
+            self.open_current()
+        if self.stack.currentIndex() == VIEWER:
+            chrome = [self.menuBar(), self.statusBar(), self.sidebar, *self.findChildren(QToolBar)]
+            self._hidden_chrome = [widget for widget in chrome if widget.isVisible()]
+            for widget in self._hidden_chrome:
+                widget.hide()
+            self.viewer.set_full_screen(True)
+        self._maximized_before_full_screen = self.isMaximized()
+        self.showFullScreen()
+
+    def _leave_full_screen(self) -> None:
+        if self.isFullScreen():
+            if self._maximized_before_full_screen:
+                self.showMaximized()
+            else:
+                self.showNormal()
+        for widget in self._hidden_chrome:
+            widget.show()
+        self._hidden_chrome = []
+        if self.viewer.full_screen:
+            self.viewer.set_full_screen(False)
+
+    def _zoom_step(self, direction: int) -> None:
+        """Ctrl+Plus / Ctrl+Minus: the photo in the viewer, the thumbnails in the grid."""
+        if self.stack.currentIndex() == VIEWER:
+            if direction > 0:
+                self.viewer.view.zoom_in()
+            else:
+                self.viewer.view.zoom_out()
         else:
-            if self.stack.currentIndex() == GRID and self.grid.current_id() is not None:
-                self.open_current()
-            self.showFullScreen()
+            self.zoom.setValue(self.zoom.value() + 32 * direction)
 
     # -- grid context menu ----------------------------------------------------------------------
 
@@ -1099,6 +1143,7 @@ class MainWindow(QMainWindow):
         )
 
     def focus_search(self) -> None:
+        self._leave_viewer()
         if self.stack.currentIndex() != GRID:
             self.stack.setCurrentIndex(GRID)
         self.search.setFocus()
@@ -1107,8 +1152,7 @@ class MainWindow(QMainWindow):
     # -- closing --------------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:  # Qt's name
-        if self.isFullScreen():
-            self.showNormal()
+        self._leave_full_screen()
         self.settings.geometry = self.saveGeometry()
         self.settings.window_state = self.saveState()
         self.settings.sync()
