@@ -15,6 +15,7 @@ The parts, each owning its own lock:
     tags      label sets, tags, auto-tagging, keyword import and XMP export
     albums    albums
     photos    reading photo rows
+    similar   near-duplicates and bursts, best shot first
     models    the current model, loading it, switching to another
     changes   the change bus: every edit above is published there
 """
@@ -34,6 +35,7 @@ from photoclip.core.errors import LibraryError
 from photoclip.core.ingest.folders import Folders, FolderStatus
 from photoclip.core.ingest.indexer import Indexer
 from photoclip.core.search.searcher import Searcher
+from photoclip.core.similar.service import Similar
 from photoclip.core.store.albums import Albums
 from photoclip.core.store.catalog import Catalog
 from photoclip.core.store.photos import Photos
@@ -117,6 +119,7 @@ class Library:
         self.tags = Tags(catalog, TagStore(catalog), self.models, self.vectors, self.changes)
         self.albums = Albums(catalog, self.changes)
         self.photos = Photos(catalog, lambda: self.models.model_id)
+        self.similar = Similar(catalog, self.vectors, self.models)
         self.sidecars = SidecarSync(self.tags, self._settings)
         self.changes.subscribe(self.sidecars)
 

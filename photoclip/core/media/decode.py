@@ -87,6 +87,7 @@ _TAG_MODEL = 0x0110
 _TAG_DATETIME = 0x0132
 _TAG_DATETIME_ORIGINAL = 0x9003
 _TAG_DATETIME_DIGITIZED = 0x9004
+_TAG_SUBSEC_ORIGINAL = 0x9291  # the sub-second digits of DateTimeOriginal: tells burst frames apart
 
 # The same table ImageOps.exif_transpose uses; kept here so an orientation that does not come from the image's own
 # EXIF (a RAW file's LibRaw "flip") is applied identically.
@@ -135,6 +136,7 @@ class PhotoInfo:
     file_type: str
     taken_at: str | None
     camera: str | None
+    subsec: float | None = None  # EXIF's sub-second part of the time taken, in seconds
 
 
 @dataclass(frozen=True)
@@ -554,6 +556,7 @@ def _finish(
         file_type=file_type,
         taken_at=_taken_at(exif) or _taken_at(fallback_exif),
         camera=_camera(exif) or _camera(fallback_exif),
+        subsec=_subsec(exif) if _taken_at(exif) else _subsec(fallback_exif),
     )
     return to_rgb(upright), info
 
@@ -821,6 +824,14 @@ def _parse_exif_datetime(text: str | None) -> str | None:
         return datetime(year, month, day, hour, minute, second).isoformat()
     except ValueError:
         return None
+
+
+def _subsec(exif: Image.Exif | None) -> float | None:
+    """EXIF's SubSecTimeOriginal ("25" after 10:00:01 means 10:00:01.25), or None when absent or not digits."""
+    text = _exif_text(exif, _TAG_SUBSEC_ORIGINAL, _EXIF_IFD)
+    if text is None or not text.isdigit():
+        return None
+    return int(text) / 10 ** len(text)
 
 
 def _camera(exif: Image.Exif | None) -> str | None:

@@ -60,6 +60,7 @@ _MAX_FILTERED_EF = 2048
 _EXACT_FILTERED_MAX = 1500
 FORMAT_VERSION = 1
 _CHUNK_ROWS = 4096
+_EXACT_QUERY_ROWS = 512
 #: Far above float32 rounding of a unit-vector dot product; only widens the set that gets rescored.
 _RESCORE_SLACK = 1e-4
 _HASH_CHUNK = 1 << 20
@@ -292,6 +293,70 @@ class VectorIndex:
                     return hits
                 logger.debug("HNSW returned fewer than k results; falling back to exact search")
             return self._search_exact(q, k, candidates)
+
+    def neighbours(self, ids: npt.ArrayLike, k: int, *, ef: int = 64) -> tuple[PhotoIdArray, npt.NDArray[np.float32]]:
+        """The ``k`` nearest stored photos of each of these stored photos (itself among them), in one batch.
+
+        Returns (labels, scores), both shaped (len(ids), k'), k' = min(k, live count); a row that
+        HNSW answers with fewer than k' photos is padded with label -1 and score -inf. Grouping near-
+        duplicates asks this for a whole library: a small index answers exactly from its matrix, a
+        large one through hnswlib's threaded batch query, a chunk at a time so searches are not held
+        up for long.
+        """
+        id_arr = _as_ids(ids)
+        with self._lock:
+            k = min(k, len(self._live))
+        labels = np.full((id_arr.size, k), -1, dtype=np.int64)
+        scores = np.full((id_arr.size, k), -np.inf, dtype=np.float32)
+        if k == 0:
+            return labels, scores
+        with self._lock:
+            exact = len(self._live) <= EXACT_THRESHOLD
+        step = _EXACT_QUERY_ROWS if exact else _CHUNK_ROWS  # exact: a (step x live) score matrix per chunk
+        for start in range(0, id_arr.size, step):
+            chunk = id_arr[start : start + step]
+            with self._lock:
+                queries = self._vectors(chunk)
+                if exact and len(self._live) <= EXACT_THRESHOLD:
+                    found, near = self._neighbours_exact(queries, k)
+                else:
+                    found, near = self._neighbours_hnsw(queries, k, ef)
+            labels[start : start + chunk.size] = found
+            scores[start : start + chunk.size] = near
+        return labels, scores
+
+    def _neighbours_exact(self, queries: FloatMatrix, k: int) -> tuple[PhotoIdArray, npt.NDArray[np.float32]]:
+        ids = self._sorted_ids()
+        rows = self._row_source(ids, cache=True)
+        matrix = rows(np.arange(ids.size))
+        similarity = queries @ matrix.T
+        if k < ids.size:
+            top = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
+        else:
+            top = np.tile(np.arange(ids.size), (len(queries), 1))
+        picked = np.take_along_axis(similarity, top, axis=1)
+        order = np.argsort(-picked, axis=1, kind="stable")
+        return ids[np.take_along_axis(top, order, axis=1)], np.take_along_axis(picked, order, axis=1)
+
+    def _neighbours_hnsw(self, queries: FloatMatrix, k: int, ef: int) -> tuple[PhotoIdArray, npt.NDArray[np.float32]]:
+        labels = np.full((len(queries), k), -1, dtype=np.int64)
+        scores = np.full((len(queries), k), -np.inf, dtype=np.float32)
+        self._raw.set_ef(max(ef, k))
+        try:
+            found, distances = self._raw.knn_query(queries, k=k)
+            labels[:], scores[:] = found, 1.0 - distances
+        except RuntimeError:  # a row found fewer than k (a graph with unreachable parts): ask row by row
+            for row, query in enumerate(queries):
+                for fetch in (k, k // 2, 1):
+                    try:
+                        found, distances = self._raw.knn_query(query, k=fetch, num_threads=1)
+                    except RuntimeError:
+                        continue
+                    labels[row, :fetch], scores[row, :fetch] = found[0], 1.0 - distances[0]
+                    break
+        finally:
+            self._raw.set_ef(self.ef_search)
+        return labels, scores
 
     def _search_hnsw(
         self, q: FloatMatrix, k: int, n: int, candidates: PhotoIdArray | None, total: int
