@@ -16,6 +16,7 @@ The parts, each owning its own lock:
     albums    albums
     photos    reading photo rows
     similar   near-duplicates and bursts, best shot first
+    trash     photos a person removes: to the platform trash, and back
     models    the current model, loading it, switching to another
     changes   the change bus: every edit above is published there
 """
@@ -34,6 +35,7 @@ from photoclip.core.clip.service import Models, ModelSwitch
 from photoclip.core.errors import LibraryError
 from photoclip.core.ingest.folders import Folders, FolderStatus
 from photoclip.core.ingest.indexer import Indexer
+from photoclip.core.ingest.trash import Trash
 from photoclip.core.search.searcher import Searcher
 from photoclip.core.similar.service import Similar
 from photoclip.core.store.albums import Albums
@@ -120,6 +122,7 @@ class Library:
         self.albums = Albums(catalog, self.changes)
         self.photos = Photos(catalog, lambda: self.models.model_id)
         self.similar = Similar(catalog, self.vectors, self.models)
+        self.trash = Trash(catalog, self.vectors, self.indexer, self.changes)
         self.sidecars = SidecarSync(self.tags, self._settings)
         self.changes.subscribe(self.sidecars)
 

@@ -25,9 +25,9 @@ import torch
 
 from photoclip.core.clip.embedder import Embedder
 from photoclip.core.errors import DecodeError
-from photoclip.core.media.decode import decode_bytes, read_photo
+from photoclip.core.media.decode import DecodedPhoto, PhotoBytes, decode_bytes, read_photo
 from photoclip.core.similar.measure import MEASURE_SIDE, measure
-from photoclip.core.store.records import Measures, PhotoMetadata, WorkItem
+from photoclip.core.store.records import PhotoMetadata, WorkItem
 from photoclip.core.util.threads import lower_thread_priority
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ class Batch:
     embedded: list[tuple[WorkItem, PhotoMetadata, npt.NDArray[np.float32]]] = field(default_factory=list)
     unchanged: list[tuple[WorkItem, int, int]] = field(default_factory=list)  # (item, size, mtime_ns)
     skipped: list[Skip] = field(default_factory=list)
-    measured: list[tuple[WorkItem, Measures]] = field(default_factory=list)  # unchanged, measured for the first time
+    refreshed: list[tuple[WorkItem, PhotoMetadata]] = field(default_factory=list)  # unchanged, its facts read again
 
     def __len__(self) -> int:
         return len(self.embedded) + len(self.unchanged) + len(self.skipped)
@@ -97,7 +97,7 @@ class _Unchanged:
     item: WorkItem
     size: int
     mtime_ns: int
-    measures: Measures | None = None  # measured now: the photo was read before measuring existed
+    meta: PhotoMetadata | None = None  # read again: the photo lacked its measures (see `prepare`)
 
 
 KnownContent = Callable[[str], "tuple[npt.NDArray[np.float32], PhotoMetadata] | None"]
@@ -116,14 +116,15 @@ def prepare(
         if item.has_embedding and photo.content_hash == item.known_hash:  # touched or copied back: same bytes
             if item.measured:
                 return _Unchanged(item, photo.size, photo.mtime_ns)
+            # read before measuring existed, or back from the trash: its vector stays, its facts are read again
             decoded = decode_bytes(photo, min_side=MEASURE_SIDE)
-            return _Unchanged(item, photo.size, photo.mtime_ns, measure(decoded.image, subsec=decoded.info.subsec))
+            return _Unchanged(item, photo.size, photo.mtime_ns, _metadata(photo, decoded))
         if known_content is not None and (known := known_content(photo.content_hash)) is not None:
             vector, meta = known
             return _Duplicate(item, replace(meta, size=photo.size, mtime_ns=photo.mtime_ns), vector)
         decoded = decode_bytes(photo, min_side=min_side)
         tensor = embedder_preprocess(decoded.image)
-        measures = measure(decoded.image, subsec=decoded.info.subsec)
+        meta = _metadata(photo, decoded)
     except DecodeError as e:
         size, mtime_ns = _stat_or_zero(item)
         return Skip(item, e.reason, e.message, size, mtime_ns)
@@ -131,13 +132,18 @@ def prepare(
         log.exception("unexpected failure preparing %s", item.path)
         size, mtime_ns = _stat_or_zero(item)
         return Skip(item, "corrupt", f"The image could not be processed: {e}", size, mtime_ns)
+    return _Prepared(item, meta, tensor)
+
+
+def _metadata(photo: PhotoBytes, decoded: DecodedPhoto) -> PhotoMetadata:
+    """What the catalog keeps about a decoded photo, its measures included."""
     info = decoded.info
     taken_at = info.taken_at
     date_source = "exif"
     if taken_at is None:
         taken_at = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(photo.mtime_ns / 1e9))
         date_source = "file"
-    meta = PhotoMetadata(
+    return PhotoMetadata(
         size=photo.size,
         mtime_ns=photo.mtime_ns,
         content_hash=photo.content_hash,
@@ -147,9 +153,8 @@ def prepare(
         taken_at=taken_at,
         date_source=date_source,
         camera=info.camera,
-        measures=measures,
+        measures=measure(decoded.image, subsec=info.subsec),
     )
-    return _Prepared(item, meta, tensor)
 
 
 def _stat_or_zero(item: WorkItem) -> tuple[int, int]:
@@ -258,8 +263,8 @@ class Pipeline:
                             batch.skipped.append(result)
                         elif isinstance(result, _Unchanged):
                             batch.unchanged.append((result.item, result.size, result.mtime_ns))
-                            if result.measures is not None:
-                                batch.measured.append((result.item, result.measures))
+                            if result.meta is not None:
+                                batch.refreshed.append((result.item, result.meta))
                         elif isinstance(result, _Duplicate):
                             batch.embedded.append((result.item, result.meta, result.vector))
                             stats.duplicates += 1

@@ -552,6 +552,13 @@ class Catalog:
             conn.execute("DELETE FROM embeddings WHERE photo_id = ? AND content_hash != ?", (pid, meta.content_hash))
         return bool(cur.rowcount)
 
+    def record_metadata(self, photos: Sequence[tuple[PhotoId, PhotoMetadata]]) -> None:
+        """Facts read again from photos whose bytes did not change (their vectors stay)."""
+        now = time.time()
+        with self._write() as conn:
+            for pid, meta in photos:
+                self._update_metadata(conn, pid, meta, now)
+
     def record_measures(self, measured: Sequence[tuple[PhotoId, Measures]]) -> None:
         """Store what was measured of photos whose bytes did not change (read before measuring existed)."""
         with self._write() as conn:
