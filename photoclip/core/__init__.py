@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from photoclip.core.ingest.folders import FolderStatus
     from photoclip.core.ingest.indexer import IndexProgress, IndexReport
     from photoclip.core.ingest.scanner import ScanReport
+    from photoclip.core.ingest.trash import RestoreReport, TrashedPhoto, TrashReport
     from photoclip.core.ingest.walk import check_ignore_pattern, clean_ignore_patterns
     from photoclip.core.ingest.watcher import Activity, LibraryWatcher
     from photoclip.core.library import Library, LibraryStatus
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from photoclip.core.media.thumbnails import CacheUsage, ThumbnailStore
     from photoclip.core.search.query import ParsedQuery, date_bound, merge_filters, parse_query
     from photoclip.core.search.ranking import DEFAULT_DATE_RELEVANCE, SearchHit, SearchResult, relevance_cutoff
+    from photoclip.core.similar.service import GroupMember, MeasureProgress, PhotoGroup, SimilarPhotos
     from photoclip.core.store.albums import Album
     from photoclip.core.store.problems import SkippedFile
     from photoclip.core.store.records import Folder, FolderId, Photo, PhotoFilter, PhotoId, PhotoState
@@ -113,6 +115,13 @@ _HOMES: dict[str, str] = {
     "SIDECAR_NAMINGS": "photoclip.core.store.settings",
     "SUGGESTED": "photoclip.core.store.tags",
     "ScanReport": "photoclip.core.ingest.scanner",
+    "GroupMember": "photoclip.core.similar.service",
+    "MeasureProgress": "photoclip.core.similar.service",
+    "PhotoGroup": "photoclip.core.similar.service",
+    "SimilarPhotos": "photoclip.core.similar.service",
+    "RestoreReport": "photoclip.core.ingest.trash",
+    "TrashedPhoto": "photoclip.core.ingest.trash",
+    "TrashReport": "photoclip.core.ingest.trash",
     "SchemaTooNew": "photoclip.core.errors",
     "SearchHit": "photoclip.core.search.ranking",
     "SearchResult": "photoclip.core.search.ranking",
@@ -216,8 +225,15 @@ __all__ = [
     "PhotoState",
     "PhotoclipError",
     "QueryError",
+    "GroupMember",
+    "MeasureProgress",
+    "PhotoGroup",
+    "RestoreReport",
     "ScanReport",
     "SchemaTooNew",
+    "SimilarPhotos",
+    "TrashReport",
+    "TrashedPhoto",
     "SearchHit",
     "SearchResult",
     "SkippedFile",

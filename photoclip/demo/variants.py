@@ -106,6 +106,7 @@ class Shot:
     camera: str | None = "photoclip Burst Camera"
     quality: int = 92
     subsec: bool = True
+    saved_at: dt.datetime | None = None  # the file's date (a copy is saved after the photo was taken)
 
 
 def save_shot(image: Image.Image, path: Path, shot: Shot) -> Path:
@@ -123,8 +124,9 @@ def save_shot(image: Image.Image, path: Path, shot: Shot) -> Path:
         if shot.subsec:
             exif.get_ifd(_EXIF_IFD)[_SUBSEC_ORIGINAL] = f"{shot.taken_at.microsecond // 10_000:02d}"
     image.save(path, "JPEG", quality=shot.quality, exif=exif)
-    if shot.taken_at is not None:
-        stamp = shot.taken_at.timestamp()
+    when = shot.saved_at or shot.taken_at
+    if when is not None:
+        stamp = when.timestamp()
         os.utime(path, (stamp, stamp))
     return path
 
@@ -188,7 +190,8 @@ def build_duplicate_library(  # noqa: C901 - one pass writing each kind of file,
         for n, kind in enumerate(rng.sample(VARIANT_KINDS, rng.randint(2, 4))):
             copy, quality = variant(image, kind, rng)
             keep_exif = rng.random() < 0.5
-            shot = Shot(taken if keep_exif else None, camera if keep_exif else None, quality)
+            saved = taken + dt.timedelta(days=rng.randint(1, 300), minutes=n)
+            shot = Shot(taken if keep_exif else None, camera if keep_exif else None, quality, saved_at=saved)
             group.add(save(copy, Path("copies") / f"IMG_{i:04d}_{kind}_{n}.jpg", shot))
         if i % 6 == 0:
             twin = folder / "backup" / f"IMG_{i:04d}.jpg"

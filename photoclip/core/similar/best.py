@@ -1,7 +1,9 @@
 """Which photo of a group to keep, and why: a documented score from measured properties.
 
 Each part is a number from 0 to 1 measured against the rest of the group, weighed by
-`WEIGHTS`; the highest total is the suggested keeper (ties: the photo found first):
+`WEIGHTS` for copies of one picture (which is the original matters most) and by
+`BURST_WEIGHTS` for the frames of a burst (which is sharpest matters most); the highest
+total is the suggested keeper (ties: the photo found first):
 
     sharpness   variance of the Laplacian on a fixed-size grey image over the image's own
                 variance (`measure`), over the group's sharpest: the blurrier frame, the
@@ -9,9 +11,11 @@ Each part is a number from 0 to 1 measured against the rest of the group, weighe
     resolution  pixels over the group's largest
     exposure    1 minus the extra share of clipped (pure black or white) pixels over the
                 group's best exposed, reaching 0 at 5 points more
-    original    half the file type (camera RAW > TIFF/HEIF > JPEG > PNG > WebP > GIF/BMP:
-                what a camera writes before what tools convert to), half the bytes per pixel
-                over the group's highest (a re-encode of the same pixels is smaller)
+    original    the file type (camera RAW > TIFF/HEIF > JPEG > PNG > WebP > GIF/BMP: what a
+                camera writes before what tools convert to; 40%), the bytes per pixel over the
+                group's highest (a re-encode of the same pixels is smaller; 30%), and the
+                file's age, from 1 for the oldest to 0 for the newest (copies, exports and
+                edits are made after the original; 30%)
     yours       tags you accepted or added and albums you put it in, over the group's most
                 (what you have already picked out of the group)
 
@@ -23,7 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-WEIGHTS = {"sharpness": 0.30, "resolution": 0.30, "exposure": 0.15, "original": 0.15, "yours": 0.10}
+WEIGHTS = {"sharpness": 0.15, "resolution": 0.30, "exposure": 0.10, "original": 0.35, "yours": 0.10}
+BURST_WEIGHTS = {"sharpness": 0.50, "resolution": 0.10, "exposure": 0.20, "original": 0.10, "yours": 0.10}
 
 FILE_TYPE_RANK = {"raw": 1.0, "tiff": 0.85, "heif": 0.85, "avif": 0.8, "jpeg": 0.7, "png": 0.6, "webp": 0.5}
 """How likely a file type is the camera's original rather than a conversion (others: 0.3)."""
@@ -49,6 +54,7 @@ class Shot:
     content_hash: str | None
     marks: int = 0  # tags you gave it and albums you put it in
     taken_at: str | None = None
+    mtime_ns: int = 0
 
     @property
     def pixels(self) -> int:
@@ -62,22 +68,25 @@ def parts(shot: Shot, group: list[Shot]) -> dict[str, float]:
     least_clipped = min(s.clipping for s in group)
     densest = max(s.size / s.pixels for s in group)
     most_marks = max(s.marks for s in group)
+    oldest, newest = min(s.mtime_ns for s in group), max(s.mtime_ns for s in group)
+    age = (newest - shot.mtime_ns) / (newest - oldest) if newest > oldest else 1.0
     return {
         "sharpness": shot.sharpness / sharpest if sharpest > 0 else 1.0,
         "resolution": shot.pixels / largest,
         "exposure": max(0.0, 1.0 - (shot.clipping - least_clipped) / _CLIPPING_SPAN),
-        "original": 0.5 * FILE_TYPE_RANK.get(shot.file_type, 0.3) + 0.5 * (shot.size / shot.pixels) / densest,
+        "original": 0.4 * FILE_TYPE_RANK.get(shot.file_type, 0.3) + 0.3 * (shot.size / shot.pixels) / densest + 0.3 * age,
         "yours": shot.marks / most_marks if most_marks else 0.0,
     }
 
 
-def score(shot: Shot, group: list[Shot]) -> float:
-    return sum(WEIGHTS[name] * value for name, value in parts(shot, group).items())
+def score(shot: Shot, group: list[Shot], *, burst: bool = False) -> float:
+    weights = BURST_WEIGHTS if burst else WEIGHTS
+    return sum(weights[name] * value for name, value in parts(shot, group).items())
 
 
-def rank(group: list[Shot]) -> list[tuple[Shot, float]]:
+def rank(group: list[Shot], *, burst: bool = False) -> list[tuple[Shot, float]]:
     """The group best first, with each photo's score."""
-    scored = [(shot, score(shot, group)) for shot in group]
+    scored = [(shot, score(shot, group, burst=burst)) for shot in group]
     return sorted(scored, key=lambda pair: (-round(pair[1], 9), pair[0].id))
 
 
@@ -94,7 +103,13 @@ def why_best(best: Shot, others: list[Shot]) -> list[str]:
         reasons.append("better exposed")
     if best.marks > max(o.marks for o in others):
         reasons.append("tagged or kept in an album by you")
-    same_pixels = [o for o in others if o.pixels == best.pixels and o.content_hash != best.content_hash]
+    if best.mtime_ns < min(o.mtime_ns for o in others) and best.file_type in {o.file_type for o in others}:
+        reasons.append("the oldest file: the others were made from it")
+    same_pixels = [
+        o
+        for o in others
+        if o.pixels == best.pixels and o.content_hash != best.content_hash and relation(o, best, 0) == "re-encoded"
+    ]
     rank_best = FILE_TYPE_RANK.get(best.file_type, 0.3)
     if same_pixels and all(
         best.size / best.pixels >= _CLEARLY * o.size / o.pixels or rank_best > FILE_TYPE_RANK.get(o.file_type, 0.3)
@@ -115,7 +130,8 @@ def relation(shot: Shot, best: Shot, hamming: int) -> str:
         return "same file"
     if (shot.width, shot.height) != (best.width, best.height):
         aspect, best_aspect = shot.width / max(1, shot.height), best.width / max(1, best.height)
-        return "resized" if abs(aspect - best_aspect) <= 0.02 * best_aspect else "cropped"
+        kept_view = abs(aspect - best_aspect) <= 0.02 * best_aspect and hamming <= 4
+        return "resized" if kept_view else "cropped"
     brighter = abs(shot.luma - best.luma) > 2.0
     contrastier = abs(shot.contrast - best.contrast) > 0.03 * max(1.0, best.contrast)
     if brighter or contrastier or hamming > 6:

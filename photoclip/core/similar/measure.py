@@ -3,7 +3,7 @@
 - a perceptual hash (imagehash's pHash: the signs of the low frequencies of a 32x32 grey
   image) that survives re-encoding, resizing and light edits, compared by Hamming distance;
 - sharpness: the variance of the Laplacian of the grey image scaled to a fixed size
-  (`MEASURE_SIDE` on its longer side), so a photo and its smaller copy are compared at
+  (`SHARPNESS_SIDE` on its longer side), so a photo and its smaller copy are compared at
   the same scale and the blurrier or upscaled one scores lower; divided by the image's own
   variance, so raising the contrast does not make a copy "sharper" than its original;
 - clipping: the share of pixels crushed to black or blown to white (bad exposure);
@@ -22,7 +22,10 @@ from PIL import Image
 from photoclip.core.store.records import Measures
 
 MEASURE_SIDE = 256
-"""Pixels on the longer side of the grey image sharpness is measured on (decoded at least this large)."""
+"""Photos are decoded with at least this many pixels on their shorter side (a JPEG draft scale)."""
+
+SHARPNESS_SIDE = 512
+"""Pixels on the longer side of the grey image sharpness is measured on (the decoded image, scaled)."""
 
 _DARK, _BRIGHT = 2, 253
 
@@ -32,7 +35,7 @@ def measure(image: Image.Image, *, subsec: float | None = None) -> Measures:
     phash = int(str(imagehash.phash(image)), 16)
     grey = image.convert("L")
     width, height = grey.size
-    scale = MEASURE_SIDE / max(width, height)
+    scale = SHARPNESS_SIDE / max(width, height)
     fixed = grey.resize(
         (max(3, round(width * scale)), max(3, round(height * scale))),
         Image.Resampling.LANCZOS if scale < 1 else Image.Resampling.BICUBIC,

@@ -281,7 +281,7 @@ class Similar:
                 marks[int(pid)] = marks.get(int(pid), 0) + int(count)
             for row in conn.execute(
                 "SELECT id, path, width, height, size, file_type, sharpness, clipping, luma, contrast, content_hash, "
-                f"taken_at FROM photos WHERE id IN ({marks_sql})",
+                f"taken_at, mtime_ns FROM photos WHERE id IN ({marks_sql})",
                 chunk,
             ):
                 shots[int(row[0])] = best_shot.Shot(
@@ -298,6 +298,7 @@ class Similar:
                     content_hash=None if row[10] is None else str(row[10]),
                     marks=marks.get(int(row[0]), 0),
                     taken_at=None if row[11] is None else str(row[11]),
+                    mtime_ns=int(row[12] or 0),
                 )
         return shots
 
@@ -308,7 +309,7 @@ class Similar:
         group = [shots[int(facts.ids[r])] for r in rows if int(facts.ids[r]) in shots]
         if len(group) < 2:
             return None  # removed while grouping
-        ranked = best_shot.rank(group)
+        ranked = best_shot.rank(group, burst=kind == BURSTS)
         keeper = ranked[0][0]
         phash = {int(facts.ids[r]): int(facts.phash[r]) for r in rows}
         members = []
