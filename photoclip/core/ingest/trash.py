@@ -121,7 +121,9 @@ class Trash:
     def _sidecar_along(path: Path) -> TrashedFile | None:
         """The photo's own sidecar goes with it: photo.jpg.xmp, or photo.xmp when no other file shares the stem."""
         candidates = [path.with_name(path.name + ".xmp")]
-        siblings = [p for p in path.parent.glob(glob.escape(path.stem) + ".*") if p != path and p.suffix.lower() != ".xmp"]
+        siblings = [
+            p for p in path.parent.glob(glob.escape(path.stem) + ".*") if p != path and p.suffix.lower() != ".xmp"
+        ]
         if not siblings:
             candidates.append(path.with_suffix(".xmp"))
         for sidecar in candidates:

@@ -74,7 +74,9 @@ def parts(shot: Shot, group: list[Shot]) -> dict[str, float]:
         "sharpness": shot.sharpness / sharpest if sharpest > 0 else 1.0,
         "resolution": shot.pixels / largest,
         "exposure": max(0.0, 1.0 - (shot.clipping - least_clipped) / _CLIPPING_SPAN),
-        "original": 0.4 * FILE_TYPE_RANK.get(shot.file_type, 0.3) + 0.3 * (shot.size / shot.pixels) / densest + 0.3 * age,
+        "original": 0.4 * FILE_TYPE_RANK.get(shot.file_type, 0.3)
+        + 0.3 * (shot.size / shot.pixels) / densest
+        + 0.3 * age,
         "yours": shot.marks / most_marks if most_marks else 0.0,
     }
 

@@ -356,11 +356,18 @@ def _measure_or_error(path: Path) -> Measures | str:
 def _facts(catalog: Catalog, ids: npt.NDArray[np.int64]) -> grouping.Facts:
     """The grouping arrays for these photo ids (sorted), read in one pass over the catalog."""
     ids = np.sort(ids.astype(np.int64))
-    rows = catalog.reader().execute(
-        "SELECT id, content_hash, phash, taken_at, date_source, taken_subsec, camera FROM photos ORDER BY id"
-    ).fetchall()
-    wanted = set(ids.tolist())
-    rows = [r for r in rows if int(r[0]) in wanted]
+    conn = catalog.reader()
+    columns = "id, content_hash, phash, taken_at, date_source, taken_subsec, camera"
+    total = int(conn.execute("SELECT COUNT(*) FROM photos").fetchone()[0])
+    if len(ids) * 2 > total:  # most of the library: one pass, keeping the rows in scope
+        wanted = set(ids.tolist())
+        rows = [r for r in conn.execute(f"SELECT {columns} FROM photos ORDER BY id") if int(r[0]) in wanted]
+    else:  # a folder or an album: only its rows (memory follows the scope, not the library)
+        rows = []
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK].tolist()
+            marks = ",".join("?" * len(chunk))
+            rows += conn.execute(f"SELECT {columns} FROM photos WHERE id IN ({marks}) ORDER BY id", chunk).fetchall()
     ids = np.fromiter((int(r[0]) for r in rows), dtype=np.int64, count=len(rows))
     content = _codes([r[1] for r in rows])
     measured = np.fromiter((r[2] is not None for r in rows), dtype=bool, count=len(rows))

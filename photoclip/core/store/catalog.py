@@ -773,9 +773,7 @@ def _measures(values: Sequence[Any]) -> Measures | None:
     if values[0] is None:
         return None
     phash, sharpness, clipping, luma, contrast, subsec = values
-    return Measures(
-        phash_from_sql(int(phash)), float(sharpness), float(clipping), float(luma), float(contrast), subsec
-    )
+    return Measures(phash_from_sql(int(phash)), float(sharpness), float(clipping), float(luma), float(contrast), subsec)
 
 
 def _photo(r: Any) -> Photo:

@@ -145,6 +145,7 @@ MIGRATIONS: dict[int, str] = {
         filter TEXT NOT NULL,
         relevance REAL NOT NULL,
         model_id TEXT,
+        vector BLOB,
         cutoff REAL,
         top_score REAL,
         seen_seq INTEGER NOT NULL DEFAULT 0,

@@ -61,6 +61,8 @@ _EXACT_FILTERED_MAX = 1500
 FORMAT_VERSION = 1
 _CHUNK_ROWS = 4096
 _EXACT_QUERY_ROWS = 512
+#: Neighbours of every photo: brute force costs n^2 dot products, HNSW n log n (measured at 20k: 17 s vs 2 s).
+_EXACT_NEIGHBOURS_MAX = 4096
 #: Far above float32 rounding of a unit-vector dot product; only widens the set that gets rescored.
 _RESCORE_SLACK = 1e-4
 _HASH_CHUNK = 1 << 20
@@ -311,13 +313,13 @@ class VectorIndex:
         if k == 0:
             return labels, scores
         with self._lock:
-            exact = len(self._live) <= EXACT_THRESHOLD
+            exact = len(self._live) <= _EXACT_NEIGHBOURS_MAX
         step = _EXACT_QUERY_ROWS if exact else _CHUNK_ROWS  # exact: a (step x live) score matrix per chunk
         for start in range(0, id_arr.size, step):
             chunk = id_arr[start : start + step]
             with self._lock:
                 queries = self._vectors(chunk)
-                if exact and len(self._live) <= EXACT_THRESHOLD:
+                if exact and len(self._live) <= _EXACT_NEIGHBOURS_MAX:
                     found, near = self._neighbours_exact(queries, k)
                 else:
                     found, near = self._neighbours_hnsw(queries, k, ef)
