@@ -92,10 +92,24 @@ def rank(group: list[Shot], *, burst: bool = False) -> list[tuple[Shot, float]]:
     return sorted(scored, key=lambda pair: (-round(pair[1], 9), pair[0].id))
 
 
-def why_best(best: Shot, others: list[Shot]) -> list[str]:
-    """What makes the keeper better than every other photo of its group, in words."""
+def why_best(best: Shot, others: list[Shot], *, burst: bool = False) -> list[str]:
+    """What makes the keeper better than every other photo of its group, in words (frames of a burst are all
+    originals: only what the camera caught differently counts there)."""
     if not others:
         return []
+    reasons = _clearly_better(best, others)
+    if burst:
+        return reasons or ["as good as the others: the first one"]
+    reasons += _more_original(best, others)
+    if not reasons:
+        if all(o.content_hash == best.content_hash for o in others):
+            reasons.append("identical files: the first one found")
+        else:
+            reasons.append("best overall on sharpness, size and exposure")
+    return reasons
+
+
+def _clearly_better(best: Shot, others: list[Shot]) -> list[str]:
     reasons = []
     if best.sharpness >= _CLEARLY * max(o.sharpness for o in others):
         reasons.append("sharper")
@@ -105,8 +119,13 @@ def why_best(best: Shot, others: list[Shot]) -> list[str]:
         reasons.append("better exposed")
     if best.marks > max(o.marks for o in others):
         reasons.append("tagged or kept in an album by you")
+    return reasons
+
+
+def _more_original(best: Shot, others: list[Shot]) -> list[str]:
+    reasons = []
     if best.mtime_ns < min(o.mtime_ns for o in others) and best.file_type in {o.file_type for o in others}:
-        reasons.append("the oldest file: the others were made from it")
+        reasons.append("the oldest file (the copies came later)")
     same_pixels = [
         o
         for o in others
@@ -117,12 +136,7 @@ def why_best(best: Shot, others: list[Shot]) -> list[str]:
         best.size / best.pixels >= _CLEARLY * o.size / o.pixels or rank_best > FILE_TYPE_RANK.get(o.file_type, 0.3)
         for o in same_pixels
     ):
-        reasons.append("original rather than a re-encode")
-    if not reasons:
-        if all(o.content_hash == best.content_hash for o in others):
-            reasons.append("identical files: the first one found")
-        else:
-            reasons.append("best overall on sharpness, size and exposure")
+        reasons.append("the original, not a re-encode")
     return reasons
 
 

@@ -54,6 +54,7 @@ class GroupMember:
     size: int
     file_type: str
     taken_at: str | None
+    content_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -332,9 +333,10 @@ class Similar:
                     shot.size,
                     shot.file_type,
                     shot.taken_at,
+                    shot.content_hash,
                 )
             )
-        why = best_shot.why_best(keeper, [s for s, _ in ranked[1:]])
+        why = best_shot.why_best(keeper, [s for s, _ in ranked[1:]], burst=kind == BURSTS)
         return PhotoGroup(kind, tuple(members), tuple(why))
 
 
