@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-WEIGHTS = {"sharpness": 0.15, "resolution": 0.30, "exposure": 0.10, "original": 0.35, "yours": 0.10}
+WEIGHTS = {"sharpness": 0.15, "resolution": 0.30, "exposure": 0.10, "original": 0.30, "yours": 0.15}
 BURST_WEIGHTS = {"sharpness": 0.50, "resolution": 0.10, "exposure": 0.20, "original": 0.10, "yours": 0.10}
 
 FILE_TYPE_RANK = {"raw": 1.0, "tiff": 0.85, "heif": 0.85, "avif": 0.8, "jpeg": 0.7, "png": 0.6, "webp": 0.5}
