@@ -31,6 +31,7 @@ from photoclip.core.similar.measure import measure_file
 from photoclip.core.store.catalog import Catalog
 from photoclip.core.store.records import Measures, PhotoFilter, PhotoId, phash_from_sql
 from photoclip.core.util.threads import lower_thread_priority
+from photoclip.core.vectors.hnsw import VectorIndex
 from photoclip.core.vectors.keeper import VectorKeeper
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 DUPLICATES, BURSTS = "duplicates", "bursts"
 BURST_REASON = "burst"
 _CHUNK = 500
+_QUERY_CHUNK = 8192
 
 
 @dataclass(frozen=True)
@@ -236,7 +238,7 @@ class Similar:
         if index is None or not len(facts):
             return grouping.neighbour_pairs(facts, np.zeros((0, 0), np.int64), np.zeros((0, 0), np.float32))
         present = np.intersect1d(facts.ids, index.ids())
-        labels, scores = index.neighbours(present, grouping.NEIGHBOURS)
+        labels, scores = self._neighbours(index, present)
         rows = np.searchsorted(facts.ids, present)
         full_labels = np.full((len(facts), labels.shape[1]), -1, dtype=np.int64)
         full_scores = np.full((len(facts), labels.shape[1]), -np.inf, dtype=np.float32)
@@ -259,6 +261,27 @@ class Similar:
             right = vectors[[where[int(r)] for r in band_j.tolist()]]
             cosine = (left * right).sum(axis=1).astype(np.float32)
         return grouping.merge(facts, pairs, band_i, band_j, cosine)
+
+    def _neighbours(
+        self, index: VectorIndex, ids: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+        """Each photo's nearest neighbours, with the query vectors read from the catalog in chunks (much faster
+        than one by one from hnswlib; memory stays one chunk)."""
+        k = min(grouping.NEIGHBOURS, len(index))
+        labels = np.full((ids.size, k), -1, dtype=np.int64)
+        scores = np.full((ids.size, k), -np.inf, dtype=np.float32)
+        model_id = self._models.model_id
+        for start in range(0, ids.size, _QUERY_CHUNK):
+            chunk = ids[start : start + _QUERY_CHUNK]
+            got, vectors = self._catalog.embeddings(model_id, chunk.tolist())
+            if not np.array_equal(got, chunk):  # changed meanwhile: ask the index itself
+                found, near = index.neighbours(chunk, k)
+            else:
+                vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+                found, near = index.neighbours(chunk, k, queries=vectors)
+            labels[start : start + chunk.size, : found.shape[1]] = found
+            scores[start : start + chunk.size, : near.shape[1]] = near
+        return labels, scores
 
     def _shots(self, ids: Sequence[int]) -> dict[int, best_shot.Shot]:
         """The score's inputs for the photos that are in a group (a few of the library)."""

@@ -296,14 +296,20 @@ class VectorIndex:
                 logger.debug("HNSW returned fewer than k results; falling back to exact search")
             return self._search_exact(q, k, candidates)
 
-    def neighbours(self, ids: npt.ArrayLike, k: int, *, ef: int = 64) -> tuple[PhotoIdArray, npt.NDArray[np.float32]]:
+    def neighbours(
+        self, ids: npt.ArrayLike, k: int, *, ef: int = 32, queries: FloatMatrix | None = None
+    ) -> tuple[PhotoIdArray, npt.NDArray[np.float32]]:
         """The ``k`` nearest stored photos of each of these stored photos (itself among them), in one batch.
 
         Returns (labels, scores), both shaped (len(ids), k'), k' = min(k, live count); a row that
         HNSW answers with fewer than k' photos is padded with label -1 and score -inf. Grouping near-
         duplicates asks this for a whole library: a small index answers exactly from its matrix, a
         large one through hnswlib's threaded batch query, a chunk at a time so searches are not held
-        up for long.
+        up for long. Near copies are each other's very nearest, so a narrow beam (`ef`) finds them.
+
+        Args:
+            queries: the photos' vectors when the caller has them (reading 100k from hnswlib one by
+                one takes seconds); unit length, in the order of `ids`.
         """
         id_arr = _as_ids(ids)
         with self._lock:
@@ -318,11 +324,11 @@ class VectorIndex:
         for start in range(0, id_arr.size, step):
             chunk = id_arr[start : start + step]
             with self._lock:
-                queries = self._vectors(chunk)
+                rows = self._vectors(chunk) if queries is None else queries[start : start + step]
                 if exact and len(self._live) <= _EXACT_NEIGHBOURS_MAX:
-                    found, near = self._neighbours_exact(queries, k)
+                    found, near = self._neighbours_exact(rows, k)
                 else:
-                    found, near = self._neighbours_hnsw(queries, k, ef)
+                    found, near = self._neighbours_hnsw(rows, k, ef)
             labels[start : start + chunk.size] = found
             scores[start : start + chunk.size] = near
         return labels, scores
