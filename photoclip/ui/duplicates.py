@@ -268,12 +268,12 @@ class DuplicatesView(QWidget):
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        layout.addWidget(self.scroll, 1)
+        self.area = QScrollArea()
+        self.area.setWidgetResizable(True)
+        self.area.setFrameShape(QFrame.Shape.NoFrame)
+        layout.addWidget(self.area, 1)
         self._body = QWidget()
-        self.scroll.setWidget(self._body)
+        self.area.setWidget(self._body)
         tracker.updated.connect(self._on_found)
         tracker.measuring.connect(self._on_measuring)
         loader.ready.connect(self._on_thumbnail)
@@ -297,13 +297,13 @@ class DuplicatesView(QWidget):
         self.duplicates_button.setChecked(kind == DUPLICATES)
         self.bursts_button.setChecked(kind == BURSTS)
         self._render()
-        self.scroll.verticalScrollBar().setValue(0)
+        self.area.verticalScrollBar().setValue(0)
 
     def _on_found(self, _found: object = None) -> None:
         """Show the groups again, keeping the place in the list."""
-        position = self.scroll.verticalScrollBar().value()
+        position = self.area.verticalScrollBar().value()
         self._render()
-        self.scroll.verticalScrollBar().setValue(position)
+        self.area.verticalScrollBar().setValue(position)
 
     def _on_measuring(self, done: int, total: int) -> None:
         if self.tracker.found is None:
@@ -334,7 +334,7 @@ class DuplicatesView(QWidget):
             more.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
             column.addWidget(more)
         column.addStretch(1)
-        self.scroll.setWidget(body)  # the old one is deleted by the scroll area
+        self.area.setWidget(body)  # the old one is deleted by the scroll area
         self._body = body
 
     def _summary_text(self, found: SimilarPhotos | None, groups: list[PhotoGroup]) -> str:
@@ -352,10 +352,10 @@ class DuplicatesView(QWidget):
         )
 
     def _show_more(self) -> None:
-        position = self.scroll.verticalScrollBar().value()
+        position = self.area.verticalScrollBar().value()
         self.shown += PAGE
         self._render()
-        self.scroll.verticalScrollBar().setValue(position)
+        self.area.verticalScrollBar().setValue(position)
 
     def _on_thumbnail(self, photo_id: int) -> None:
         card = self.cards.get(photo_id)

@@ -831,7 +831,7 @@ def _subsec(exif: Image.Exif | None) -> float | None:
     text = _exif_text(exif, _TAG_SUBSEC_ORIGINAL, _EXIF_IFD)
     if text is None or not text.isdigit():
         return None
-    return int(text) / 10 ** len(text)
+    return int(text) / float(10 ** len(text))
 
 
 def _camera(exif: Image.Exif | None) -> str | None:

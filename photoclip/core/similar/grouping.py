@@ -96,9 +96,11 @@ class Pairs:
 def popcount(values: npt.NDArray[np.uint64]) -> IntArray:
     """Set bits of each 64-bit value."""
     if hasattr(np, "bitwise_count"):  # numpy >= 2.0
-        return np.bitwise_count(values).astype(np.int64)
+        counted: IntArray = np.bitwise_count(values).astype(np.int64)
+        return counted
     as_bytes = values.astype(np.uint64).view(np.uint8).reshape(-1, 8)
-    return _BYTE_BITS[as_bytes].sum(axis=1).astype(np.int64)
+    counts: IntArray = _BYTE_BITS[as_bytes].sum(axis=1).astype(np.int64)
+    return counts
 
 
 _BYTE_BITS = np.array([bin(b).count("1") for b in range(256)], dtype=np.int64)
