@@ -74,7 +74,9 @@ class SmartAlbumDialog(QDialog):
         slider_row.addWidget(self.relevance, 1)
         slider_row.addWidget(self.relevance_value)
         self._show_relevance()
-        form.addRow("&Relevance:", slider_row)
+        relevance_label = QLabel("&Relevance:")  # a row holding a layout gets no buddy by itself
+        relevance_label.setBuddy(self.relevance)
+        form.addRow(relevance_label, slider_row)
         self.folder = QComboBox()
         self.folder.addItem("Anywhere in the library", None)
         chosen = rule.photo_filter.folders[0] if rule and rule.photo_filter.folders else folder

@@ -171,3 +171,23 @@ def test_smart_albums_are_marked_in_the_sidebar_and_refuse_drops(
     item = next(i for i in window.sidebar._all_items() if i.data(0, KindRole) == "album")
     assert item.data(0, SmartRole) and "Smart album: “a star”, relevance 0.5" in item.toolTip(0)
     assert "Stars" not in window.sidebar.album_names()  # not offered for "Add to album"
+
+
+def test_a_smart_album_made_from_the_dialog_is_shown_and_filled(
+    duplicates_app: tuple[MainWindow, DuplicateTruth], qtbot: Any
+) -> None:
+    window, _truth = duplicates_app
+    window.search.setText("a circle")
+    window.search.search_now()
+    window.new_smart_album()
+    dialog = window.smart_dialog
+    assert dialog.query.text() == "a circle"  # the search being shown fills the form
+    dialog.name.setText("Circles")
+    dialog.after.setText("2023-13")
+    dialog.buttons.accepted.emit()
+    assert dialog.problem.isVisible() and "real day" in dialog.problem.text()
+    dialog.after.setText("")
+    dialog.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: window.scope.kind == "album" and window.scope.value == "Circles", timeout=WAIT)
+    library = window.controller.library
+    assert library is not None and library.albums.get("Circles").smart and library.albums.get("Circles").count > 0
