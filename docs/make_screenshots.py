@@ -1,4 +1,5 @@
-"""Save screenshots of the app for the README: main window, viewer states, auto-tag dialog, label set editor.
+"""Save screenshots of the app for the README: main window, viewer states, auto-tag dialog, label set editor,
+duplicates.
 
 Runs the real app on the offline demo (generated photos, bundled tiny model) in a
 temporary folder, drives it like a person would, and grabs each window as PNG:
@@ -230,6 +231,36 @@ def main() -> None:
         editor.close()
         window.close()
         controller.close()
+        duplicates_screenshot(app, settings, base, args.out)
+
+
+def duplicates_screenshot(app: QApplication, settings: AppSettings, base: Path, out: Path) -> None:
+    """The Duplicates & bursts view on generated copies, bursts and look-alikes, with a smart album beside."""
+    from photoclip.demo.variants import build_duplicate_library
+
+    build_duplicate_library(base / "dup-photos", originals=10, bursts=3, look_alikes=6, seed=5)
+    with Library.open(base / "dup-library", model=TINY_MODEL_KEY) as library:
+        library.folders.add(base / "dup-photos")
+        library.indexer.update()
+        library.smart_albums.create("Red things", "red", relevance=0.5)
+    controller = LibraryController(base / "dup-library", thumbnail_dir=base / "dup-thumbs", watch=False)
+    window = MainWindow(controller, settings)
+    window.resize(1280, 800)
+    window.show()
+    controller.open()
+    pump(lambda: controller.state == MODEL_READY)
+    window.sidebar.expandAll()
+    window.show_duplicates()
+    pump(lambda: window.similar.found is not None and bool(window.duplicates.cards), 120)
+    pump(
+        lambda: all(
+            c.image.pixmap() is not None and not c.image.pixmap().isNull()
+            for c in list(window.duplicates.cards.values())[:8]
+        )
+    )
+    save(window, out / "duplicates.png")
+    window.close()
+    controller.close()
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from photoclip.cli.searching import add_filter_options, photo_filter_from
 from photoclip.core import counted
 
 if TYPE_CHECKING:
-    from photoclip.core import Library, PhotoId
+    from photoclip.core import Library, PhotoFilter, PhotoId
 
 RELEVANT = 0.5
 """The relevance a command's --query or --from-search keeps (as the app's default slider)."""
@@ -57,16 +57,31 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     sets.add_argument("names", nargs="*", metavar="NAME_OR_FILE", help="label set names, or JSON files")
     sets.set_defaults(handler=cmd_labelsets)
 
-    albums = commands.add_parser("albums", help="list, create, rename, delete and fill albums", parents=[common])
+    albums = commands.add_parser(
+        "albums",
+        help="list, create, rename, delete and fill albums; smart albums that fill themselves from a search",
+        parents=[common],
+    )
     albums.add_argument(
         "action",
-        choices=("list", "show", "create", "rename", "delete", "add", "remove"),
-        help="list; show, create, rename, delete an album; add or remove photos",
+        choices=("list", "show", "create", "rename", "delete", "add", "remove", "edit", "freeze"),
+        help="list; show, create, rename, delete an album; add or remove photos; edit or freeze a smart album",
     )
     albums.add_argument("name", nargs="?", help="the album")
     albums.add_argument("items", nargs="*", metavar="PHOTO_OR_NAME", help="photos (add/remove) or the new name")
-    albums.add_argument("--from-search", metavar="QUERY", help="create: fill with the relevant results of a search")
+    albums.add_argument(
+        "--from-search", metavar="QUERY", help="create: fill once with the relevant results of a search"
+    )
     albums.add_argument("-n", "--limit", type=positive, default=200, help="create --from-search: at most this many")
+    albums.add_argument(
+        "--smart",
+        metavar="QUERY",
+        help="create, edit: a smart album holding what this search finds, kept current as photos come and go",
+    )
+    albums.add_argument(
+        "--relevance", type=float, metavar="0..1", help="smart albums: how relevant a photo must be (default 0.5)"
+    )
+    add_album_filter_options(albums)
     albums.set_defaults(handler=cmd_albums)
 
     export = commands.add_parser(
@@ -89,6 +104,34 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     )
     add_filter_options(keywords)
     keywords.set_defaults(handler=cmd_import_keywords)
+
+
+def add_album_filter_options(parser: argparse.ArgumentParser) -> None:
+    """A smart album's filters (as the search filters, but left unset unless given, so edit keeps the rest)."""
+    group = parser.add_argument_group("smart album filters (create --smart, edit)")
+    group.add_argument("--folder", type=Path, action="append", help="only photos under this folder")
+    group.add_argument("--album", action="append", help="only photos in this album")
+    group.add_argument("--tag", action="append", help="only photos with this tag")
+    group.add_argument("--after", metavar="DATE", help="taken on or after YYYY[-MM[-DD]]")
+    group.add_argument("--before", metavar="DATE", help="taken on or before YYYY[-MM[-DD]]")
+    group.add_argument("--type", dest="types", action="append", help="file type, e.g. jpeg or png")
+
+
+def _album_filter(args: argparse.Namespace) -> PhotoFilter | None:
+    """The filters given on the command line; None when none was given."""
+    from photoclip.core import PhotoFilter, date_bound
+
+    given = (args.folder, args.album, args.tag, args.after, args.before, args.types)
+    if not any(given):
+        return None
+    return PhotoFilter(
+        tuple(args.folder or ()),
+        date_bound(args.after, end=False) if args.after else None,
+        date_bound(args.before, end=True) if args.before else None,
+        tuple(t.lower() for t in args.types or ()),
+        tuple(args.tag or ()),
+        tuple(args.album or ()),
+    )
 
 
 def resolve_photos(library: Library, refs: list[str]) -> list[PhotoId]:
@@ -274,8 +317,13 @@ def cmd_albums(args: argparse.Namespace) -> int:
 
     with open_library(args) as library:
         if args.action == "list":
+            from photoclip.core import describe_rule
+
+            rules = {s.name: s.rule for s in library.smart_albums.all()}
             for album in library.albums.all():
-                print(f"{album.name}  ({counted(album.count, 'photo')})")
+                rule = rules.get(album.name)
+                smart = f"  smart: {describe_rule(rule)}" if rule is not None else ""
+                print(f"{album.name}  ({counted(album.count, 'photo')}){smart}")
             return 0
         if not args.name:
             raise LibraryError(f"albums {args.action} needs an album name.")
@@ -284,6 +332,22 @@ def cmd_albums(args: argparse.Namespace) -> int:
 
 
 def _album_create(library: Library, args: argparse.Namespace) -> None:
+    from photoclip.core import LibraryError
+
+    if args.smart is not None:
+        if args.from_search:
+            raise LibraryError("Use --smart (kept current) or --from-search (filled once), not both.")
+        relevance = RELEVANT if args.relevance is None else args.relevance
+        smart = library.smart_albums.create(
+            args.name, args.smart, relevance=relevance, photo_filter=_album_filter(args)
+        ).value
+        print(
+            f"Created the smart album {smart.name} with {counted(smart.count, 'photo')}; "
+            "it stays current as photos change."
+        )
+        return
+    if args.relevance is not None or _album_filter(args) is not None:
+        raise LibraryError("--relevance and the filters describe a smart album: add --smart QUERY.")
     ids: list[PhotoId] = []
     if args.from_search:
         ids = [h.photo_id for h in library.searcher.search(args.from_search, limit=args.limit, relevance=RELEVANT).hits]
@@ -316,6 +380,27 @@ def _album_add_or_remove(library: Library, args: argparse.Namespace) -> None:
     print(f"{'Added' if args.action == 'add' else 'Removed'} {counted(change(args.name, ids).value, 'photo')}.")
 
 
+def _album_edit(library: Library, args: argparse.Namespace) -> None:
+    from photoclip.core import LibraryError, describe_rule
+
+    photo_filter = _album_filter(args)
+    if args.smart is None and args.relevance is None and photo_filter is None:
+        raise LibraryError("albums edit needs what to change: --smart QUERY, --relevance, or filters.")
+    album = library.smart_albums.edit(
+        args.name, query=args.smart, relevance=args.relevance, photo_filter=photo_filter
+    ).value
+    rule = describe_rule(library.smart_albums.get(album.name).rule)
+    print(f"{album.name} now holds {counted(album.count, 'photo')}: {rule}")
+
+
+def _album_freeze(library: Library, args: argparse.Namespace) -> None:
+    library.smart_albums.freeze(args.name)
+    album = library.albums.get(args.name)
+    print(
+        f"{album.name} is now a plain album with its {counted(album.count, 'photo')}; it no longer changes by itself."
+    )
+
+
 _ALBUM_ACTIONS: dict[str, Callable[[Library, argparse.Namespace], None]] = {
     "create": _album_create,
     "show": _album_show,
@@ -323,6 +408,8 @@ _ALBUM_ACTIONS: dict[str, Callable[[Library, argparse.Namespace], None]] = {
     "delete": _album_delete,
     "add": _album_add_or_remove,
     "remove": _album_add_or_remove,
+    "edit": _album_edit,
+    "freeze": _album_freeze,
 }
 
 

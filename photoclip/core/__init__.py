@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from photoclip.core.ingest.folders import FolderStatus
     from photoclip.core.ingest.indexer import IndexProgress, IndexReport
     from photoclip.core.ingest.scanner import ScanReport
+    from photoclip.core.ingest.trash import RestoreReport, TrashedPhoto, TrashReport
     from photoclip.core.ingest.walk import check_ignore_pattern, clean_ignore_patterns
     from photoclip.core.ingest.watcher import Activity, LibraryWatcher
     from photoclip.core.library import Library, LibraryStatus
@@ -41,10 +42,14 @@ if TYPE_CHECKING:
     from photoclip.core.media.thumbnails import CacheUsage, ThumbnailStore
     from photoclip.core.search.query import ParsedQuery, date_bound, merge_filters, parse_query
     from photoclip.core.search.ranking import DEFAULT_DATE_RELEVANCE, SearchHit, SearchResult, relevance_cutoff
+    from photoclip.core.search.smart_albums import describe_rule
+    from photoclip.core.similar.service import GroupMember, MeasureProgress, PhotoGroup, SimilarPhotos
     from photoclip.core.store.albums import Album
     from photoclip.core.store.problems import SkippedFile
     from photoclip.core.store.records import Folder, FolderId, Photo, PhotoFilter, PhotoId, PhotoState
     from photoclip.core.store.settings import SIDECAR_NAMINGS, LibrarySettings
+    from photoclip.core.store.smart_albums import Rule as SmartRule
+    from photoclip.core.store.smart_albums import SmartAlbum
     from photoclip.core.store.tags import ACCEPTED, REJECTED, SUGGESTED, Tag, TagCount
     from photoclip.core.tagging.autotagger import AutoTagProgress, AutoTagReport
     from photoclip.core.tagging.keywords import IMPORTED_SET, ExportReport, ImportReport
@@ -117,6 +122,16 @@ _HOMES: dict[str, str] = {
     "SIDECAR_NAMINGS": "photoclip.core.store.settings",
     "SUGGESTED": "photoclip.core.store.tags",
     "ScanReport": "photoclip.core.ingest.scanner",
+    "GroupMember": "photoclip.core.similar.service",
+    "describe_rule": "photoclip.core.search.smart_albums",
+    "SmartAlbum": "photoclip.core.store.smart_albums",
+    "SmartRule": "photoclip.core.store.smart_albums",
+    "MeasureProgress": "photoclip.core.similar.service",
+    "PhotoGroup": "photoclip.core.similar.service",
+    "SimilarPhotos": "photoclip.core.similar.service",
+    "RestoreReport": "photoclip.core.ingest.trash",
+    "TrashedPhoto": "photoclip.core.ingest.trash",
+    "TrashReport": "photoclip.core.ingest.trash",
     "SchemaTooNew": "photoclip.core.errors",
     "SearchHit": "photoclip.core.search.ranking",
     "SearchResult": "photoclip.core.search.ranking",
@@ -157,11 +172,15 @@ _HOMES: dict[str, str] = {
 }
 
 
+_ALIASES: dict[str, str] = {"SmartRule": "Rule"}
+"""Names the door gives a value that its home calls otherwise."""
+
+
 def __getattr__(name: str) -> Any:
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module 'photoclip.core' has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
+    value = getattr(importlib.import_module(home), _ALIASES.get(name, name))
     globals()[name] = value
     return value
 
@@ -230,8 +249,17 @@ __all__ = [
     "PhotoclipError",
     "PhotoExif",
     "QueryError",
+    "GroupMember",
+    "MeasureProgress",
+    "PhotoGroup",
+    "RestoreReport",
     "ScanReport",
     "SchemaTooNew",
+    "SimilarPhotos",
+    "SmartAlbum",
+    "SmartRule",
+    "TrashReport",
+    "TrashedPhoto",
     "SearchHit",
     "SearchResult",
     "SkippedFile",
@@ -245,6 +273,7 @@ __all__ = [
     "check_label_set",
     "clean_ignore_patterns",
     "date_bound",
+    "describe_rule",
     "decode_photo",
     "default_cache_dir",
     "default_library_dir",

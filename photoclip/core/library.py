@@ -14,7 +14,10 @@ The parts, each owning its own lock:
     searcher  text / example search, browsing by filters
     tags      label sets, tags, auto-tagging, keyword import and XMP export
     albums    albums
+    smart_albums  albums that fill themselves from a search, kept current as photos change
     photos    reading photo rows
+    similar   near-duplicates and bursts, best shot first
+    trash     photos a person removes: to the platform trash, and back
     models    the current model, loading it, switching to another
     changes   the change bus: every edit above is published there
 """
@@ -33,7 +36,10 @@ from photoclip.core.clip.service import Models, ModelSwitch
 from photoclip.core.errors import LibraryError
 from photoclip.core.ingest.folders import Folders, FolderStatus
 from photoclip.core.ingest.indexer import Indexer
+from photoclip.core.ingest.trash import Trash
 from photoclip.core.search.searcher import Searcher
+from photoclip.core.search.smart_albums import SmartAlbums
+from photoclip.core.similar.service import Similar
 from photoclip.core.store.albums import Albums
 from photoclip.core.store.catalog import Catalog
 from photoclip.core.store.photos import Photos
@@ -117,8 +123,12 @@ class Library:
         self.tags = Tags(catalog, TagStore(catalog), self.models, self.vectors, self.changes)
         self.albums = Albums(catalog, self.changes)
         self.photos = Photos(catalog, lambda: self.models.model_id)
+        self.similar = Similar(catalog, self.vectors, self.models)
+        self.trash = Trash(catalog, self.vectors, self.indexer, self.changes)
         self.sidecars = SidecarSync(self.tags, self._settings)
         self.changes.subscribe(self.sidecars)
+        self.smart_albums = SmartAlbums(catalog, self.albums, self.searcher, self.vectors, self.models, self.changes)
+        self.changes.subscribe(self.smart_albums)
 
     # -- opening ------------------------------------------------------------------------------
 
@@ -169,6 +179,7 @@ class Library:
         if self.catalog.closed:
             return
         try:
+            self.smart_albums.close()
             self.vectors.save()
         finally:
             self.catalog.close()

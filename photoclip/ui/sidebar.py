@@ -25,13 +25,14 @@ if TYPE_CHECKING:
 
 KindRole = Qt.ItemDataRole.UserRole + 1
 ValueRole = Qt.ItemDataRole.UserRole + 2
+SmartRole = Qt.ItemDataRole.UserRole + 3  # an album that fills itself from a search
 
 
 @dataclass(frozen=True)
 class Scope:
     """What the grid shows when nothing is typed: everything, a folder, an album or a tag."""
 
-    kind: str  # "all", "folder", "album", "tag"
+    kind: str  # "all", "folder", "album", "tag", "duplicates" (the duplicates and bursts view)
     value: str = ""
     title: str = "All photos"
     photo_filter: PhotoFilter = field(default_factory=PhotoFilter)
@@ -43,6 +44,7 @@ class Scope:
 
 
 ALL = Scope("all")
+SIMILAR = Scope("duplicates", title="Duplicates & bursts")
 
 
 def folder_scope(path: Path) -> Scope:
@@ -64,16 +66,20 @@ class SidebarData:
     albums: list[Album]
     tags: list[TagCount]
     total: int
+    smart_rules: dict[str, str] = field(default_factory=dict)  # smart album name -> its rule in words
 
 
 def collect(library: Library) -> SidebarData:
     """Everything the sidebar shows, read in one go on a worker thread (not the full status: no sizes)."""
+    from photoclip.core import describe_rule
+
     return SidebarData(
         library.folders.statuses(),
         library.photos.directory_counts(),
         library.albums.all(),
         library.tags.counts(),
         library.photos.browsable_count(),
+        {s.name: describe_rule(s.rule) for s in library.smart_albums.all()},
     )
 
 
@@ -82,6 +88,9 @@ class Sidebar(QTreeWidget):
     add_folder_requested = Signal()
     remove_folder_requested = Signal(str)
     new_album_requested = Signal()
+    new_smart_album_requested = Signal()
+    edit_smart_album_requested = Signal(str)
+    freeze_album_requested = Signal(str)
     rename_album_requested = Signal(str)
     delete_album_requested = Signal(str)
     auto_tag_requested = Signal(object)  # Scope
@@ -103,11 +112,14 @@ class Sidebar(QTreeWidget):
         self._suppress = False
         self._counts = controller.latest()
         self._all = self._section("All photos", "all")
+        self._similar = self._section("Duplicates & bursts", "duplicates")
+        self._similar.setToolTip(0, "Copies of the same picture and bursts of shots, to tidy up")
         self._folders = self._section("Folders", "folders")
         self._albums = self._section("Albums", "albums")
         self._tags = self._section("Tags", "tags")
         style = self.style()
         self._all.setIcon(0, style.standardIcon(QStyle.StandardPixmap.SP_DirHomeIcon))
+        self._similar.setIcon(0, style.standardIcon(QStyle.StandardPixmap.SP_FileDialogListView))
         self._folders.setIcon(0, style.standardIcon(QStyle.StandardPixmap.SP_DirIcon))
         self._albums.setIcon(0, style.standardIcon(QStyle.StandardPixmap.SP_FileDialogContentsView))
         self._tags.setIcon(0, style.standardIcon(QStyle.StandardPixmap.SP_FileDialogDetailedView))
@@ -138,8 +150,14 @@ class Sidebar(QTreeWidget):
             self._all.setText(0, f"All photos  {data.total:,}")
             self._fill_folders(data)
             self._albums.takeChildren()
+            smart_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserReload)
             for album in data.albums:
-                self._child(self._albums, f"{album.name}  {album.count:,}", "album", album.name)
+                item = self._child(self._albums, f"{album.name}  {album.count:,}", "album", album.name)
+                rule = data.smart_rules.get(album.name)
+                if album.smart and rule is not None:
+                    item.setData(0, SmartRole, True)
+                    item.setIcon(0, smart_icon)
+                    item.setToolTip(0, f"Smart album: {rule}\nIt fills itself as photos arrive, change or go.")
             self._tags.takeChildren()
             sets: dict[str, QTreeWidgetItem] = {}
             for count in data.tags:
@@ -221,6 +239,8 @@ class Sidebar(QTreeWidget):
         kind, value = item.data(0, KindRole), item.data(0, ValueRole)
         if kind == "all":
             return ALL
+        if kind == "duplicates":
+            return SIMILAR
         if kind == "folder":
             return folder_scope(Path(value))
         if kind == "album":
@@ -253,14 +273,19 @@ class Sidebar(QTreeWidget):
                 return
 
     def album_names(self) -> list[str]:
+        """Albums photos can be added to by hand (not the smart ones)."""
         children = (self._albums.child(i) for i in range(self._albums.childCount()))
-        return [str(child.data(0, ValueRole)) for child in children if child is not None]
+        return [str(c.data(0, ValueRole)) for c in children if c is not None and not c.data(0, SmartRole)]
+
+    def set_similar_count(self, groups: int | None) -> None:
+        """The duplicates and bursts found (groups), beside the view's entry; None while not known yet."""
+        self._similar.setText(0, "Duplicates & bursts" + (f"  {groups:,}" if groups else ""))
 
     # -- drops: photos onto an album ----------------------------------------------------------
 
     def _album_at(self, pos: QPoint) -> str | None:
         item = self.itemAt(pos)
-        if item is not None and item.data(0, KindRole) == "album":
+        if item is not None and item.data(0, KindRole) == "album" and not item.data(0, SmartRole):
             return str(item.data(0, ValueRole))
         return None
 
@@ -308,9 +333,15 @@ class Sidebar(QTreeWidget):
                 menu.addAction("Remove from library…", lambda: self.remove_folder_requested.emit(value))
         if kind in ("albums", "album"):
             menu.addAction("New album…", self.new_album_requested.emit)
+            menu.addAction("New smart album…", self.new_smart_album_requested.emit)
         if kind == "album":
             scope = self.scope_of(item)
             menu.addAction("Auto-tag this album…", lambda: self.auto_tag_requested.emit(scope))
+            if item is not None and item.data(0, SmartRole):
+                menu.addAction("Edit smart album…", lambda: self.edit_smart_album_requested.emit(value))
+                menu.addAction(
+                    "Freeze (keep its photos, stop updating)", lambda: self.freeze_album_requested.emit(value)
+                )
             menu.addAction("Rename…", lambda: self.rename_album_requested.emit(value))
             menu.addAction("Delete album…", lambda: self.delete_album_requested.emit(value))
         if kind == "all":

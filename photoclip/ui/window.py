@@ -53,11 +53,13 @@ from photoclip.core import (
 from photoclip.ui.autotag_dialog import AutoTagDialog
 from photoclip.ui.controller import MODEL_DOWNLOADING, MODEL_FAILED, MODEL_MISSING, MODEL_READY, LibraryController
 from photoclip.ui.dialogs import ProblemsDialog, TagDialog
+from photoclip.ui.duplicates import DuplicatesView, SimilarTracker
 from photoclip.ui.grid import PhotoGrid, PhotoGridModel
 from photoclip.ui.searchbar import SearchField, syntax_button
 from photoclip.ui.settings import AppSettings
 from photoclip.ui.sidebar import ALL, Scope, Sidebar, album_scope
 from photoclip.ui.thumbnails import ThumbnailLoader
+from photoclip.ui.undo import UndoStack
 from photoclip.ui.viewer import PhotoViewer, show_in_folder
 from photoclip.ui.welcome import WelcomePage
 
@@ -72,7 +74,7 @@ CHIP_THUMBNAIL = 64  # pixels: the example chip's thumbnail, shown at half size 
 SEARCH_LIMIT = 2000
 """Results fetched per search; the relevance slider and date order work within them."""
 
-WELCOME, GRID, VIEWER = 0, 1, 2
+WELCOME, GRID, VIEWER, SIMILAR_VIEW = 0, 1, 2, 3
 
 
 def app_icon() -> QIcon:
@@ -134,6 +136,9 @@ class MainWindow(QMainWindow):
         self.sidebar = Sidebar(controller)
         self.viewer = PhotoViewer(controller, self.settings)
         self.welcome = WelcomePage(controller)
+        self.undo = UndoStack(controller, self)
+        self.similar = SimilarTracker(controller, self)
+        self.duplicates = DuplicatesView(controller, self.similar, self.loader, self.undo)
         self.header = QLabel()
         self.header.setAccessibleName("What is shown")
         self.header.setTextFormat(Qt.TextFormat.RichText)
@@ -156,6 +161,7 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.welcome)
         self.stack.addWidget(grid_page)
         self.stack.addWidget(self.viewer)
+        self.stack.addWidget(self.duplicates)
         self.stack.setCurrentIndex(GRID)
         splitter = QSplitter()
         splitter.addWidget(self.sidebar)
@@ -252,6 +258,7 @@ class MainWindow(QMainWindow):
         file = bar.addMenu("&File")
         self._action(file, "Add folder…", self.add_folder, "Ctrl+O")
         self._action(file, "New album…", self.new_album, QKeySequence.StandardKey.New)
+        self._action(file, "New smart album…", self.new_smart_album, "Ctrl+Shift+N")
         file.addSeparator()
         self._action(file, "Export tags to XMP sidecars", self.export_xmp, "Ctrl+E")
         self._action(file, "Import keywords from sidecars", self.import_keywords)
@@ -264,6 +271,10 @@ class MainWindow(QMainWindow):
         self._action(file, "Preferences…", self.show_preferences, QKeySequence.StandardKey.Preferences)
         self._action(file, "Quit", self.close, QKeySequence.StandardKey.Quit)
         edit = bar.addMenu("&Edit")
+        self.undo_action = self.undo.action(self)
+        self.undo_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        edit.addAction(self.undo_action)
+        edit.addSeparator()
         self._action(edit, "Find", self.focus_search, QKeySequence.StandardKey.Find)
         self._action(edit, "Find similar", self.find_similar_to_current, "Ctrl+Shift+F")
         self._action(edit, "Select all", self.grid.selectAll, QKeySequence.StandardKey.SelectAll)
@@ -272,6 +283,7 @@ class MainWindow(QMainWindow):
         self._action(view, "Zoom in", lambda: self._zoom_step(1), QKeySequence.StandardKey.ZoomIn)
         self._action(view, "Zoom out", lambda: self._zoom_step(-1), QKeySequence.StandardKey.ZoomOut)
         self._action(view, "Open photo", self.open_current)
+        self._action(view, "Duplicates && bursts", self.show_duplicates, "Ctrl+D")
         self._action(view, "Full screen", self.toggle_full_screen, "F11")
         tags = bar.addMenu("&Tags")
         self._action(tags, "Tag selected photos…", self.tag_selection, "Ctrl+T")
@@ -320,6 +332,14 @@ class MainWindow(QMainWindow):
         self.sidebar.add_folder_requested.connect(self.add_folder)
         self.sidebar.remove_folder_requested.connect(self.remove_folder)
         self.sidebar.new_album_requested.connect(self.new_album)
+        self.sidebar.new_smart_album_requested.connect(self.new_smart_album)
+        self.sidebar.edit_smart_album_requested.connect(self.edit_smart_album)
+        self.sidebar.freeze_album_requested.connect(self.freeze_album)
+        self.similar.updated.connect(
+            lambda found: self.sidebar.set_similar_count(len(found.duplicates) + len(found.bursts))
+        )
+        self.duplicates.message.connect(lambda text: self.statusBar().showMessage(text, 15_000))
+        self.undo.undone.connect(lambda text: self.statusBar().showMessage(text, 15_000))
         self.sidebar.rename_album_requested.connect(self.rename_album)
         self.sidebar.delete_album_requested.connect(self.delete_album)
         self.sidebar.auto_tag_requested.connect(self.auto_tag_scope)
@@ -347,6 +367,9 @@ class MainWindow(QMainWindow):
         self.loader.retry_failed()
         self._apply_status(status)
         self.sidebar.refresh()
+        self.undo.clear()  # steps taken in another library mean nothing here
+        self.similar.found = None
+        self.similar.refresh()
         self._refresh_completions()
         if not status.folders:
             self.stack.setCurrentIndex(WELCOME)
@@ -496,9 +519,25 @@ class MainWindow(QMainWindow):
 
     def set_scope(self, scope: Scope) -> None:
         self._leave_viewer()
+        if scope.kind == "duplicates":
+            self.show_duplicates()
+            return
+        if self.stack.currentIndex() == SIMILAR_VIEW:
+            self.stack.setCurrentIndex(GRID)
         self.scope = scope
         self.grid.scrollToTop()
         self.refresh()
+
+    def show_duplicates(self) -> None:
+        """The "Duplicates & bursts" view (computed in the background; shown as it was until it is)."""
+        from photoclip.ui.sidebar import SIMILAR
+
+        if self.sidebar.current_scope != SIMILAR:
+            self.sidebar.select_scope(SIMILAR)  # comes back here through set_scope
+            return
+        self.stack.setCurrentIndex(SIMILAR_VIEW)
+        if self.similar.found is None:
+            self.similar.refresh()
 
     def set_query(self, text: str) -> None:
         if text == self.query:
@@ -963,6 +1002,49 @@ class MainWindow(QMainWindow):
             self.controller.write(
                 lambda: library.albums.create(name, photo_ids), lambda _r: self.sidebar.select_scope(album_scope(name))
             )
+
+    def new_smart_album(self) -> None:
+        """A smart album; from a search being shown, that search (and its folder) fills in the form."""
+        from photoclip.ui.smart_album_dialog import SmartAlbumDialog
+
+        if self.controller.library is None:
+            return
+        folder = Path(self.scope.value) if self.scope.kind == "folder" else None
+        self.smart_dialog = SmartAlbumDialog(
+            self.controller, self.folders, self, query=self.query, relevance=self.relevance.value() / 100, folder=folder
+        )
+        self.smart_dialog.accepted.connect(self._show_created_album)
+        self.smart_dialog.open()
+
+    def edit_smart_album(self, name: str) -> None:
+        from photoclip.ui.smart_album_dialog import SmartAlbumDialog
+
+        library = self.controller.library
+        if library is None:
+            return
+
+        def open_dialog(smart: object) -> None:
+            self.smart_dialog = SmartAlbumDialog(self.controller, self.folders, self, existing=smart)  # type: ignore[arg-type]
+            self.smart_dialog.accepted.connect(self._show_created_album)
+            self.smart_dialog.open()
+
+        self.controller.read(lambda: library.smart_albums.get(name), open_dialog)
+
+    def _show_created_album(self) -> None:
+        name = self.smart_dialog.created
+        if name:
+            self.sidebar.select_scope(album_scope(name))
+
+    def freeze_album(self, name: str) -> None:
+        answer = QMessageBox.question(
+            self,
+            "Freeze smart album",
+            f"Make “{name}” a plain album?\n\nIt keeps the photos it holds now and stops changing by itself; "
+            "you can then add and remove photos by hand.",
+        )
+        library = self.controller.library
+        if answer == QMessageBox.StandardButton.Yes and library is not None:
+            self.controller.write(lambda: library.smart_albums.freeze(name))
 
     def rename_album(self, old: str) -> None:
         new, ok = QInputDialog.getText(self, "Rename album", "New name:", text=old)

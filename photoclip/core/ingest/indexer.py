@@ -290,6 +290,8 @@ class Indexer:
                 unchanged=[(item.id, size, mtime_ns) for item, size, mtime_ns in batch.unchanged],
                 skipped=[(s.item.id, s.reason, s.message, s.size, s.mtime_ns) for s in batch.skipped],
             )
+            if batch.refreshed:
+                self._catalog.record_metadata([(item.id, meta) for item, meta in batch.refreshed])
             written = set(recorded.written)
             if model_id == self._vectors.model_id:
                 kept = [(item.id, vector) for item, _, vector in batch.embedded if item.id in written]

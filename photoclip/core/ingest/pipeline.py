@@ -25,7 +25,8 @@ import torch
 
 from photoclip.core.clip.embedder import Embedder
 from photoclip.core.errors import DecodeError
-from photoclip.core.media.decode import decode_bytes, read_photo
+from photoclip.core.media.decode import DecodedPhoto, PhotoBytes, decode_bytes, read_photo
+from photoclip.core.similar.measure import MEASURE_SIDE, measure
 from photoclip.core.store.records import PhotoMetadata, WorkItem
 from photoclip.core.util.threads import lower_thread_priority
 
@@ -50,6 +51,7 @@ class Batch:
     embedded: list[tuple[WorkItem, PhotoMetadata, npt.NDArray[np.float32]]] = field(default_factory=list)
     unchanged: list[tuple[WorkItem, int, int]] = field(default_factory=list)  # (item, size, mtime_ns)
     skipped: list[Skip] = field(default_factory=list)
+    refreshed: list[tuple[WorkItem, PhotoMetadata]] = field(default_factory=list)  # unchanged, its facts read again
 
     def __len__(self) -> int:
         return len(self.embedded) + len(self.unchanged) + len(self.skipped)
@@ -95,6 +97,7 @@ class _Unchanged:
     item: WorkItem
     size: int
     mtime_ns: int
+    meta: PhotoMetadata | None = None  # read again: the photo lacked its measures (see `prepare`)
 
 
 KnownContent = Callable[[str], "tuple[npt.NDArray[np.float32], PhotoMetadata] | None"]
@@ -110,13 +113,18 @@ def prepare(
     """Worker-thread step: read and hash once; decode and preprocess only content never seen before."""
     try:
         photo = read_photo(item.path)
-        if item.has_embedding and photo.content_hash == item.known_hash:
-            return _Unchanged(item, photo.size, photo.mtime_ns)  # touched or copied back: same bytes
+        if item.has_embedding and photo.content_hash == item.known_hash:  # touched or copied back: same bytes
+            if item.measured:
+                return _Unchanged(item, photo.size, photo.mtime_ns)
+            # read before measuring existed, or back from the trash: its vector stays, its facts are read again
+            decoded = decode_bytes(photo, min_side=MEASURE_SIDE)
+            return _Unchanged(item, photo.size, photo.mtime_ns, _metadata(photo, decoded))
         if known_content is not None and (known := known_content(photo.content_hash)) is not None:
             vector, meta = known
             return _Duplicate(item, replace(meta, size=photo.size, mtime_ns=photo.mtime_ns), vector)
         decoded = decode_bytes(photo, min_side=min_side)
         tensor = embedder_preprocess(decoded.image)
+        meta = _metadata(photo, decoded)
     except DecodeError as e:
         size, mtime_ns = _stat_or_zero(item)
         return Skip(item, e.reason, e.message, size, mtime_ns)
@@ -124,13 +132,18 @@ def prepare(
         log.exception("unexpected failure preparing %s", item.path)
         size, mtime_ns = _stat_or_zero(item)
         return Skip(item, "corrupt", f"The image could not be processed: {e}", size, mtime_ns)
+    return _Prepared(item, meta, tensor)
+
+
+def _metadata(photo: PhotoBytes, decoded: DecodedPhoto) -> PhotoMetadata:
+    """What the catalog keeps about a decoded photo, its measures included."""
     info = decoded.info
     taken_at = info.taken_at
     date_source = "exif"
     if taken_at is None:
         taken_at = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(photo.mtime_ns / 1e9))
         date_source = "file"
-    meta = PhotoMetadata(
+    return PhotoMetadata(
         size=photo.size,
         mtime_ns=photo.mtime_ns,
         content_hash=photo.content_hash,
@@ -140,8 +153,8 @@ def prepare(
         taken_at=taken_at,
         date_source=date_source,
         camera=info.camera,
+        measures=measure(decoded.image, subsec=info.subsec),
     )
-    return _Prepared(item, meta, tensor)
 
 
 def _stat_or_zero(item: WorkItem) -> tuple[int, int]:
@@ -174,7 +187,9 @@ class Pipeline:
         self.known_content = known_content
         self.workers = workers or os.cpu_count() or 2
         self.batch_size = batch_size
-        self.min_side = embedder.image_size if draft else None
+        # never below what measuring needs (`similar.measure`): for photos of any real size the
+        # JPEG draft scale is the same, so this costs nothing
+        self.min_side = max(embedder.image_size, MEASURE_SIDE) if draft else None
 
     def run(  # noqa: C901 - the scheduling loop; split up, its invariants about work in flight would scatter
         self,
@@ -248,6 +263,8 @@ class Pipeline:
                             batch.skipped.append(result)
                         elif isinstance(result, _Unchanged):
                             batch.unchanged.append((result.item, result.size, result.mtime_ns))
+                            if result.meta is not None:
+                                batch.refreshed.append((result.item, result.meta))
                         elif isinstance(result, _Duplicate):
                             batch.embedded.append((result.item, result.meta, result.vector))
                             stats.duplicates += 1

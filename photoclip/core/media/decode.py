@@ -33,7 +33,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError, features
 from PIL.JpegImagePlugin import JpegImageFile
 
 from photoclip.core.errors import DecodeError
-from photoclip.core.media.exif import PhotoExif, camera_name, describe_exif, taken_at
+from photoclip.core.media.exif import PhotoExif, camera_name, describe_exif, subsec, taken_at
 from photoclip.core.media.float_tiff import float_tiff_layout, read_float_tiff, tiff_problem
 from photoclip.core.media.samples import float_to_8bit, stretch
 from photoclip.core.util.memory import MemoryBudget, default_decode_budget
@@ -128,6 +128,7 @@ class PhotoInfo:
     file_type: str
     taken_at: str | None
     camera: str | None
+    subsec: float | None = None  # EXIF's sub-second part of the time taken, in seconds
 
 
 @dataclass(frozen=True)
@@ -601,6 +602,7 @@ def _finish(
         file_type=file_type,
         taken_at=taken_at(exif) or taken_at(fallback_exif),
         camera=camera_name(exif) or camera_name(fallback_exif),
+        subsec=subsec(exif) if taken_at(exif) else subsec(fallback_exif),
     )
     return to_rgb(upright), info
 

@@ -33,6 +33,7 @@ TAG_F_NUMBER = 0x829D
 TAG_ISO = 0x8827
 TAG_DATETIME_ORIGINAL = 0x9003
 TAG_DATETIME_DIGITIZED = 0x9004
+TAG_SUBSEC_ORIGINAL = 0x9291  # the sub-second digits of DateTimeOriginal: tells burst frames apart
 TAG_OFFSET_TIME_ORIGINAL = 0x9011
 TAG_SHUTTER_SPEED = 0x9201  # APEX, when ExposureTime is missing
 TAG_APERTURE = 0x9202  # APEX, when FNumber is missing
@@ -181,6 +182,14 @@ def parse_exif_datetime(text: str | None) -> str | None:
         return datetime(year, month, day, hour, minute, second).isoformat()
     except ValueError:
         return None
+
+
+def subsec(exif: Image.Exif | None) -> float | None:
+    """EXIF's SubSecTimeOriginal ("25" after 10:00:01 means 10:00:01.25), or None when absent or not digits."""
+    text = exif_text(exif, TAG_SUBSEC_ORIGINAL, EXIF_IFD)
+    if text is None or not text.isdigit():
+        return None
+    return int(text) / float(10 ** len(text))
 
 
 def camera_name(exif: Image.Exif | None) -> str | None:

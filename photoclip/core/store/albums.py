@@ -24,6 +24,7 @@ class Album:
     name: str
     count: int
     created_at: float
+    smart: bool = False  # fills itself from a search (`search.smart_albums`)
 
 
 class Albums:
@@ -38,10 +39,11 @@ class Albums:
 
     def all(self) -> list[Album]:
         rows = self.catalog.reader().execute(
-            "SELECT a.id, a.name, COUNT(ap.photo_id), a.created_at FROM albums a "
+            "SELECT a.id, a.name, COUNT(ap.photo_id), a.created_at, "
+            "EXISTS (SELECT 1 FROM smart_albums s WHERE s.album_id = a.id) FROM albums a "
             "LEFT JOIN album_photos ap ON ap.album_id = a.id GROUP BY a.id ORDER BY a.name COLLATE NOCASE"
         )
-        return [Album(int(r[0]), str(r[1]), int(r[2]), float(r[3])) for r in rows]
+        return [Album(int(r[0]), str(r[1]), int(r[2]), float(r[3]), bool(r[4])) for r in rows]
 
     def get(self, name: str) -> Album:
         for album in self.all():
@@ -77,7 +79,7 @@ class Albums:
 
     def add(self, name: str, photo_ids: Sequence[int]) -> Outcome[int]:
         """Add photos (ignoring ones already there); returns how many were new."""
-        album = self.get(name)
+        album = self._hand_picked(name)
         with self.catalog.transaction() as conn:
             added = self._insert(conn, album.id, photo_ids)
         return Outcome(added, self._changed(photos=added > 0))
@@ -94,7 +96,7 @@ class Albums:
 
     def remove(self, name: str, photo_ids: Sequence[int]) -> Outcome[int]:
         """Take photos out of an album (the photos stay in the library); returns how many were in it."""
-        album = self.get(name)
+        album = self._hand_picked(name)
         with self.catalog.transaction() as conn:
             before = conn.total_changes
             conn.executemany(
@@ -103,6 +105,15 @@ class Albums:
             )
             removed = int(conn.total_changes - before)
         return Outcome(removed, self._changed(photos=removed > 0))
+
+    def _hand_picked(self, name: str) -> Album:
+        album = self.get(name)
+        if album.smart:
+            raise LibraryError(
+                f"{album.name!r} is a smart album: its search decides what it holds. Edit its search, or freeze it "
+                "to pick photos by hand."
+            )
+        return album
 
     def photo_ids(self, name: str) -> list[PhotoId]:
         """Members in the order they were added."""

@@ -33,6 +33,7 @@ from photoclip.core.store.records import (
     Folder,
     FolderId,
     KnownFile,
+    Measures,
     Move,
     Photo,
     PhotoFilter,
@@ -41,6 +42,8 @@ from photoclip.core.store.records import (
     PhotoState,
     RecordedBatch,
     WorkItem,
+    phash_from_sql,
+    phash_to_sql,
 )
 from photoclip.core.store.schema import MIGRATIONS, SCHEMA_VERSION
 from photoclip.core.store.sqlite import connect
@@ -354,7 +357,8 @@ class Catalog:
         """The vector and metadata of any photo with these exact bytes: a duplicate is never embedded twice."""
         row = self._conn.execute(
             """
-            SELECT e.vector, p.width, p.height, p.file_type, p.taken_at, p.date_source, p.camera, p.size, p.mtime_ns
+            SELECT e.vector, p.width, p.height, p.file_type, p.taken_at, p.date_source, p.camera, p.size, p.mtime_ns,
+                p.phash, p.sharpness, p.clipping, p.luma, p.contrast, p.taken_subsec
             FROM embeddings e JOIN photos p ON p.id = e.photo_id
             WHERE e.model_id = ? AND e.content_hash = ? AND p.content_hash = ? LIMIT 1
             """,
@@ -363,7 +367,8 @@ class Catalog:
         if row is None:
             return None
         vector = np.frombuffer(row[0], dtype=VECTOR_DTYPE).astype(np.float32)
-        meta = PhotoMetadata(row[7], row[8], content_hash, row[1], row[2], row[3], row[4], row[5], row[6])
+        measures = _measures(row[9:15])
+        meta = PhotoMetadata(row[7], row[8], content_hash, row[1], row[2], row[3], row[4], row[5], row[6], measures)
         return vector, meta
 
     def distinct_photo_folders(self) -> int:
@@ -410,14 +415,14 @@ class Catalog:
         """Photos to read for `model_id`: changed on disk, or not yet embedded by it (never skipped ones)."""
         rows = self._conn.execute(
             """
-            SELECT p.id, p.path, p.content_hash, e.photo_id IS NOT NULL
+            SELECT p.id, p.path, p.content_hash, e.photo_id IS NOT NULL, p.phash IS NOT NULL
             FROM photos p LEFT JOIN embeddings e ON e.photo_id = p.id AND e.model_id = ?
             WHERE p.id > ? AND p.state != 'skipped' AND (p.state = 'pending' OR e.photo_id IS NULL)
             ORDER BY p.id LIMIT ?
             """,
             (model_id, after, limit),
         ).fetchall()
-        return [WorkItem(PhotoId(r[0]), Path(r[1]), r[2], bool(r[3])) for r in rows]
+        return [WorkItem(PhotoId(r[0]), Path(r[1]), r[2], bool(r[3]), bool(r[4])) for r in rows]
 
     def count_pending(self, model_id: str) -> int:
         row = self._conn.execute(
@@ -544,10 +549,44 @@ class Catalog:
                 pid,
             ),
         )
+        if cur.rowcount:
+            Catalog._write_measures(conn, pid, meta.measures)
         if cur.rowcount and meta.content_hash:
             # a vector computed from other content is stale for every model
             conn.execute("DELETE FROM embeddings WHERE photo_id = ? AND content_hash != ?", (pid, meta.content_hash))
         return bool(cur.rowcount)
+
+    def record_metadata(self, photos: Sequence[tuple[PhotoId, PhotoMetadata]]) -> None:
+        """Facts read again from photos whose bytes did not change (their vectors stay)."""
+        now = time.time()
+        with self._write() as conn:
+            for pid, meta in photos:
+                self._update_metadata(conn, pid, meta, now)
+
+    def record_measures(self, measured: Sequence[tuple[PhotoId, Measures]]) -> None:
+        """Store what was measured of photos whose bytes did not change (read before measuring existed)."""
+        with self._write() as conn:
+            for pid, measures in measured:
+                self._write_measures(conn, pid, measures)
+
+    @staticmethod
+    def _write_measures(conn: sqlite3.Connection, pid: PhotoId, measures: Measures | None) -> None:
+        """A photo's measures, or none (NULL: measured again when next needed) when its content changed unmeasured."""
+        values: tuple[object, ...] = (None,) * 6
+        if measures is not None:
+            values = (
+                phash_to_sql(measures.phash),
+                measures.sharpness,
+                measures.clipping,
+                measures.luma,
+                measures.contrast,
+                measures.subsec,
+            )
+        conn.execute(
+            "UPDATE photos SET phash = ?, sharpness = ?, clipping = ?, luma = ?, contrast = ?, taken_subsec = ? "
+            "WHERE id = ?",
+            (*values, pid),
+        )
 
     # -- photos: reading ----------------------------------------------------------------------
 
@@ -761,6 +800,13 @@ def _folder(row: Any) -> Folder:
     last_scan = None if row[3] is None else float(row[3])
     device = None if row[5] is None else int(row[5])
     return Folder(FolderId(int(row[0])), Path(row[1]), float(row[2]), last_scan, bool(row[4]), device)
+
+
+def _measures(values: Sequence[Any]) -> Measures | None:
+    if values[0] is None:
+        return None
+    phash, sharpness, clipping, luma, contrast, subsec = values
+    return Measures(phash_from_sql(int(phash)), float(sharpness), float(clipping), float(luma), float(contrast), subsec)
 
 
 def _photo(r: Any) -> Photo:

@@ -102,6 +102,22 @@ class WorkItem:
     path: Path
     known_hash: str | None
     has_embedding: bool
+    measured: bool = True  # False: unchanged bytes are still decoded once, for the `Measures` it lacks
+
+
+@dataclass(frozen=True)
+class Measures:
+    """What finding duplicates and bursts needs to know about a photo's pixels (see `core.similar.measure`).
+
+    Measured when a photo is read, so grouping never decodes a photo again.
+    """
+
+    phash: int  # 64-bit perceptual hash (imagehash's pHash), as an unsigned integer
+    sharpness: float  # variance of the Laplacian on a fixed-size grey image
+    clipping: float  # share of pixels crushed to black or blown to white (0-1)
+    luma: float  # mean grey level (0-255)
+    contrast: float  # standard deviation of the grey levels
+    subsec: float | None = None  # EXIF's sub-second part of the time taken, in seconds
 
 
 @dataclass(frozen=True)
@@ -117,6 +133,7 @@ class PhotoMetadata:
     taken_at: str | None
     date_source: str
     camera: str | None
+    measures: Measures | None = None
 
 
 @dataclass(frozen=True)
@@ -159,3 +176,12 @@ class CatalogStats:
     skipped: int
     embedded: int
     models: dict[str, int]
+
+
+def phash_to_sql(phash: int) -> int:
+    """SQLite integers are signed 64-bit: a hash with its top bit set is stored as its negative twin."""
+    return phash - (1 << 64) if phash >= 1 << 63 else phash
+
+
+def phash_from_sql(value: int) -> int:
+    return value + (1 << 64) if value < 0 else value

@@ -6,7 +6,7 @@ so a crash mid-migration leaves the previous version intact.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -132,6 +132,27 @@ MIGRATIONS: dict[int, str] = {
     ) WITHOUT ROWID;
     CREATE INDEX scan_problems_folder ON scan_problems(folder_id);
     """,
+    5: """
+    ALTER TABLE photos ADD COLUMN phash INTEGER;
+    ALTER TABLE photos ADD COLUMN sharpness REAL;
+    ALTER TABLE photos ADD COLUMN clipping REAL;
+    ALTER TABLE photos ADD COLUMN luma REAL;
+    ALTER TABLE photos ADD COLUMN contrast REAL;
+    ALTER TABLE photos ADD COLUMN taken_subsec REAL;
+    CREATE TABLE smart_albums (
+        album_id INTEGER PRIMARY KEY REFERENCES albums(id) ON DELETE CASCADE,
+        query TEXT NOT NULL,
+        filter TEXT NOT NULL,
+        relevance REAL NOT NULL,
+        model_id TEXT,
+        vector BLOB,
+        cutoff REAL,
+        top_score REAL,
+        seen_seq INTEGER NOT NULL DEFAULT 0,
+        library_size INTEGER NOT NULL DEFAULT 0,
+        refreshed_at REAL
+    );
+    """,
 }
 """
 Version 4: `folders.device` (the folder's st_dev when last seen with its photos, to tell an
@@ -140,4 +161,13 @@ written, so an index file records exactly which vectors it reflects); `removed_p
 `removed_embeddings` (what was learnt about a photo whose file went away: its tags, albums
 and vectors, kept for a grace period so a photo that comes back gets them back);
 `scan_problems` (folder entries that could not be catalogued, with the reason).
+"""
+"""
+Version 5: what finding duplicates and bursts needs per photo, measured when it is read
+(`photos.phash`, a 64-bit perceptual hash stored as a signed integer; `sharpness`, the variance
+of the Laplacian on a fixed-size grey image; `clipping`, the share of pixels crushed to black or
+blown to white; `luma` and `contrast`, the grey image's mean and standard deviation, to tell an
+edit from a re-encode; `taken_subsec`, EXIF's sub-second part of the time taken), and
+`smart_albums`: an album that fills itself from a search (its query, filters and relevance, and
+the bar a photo's score must clear, kept so new photos are judged without searching again).
 """

@@ -64,6 +64,11 @@ FORMAT_VERSION = 2
 #: Versions a saved index may have: version 1 had no vectors file (its vectors are read from hnswlib once).
 _READABLE_FORMATS = (1, 2)
 _CHUNK_ROWS = 4096
+_EXACT_QUERY_ROWS = 512
+#: Neighbours of every photo: brute force costs n^2 dot products, HNSW n log n (measured at 20k: 17 s vs 2 s).
+_EXACT_NEIGHBOURS_MAX = 4096
+#: Far above float32 rounding of a unit-vector dot product; only widens the set that gets rescored.
+_RESCORE_SLACK = 1e-4
 _HASH_CHUNK = 1 << 20
 _MAX_SAFE_STEM = 80
 _SAFE_CHARS = re.compile(r"[^A-Za-z0-9._-]")
@@ -292,6 +297,75 @@ class VectorIndex:
                     return hits
                 logger.debug("HNSW returned fewer than k results; falling back to exact search")
             return self._search_exact(q, k, candidates)
+
+    def neighbours(
+        self, ids: npt.ArrayLike, k: int, *, ef: int = 32, queries: FloatMatrix | None = None
+    ) -> tuple[PhotoIdArray, npt.NDArray[np.float32]]:
+        """The ``k`` nearest stored photos of each of these stored photos (itself among them), in one batch.
+
+        Returns (labels, scores), both shaped (len(ids), k'), k' = min(k, live count); a row that
+        HNSW answers with fewer than k' photos is padded with label -1 and score -inf. Grouping near-
+        duplicates asks this for a whole library: a small index answers exactly from its matrix, a
+        large one through hnswlib's threaded batch query, a chunk at a time so searches are not held
+        up for long. Near copies are each other's very nearest, so a narrow beam (`ef`) finds them.
+
+        Args:
+            queries: the photos' vectors when the caller has them (reading 100k from hnswlib one by
+                one takes seconds); unit length, in the order of `ids`.
+        """
+        id_arr = _as_ids(ids)
+        with self._lock:
+            k = min(k, len(self._live))
+        labels = np.full((id_arr.size, k), -1, dtype=np.int64)
+        scores = np.full((id_arr.size, k), -np.inf, dtype=np.float32)
+        if k == 0:
+            return labels, scores
+        with self._lock:
+            exact = len(self._live) <= _EXACT_NEIGHBOURS_MAX
+        step = _EXACT_QUERY_ROWS if exact else _CHUNK_ROWS  # exact: a (step x live) score matrix per chunk
+        for start in range(0, id_arr.size, step):
+            chunk = id_arr[start : start + step]
+            with self._lock:
+                rows = self._vectors(chunk) if queries is None else queries[start : start + step]
+                if exact and len(self._live) <= _EXACT_NEIGHBOURS_MAX:
+                    found, near = self._neighbours_exact(rows, k)
+                else:
+                    found, near = self._neighbours_hnsw(rows, k, ef)
+            labels[start : start + chunk.size] = found
+            scores[start : start + chunk.size] = near
+        return labels, scores
+
+    def _neighbours_exact(self, queries: FloatMatrix, k: int) -> tuple[PhotoIdArray, npt.NDArray[np.float32]]:
+        ids = self._sorted_ids()
+        matrix = self._store[self._sorted_row_positions()]
+        similarity = queries @ matrix.T
+        if k < ids.size:
+            top = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
+        else:
+            top = np.tile(np.arange(ids.size), (len(queries), 1))
+        picked = np.take_along_axis(similarity, top, axis=1)
+        order = np.argsort(-picked, axis=1, kind="stable")
+        return ids[np.take_along_axis(top, order, axis=1)], np.take_along_axis(picked, order, axis=1)
+
+    def _neighbours_hnsw(self, queries: FloatMatrix, k: int, ef: int) -> tuple[PhotoIdArray, npt.NDArray[np.float32]]:
+        labels = np.full((len(queries), k), -1, dtype=np.int64)
+        scores = np.full((len(queries), k), -np.inf, dtype=np.float32)
+        self._raw.set_ef(max(ef, k))
+        try:
+            found, distances = self._raw.knn_query(queries, k=k)
+            labels[:], scores[:] = found, 1.0 - distances
+        except RuntimeError:  # a row found fewer than k (a graph with unreachable parts): ask row by row
+            for row, query in enumerate(queries):
+                for fetch in (k, k // 2, 1):
+                    try:
+                        found, distances = self._raw.knn_query(query, k=fetch, num_threads=1)
+                    except RuntimeError:
+                        continue
+                    labels[row, :fetch], scores[row, :fetch] = found[0], 1.0 - distances[0]
+                    break
+        finally:
+            self._raw.set_ef(self.ef_search)
+        return labels, scores
 
     def _search_hnsw(
         self, q: FloatMatrix, k: int, n: int, candidates: PhotoIdArray | None, total: int

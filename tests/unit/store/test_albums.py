@@ -246,3 +246,16 @@ def test_names_differing_only_in_non_ascii_case_clash(albums: Albums) -> None:
     albums.create("Été")
     with pytest.raises(LibraryError, match="already exists"):
         albums.create("été")
+
+
+def test_a_smart_album_cannot_be_filled_by_hand(catalog: Catalog, albums: Albums, photos: list[PhotoId]) -> None:
+    """Its search decides what it holds: adding or removing by hand is refused with what to do instead."""
+    album = albums.create("Dogs").value
+    with catalog.transaction() as conn:
+        conn.execute(
+            "INSERT INTO smart_albums(album_id, query, filter, relevance) VALUES (?, 'dog', '{}', 0.5)", (album.id,)
+        )
+    assert albums.get("Dogs").smart and [a.smart for a in albums.all()] == [True]
+    for change in (albums.add, albums.remove):
+        with pytest.raises(LibraryError, match="smart album.*freeze"):
+            change("Dogs", photos[:1])

@@ -536,3 +536,31 @@ def test_crash_between_index_and_manifest_is_detected(tmp_path: Path) -> None:
     index.save(tmp_path)
     manifest_file.write_bytes(old_manifest)  # new index file, old manifest: as if the process died in between
     assert VectorIndex.load(tmp_path, model_id=MODEL, dim=DIM) is None
+
+
+def test_neighbours_of_every_photo_agree_between_exact_and_hnsw() -> None:
+    """Grouping asks each photo's neighbours in one batch: brute force for a small index, HNSW for a large one."""
+    from photoclip.core.vectors import hnsw
+
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(600, 16)).astype(np.float32)
+    vectors[1] = vectors[0] + 0.01  # a near copy
+    index = VectorIndex(16, model_id="m", capacity=1000)
+    ids = np.arange(1, 601)
+    index.add(ids, vectors)
+    exact_labels, exact_scores = index.neighbours(ids[:50], 5)
+    assert exact_labels.shape == (50, 5)
+    assert exact_labels[0, 0] == 1 and exact_labels[0, 1] == 2 and exact_scores[0, 1] > 0.99
+    assert (np.diff(exact_scores, axis=1) <= 1e-6).all()  # best first
+    original = hnsw._EXACT_NEIGHBOURS_MAX
+    hnsw._EXACT_NEIGHBOURS_MAX = 10  # force the HNSW path
+    try:
+        approx_labels, approx_scores = index.neighbours(ids[:50], 5)
+    finally:
+        hnsw._EXACT_NEIGHBOURS_MAX = original
+    overlap = np.mean([len(set(a) & set(b)) / 5 for a, b in zip(exact_labels, approx_labels, strict=True)])
+    assert overlap >= 0.95
+    assert np.allclose(np.sort(approx_scores[:, :2], axis=1), np.sort(exact_scores[:, :2], axis=1), atol=1e-4)
+    index.remove([2])
+    labels, _ = index.neighbours([1], 5)
+    assert 2 not in labels[0].tolist()
