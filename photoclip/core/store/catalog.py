@@ -25,6 +25,7 @@ import numpy.typing as npt
 from photoclip.core.errors import CatalogDamaged, CatalogError, SchemaTooNew
 from photoclip.core.store.backup import Backup, damage, make_backup
 from photoclip.core.store.backup import due as backup_due
+from photoclip.core.store.filters import place_clause, text_clause
 from photoclip.core.store.order import NEWEST_FIRST_SQL, newest_first_key
 from photoclip.core.store.records import (
     VECTOR_DTYPE,
@@ -611,6 +612,11 @@ class Catalog:
                 f"WHERE a.name COLLATE CASEFOLD IN ({marks}))"
             )
             params += list(photo_filter.albums)
+        for clause, values in [text_clause(t) for t in photo_filter.texts] + [
+            place_clause(p) for p in photo_filter.places
+        ]:
+            clauses.append(clause)
+            params += values
         sql = (
             "SELECT p.id FROM photos p JOIN embeddings e ON e.photo_id = p.id WHERE "
             + " AND ".join(clauses)

@@ -137,10 +137,19 @@ class PhotoFilter:
     file_types: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()  # label names (a parent matches its children); every one must match
     albums: tuple[str, ...] = ()  # album names; a photo in any of them matches
+    texts: tuple[str, ...] = ()  # words read in the photo (whole words, in order); every one must match
+    places: tuple[str, ...] = ()  # city, region or country names ("Paris, Texas" narrows); every one must match
 
     def is_empty(self) -> bool:
         return not (
-            self.folders or self.taken_after or self.taken_before or self.file_types or self.tags or self.albums
+            self.folders
+            or self.taken_after
+            or self.taken_before
+            or self.file_types
+            or self.tags
+            or self.albums
+            or self.texts
+            or self.places
         )
 
 
