@@ -198,11 +198,13 @@ def _note(rng: random.Random, key: str) -> tuple[Image.Image, list[str], str]:
     for y in range(70, 480, 56):
         canvas.draw.line((0, y, 480, y), fill=(170, 190, 220), width=1)
     ink = rng.choice(((20, 30, 120), (30, 30, 30)))
-    lines = [" ".join(rng.sample(_NOTE_WORDS, 3)), f"{rng.choice(_NOTE_WORDS)} {key}", " ".join(rng.sample(_NOTE_WORDS, 2))]
-    y = 28.0
-    for text in lines:
-        canvas.line((36, y), text, ink)
-        y += 112
+    lines = [
+        " ".join(rng.sample(_NOTE_WORDS, 3)),
+        f"{rng.choice(_NOTE_WORDS)} {key}",
+        " ".join(rng.sample(_NOTE_WORDS, 2)),
+    ]
+    for row, text in enumerate(lines):
+        canvas.line((36, 28 + 112 * row), text, ink)
     return image, canvas.words, canvas.font_name
 
 
@@ -258,8 +260,13 @@ def generate_text_photos(
     seed: int = 0,
     kinds: Sequence[str] = KINDS,
     start: dt.datetime = dt.datetime(2024, 3, 1, 12, 0),
+    places: Sequence[tuple[float, float]] = (),
 ) -> list[tuple[Path, TextPhoto]]:
-    """Write `count` text-bearing photos as JPEG files (kinds in turn, each with its own key word)."""
+    """Write `count` text-bearing photos as JPEG files (kinds in turn, each with its own key word).
+
+    Args:
+        places: GPS coordinates given to the photos in turn (none: no GPS).
+    """
     from photoclip.demo import save_photo
 
     if count > len(KEY_WORDS):
@@ -271,7 +278,8 @@ def generate_text_photos(
         photo = text_photo(kinds[i % len(kinds)], key, rng)
         path = folder / f"{photo.kind}_{i + 1:04d}.jpg"
         taken_at = start + dt.timedelta(hours=i * 7)
-        save_photo(photo.image, path, taken_at, quality=rng.randint(45, 88))
+        gps = places[i % len(places)] if places else None
+        save_photo(photo.image, path, taken_at, quality=rng.randint(45, 88), gps=gps)
         written.append((path, photo))
     return written
 
@@ -287,12 +295,7 @@ def _plain(word: str) -> str:
     return "".join(c for c in word.casefold() if c.isalnum() or c == ".").strip(".")
 
 
-def gps_for(index: int) -> tuple[float, float]:
-    """Coordinates of a few well-known places, in turn (for demo photos with a location)."""
-    return _PLACES[index % len(_PLACES)]
-
-
-_PLACES = (
+DEMO_PLACES: tuple[tuple[float, float], ...] = (
     (38.7223, -9.1393),  # Lisbon
     (41.1579, -8.6291),  # Porto
     (48.8566, 2.3522),  # Paris
@@ -304,3 +307,4 @@ _PLACES = (
     (37.7749, -122.4194),  # San Francisco
     (-22.9068, -43.1729),  # Rio de Janeiro
 )
+"""Coordinates of a few well-known places, which demo and test photos are given in turn."""

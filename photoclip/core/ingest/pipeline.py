@@ -26,6 +26,7 @@ import torch
 from photoclip.core.clip.embedder import Embedder
 from photoclip.core.errors import DecodeError
 from photoclip.core.media.decode import decode_bytes, read_photo
+from photoclip.core.media.location import locate
 from photoclip.core.store.records import PhotoMetadata, WorkItem
 from photoclip.core.util.threads import lower_thread_priority
 
@@ -112,9 +113,11 @@ def prepare(
         photo = read_photo(item.path)
         if item.has_embedding and photo.content_hash == item.known_hash:
             return _Unchanged(item, photo.size, photo.mtime_ns)  # touched or copied back: same bytes
+        where = locate(item.path, photo.data)
+        location = None if where is None else (where.latitude, where.longitude, where.source)
         if known_content is not None and (known := known_content(photo.content_hash)) is not None:
             vector, meta = known
-            return _Duplicate(item, replace(meta, size=photo.size, mtime_ns=photo.mtime_ns), vector)
+            return _Duplicate(item, replace(meta, size=photo.size, mtime_ns=photo.mtime_ns, location=location), vector)
         decoded = decode_bytes(photo, min_side=min_side)
         tensor = embedder_preprocess(decoded.image)
     except DecodeError as e:
@@ -140,6 +143,7 @@ def prepare(
         taken_at=taken_at,
         date_source=date_source,
         camera=info.camera,
+        location=location,
     )
     return _Prepared(item, meta, tensor)
 

@@ -91,9 +91,9 @@ class Geocoder:
         best = np.argmax(pull, axis=1)
         rows = np.arange(len(array))
         chosen = np.where(pull[rows, best] >= 0, indices[rows, best], indices[:, 0])
-        distance = np.where(pull[rows, best] >= 0, km[rows, best], km[:, 0])
+        distances = np.where(pull[rows, best] >= 0, km[rows, best], km[:, 0])
         found = []
-        for index, distance in zip(chosen.tolist(), distance.tolist(), strict=True):
+        for index, distance in zip(chosen.tolist(), distances.tolist(), strict=True):
             location = self._locations[index]
             code = str(location.get("country_code", ""))
             country = self._countries.get(code, "")

@@ -52,5 +52,12 @@ def spec_parts(spec: str) -> tuple[str, ...]:
 
 
 def matches_parts(keys: tuple[str, str, str], parts: tuple[str, ...]) -> bool:
-    """Every part names one of the levels (city, region or country)."""
+    """Whether a place's (city, region, country) keys answer a `place:` value's parts.
+
+    One or two parts: each names any level ('Lisbon', 'Paris, Texas'). Three parts are
+    the city, the region and the country in that order, exactly (how the places tree
+    names one city, even where the city and its region share a name).
+    """
+    if len(parts) == 3:
+        return keys == parts
     return bool(parts) and all(part in keys for part in parts)

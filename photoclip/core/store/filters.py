@@ -50,9 +50,11 @@ def text_clause(phrase: str) -> tuple[str, list[object]]:
 def place_clause(spec: str) -> tuple[str, list[object]]:
     """SQL (on photos `p`) keeping the photos at the places a `place:` value names, with its parameters."""
     parts = spec_parts(spec) or ("\x00",)  # a value with no letters matches nothing
-    conditions = " AND ".join("? IN (pl.city_key, pl.region_key, pl.country_key)" for _ in parts)
+    if len(parts) == 3:  # city, region, country exactly (see `places.names.matches_parts`)
+        conditions = "pl.city_key = ? AND pl.region_key = ? AND pl.country_key = ?"
+    else:
+        conditions = " AND ".join("? IN (pl.city_key, pl.region_key, pl.country_key)" for _ in parts)
     return (
-        "p.id IN (SELECT pp.photo_id FROM photo_places pp JOIN places pl ON pl.id = pp.place_id "
-        f"WHERE {conditions})",
+        f"p.id IN (SELECT pp.photo_id FROM photo_places pp JOIN places pl ON pl.id = pp.place_id WHERE {conditions})",
         list(parts),
     )

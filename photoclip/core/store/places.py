@@ -107,18 +107,26 @@ class PlaceStore:
 
     def unlocated(self, limit: int, *, after: int = 0) -> list[tuple[PhotoId, Path]]:
         """Readable photos never looked at for a location (catalogued before places existed)."""
-        rows = self._catalog.reader().execute(
-            "SELECT p.id, p.path FROM photos p LEFT JOIN photo_places pp ON pp.photo_id = p.id "
-            "WHERE pp.photo_id IS NULL AND p.state = 'ok' AND p.id > ? ORDER BY p.id LIMIT ?",
-            (after, limit),
-        ).fetchall()
+        rows = (
+            self._catalog.reader()
+            .execute(
+                "SELECT p.id, p.path FROM photos p LEFT JOIN photo_places pp ON pp.photo_id = p.id "
+                "WHERE pp.photo_id IS NULL AND p.state = 'ok' AND p.id > ? ORDER BY p.id LIMIT ?",
+                (after, limit),
+            )
+            .fetchall()
+        )
         return [(PhotoId(int(r[0])), Path(str(r[1]))) for r in rows]
 
     def unlocated_count(self) -> int:
-        row = self._catalog.reader().execute(
-            "SELECT COUNT(*) FROM photos p LEFT JOIN photo_places pp ON pp.photo_id = p.id "
-            "WHERE pp.photo_id IS NULL AND p.state = 'ok'"
-        ).fetchone()
+        row = (
+            self._catalog.reader()
+            .execute(
+                "SELECT COUNT(*) FROM photos p LEFT JOIN photo_places pp ON pp.photo_id = p.id "
+                "WHERE pp.photo_id IS NULL AND p.state = 'ok'"
+            )
+            .fetchone()
+        )
         return int(row[0])
 
     def of(self, photo_ids: Sequence[int]) -> dict[PhotoId, PhotoPlace]:

@@ -117,6 +117,7 @@ class PhotoMetadata:
     taken_at: str | None
     date_source: str
     camera: str | None
+    location: tuple[float, float, str] | None = None  # (latitude, longitude, "exif" or "sidecar")
 
 
 @dataclass(frozen=True)

@@ -118,10 +118,14 @@ class TextStore:
 
     def pending(self, model_id: str, limit: int) -> list[TextWork]:
         """Photos embedded by the model whose text was never looked at, newest first (one per content)."""
-        rows = self._catalog.reader().execute(
-            f"SELECT p.id, p.path, p.content_hash {self._PENDING} ORDER BY {NEWEST_FIRST_SQL} LIMIT ?",
-            (model_id, model_id, limit * 2),
-        ).fetchall()
+        rows = (
+            self._catalog.reader()
+            .execute(
+                f"SELECT p.id, p.path, p.content_hash {self._PENDING} ORDER BY {NEWEST_FIRST_SQL} LIMIT ?",
+                (model_id, model_id, limit * 2),
+            )
+            .fetchall()
+        )
         seen: set[str] = set()
         work = []
         for r in rows:
@@ -131,17 +135,23 @@ class TextStore:
         return work[:limit]
 
     def pending_count(self, model_id: str) -> int:
-        row = self._catalog.reader().execute(
-            f"SELECT COUNT(DISTINCT p.content_hash) {self._PENDING}", (model_id, model_id)
-        ).fetchone()
+        row = (
+            self._catalog.reader()
+            .execute(f"SELECT COUNT(DISTINCT p.content_hash) {self._PENDING}", (model_id, model_id))
+            .fetchone()
+        )
         return int(row[0])
 
     def counts(self, model_id: str) -> TextCounts:
         """Photos (distinct contents) in each state."""
-        rows = self._catalog.reader().execute(
-            "SELECT t.state, t.text != '', COUNT(DISTINCT t.content_hash) FROM photo_texts t "
-            "JOIN photos p ON p.content_hash = t.content_hash GROUP BY t.state, t.text != ''"
-        ).fetchall()
+        rows = (
+            self._catalog.reader()
+            .execute(
+                "SELECT t.state, t.text != '', COUNT(DISTINCT t.content_hash) FROM photo_texts t "
+                "JOIN photos p ON p.content_hash = t.content_hash GROUP BY t.state, t.text != ''"
+            )
+            .fetchall()
+        )
         by_state: dict[str, int] = {}
         with_text = 0
         for state, has_text, count in rows:
@@ -149,7 +159,11 @@ class TextStore:
             if state == READ and has_text:
                 with_text += int(count)
         return TextCounts(
-            by_state.get(READ, 0), with_text, by_state.get(GATED, 0), by_state.get(FAILED, 0), self.pending_count(model_id)
+            by_state.get(READ, 0),
+            with_text,
+            by_state.get(GATED, 0),
+            by_state.get(FAILED, 0),
+            self.pending_count(model_id),
         )
 
     # -- reading -------------------------------------------------------------------------------

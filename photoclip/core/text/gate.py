@@ -23,13 +23,16 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont
 
 from photoclip.core.search.ranking import relevance_cutoff
+
+if TYPE_CHECKING:
+    import torch
 
 GATE_RELEVANCE = 0.3
 """Where the cut-off sits between the library's typical photo (0) and clear text (1)."""
@@ -52,9 +55,9 @@ class ImageTextEncoder(Protocol):
 
     def encode_texts(self, texts: Sequence[str]) -> npt.NDArray[np.float32]: ...
 
-    def encode_images(self, batch: object) -> npt.NDArray[np.float32]: ...
+    def encode_images(self, batch: torch.Tensor) -> npt.NDArray[np.float32]: ...
 
-    def preprocess(self, image: Image.Image) -> object: ...
+    def preprocess(self, image: Image.Image) -> torch.Tensor: ...
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,7 @@ class TextGate:
 def _embed(encoder: ImageTextEncoder, images: Sequence[Image.Image]) -> npt.NDArray[np.float32]:
     import torch
 
-    return encoder.encode_images(torch.stack([encoder.preprocess(image) for image in images]))  # type: ignore[misc]
+    return encoder.encode_images(torch.stack([encoder.preprocess(image) for image in images]))
 
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -121,9 +124,7 @@ def rendered_pages() -> list[Image.Image]:
         font = ImageFont.load_default(size=size)
         y = 20
         for _ in range(lines):
-            words = (
-                "".join(rng.choice(_LETTERS) for _ in range(rng.randint(2, 8))) for _ in range(rng.randint(2, 5))
-            )
+            words = ("".join(rng.choice(_LETTERS) for _ in range(rng.randint(2, 8))) for _ in range(rng.randint(2, 5)))
             draw.text((20, y), " ".join(words), fill=ink, font=font)
             y += int(size * 1.6)
             if y > 448 - size:
