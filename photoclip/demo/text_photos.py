@@ -301,7 +301,7 @@ DEMO_PLACES: tuple[tuple[float, float], ...] = (
     (48.8566, 2.3522),  # Paris
     (52.5200, 13.4050),  # Berlin
     (40.4168, -3.7038),  # Madrid
-    (35.6762, 139.6503),  # Tokyo
+    (35.6895, 139.6917),  # Tokyo
     (-33.8688, 151.2093),  # Sydney
     (40.7128, -74.0060),  # New York
     (37.7749, -122.4194),  # San Francisco
