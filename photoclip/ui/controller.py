@@ -68,6 +68,7 @@ class LibraryController(QObject):
     model_state = Signal(str, str)  # state, detail
     download_progress = Signal(object, object)  # bytes done, bytes total or None
     index_progress = Signal(object)  # IndexProgress, or None when a round of work ends
+    text_progress = Signal(object)  # TextProgress while text in photos is read in the background
     photos_changed = Signal()
     tags_changed = Signal()
     albums_changed = Signal()
@@ -350,6 +351,7 @@ class LibraryController(QObject):
             check_seconds=self._check_seconds,
             on_activity=self._on_activity,
             on_progress=self.index_progress.emit,
+            on_text_progress=self.text_progress.emit,
         )
         self._health.start()
 

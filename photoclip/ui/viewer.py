@@ -3,9 +3,11 @@
 Arrow keys walk through the photos of the grid in its order; Esc goes back to
 the grid and F11 toggles full screen. The image is decoded at screen size on the
 background pool (the photo file is only read). The info panel explains the
-photo: its similarity to the current query against the library's typical score,
-and its most likely labels in the label sets it has tags from, so people can see
-what CLIP thinks and correct it (accept, reject, add, remove tags) right there.
+photo: where it was taken, the text read in it (selectable, with a button to
+copy it), its similarity to the current query against the library's typical
+score, and its most likely labels in the label sets it has tags from, so people
+can see what CLIP thinks and correct it (accept, reject, add, remove tags) right
+there.
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QImage, QKeyEvent, QPixmap, QResizeEvent
+from PySide6.QtGui import QGuiApplication, QImage, QKeyEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -39,7 +42,7 @@ from photoclip.ui.grid import format_date
 if TYPE_CHECKING:
     from PIL import Image
 
-    from photoclip.core import Library, Photo, Tag
+    from photoclip.core import Library, Photo, PhotoPlace, Tag
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +55,10 @@ class PhotoDetails:
     tags: list[Tag]
     albums: list[str]
     labels: dict[str, list[tuple[str, float]]]  # label set -> top (label, confidence)
+    place: PhotoPlace | None = None
+    text: str | None = None  # the text read in the photo
+    text_state: str | None = None  # "read", "gated", "failed", or None (not looked at yet)
+    ocr_missing: str | None = None  # what to install to read text, when no OCR engine is
 
 
 def pil_to_qimage(image: Image.Image) -> QImage:
@@ -75,7 +82,16 @@ def load_details(library: Library, photo_id: int) -> PhotoDetails:
                 labels[name] = library.tags.label_scores(photo_id, name, top=3)
             except PhotoclipError:
                 continue
-    return PhotoDetails(photo, tags, albums, labels)
+    return PhotoDetails(
+        photo,
+        tags,
+        albums,
+        labels,
+        place=library.places.of([photo_id]).get(PhotoId(photo_id)),
+        text=library.texts.text_of(photo_id),
+        text_state=library.texts.state_of(photo_id),
+        ocr_missing=library.texts.status().how_to_get,
+    )
 
 
 class ImageView(QLabel):
@@ -173,6 +189,7 @@ class PhotoViewer(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.details: PhotoDetails | None = None
         controller.tags_changed.connect(self._reload_details)
+        controller.photos_changed.connect(self._reload_details)  # text read, a place found
 
     # -- navigation -----------------------------------------------------------------------------
 
@@ -295,10 +312,67 @@ class PhotoViewer(QWidget):
         form.addRow("Folder", where)
         if details.albums:
             form.addRow("Albums", QLabel(", ".join(details.albums)))
+        self._add_place(form, details)
         self.panel_layout.addWidget(form_widget)
+        self._show_text(details)
         self._show_match(photo.id)
         self._show_tags(details)
         self._show_labels(details)
+
+    def _add_place(self, form: QFormLayout, details: PhotoDetails) -> None:
+        located = details.place
+        if located is None:
+            return
+        name = located.place.label()
+        coordinates = (
+            f"{located.latitude:.5f}, {located.longitude:.5f}"
+            if located.latitude is not None and located.longitude is not None
+            else ""
+        )
+        self.place_label = QLabel(name or coordinates)
+        self.place_label.setWordWrap(True)
+        self.place_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        source = {"xmp": "set in the photo's metadata", "sidecar": "GPS from its XMP sidecar"}.get(
+            located.source, "GPS from the photo"
+        )
+        self.place_label.setToolTip(f"{coordinates} ({source})" if coordinates else source)
+        form.addRow("Place", self.place_label)
+
+    def _show_text(self, details: PhotoDetails) -> None:
+        """The text read in the photo, selectable and copyable; or why there is none."""
+        self._heading("Text in the photo")
+        if details.text:
+            self.text_view = QPlainTextEdit(details.text)
+            self.text_view.setReadOnly(True)
+            self.text_view.setAccessibleName("Text read in the photo")
+            lines = min(10, max(3, details.text.count("\n") + 2))
+            self.text_view.setFixedHeight(self.text_view.fontMetrics().lineSpacing() * lines + 12)
+            self.panel_layout.addWidget(self.text_view)
+            self.copy_text_button = QPushButton("Copy text")
+            self.copy_text_button.setToolTip("Copy the text read in this photo to the clipboard")
+            text = details.text
+            self.copy_text_button.clicked.connect(lambda: QGuiApplication.clipboard().setText(text))
+            row = QHBoxLayout()
+            row.addWidget(self.copy_text_button)
+            row.addStretch(1)
+            holder = QWidget()
+            holder.setLayout(row)
+            row.setContentsMargins(0, 0, 0, 0)
+            self.panel_layout.addWidget(holder)
+            return
+        if details.ocr_missing:
+            message = details.ocr_missing
+        elif details.text_state == "read":
+            message = "No text was found in this photo."
+        elif details.text_state == "gated":
+            message = "Not read: the model sees no text in this photo."
+        elif details.text_state == "failed":
+            message = "The text of this photo could not be read."
+        else:
+            message = "Not read yet: text is read in the background after indexing."
+        self.text_status = QLabel(f"<i>{message}</i>")
+        self.text_status.setWordWrap(True)
+        self.panel_layout.addWidget(self.text_status)
 
     def _show_match(self, photo_id: int) -> None:
         score = self.scores.get(photo_id)

@@ -86,9 +86,7 @@ class Searcher:
             if combined.is_empty():
                 raise QueryError("The query is empty: type some words, or give an example photo.")
             started = time.perf_counter()
-            ids = self.browse_ids(combined)
-            if combined.texts and order != "date":
-                ids = self._texts.ranked(ids, combined.texts)  # best text match first
+            ids = self.browse_ids(combined, text_order=order != "date")
             return replace(self._page(ids, offset, limit, started, combined), chips=parsed.chips)
         if not parsed.is_empty():
             self._models.embedder()  # loading the model is not part of the search time
@@ -167,10 +165,17 @@ class Searcher:
             order=order,
         )
 
-    def browse_ids(self, photo_filter: PhotoFilter) -> list[PhotoId]:
-        """Every photo matching the filters (an empty filter: the whole library), newest first."""
+    def browse_ids(self, photo_filter: PhotoFilter, *, text_order: bool = True) -> list[PhotoId]:
+        """Every photo matching the filters (an empty filter: the whole library), newest first.
+
+        With `text:` filters, the best text matches come first (FTS5's bm25), newest first among
+        equals, unless `text_order` is off.
+        """
         ids = self._catalog.filter_ids(self._models.model_id, resolve_folders(photo_filter), by_date=True)
-        return [PhotoId(int(i)) for i in ids]
+        ordered = [PhotoId(int(i)) for i in ids]
+        if photo_filter.texts and text_order:
+            return self._texts.ranked(ordered, photo_filter.texts)
+        return ordered
 
     def _page(
         self, ordered: list[PhotoId], offset: int, limit: int, started: float, photo_filter: PhotoFilter
