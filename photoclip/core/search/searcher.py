@@ -171,11 +171,10 @@ class Searcher:
         With `text:` filters, the best text matches come first (FTS5's bm25), newest first among
         equals, unless `text_order` is off.
         """
-        ids = self._catalog.filter_ids(self._models.model_id, resolve_folders(photo_filter), by_date=True)
-        ordered = [PhotoId(int(i)) for i in ids]
-        if photo_filter.texts and text_order:
-            return self._texts.ranked(ordered, photo_filter.texts)
-        return ordered
+        ids = self._catalog.filter_ids(
+            self._models.model_id, resolve_folders(photo_filter), by_date=True, by_text=text_order
+        )
+        return [PhotoId(int(i)) for i in ids]
 
     def _page(
         self, ordered: list[PhotoId], offset: int, limit: int, started: float, photo_filter: PhotoFilter

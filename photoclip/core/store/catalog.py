@@ -25,7 +25,7 @@ import numpy.typing as npt
 from photoclip.core.errors import CatalogDamaged, CatalogError, SchemaTooNew
 from photoclip.core.store.backup import Backup, damage, make_backup
 from photoclip.core.store.backup import due as backup_due
-from photoclip.core.store.filters import place_clause, text_clause
+from photoclip.core.store.filters import place_clause, text_clause, text_match
 from photoclip.core.store.order import NEWEST_FIRST_SQL, newest_first_key
 from photoclip.core.store.records import (
     VECTOR_DTYPE,
@@ -577,8 +577,16 @@ class Catalog:
         ).fetchall()
         return [_photo(r) for r in rows]
 
-    def filter_ids(self, model_id: str, photo_filter: PhotoFilter, *, by_date: bool = False) -> npt.NDArray[np.int64]:
-        """Ids of embedded photos matching the filter, sorted by id (or newest first, undated last)."""
+    def filter_ids(
+        self, model_id: str, photo_filter: PhotoFilter, *, by_date: bool = False, by_text: bool = False
+    ) -> npt.NDArray[np.int64]:
+        """Ids of embedded photos matching the filter, sorted by id (or newest first, undated last).
+
+        Args:
+            by_text: with `text:` filters, the best text match first (FTS5's bm25), newest first among
+                equals: one query led by the full-text index, fast at any library size.
+        """
+        ranked = by_text and bool(photo_filter.texts)
         clauses = ["e.model_id = ?"]
         params: list[object] = [model_id]
         if photo_filter.folders:
@@ -612,16 +620,26 @@ class Catalog:
                 f"WHERE a.name COLLATE CASEFOLD IN ({marks}))"
             )
             params += list(photo_filter.albums)
-        for clause, values in [text_clause(t) for t in photo_filter.texts] + [
-            place_clause(p) for p in photo_filter.places
-        ]:
+        texts = [] if ranked else [text_clause(t) for t in photo_filter.texts]
+        for clause, values in texts + [place_clause(p) for p in photo_filter.places]:
             clauses.append(clause)
             params += values
-        sql = (
-            "SELECT p.id FROM photos p JOIN embeddings e ON e.photo_id = p.id WHERE "
-            + " AND ".join(clauses)
-            + (" ORDER BY " + NEWEST_FIRST_SQL if by_date else " ORDER BY p.id")
-        )
+        if ranked:
+            sql = (
+                "SELECT p.id FROM photo_text_index JOIN photo_texts t ON t.id = photo_text_index.rowid "
+                "JOIN photos p ON p.content_hash = t.content_hash JOIN embeddings e ON e.photo_id = p.id "
+                "WHERE photo_text_index MATCH ? AND "
+                + " AND ".join(clauses)
+                + " ORDER BY photo_text_index.rank, "
+                + NEWEST_FIRST_SQL
+            )
+            params.insert(0, " AND ".join(text_match(t) for t in photo_filter.texts))
+        else:
+            sql = (
+                "SELECT p.id FROM photos p JOIN embeddings e ON e.photo_id = p.id WHERE "
+                + " AND ".join(clauses)
+                + (" ORDER BY " + NEWEST_FIRST_SQL if by_date else " ORDER BY p.id")
+            )
         rows = self._conn.execute(sql, params).fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 

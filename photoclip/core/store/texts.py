@@ -194,24 +194,6 @@ class TextStore:
         )
         return None if row is None else str(row[0])
 
-    def ranked(self, photo_ids: Sequence[int], phrases: Sequence[str]) -> list[PhotoId]:
-        """`photo_ids` (all of which hold every phrase) best text match first (FTS5's bm25), then newest."""
-        if not phrases or not photo_ids:
-            return [PhotoId(int(i)) for i in photo_ids]
-        query = " AND ".join(text_match(p) for p in phrases)
-        rows = self._catalog.reader().execute(
-            "SELECT t.content_hash, bm25(photo_text_index) FROM photo_text_index "
-            "JOIN photo_texts t ON t.id = photo_text_index.rowid WHERE photo_text_index MATCH ?",
-            (query,),
-        )
-        rank = {str(r[0]): float(r[1]) for r in rows}
-        hashes = self._hashes(photo_ids)
-        order = {int(pid): position for position, pid in enumerate(photo_ids)}
-        return sorted(
-            (PhotoId(int(i)) for i in photo_ids),
-            key=lambda pid: (rank.get(hashes.get(pid, ""), 0.0), order[pid]),
-        )
-
     def snippets(self, photo_ids: Sequence[int], phrases: Sequence[str], *, words: int = 12) -> dict[PhotoId, str]:
         """The part of each photo's text around what `phrases` matched, matches in [brackets]."""
         if not phrases or not photo_ids:

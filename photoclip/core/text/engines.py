@@ -25,7 +25,8 @@ import shutil
 import subprocess
 from typing import Any, Protocol
 
-from PIL import Image
+import numpy as np
+from PIL import Image, ImageOps
 
 from photoclip.core.errors import LibraryError
 
@@ -97,10 +98,10 @@ class Tesseract:
 
     def read(self, image: Image.Image) -> str:
         buffer = io.BytesIO()
-        _reduced(image).save(buffer, "PNG")
+        _dark_on_light(_reduced(image)).save(buffer, "PNG")
         try:
             done = subprocess.run(
-                [self._command, "stdin", "stdout", "-l", self._language, "--psm", "3"],
+                [self._command, "stdin", "stdout", "-l", self._language, "--psm", "11"],
                 input=buffer.getvalue(),
                 capture_output=True,
                 timeout=120,
@@ -112,6 +113,14 @@ class Tesseract:
         if done.returncode != 0:
             raise OcrFailed(f"Tesseract could not read this picture: {done.stderr.decode(errors='replace')[-200:]}")
         return "\n".join(line.strip() for line in done.stdout.decode("utf-8", "replace").splitlines() if line.strip())
+
+
+def _dark_on_light(image: Image.Image) -> Image.Image:
+    """Grey, with light text on a dark ground inverted: Tesseract is trained on dark print on paper."""
+    grey = ImageOps.grayscale(image)
+    if float(np.median(np.asarray(grey))) < 110:
+        grey = ImageOps.invert(grey)
+    return ImageOps.autocontrast(grey, cutoff=1)
 
 
 def _reduced(image: Image.Image) -> Image.Image:
