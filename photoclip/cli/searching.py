@@ -17,7 +17,7 @@ _SEARCH_HELP = """\
 Query syntax:
   kids on a beach at sunset      free text
   beach -people +sunset          add (+) or remove (-) concepts; quote several words: +"golden hour"
-  folder:~/Pictures/2023         only under a folder
+  folder:~/Pictures/2023         only under a folder (also in:)
   after:2023-06 before:2023-08   date taken (YYYY, YYYY-MM or YYYY-MM-DD), inclusive
   type:png                       file type
   tag:beach                      photos tagged beach (a parent label matches its children)
