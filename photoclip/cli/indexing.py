@@ -65,7 +65,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
         "demo", help="create a sample library with the bundled tiny model (offline)", parents=[common]
     )
     demo.add_argument("--dir", type=Path, help="where to put the sample photos and library (default: data folder)")
-    demo.add_argument("--count", type=positive, default=240, help="number of sample photos of shapes (default 240; 20 photos of text come with them)")
+    demo.add_argument("--count", type=positive, default=240, help="photos of shapes (default 240; 20 of text come too)")
     demo.set_defaults(handler=cmd_demo)
 
 
