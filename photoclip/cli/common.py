@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from photoclip.core import counted
+
 if TYPE_CHECKING:
     from photoclip.core import ExportReport, IndexProgress, IndexReport, Library, TextProgress, TextReport
 
@@ -94,7 +96,8 @@ class ProgressLine:
         width = 30
         filled = int(width * done / max(1, total))
         self.stream.write(
-            f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} photos looked at for text, {read} read   "
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {done:,}/{counted(total, 'photo')} looked at for text, "
+            f"{read:,} read   "
         )
         self.stream.flush()
 

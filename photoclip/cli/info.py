@@ -7,7 +7,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from photoclip.cli.common import EXIT_ERROR, open_library
-from photoclip.core import human_bytes
+from photoclip.core import counted, human_bytes
 
 if TYPE_CHECKING:
     from photoclip.core import PlaceNode, TextStatus
@@ -89,7 +89,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"          {status.duplicates} are exact duplicates of other photos (indexed once)")
     for folder in status.folders:
         flag = "  [offline: missing from disk; its photos are kept until it returns]" if folder.offline else ""
-        print(f"  {folder.path}: {folder.photos} photos{flag}")
+        print(f"  {folder.path}: {counted(folder.photos, 'photo')}{flag}")
     if status.skip_reasons:
         # photos that could not be read, and folder entries that never became photos (links, pipes, ...)
         reasons = ", ".join(f"{n} {reason}" for reason, n in sorted(status.skip_reasons.items()))
@@ -117,11 +117,13 @@ def _print_text_and_places(text: TextStatus, places: list[PlaceNode]) -> None:
     else:
         off = "; reading is off (Preferences or settings.json: read_text)" if not text.enabled else ""
         print(
-            f"Text:     {counts.read} photos read ({counts.with_text} with words), {counts.gated} passed over "
+            f"Text:     {counted(counts.read, 'photo')} read ({counts.with_text:,} with words), "
+            f"{counts.gated:,} passed over "
             f"(no text, says the model), {counts.pending} to do; engine: {text.engine}{off}"
         )
     if places:
-        print(f"Places:   {sum(n.photos for n in places)} photos in {len(places)} countries ('photoclip places')")
+        located = counted(sum(n.photos for n in places), "photo")
+        print(f"Places:   {located} in {counted(len(places), 'country', 'countries')} ('photoclip places')")
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from photoclip.cli.common import open_library
+from photoclip.core import counted
 
 if TYPE_CHECKING:
     from photoclip.core import PlaceNode
@@ -41,7 +42,7 @@ def cmd_places(args: argparse.Namespace) -> int:
             for city in region.children:
                 print(f"    {city.name}  {city.photos}")
     if unlocated:
-        print(f"({unlocated} photos not looked at yet: run 'photoclip index')")
+        print(f"({counted(unlocated, 'photo')} not looked at yet: run 'photoclip index')")
     return 0
 
 

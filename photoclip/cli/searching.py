@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from photoclip.cli.common import open_library, positive
+from photoclip.core import counted
 
 if TYPE_CHECKING:
     from photoclip.core import Library, PhotoFilter, SearchResult
@@ -154,17 +155,19 @@ def _print_results(result: SearchResult, label: str, *, as_json: bool, library: 
             print(f"        {hit.snippet}")
     more = f"  (more: --page {result.offset // result.limit + 2})" if result.has_more else ""
     loading = f"; model loaded in {library.models.load_seconds:.1f} s" if library.models.load_seconds else ""
-    print(f"-- {len(result.hits)} result(s) in {result.seconds * 1000:.0f} ms{loading}{more}", file=sys.stderr)
+    print(f"-- {counted(len(result.hits), 'result')} in {result.seconds * 1000:.0f} ms{loading}{more}", file=sys.stderr)
 
 
 def _print_nothing_found(result: SearchResult, library: Library) -> None:
     """Nothing found, and what may explain it: photos not indexed yet, text not read yet, or no OCR at all."""
     pending = library.photos.pending()
-    hint = f" ({pending} photos are not indexed yet: run 'photoclip index')" if pending else ""
+    hint = f" ({counted(pending, 'photo')} not indexed yet: run 'photoclip index')" if pending else ""
     print(f"No photos found{hint}.")
     if any(c.label.startswith("text:") for c in result.chips):
         status = library.texts.status()
         if status.engine is None:
             print(f"Text in photos has not been read: {status.how_to_get}")
         elif status.counts.pending:
-            print(f"The text of {status.counts.pending} photos has not been read yet: run 'photoclip index'.")
+            print(
+                f"The text of {counted(status.counts.pending, 'photo')} has not been read yet: run 'photoclip index'."
+            )

@@ -16,6 +16,7 @@ from pathlib import Path
 from photoclip import __version__
 from photoclip.core.clip.weights import cached_weights
 from photoclip.core.library import Library
+from photoclip.core.util.units import counted
 from photoclip.core.vectors.hnsw import VectorIndex
 from photoclip.core.vectors.keeper import index_differences
 
@@ -139,7 +140,7 @@ def _folders(library: Library) -> Check:
         return Check("folders", "warn", "offline (unplugged or moved?); their photos are kept: " + ", ".join(missing))
     if not folders:
         return Check("folders", "warn", "no photo folders yet: photoclip index FOLDER")
-    return Check("folders", "ok", f"{len(folders)} folder(s) present")
+    return Check("folders", "ok", f"{counted(len(folders), 'folder')} present")
 
 
 def _watching(library: Library) -> Check:
@@ -190,7 +191,7 @@ def _text_and_places(library: Library) -> Check:
         state = "warn"
         parts.append(f"text in photos is not read: {status.how_to_get}")
     else:
-        parts.append(f"text read with {status.engine} ({status.counts.pending} photos to do)")
+        parts.append(f"text read with {status.engine} ({counted(status.counts.pending, 'photo')} to do)")
     if not available():
         state = "warn"
         parts.append("place names need the reverse-geocode package: pip install reverse-geocode")

@@ -242,11 +242,16 @@ class Library:
         on_progress: Callable[[IndexProgress], None] | None = None,
         on_text_progress: Callable[[TextProgress], None] | None = None,
         read_text: bool = True,
+        download: bool = True,
     ) -> LibraryWatcher:
         """Follow the folders from now on (a background thread); stop it with `LibraryWatcher.stop`.
 
         Text in photos is read in the background once indexing has nothing to do (when an
         OCR engine is installed and `read_text` and the library's setting allow it).
+
+        Args:
+            download: fetch the model if needed to embed new photos; False (the app) keeps them
+                waiting, browsable, until the person asks for the model.
         """
         from photoclip.core.ingest.reading import TextReader
         from photoclip.core.ingest.watcher import LibraryWatcher
@@ -260,6 +265,7 @@ class Library:
             poll_seconds=poll_seconds,
             on_activity=on_activity,
             on_progress=on_progress,
+            download=download,
         )
         if read_text:
             watcher.companions.append(

@@ -266,12 +266,29 @@ class ThumbnailDelegate(QStyledItemDelegate):
             if failed:
                 painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
                 painter.drawText(rect.adjusted(6, 6, -6, -6), Qt.TextFlag.TextWordWrap, "No preview\n" + failed)
+        if selected:
+            self._selection_mark(painter, target if pixmap is not None and not pixmap.isNull() else rect, palette)
         if index.data(OfflineRole):
             self._badge(painter, rect, "offline", top=True)
         score = index.data(ScoreRole)
         if self.show_scores and score is not None:
             self._badge(painter, rect, f"{score:.2f}", top=False)
         painter.restore()
+
+    @staticmethod
+    def _selection_mark(painter: QPainter, target: QRect, palette: QPalette) -> None:
+        """A thick frame and a check mark on the photo itself: visible even when the photo fills its cell."""
+        highlight = palette.color(QPalette.ColorRole.Highlight)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(highlight, 3))
+        painter.drawRect(target.adjusted(1, 1, -2, -2))
+        side = max(16, min(24, target.width() // 6))
+        mark = QRect(target.left() + 5, target.top() + 5, side, side)
+        painter.setPen(QPen(QColor("white"), 1.5))
+        painter.setBrush(highlight)
+        painter.drawEllipse(mark)
+        painter.setPen(QPen(palette.color(QPalette.ColorRole.HighlightedText), 2))
+        painter.drawText(mark, Qt.AlignmentFlag.AlignCenter, "✓")
 
     def _badge(self, painter: QPainter, rect: QRect, text: str, *, top: bool) -> None:
         font = QFont(painter.font())

@@ -16,7 +16,7 @@ from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QBrush, QDragEnterEvent, QDragMoveEvent, QDropEvent, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QStyle, QTreeWidget, QTreeWidgetItem, QWidget
 
-from photoclip.core import PhotoFilter
+from photoclip.core import PhotoFilter, counted
 from photoclip.ui.controller import LibraryController
 from photoclip.ui.grid import photo_ids_from_mime
 
@@ -55,7 +55,7 @@ def album_scope(name: str) -> Scope:
 
 
 def tag_scope(label_set: str, label: str) -> Scope:
-    return Scope("tag", label, f"{label} ({label_set})", PhotoFilter(tags=(label,)), label_set)
+    return Scope("tag", label, f"{label} ({label_set})", PhotoFilter(set_tags=((label_set, label),)), label_set)
 
 
 def place_scope(spec: str, name: str) -> Scope:
@@ -80,7 +80,7 @@ def collect(library: Library) -> SidebarData:
         library.photos.directory_counts(),
         library.albums.all(),
         library.tags.counts(),
-        library.photos.embedded_count(),
+        library.photos.browsable_count(),
         library.places.tree(),
     )
 
@@ -167,11 +167,15 @@ class Sidebar(QTreeWidget):
                     parent = sets[count.label_set] = self._child(
                         self._tags, count.label_set, "labelset", count.label_set
                     )
-                text = f"{count.label}  {count.accepted:,}"
+                text = f"{count.label}  {count.accepted + count.suggested:,}"
                 if count.suggested:
-                    text += f" (+{count.suggested:,} suggested)"
+                    text += f" ({count.suggested:,} to review)"
                 item = self._child(parent, text, "tag", count.label)
-                item.setToolTip(0, f"{count.accepted} accepted, {count.suggested} suggested: click to browse")
+                item.setToolTip(
+                    0,
+                    f"{counted(count.accepted + count.suggested, 'photo')}: {count.accepted:,} accepted, "
+                    f"{count.suggested:,} only suggested. Click to browse them.",
+                )
             self._fill_places(data.places)
             for item in self._all_items():
                 if self._item_key(item) in expanded or item in (self._folders, self._albums, self._tags, self._places):
@@ -213,7 +217,7 @@ class Sidebar(QTreeWidget):
         def add(parent: QTreeWidgetItem, node: PlaceNode) -> None:
             item = self._child(parent, f"{node.name}  {node.photos:,}", "place", node.spec)
             item.setData(0, NameRole, node.name)
-            item.setToolTip(0, f"{node.photos:,} photos taken in {node.spec or node.name}: click to browse")
+            item.setToolTip(0, f"{counted(node.photos, 'photo')} taken in {node.spec or node.name}: click to browse")
             for child in node.children:
                 add(item, child)
 

@@ -153,7 +153,7 @@ def test_xmp_export_writes_places_and_text_and_import_reads_a_person_s_place_bac
         imported = library.tags.import_keywords([pid])
         assert imported.places == 1
         assert library.places.of([pid])[pid].place.city == "Vila Nova de Gaia"
-        assert library.searcher.search("place:Vila Nova de Gaia", limit=5).hits[0].photo_id == pid
+        assert library.searcher.search('place:"Vila Nova de Gaia"', limit=5).hits[0].photo_id == pid
         library.indexer.update()  # a later indexing run never replaces a person's place
         library.tags.export_xmp([pid])
         assert "Vila Nova de Gaia" in report.written[0].read_text()

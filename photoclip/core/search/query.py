@@ -100,8 +100,8 @@ def parse_query(query: str, *, places: Mapping[str, str] | None = None) -> Parse
         tuple(values["type"]),
         tuple(values["tag"]),
         tuple(values["album"]),
-        tuple(values["text"]),
-        tuple(values["place"]) + read.places,
+        texts=tuple(values["text"]),
+        places=tuple(values["place"]) + read.places,
     )
     return ParsedQuery(
         text=" ".join(w.text for w in read.words),
@@ -158,6 +158,7 @@ def merge_filters(base: PhotoFilter, extra: PhotoFilter) -> PhotoFilter:
         file_types=base.file_types + extra.file_types,
         tags=base.tags + extra.tags,
         albums=base.albums + extra.albums,
+        set_tags=base.set_tags + extra.set_tags,
         texts=base.texts + extra.texts,
         places=base.places + extra.places,
     )

@@ -89,7 +89,7 @@ class Searcher:
             ids = self.browse_ids(combined, text_order=order != "date")
             return replace(self._page(ids, offset, limit, started, combined), chips=parsed.chips)
         if not parsed.is_empty():
-            self._models.embedder()  # loading the model is not part of the search time
+            self._models.text_encoder()  # loading the text side is not part of the search time
         with self._models.reading():
             result = self._rank(parsed, example, combined, limit, offset, min_score, relevance, order)
         return replace(result, chips=parsed.chips)
@@ -111,11 +111,11 @@ class Searcher:
         if example is not None:
             vector, exclude = self._example_vector(example)
             base.append(vector)
-        index = self._vectors.index()
+        index = self._vectors.searchable()
         if index is None or len(index) == 0:
             return SearchResult([], offset, limit, False, None, time.perf_counter() - started)
         if not parsed.is_empty():
-            text_vector = query_vector(parsed, self._models.embedder().encode_texts)
+            text_vector = query_vector(parsed, self._models.text_encoder().encode_texts)
             vector = _normalised(sum(base, start=np.zeros_like(text_vector)) + text_vector) if base else text_vector
         else:
             vector = base[0]
@@ -168,11 +168,17 @@ class Searcher:
     def browse_ids(self, photo_filter: PhotoFilter, *, text_order: bool = True) -> list[PhotoId]:
         """Every photo matching the filters (an empty filter: the whole library), newest first.
 
+        Indexed or not yet: browsing needs no model, so a new library shows its photos as
+        soon as they are catalogued (only photos that could not be read are left out).
         With `text:` filters, the best text matches come first (FTS5's bm25), newest first among
         equals, unless `text_order` is off.
         """
         ids = self._catalog.filter_ids(
-            self._models.model_id, resolve_folders(photo_filter), by_date=True, by_text=text_order
+            self._models.model_id,
+            resolve_folders(photo_filter),
+            by_date=True,
+            embedded=False,
+            by_text=text_order,
         )
         return [PhotoId(int(i)) for i in ids]
 

@@ -138,6 +138,7 @@ class PhotoFilter:
     file_types: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()  # label names (a parent matches its children); every one must match
     albums: tuple[str, ...] = ()  # album names; a photo in any of them matches
+    set_tags: tuple[tuple[str, str], ...] = ()  # (label set, label name): like `tags`, within one set
     texts: tuple[str, ...] = ()  # words read in the photo (whole words, in order); every one must match
     places: tuple[str, ...] = ()  # city, region or country names ("Paris, Texas" narrows); every one must match
 
@@ -149,6 +150,7 @@ class PhotoFilter:
             or self.file_types
             or self.tags
             or self.albums
+            or self.set_tags
             or self.texts
             or self.places
         )

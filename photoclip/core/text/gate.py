@@ -50,6 +50,12 @@ PROMPTS: dict[str, tuple[str, ...]] = {
 """Kinds of text-bearing pictures; each kind's prompts are averaged (prompt ensembling, as in the CLIP paper)."""
 
 
+class TextEncoder(Protocol):
+    """What encodes the gate's prompts: the model, or its exported text tower (`clip.text_encoder`)."""
+
+    def encode_texts(self, texts: Sequence[str]) -> npt.NDArray[np.float32]: ...
+
+
 class ImageTextEncoder(Protocol):
     """What the gate needs of a model: `clip.embedder.Embedder` is one."""
 
@@ -72,10 +78,11 @@ class GateLevels:
 class TextGate:
     """Scores stored vectors against the text-bearing prompts of one model."""
 
-    def __init__(self, encoder: ImageTextEncoder) -> None:
+    def __init__(self, encoder: ImageTextEncoder, texts: TextEncoder | None = None) -> None:
+        """`texts` encodes the prompts when the model was loaded without its text tower (it was exported)."""
         kinds = []
         for prompts in PROMPTS.values():
-            vectors = encoder.encode_texts(list(prompts))
+            vectors = (texts or encoder).encode_texts(list(prompts))
             mean = vectors.mean(axis=0)
             kinds.append(mean / max(float(np.linalg.norm(mean)), 1e-6))
         self._kinds = np.stack(kinds).astype(np.float32)

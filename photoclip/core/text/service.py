@@ -223,7 +223,7 @@ class Texts:
         gate = self._gates.get(model_id)
         if gate is None:
             with self._models.reading():
-                gate = TextGate(self._models.embedder())
+                gate = TextGate(self._models.embedder(), texts=self._models.text_encoder())
             self._gates[model_id] = gate
         return gate
 
