@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,7 +56,7 @@ from photoclip.ui.controller import MODEL_DOWNLOADING, MODEL_FAILED, MODEL_MISSI
 from photoclip.ui.dialogs import ProblemsDialog, TagDialog
 from photoclip.ui.duplicates import DuplicatesView, SimilarTracker
 from photoclip.ui.grid import PhotoGrid, PhotoGridModel
-from photoclip.ui.searchbar import SearchField, syntax_button
+from photoclip.ui.searchbar import FilterChips, SearchField, syntax_button
 from photoclip.ui.settings import AppSettings
 from photoclip.ui.sidebar import ALL, Scope, Sidebar, album_scope
 from photoclip.ui.thumbnails import ThumbnailLoader
@@ -64,7 +65,7 @@ from photoclip.ui.viewer import PhotoViewer, show_in_folder
 from photoclip.ui.welcome import WelcomePage
 
 if TYPE_CHECKING:
-    from photoclip.core import ExportReport, ImportReport, LibraryStatus, PhotoId, SearchResult
+    from photoclip.core import ExportReport, ImportReport, LibraryStatus, ParsedQuery, PhotoId, SearchResult
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,15 @@ def app_icon() -> QIcon:
         if path.is_file():
             icon.addFile(str(path), QSize(size, size))
     return icon
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """What a refresh found: the query as understood, and either photos to browse or search results."""
+
+    parsed: ParsedQuery
+    ids: list[PhotoId] | None = None
+    result: SearchResult | None = None
 
 
 class MainWindow(QMainWindow):
@@ -155,6 +165,8 @@ class MainWindow(QMainWindow):
         grid_layout = QVBoxLayout(grid_page)
         grid_layout.setContentsMargins(6, 4, 0, 0)
         grid_layout.addWidget(self.header)
+        self.chips = FilterChips()
+        grid_layout.addWidget(self.chips)
         grid_layout.addWidget(self.empty_hint)
         grid_layout.addWidget(self.grid, 1)
         self.stack = QStackedWidget()
@@ -304,6 +316,7 @@ class MainWindow(QMainWindow):
         c.text_ready.connect(self._on_text_ready)
         c.download_progress.connect(self._on_download_bytes)
         c.index_progress.connect(self._on_index_progress)
+        c.text_progress.connect(self._on_text_progress)
         c.photos_changed.connect(self.refresh)
         c.photos_changed.connect(self._refresh_status)
         c.folders_changed.connect(self._refresh_status)
@@ -318,6 +331,7 @@ class MainWindow(QMainWindow):
         self.search.query_changed.connect(self.set_query)
         self.search.cleared.connect(self.clear_search)
         self.search.example_dropped.connect(self.find_similar)
+        self.chips.remove_requested.connect(self._search_instead)
         self.relevance.valueChanged.connect(self._on_relevance)
         self.by_date.toggled.connect(self._on_by_date)
         self.zoom.valueChanged.connect(self._on_zoom)
@@ -547,6 +561,11 @@ class MainWindow(QMainWindow):
         self.grid.scrollToTop()
         self.refresh()
 
+    def _search_instead(self, query: str) -> None:
+        """A filter chip was closed: search the query without it (words it was read from stay, as words)."""
+        self.search.setText(query)
+        self.set_query(query.strip())
+
     def clear_search(self) -> None:
         if self.query or self.example is not None:
             self._leave_viewer()
@@ -622,35 +641,43 @@ class MainWindow(QMainWindow):
         if library is None:
             return
         try:
-            parsed = parse_query(self.query)
+            parse_query(self.query)  # a mistake in the query is said at once
         except QueryError as e:
             self._results.invalidate()
+            self.chips.show_chips([])
             self.header.setText(f"<span style='color:#c0392b'>{_escape(str(e))}</span>")
             return
-        scope_filter = self.scope.photo_filter
-        if parsed.is_empty() and self.example is None:
+        query, example, scope_filter = self.query, self.example, self.scope.photo_filter
+        ready = self.controller.can_search(example)  # words need only the text tower, outside photos the model
+
+        def answer() -> _Answer:
+            """Off the GUI thread: read the words against the library's places, then browse or search."""
+            parsed = library.searcher.understand(query)
+            if parsed.is_empty() and example is None:
+                return _Answer(parsed, ids=library.searcher.browse_ids(merge_filters(parsed.filter, scope_filter)))
+            if not ready:
+                return _Answer(parsed)
+            result = library.searcher.search(
+                parsed, example=example, limit=SEARCH_LIMIT, photo_filter=scope_filter, relevance=0.0
+            )
+            return _Answer(parsed, result=result)
+
+        self._results.submit(answer, self._show_answer)
+
+    def _show_answer(self, answer: _Answer) -> None:
+        self.chips.show_chips(answer.parsed.chips)
+        if answer.ids is not None:
             self.searching = False
             self._set_search_mode(False)
-            photo_filter = merge_filters(parsed.filter, scope_filter)
-            self._results.submit(
-                lambda: library.searcher.browse_ids(photo_filter),
-                lambda ids: self._show_browse(ids, filtered=not parsed.filter.is_empty()),
-            )
+            self._show_browse(answer.ids, filtered=not answer.parsed.filter.is_empty())
             return
         self.searching = True
         self._set_search_mode(True)
-        if not self.controller.can_search(self.example):
-            self._results.invalidate()  # searched again once the model is ready (_on_model_state, _on_text_ready)
+        if answer.result is None:  # searched again once the model is ready (_on_model_state, _on_text_ready)
             self.model.set_photos([])
             self._show_model_needed()
             return
-        example = self.example
-        self._results.submit(
-            lambda: library.searcher.search(
-                parsed, example=example, limit=SEARCH_LIMIT, photo_filter=scope_filter, relevance=0.0
-            ),
-            self._show_search,
-        )
+        self._show_search(answer.result)
 
     def _set_search_mode(self, on: bool) -> None:
         self.search_controls.setVisible(on)
@@ -787,6 +814,16 @@ class MainWindow(QMainWindow):
         if progress.skipped:
             text += f" · {progress.skipped:,} skipped"
         self.status_text.setText(text)
+
+    def _on_text_progress(self, progress: Any) -> None:
+        """Text read in the background: said in the status bar while it goes on (no progress bar: it is slow)."""
+        if self.progress.isVisible():
+            return  # indexing is said first; reading waits for it anyway
+        left = max(progress.total - progress.done, 0)
+        if left:
+            self.status_text.setText(f"Reading text in photos · {left:,} left to look at")
+        else:
+            self._refresh_status()
 
     def show_error(self, message: str) -> None:
         self.statusBar().showMessage(message, 15_000)
