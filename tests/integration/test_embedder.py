@@ -14,7 +14,7 @@ from PIL import Image
 
 from photoclip.core import ModelSpec, decode_photo
 from photoclip.core.clip import embedder as embedder_module
-from photoclip.core.clip.embedder import FIDELITY, Embedder
+from photoclip.core.clip.embedder import FIDELITY, Embedder, calibration_key
 from photoclip.core.clip.loading import LoadedModel, encode_text, supports_trimmed_text
 from photoclip.demo.shapes import random_scene, render
 
@@ -131,7 +131,7 @@ def test_precision_is_calibrated_faithfully_and_cached(
     images = torch.stack([reference.preprocess(render(random_scene(random.Random(i)), 200, 150)) for i in range(16)])
     ours, theirs = auto.encode_images(images), reference.encode_images(images)
     assert min(cosine(a, b) for a, b in zip(ours, theirs, strict=True)) >= FIDELITY
-    assert auto.precision in json.loads(cache.read_text())[auto._calibration_key()]["precision"]
+    assert auto.precision in json.loads(cache.read_text())[calibration_key(auto.model_id, auto.device)]["precision"]
 
     def must_not_run(*args: object, **kwargs: object) -> None:
         raise AssertionError("calibration should come from the cache")

@@ -87,14 +87,17 @@ def due(catalog_path: Path) -> bool:
 def damage(catalog_path: Path) -> str | None:
     """What is wrong with a catalog file, or None when SQLite's check passes (a missing file is not damage).
 
-    A file cut to 0 bytes beside a library that has been used (an index, backups,
-    settings) is damage too: SQLite would open it as a new, empty library.
+    A file cut to 0 bytes beside a library that has been used is damage too: SQLite would
+    open it as a new, empty library. "Used" means files that exist only once the catalog
+    held data (a saved index, a backup); settings and empty folders are written when a
+    library is created, so a first open killed before its first commit is not damage.
     """
     if not catalog_path.exists():
         return None
     if catalog_path.stat().st_size == 0:
-        signs = [catalog_path.parent / "index", backups_dir(catalog_path), catalog_path.parent / "settings.json"]
-        return "it is empty (0 bytes)" if any(sign.exists() for sign in signs) else None
+        signs = [catalog_path.parent / "index", backups_dir(catalog_path)]
+        used = any(sign.is_dir() and any(sign.iterdir()) for sign in signs)
+        return "it is empty (0 bytes)" if used else None
     problems = check_file(catalog_path)
     return "; ".join(problems[:2]) if problems else None
 
