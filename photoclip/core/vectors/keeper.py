@@ -26,7 +26,10 @@ import numpy.typing as npt
 
 from photoclip.core.store.catalog import Catalog
 from photoclip.core.store.records import VECTOR_DTYPE, PhotoId
+from photoclip.core.store.scenes import RecordedClips
+from photoclip.core.vectors.entries import entry_changes_since, entry_labels, entry_vectors
 from photoclip.core.vectors.hnsw import VectorIndex
+from photoclip.core.vectors.labels import SCENE_FLAG, labels_of, scene_labels, scene_range
 
 BACKGROUND_SAMPLE = 2048
 """Photos in the fixed random sample a query is scored against to find its typical score."""
@@ -67,7 +70,7 @@ class VectorKeeper:
             return None
         index = VectorIndex.load(self.directory, model_id=self.model_id, dim=dim)
         counter = self.catalog.vector_seq()
-        catalog_ids = self.catalog.embedding_ids(self.model_id)
+        catalog_ids = entry_labels(self.catalog, self.model_id)
         if index is None:
             index = VectorIndex(dim, model_id=self.model_id, capacity=max(1024, int(len(catalog_ids) * 1.25)))
             self._add_from_catalog(index, catalog_ids)
@@ -82,7 +85,7 @@ class VectorKeeper:
         missing = np.setdiff1d(catalog_ids, present)
         extra = np.setdiff1d(present, catalog_ids)
         if index.covers_seq is not None:
-            _, rewritten, _ = self.catalog.vector_changes_since(self.model_id, index.covers_seq)
+            _, rewritten, _ = entry_changes_since(self.catalog, self.model_id, index.covers_seq)
         else:  # saved by a version without sequence numbers: trust its save time instead
             saved_at = float(self.catalog.get_meta(f"index_saved_at:{self.model_id}") or 0.0)
             rewritten = self.catalog.embedding_ids_since(self.model_id, saved_at)
@@ -101,7 +104,7 @@ class VectorKeeper:
 
     def _add_from_catalog(self, index: VectorIndex, ids: npt.NDArray[np.int64]) -> None:
         for start in range(0, len(ids), _CATALOG_CHUNK):
-            chunk_ids, vectors = self.catalog.embeddings(self.model_id, ids[start : start + _CATALOG_CHUNK].tolist())
+            chunk_ids, vectors = entry_vectors(self.catalog, self.model_id, ids[start : start + _CATALOG_CHUNK])
             if len(chunk_ids):
                 index.add(chunk_ids, vectors)
 
@@ -129,12 +132,49 @@ class VectorKeeper:
             if time.monotonic() - self._last_save > self.save_seconds:
                 self._save_locked()
 
+    def add_scenes(self, recorded: RecordedClips) -> None:
+        """Video scenes just committed to the catalog (see `SceneStore.record`): a fresh start replaces them all."""
+        with self._lock:
+            index = self._index
+            if index is None or not recorded.scenes:
+                return
+            labels: list[npt.NDArray[np.int64]] = []
+            vectors = []
+            for photo_id, scenes in recorded.scenes.items():
+                new = scene_labels(np.full(len(scenes), photo_id), [s.index for s in scenes])
+                if photo_id in recorded.replaced:
+                    low, high = scene_range(photo_id)
+                    present = index.ids()
+                    old = present[(present >= low) & (present < high)]
+                    index.remove(np.setdiff1d(old, new))
+                labels.append(new)
+                vectors += [s.vector for s in scenes]
+            if vectors:
+                matrix = np.stack(vectors).astype(VECTOR_DTYPE).astype(np.float32)
+                index.add(np.concatenate(labels), matrix)
+                if recorded.seq is not None:
+                    self._applied.add(recorded.seq)
+            if time.monotonic() - self._last_save > self.save_seconds:
+                self._save_locked()
+
     def remove(self, ids: Sequence[int]) -> None:
+        """Photos and videos gone (or unreadable): their entries leave the index, a video's scenes with it."""
         if not ids:
             return
         with self._lock:
             if self._index is not None:
-                self._index.remove(np.asarray(ids, dtype=np.int64))
+                self._index.remove(self.labels_of(ids))
+
+    def labels_of(self, photo_ids: Sequence[int] | npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """The index labels of these photos and videos (a video's are its scenes')."""
+        with self._lock:
+            if self._index is None:
+                return np.zeros(0, dtype=np.int64)
+            present = self._index.ids()
+        ids = np.asarray(photo_ids, dtype=np.int64).reshape(-1)
+        if present.size and present[-1] < SCENE_FLAG:  # no videos: labels are photo ids
+            return ids
+        return labels_of(ids, present)
 
     def save(self) -> None:
         """Write the index file if one is loaded (atomically)."""
@@ -155,7 +195,7 @@ class VectorKeeper:
         process meanwhile, are read from the catalog. Then the index covers the counter as it
         was in that same snapshot: a save can never claim vectors it has not seen.
         """
-        counter, ids, seqs = self.catalog.vector_changes_since(self.model_id, index.covers_seq or 0)
+        counter, ids, seqs = entry_changes_since(self.catalog, self.model_id, index.covers_seq or 0)
         mine = self._applied
         foreign = np.array([i for i, s in zip(ids.tolist(), seqs, strict=True) if s not in mine], dtype=np.int64)
         if len(foreign):
@@ -222,13 +262,13 @@ class IndexDifferences:
 
 
 def index_differences(catalog: Catalog, index: VectorIndex, model_id: str) -> IndexDifferences:
-    """Compare an index with the catalog id by id and vector by vector (chunked: memory stays small)."""
-    catalog_ids = catalog.embedding_ids(model_id)
+    """Compare an index with the catalog label by label and vector by vector (chunked: memory stays small)."""
+    catalog_ids = entry_labels(catalog, model_id)
     present = index.ids()
     common = np.intersect1d(catalog_ids, present)
     stale = 0
     for start in range(0, len(common), _CATALOG_CHUNK):
-        ids, stored = catalog.embeddings(model_id, common[start : start + _CATALOG_CHUNK].tolist())
+        ids, stored = entry_vectors(catalog, model_id, common[start : start + _CATALOG_CHUNK])
         if not len(ids):
             continue
         norms = np.linalg.norm(stored, axis=1, keepdims=True)
