@@ -77,6 +77,8 @@ def _print_index_report(report: IndexReport, library: Library, *, as_json: bool)
         "changed": sum(len(s.changed) for s in report.scans),
         "removed": sum(len(s.removed) for s in report.scans),
         "embedded": report.embedded,
+        "videos": report.videos,
+        "scenes": report.scenes,
         "unchanged": report.unchanged,
         "skipped": report.skipped,
         "seconds": round(report.seconds, 2),
@@ -91,7 +93,11 @@ def _print_index_report(report: IndexReport, library: Library, *, as_json: bool)
         f"{summary['removed']} removed."
     )
     rate = report.embedded / report.seconds if report.seconds else 0.0
-    print(f"Indexed {report.embedded} photo(s) in {report.seconds:.1f} s ({rate:.1f}/s); {report.skipped} skipped.")
+    videos = f" and {report.videos} video(s) ({report.scenes} scenes)" if report.videos else ""
+    print(
+        f"Indexed {report.embedded} photo(s){videos} in {report.seconds:.1f} s ({rate:.1f}/s); "
+        f"{report.skipped} skipped."
+    )
     for path, message in problems[:20]:
         print(f"  problem: {path}: {message}")
     if report.skipped:

@@ -37,12 +37,22 @@ if TYPE_CHECKING:
     from photoclip.core.ingest.watcher import Activity, LibraryWatcher
     from photoclip.core.library import Library, LibraryStatus
     from photoclip.core.media.decode import DecodedPhoto, decode_photo
+    from photoclip.core.media.kinds import VIDEO_SUFFIXES, kind_of
     from photoclip.core.media.thumbnails import CacheUsage, ThumbnailStore
+    from photoclip.core.media.video import VideoLimits, frame_at, video_support
     from photoclip.core.search.query import ParsedQuery, date_bound, merge_filters, parse_query
-    from photoclip.core.search.ranking import DEFAULT_DATE_RELEVANCE, SearchHit, SearchResult, relevance_cutoff
+    from photoclip.core.search.ranking import (
+        DEFAULT_DATE_RELEVANCE,
+        SceneHit,
+        SearchHit,
+        SearchResult,
+        relevance_cutoff,
+    )
+    from photoclip.core.search.searcher import SceneRef
     from photoclip.core.store.albums import Album
     from photoclip.core.store.problems import SkippedFile
     from photoclip.core.store.records import Folder, FolderId, Photo, PhotoFilter, PhotoId, PhotoState
+    from photoclip.core.store.scenes import SceneSpan
     from photoclip.core.store.settings import SIDECAR_NAMINGS, LibrarySettings
     from photoclip.core.store.tags import ACCEPTED, REJECTED, SUGGESTED, Tag, TagCount
     from photoclip.core.tagging.autotagger import AutoTagProgress, AutoTagReport
@@ -58,6 +68,7 @@ if TYPE_CHECKING:
     )
     from photoclip.core.tagging.service import USER_TAGS
     from photoclip.core.util.atomic import write_json_atomic
+    from photoclip.core.util.clock import format_clip_time, parse_clip_time
     from photoclip.core.util.paths import default_cache_dir, default_library_dir
     from photoclip.core.util.units import human_bytes
 
@@ -145,6 +156,16 @@ _HOMES: dict[str, str] = {
     "DiskFull": "photoclip.core.errors",
     "self_test": "photoclip.core.doctor",
     "write_json_atomic": "photoclip.core.util.atomic",
+    "VIDEO_SUFFIXES": "photoclip.core.media.kinds",
+    "kind_of": "photoclip.core.media.kinds",
+    "VideoLimits": "photoclip.core.media.video",
+    "frame_at": "photoclip.core.media.video",
+    "video_support": "photoclip.core.media.video",
+    "SceneHit": "photoclip.core.search.ranking",
+    "SceneRef": "photoclip.core.search.searcher",
+    "SceneSpan": "photoclip.core.store.scenes",
+    "format_clip_time": "photoclip.core.util.clock",
+    "parse_clip_time": "photoclip.core.util.clock",
 }
 
 
@@ -245,4 +266,14 @@ __all__ = [
     "run_checks",
     "self_test",
     "write_json_atomic",
+    "VIDEO_SUFFIXES",
+    "kind_of",
+    "VideoLimits",
+    "frame_at",
+    "video_support",
+    "SceneHit",
+    "SceneRef",
+    "SceneSpan",
+    "format_clip_time",
+    "parse_clip_time",
 ]

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -99,7 +100,7 @@ def write_clip(
             options["preset"] = preset
         if codec == "libx265":
             options["x265-params"] = "log-level=none"
-        stream = container.add_stream(codec, rate=Fraction(fps), options=options)
+        stream: Any = container.add_stream(codec, rate=Fraction(fps), options=options)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         if rotation:
             stream.set_display_rotation(rotation)

@@ -329,13 +329,13 @@ class VideoReader:
     def frame_at(self, seconds: float, *, max_side: int) -> Image.Image:
         """One frame near `seconds` (a poster or a thumbnail), its longer side at most `max_side`."""
         seconds = min(max(seconds, 0.0), max(self.info.duration - 0.05, 0.0))
-        for sampled in self.frames([seconds], min_side=1):
+        for sampled in self.frames([seconds], min_side=max_side):
             image = sampled.image
             break
         else:
             # the data ends before that moment: the first frame is better than nothing
             self.ended_early = None
-            for sampled in self.frames([0.0], min_side=1):
+            for sampled in self.frames([0.0], min_side=max_side):
                 image = sampled.image
                 break
             else:
@@ -365,11 +365,11 @@ class VideoReader:
         return image
 
 
-def frame_at(path: Path, seconds: float, *, max_side: int) -> Image.Image:
-    """One upright frame of a clip near `seconds`; raises only DecodeError."""
+def frame_at(path: Path, seconds: float | None, *, max_side: int) -> Image.Image:
+    """One upright frame of a clip near `seconds` (None: its middle); raises only DecodeError."""
     try:
         with VideoReader(path) as reader:
-            return reader.frame_at(seconds, max_side=max_side)
+            return reader.frame_at(reader.info.duration / 2 if seconds is None else seconds, max_side=max_side)
     except DecodeError:
         raise
     except Exception as e:  # FFmpeg surprises: one clip must never take a caller down

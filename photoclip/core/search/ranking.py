@@ -70,8 +70,8 @@ class SearchHit:
 
     @property
     def time(self) -> float | None:
-        """Where a video matches best: the start of its best scene, in seconds (None for a photo)."""
-        return self.scenes[0].start if self.scenes else (0.0 if self.duration is not None else None)
+        """Where a video matches best: the start of its best scene, in seconds (None for a photo, or browsing)."""
+        return self.scenes[0].start if self.scenes else None
 
     @property
     def poster(self) -> float | None:

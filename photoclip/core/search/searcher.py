@@ -232,13 +232,18 @@ class Searcher:
             if len(ids):
                 return _normalised(vectors[0]), photo.id
         from photoclip.core.media.decode import decode_photo
+        from photoclip.core.media.kinds import VIDEO, kind_of
+        from photoclip.core.media.video import frame_at
 
         embedder = self._models.embedder()
         try:
-            decoded = decode_photo(path, min_side=embedder.image_size)
+            if kind_of(path) == VIDEO:  # a clip from outside the library: the frame in its middle
+                image = frame_at(path, None, max_side=4 * embedder.image_size)
+            else:
+                image = decode_photo(path, min_side=embedder.image_size).image
         except DecodeError as e:
             raise LibraryError(f"Cannot use {path} as an example: {e.message}") from e
-        vector = embedder.encode_images(embedder.preprocess(decoded.image).unsqueeze(0))[0]
+        vector = embedder.encode_images(embedder.preprocess(image).unsqueeze(0))[0]
         return vector, photo.id if photo is not None else None
 
 

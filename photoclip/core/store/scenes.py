@@ -260,6 +260,9 @@ class SceneStore:
             }
         return found
 
+    def video_count(self) -> int:
+        return int(self._catalog.reader().execute("SELECT COUNT(*) FROM photos WHERE kind = 'video'").fetchone()[0])
+
     def count(self, model_id: str) -> int:
         return int(
             self._catalog.reader().execute("SELECT COUNT(*) FROM scenes WHERE model_id = ?", (model_id,)).fetchone()[0]

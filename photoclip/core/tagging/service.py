@@ -18,9 +18,11 @@ import numpy as np
 from photoclip.core.changes import ChangeBus, Changes, Outcome
 from photoclip.core.clip.service import Models
 from photoclip.core.errors import LibraryError
+from photoclip.core.search.matches import find
 from photoclip.core.search.ranking import SearchHit, SearchResult
 from photoclip.core.store.catalog import Catalog
 from photoclip.core.store.records import PhotoId
+from photoclip.core.store.scenes import SceneStore
 from photoclip.core.store.tags import ACCEPTED, REJECTED, Tag, TagCount, TagStore
 from photoclip.core.tagging.autotagger import AutoTagger, AutoTagProgress, AutoTagReport
 from photoclip.core.tagging.keywords import (
@@ -49,7 +51,8 @@ class Tags:
         self._models = models
         self._vectors = vectors
         self._changes = changes
-        self._autotagger = AutoTagger(store, models.embedder, catalog)
+        self._scenes = SceneStore(catalog)
+        self._autotagger = AutoTagger(store, models.embedder, catalog, self._scenes)
 
     # -- label sets -------------------------------------------------------------------------------
 
@@ -191,7 +194,7 @@ class Tags:
             norm = float(np.linalg.norm(vectors[0]))
             if norm < 1e-6:
                 return []
-            confidences = classifier.confidences((vectors[0] / norm)[None, :])[0]
+            confidences = self._autotagger.decide(classifier, self._models.model_id, ids, vectors)[0][0]
             order = np.argsort(-confidences)[:top]
             return [(classifier.label_names[i], float(confidences[i])) for i in order]
 
@@ -206,10 +209,10 @@ class Tags:
             if index is None or len(index) == 0:
                 return SearchResult([], 0, limit, False, None, 0.0)
             vector = self._autotagger.label_vectors(label_set)[names.index(label)]
-            hits = index.search(vector, limit)
+            hits = find(index, vector, limit)
         photos = self._catalog.photos([h.photo_id for h in hits])
         result = [
-            SearchHit(PhotoId(h.photo_id), h.score, photo.path, photo.taken_at)
+            SearchHit(PhotoId(h.photo_id), h.score, photo.path, photo.taken_at, duration=photo.duration)
             for h in hits
             if (photo := photos.get(PhotoId(h.photo_id))) is not None
         ]
