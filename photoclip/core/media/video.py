@@ -207,6 +207,8 @@ class VideoReader:
         self.path = Path(path)
         av = _av()
         self._av = av
+        self.ended_early: float | None = None  # where the picture stopped although the clip claims more
+        self.decoded = 0  # frames decoded so far (samples cost about one each when keyframes are close)
         try:
             self._container: Any = av.open(str(self.path), mode="r", metadata_errors="replace")
         except av.error.FileNotFoundError as e:
@@ -221,7 +223,6 @@ class VideoReader:
         except BaseException:
             self._container.close()
             raise
-        self.ended_early: float | None = None  # where the picture stopped although the clip claims more
 
     def __enter__(self) -> VideoReader:
         return self
@@ -278,7 +279,7 @@ class VideoReader:
         """Decode the first frame: it proves the clip has a picture FFmpeg can decode, and carries its rotation."""
         av = self._av
         try:
-            frame = _first_at(self._container.decode(self._stream), 0.0, time.monotonic() + 30)
+            frame = self._first_at(self._container.decode(self._stream), 0.0, time.monotonic() + 30)
         except av.error.FFmpegError as e:
             raise DecodeError("corrupt", f"The video's picture cannot be decoded ({e}).") from e
         finally:
@@ -311,7 +312,7 @@ class VideoReader:
                 self._seek(target)
                 decoded = self._container.decode(stream)
             try:
-                frame = _first_at(decoded, target, deadline)
+                frame = self._first_at(decoded, target, deadline)
             except (av.error.FFmpegError, ValueError, OSError) as e:
                 log.info("%s: decoding stopped at %.1f s: %s", self.path, position or 0.0, e)
                 frame = None
@@ -342,6 +343,18 @@ class VideoReader:
                 raise DecodeError("truncated", "The video data is cut off: no frame can be decoded.")
         image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
         return image
+
+    def _first_at(self, decoded: Iterator[Any], target: float, deadline: float | None) -> Any | None:
+        """The first decoded frame showing at or after `target` (a little before counts), or None at the end."""
+        for frame in decoded:
+            self.decoded += 1
+            if frame.time is None:
+                continue
+            if frame.time >= target - 1e-3:
+                return frame
+            if deadline is not None and time.monotonic() > deadline:
+                return None
+        return None
 
     def _seek(self, seconds: float) -> None:
         stream = self._stream
@@ -377,18 +390,6 @@ def frame_at(path: Path, seconds: float | None, *, max_side: int) -> Image.Image
 
 
 # --- helpers ----------------------------------------------------------------------------------------------------
-
-
-def _first_at(decoded: Iterator[Any], target: float, deadline: float | None) -> Any | None:
-    """The first decoded frame showing at or after `target` (a little before counts), or None at the end."""
-    for frame in decoded:
-        if frame.time is None:
-            continue
-        if frame.time >= target - 1e-3:
-            return frame
-        if deadline is not None and time.monotonic() > deadline:
-            return None
-    return None
 
 
 def _keyframe_times(stream: Any) -> list[float]:

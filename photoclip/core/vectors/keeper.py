@@ -166,14 +166,15 @@ class VectorKeeper:
                 self._index.remove(self.labels_of(ids))
 
     def labels_of(self, photo_ids: Sequence[int] | npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-        """The index labels of these photos and videos (a video's are its scenes')."""
+        """The labels the index holds for these photos and videos (a video's are its scenes')."""
         with self._lock:
             if self._index is None:
                 return np.zeros(0, dtype=np.int64)
             present = self._index.ids()
         ids = np.asarray(photo_ids, dtype=np.int64).reshape(-1)
         if present.size and present[-1] < SCENE_FLAG:  # no videos: labels are photo ids
-            return ids
+            kept: npt.NDArray[np.int64] = ids[np.isin(ids, present)]
+            return kept
         return labels_of(ids, present)
 
     def save(self) -> None:
