@@ -6,6 +6,7 @@ background pool (the photo file is only read). The info panel explains the
 photo: its similarity to the current query against the library's typical score,
 and its most likely labels in the label sets it has tags from, so people can see
 what CLIP thinks and correct it (accept, reject, add, remove tags) right there.
+A video plays instead (`ui.player`), from the moment that matched the search.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QImage, QKeyEvent, QPixmap, QResizeEvent
+from PySide6.QtGui import QHideEvent, QImage, QKeyEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -28,22 +29,33 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from photoclip.core import PhotoclipError, PhotoId, human_bytes
+from photoclip.core import PhotoclipError, PhotoId, format_clip_time, human_bytes
 from photoclip.ui.controller import LibraryController
 from photoclip.ui.grid import format_date
+from photoclip.ui.player import VideoPane
 
 if TYPE_CHECKING:
     from PIL import Image
 
-    from photoclip.core import Library, Photo, Tag
+    from photoclip.core import Library, Photo, SceneHit, SceneSpan, Tag
 
 log = logging.getLogger(__name__)
 
 INFO_LABEL_SETS = 3  # label sets explained in the info panel (those the photo has tags from first)
+
+
+@dataclass(frozen=True)
+class ClipToPlay:
+    """What the viewer needs to show a video: its row, its scenes and a poster frame at the moment to start."""
+
+    photo: Photo
+    spans: list[SceneSpan]
+    poster: QImage | None
 
 
 @dataclass
@@ -76,6 +88,33 @@ def load_details(library: Library, photo_id: int) -> PhotoDetails:
             except PhotoclipError:
                 continue
     return PhotoDetails(photo, tags, albums, labels)
+
+
+def read_for_viewer(
+    library: Library, photo_id: int, side: int, matches: Sequence[SceneHit]
+) -> QImage | ClipToPlay | str:
+    """Background step: a photo decoded at screen size, a video's scenes and poster, or why neither."""
+    from photoclip.core import decode_photo, frame_at
+
+    photo = library.photos.one(photo_id)
+    if photo is None:
+        return "This photo is no longer in the library."
+    if photo.is_video:
+        try:
+            frame: QImage | None = pil_to_qimage(
+                frame_at(photo.path, matches[0].frame if matches else 0.0, max_side=side)
+            )
+        except PhotoclipError:
+            frame = None  # the player may still manage; the pane says so if not
+        return ClipToPlay(photo, library.searcher.scenes(photo_id), frame)
+    try:
+        decoded = decode_photo(photo.path, min_side=min(side, 2400))
+    except PhotoclipError as e:
+        return str(e)
+    image = decoded.image
+    if max(image.size) > side:
+        image.thumbnail((side, side))
+    return pil_to_qimage(image)
 
 
 class ImageView(QLabel):
@@ -118,6 +157,7 @@ class PhotoViewer(QWidget):
     closed = Signal()
     current_changed = Signal(int)
     toggle_full_screen = Signal()
+    similar_scene = Signal(int, int)  # "find similar" from a video's scene: (photo id, scene index)
 
     def __init__(self, controller: LibraryController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -125,6 +165,7 @@ class PhotoViewer(QWidget):
         self.ids: list[int] = []
         self.position = 0
         self.scores: dict[int, float] = {}
+        self.matches: dict[int, tuple[SceneHit, ...]] = {}  # videos' matching scenes, best first (searching)
         self.query_context: tuple[str, float | None, float | None] | None = None  # query, typical, top score
         self._image_request = controller.latest()
         self._details_request = controller.latest()
@@ -153,7 +194,12 @@ class PhotoViewer(QWidget):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addLayout(top)
-        left_layout.addWidget(self.image, 1)
+        self.video = VideoPane()
+        self.video.similar_requested.connect(self.similar_scene.emit)
+        self.media = QStackedWidget()
+        self.media.addWidget(self.image)
+        self.media.addWidget(self.video)
+        left_layout.addWidget(self.media, 1)
         self.panel = QWidget()
         self.panel_layout = QVBoxLayout(self.panel)
         self.panel_layout.setAlignment(Qt.AlignmentFlag.AlignTop)
@@ -173,6 +219,7 @@ class PhotoViewer(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.details: PhotoDetails | None = None
         controller.tags_changed.connect(self._reload_details)
+        self.closed.connect(self.video.stop)
 
     # -- navigation -----------------------------------------------------------------------------
 
@@ -195,9 +242,24 @@ class PhotoViewer(QWidget):
             self.position = position
             self._load()
 
+    def hideEvent(self, event: QHideEvent) -> None:  # Qt's name
+        super().hideEvent(event)
+        self.video.stop()
+
+    def scenes_of(self, photo_id: int) -> list[SceneSpan]:
+        """The scenes of the video shown, if it is this one."""
+        shown = self.video.photo
+        return list(self.video.timeline.spans) if shown is not None and shown.id == photo_id else []
+
+    @property
+    def showing_video(self) -> bool:
+        return self.media.currentWidget() is self.video and self.video.photo is not None
+
     def keyPressEvent(self, event: QKeyEvent) -> None:  # Qt's name
         key = event.key()
-        if key in (Qt.Key.Key_Right, Qt.Key.Key_Space, Qt.Key.Key_PageDown):
+        if key in (Qt.Key.Key_K, Qt.Key.Key_Space) and self.showing_video:
+            self.video.toggle_play()  # as in every video player
+        elif key in (Qt.Key.Key_Right, Qt.Key.Key_Space, Qt.Key.Key_PageDown):
             self.step(1)
         elif key in (Qt.Key.Key_Left, Qt.Key.Key_Backspace, Qt.Key.Key_PageUp):
             self.step(-1)
@@ -225,28 +287,22 @@ class PhotoViewer(QWidget):
         screen = self.screen().availableSize() if self.screen() else QSize(1920, 1080)
         side = int(max(screen.width(), screen.height()) * self.devicePixelRatioF())
 
-        def decode() -> QImage | str:
-            from photoclip.core import decode_photo
+        matches = self.matches.get(photo_id, ())
 
-            photo = library.photos.one(photo_id)
-            if photo is None:
-                return "This photo is no longer in the library."
-            try:
-                decoded = decode_photo(photo.path, min_side=min(side, 2400))
-            except PhotoclipError as e:
-                return str(e)
-            image = decoded.image
-            if max(image.size) > side:
-                image.thumbnail((side, side))
-            return pil_to_qimage(image)
-
-        def shown(result: QImage | str) -> None:
+        def shown(result: QImage | ClipToPlay | str) -> None:
+            if isinstance(result, ClipToPlay):
+                self.media.setCurrentWidget(self.video)
+                poster = QPixmap.fromImage(result.poster) if result.poster is not None else None
+                self.video.show_video(result.photo, result.spans, matches, poster)
+                return
+            self.video.stop()
+            self.media.setCurrentWidget(self.image)
             if isinstance(result, str):
                 self.image.set_image(None, result)
             else:
                 self.image.set_image(QPixmap.fromImage(result))
 
-        self._image_request.submit(decode, shown)
+        self._image_request.submit(lambda: read_for_viewer(library, photo_id, side, matches), shown)
         self._reload_details()
 
     def _reload_details(self) -> None:
@@ -285,6 +341,17 @@ class PhotoViewer(QWidget):
         form.addRow("Taken", QLabel(format_date(photo.taken_at) if photo.taken_at else "unknown"))
         if photo.width and photo.height:
             form.addRow("Size", QLabel(f"{photo.width} × {photo.height}, {human_bytes(photo.size)}"))
+        if photo.is_video and photo.duration is not None:
+            facts = [format_clip_time(photo.duration)]
+            if photo.codec:
+                facts.append(photo.codec.upper())
+            if photo.frame_rate:
+                facts.append(f"{photo.frame_rate:g} frames/s")
+            form.addRow("Video", QLabel(", ".join(facts)))
+            matched = self.matches.get(photo.id, ())
+            if matched:
+                moments = ", ".join(format_clip_time(m.start) for m in matched[:5])
+                form.addRow("Matches at", QLabel(moments))
         if photo.camera:
             form.addRow("Camera", QLabel(photo.camera))
         if photo.file_type:

@@ -39,7 +39,15 @@ from PySide6.QtWidgets import (
 )
 
 from photoclip import __version__
-from photoclip.core import QueryError, ThumbnailStore, default_cache_dir, merge_filters, parse_query
+from photoclip.core import (
+    QueryError,
+    SceneRef,
+    ThumbnailStore,
+    default_cache_dir,
+    format_clip_time,
+    merge_filters,
+    parse_query,
+)
 from photoclip.ui.autotag_dialog import AutoTagDialog
 from photoclip.ui.controller import MODEL_FAILED, MODEL_MISSING, MODEL_READY, LibraryController
 from photoclip.ui.dialogs import ProblemsDialog, TagDialog
@@ -83,7 +91,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self.scope: Scope = ALL
         self.query = ""
-        self.example: int | Path | None = None
+        self.example: int | Path | SceneRef | None = None
         self.example_name = ""
         self.result: SearchResult | None = None  # the last search's results, before the relevance slider
         self.searching = False
@@ -303,6 +311,7 @@ class MainWindow(QMainWindow):
         self.sidebar.show_folder_requested.connect(lambda p: QDesktopServices.openUrl(QUrl.fromLocalFile(p)))
         self.viewer.closed.connect(self.close_viewer)
         self.viewer.toggle_full_screen.connect(self.toggle_full_screen)
+        self.viewer.similar_scene.connect(lambda pid, index: self.find_similar(SceneRef(pid, index)))
         self.welcome.add_folder_requested.connect(self.add_folder)
         self.welcome.demo_requested.connect(self.open_demo)
         self.welcome.checkpoint_chosen.connect(lambda arch, path: self.controller.import_checkpoint(Path(path), arch))
@@ -446,10 +455,17 @@ class MainWindow(QMainWindow):
         self.query = ""
         self.refresh()
 
-    def find_similar(self, example: int | Path) -> None:
+    def find_similar(self, example: int | Path | SceneRef) -> None:
         self.example = example
         if isinstance(example, Path):
             self.example_name = example.name
+            self._show_example_chip()
+        elif isinstance(example, SceneRef):  # from a video's scene, in the viewer
+            photo = self.model.photo(example.photo_id)
+            known = self.model.scenes_of(example.photo_id) or self.viewer.scenes_of(example.photo_id)
+            scene = next((s for s in known if s.index == example.index), None)
+            at = f" @ {format_clip_time(scene.start)}" if scene is not None else f" (scene {example.index + 1})"
+            self.example_name = (photo.path.name if photo is not None else "a video") + at
             self._show_example_chip()
         else:
             photo = self.model.photo(example)
@@ -549,6 +565,7 @@ class MainWindow(QMainWindow):
             shown = shown.newest_first()
         hits = shown.hits
         self.model.set_photos([h.photo_id for h in hits], [h.score for h in hits])
+        self.model.set_matches({int(h.photo_id): h.scenes for h in hits if h.scenes})
         what = f"“{_escape(self.query)}”" if self.query else ""
         if self.example is not None:
             what = f"photos like {_escape(self.example_name)}" + (f" and {what}" if what else "")
@@ -632,11 +649,13 @@ class MainWindow(QMainWindow):
         scores = {}
         if self.searching and self.result is not None:
             scores = {int(h.photo_id): h.score for h in self.result.hits}
+            self.viewer.matches = {int(h.photo_id): h.scenes for h in self.result.hits if h.scenes}
             top = self.result.hits[0].score if self.result.hits else None
             query = self.query or f"photos like {self.example_name}"
             self.viewer.query_context = (query, self.result.typical, top)
         else:
             self.viewer.query_context = None
+            self.viewer.matches = {}
         self.stack.setCurrentIndex(VIEWER)
         self.viewer.show_photos(self.model.ids, row, scores)
 
