@@ -81,8 +81,12 @@ def test_a_clip_is_catalogued_with_its_facts(video_library: VideoLibrary, librar
     assert (status.videos, status.pending) == (2, 0) and status.scenes >= 7
 
 
-@pytest.mark.parametrize(("name", "shot"), [(n, i) for n, c in (("beach.mp4", BEACH), ("phone.mov", PHONE)) for i in range(len(c))])
-def test_search_finds_the_clip_and_the_moment(video_library: VideoLibrary, library: Library, name: str, shot: int) -> None:
+@pytest.mark.parametrize(
+    ("name", "shot"), [(n, i) for n, c in (("beach.mp4", BEACH), ("phone.mov", PHONE)) for i in range(len(c))]
+)
+def test_search_finds_the_clip_and_the_moment(
+    video_library: VideoLibrary, library: Library, name: str, shot: int
+) -> None:
     clip = video_library.clips[name]
     colour, shape = (BEACH if name == "beach.mp4" else PHONE)[shot]
     start, end = clip.span(shot)
@@ -108,7 +112,9 @@ def test_type_video_keeps_the_videos(library: Library) -> None:
     assert [h.path.name for h in hits] == ["phone.mov"]
 
 
-def test_the_command_line_says_where_in_the_clip(video_library: VideoLibrary, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_command_line_says_where_in_the_clip(
+    video_library: VideoLibrary, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["--library", str(video_library.directory), "search", "a yellow triangle", "-n", "3"]) == 0
     out = capsys.readouterr().out
     assert f"{video_library.clips['beach.mp4'].path} @ 0:1" in out  # the triangle starts at 12 s: @ 0:11 or 0:12
@@ -121,7 +127,9 @@ def test_the_command_line_says_where_in_the_clip(video_library: VideoLibrary, ca
     assert "time" not in photo and "duration" not in photo
 
 
-def test_find_similar_from_a_scene(video_library: VideoLibrary, library: Library, capsys: pytest.CaptureFixture[str]) -> None:
+def test_find_similar_from_a_scene(
+    video_library: VideoLibrary, library: Library, capsys: pytest.CaptureFixture[str]
+) -> None:
     beach = library.photos.by_path(video_library.clips["beach.mp4"].path)
     assert beach is not None
     star = library.searcher.scene_at(beach.id, 6.0)
@@ -188,7 +196,9 @@ def test_a_moved_and_renamed_clip_keeps_its_scenes_and_tags(own: tuple[Library, 
     assert library.searcher.search("a blue star", limit=1).hits[0].path == moved
 
 
-def test_a_deleted_clip_that_comes_back_gets_its_scenes_back(own: tuple[Library, Path, GeneratedClip], tmp_path: Path) -> None:
+def test_a_deleted_clip_that_comes_back_gets_its_scenes_back(
+    own: tuple[Library, Path, GeneratedClip], tmp_path: Path
+) -> None:
     library, media, clip = own
     scenes = _scenes(library, clip.path)
     away = tmp_path / "backup.mp4"

@@ -17,7 +17,9 @@ MODEL = "m"
 
 
 def video_meta(content_hash: str = "v1", duration: float = 12.0) -> PhotoMetadata:
-    return PhotoMetadata(10, 1, content_hash, 320, 240, "mp4", "2024-01-01T10:00:00", "video", "Phone", duration, "hevc", 30.0)
+    return PhotoMetadata(
+        10, 1, content_hash, 320, 240, "mp4", "2024-01-01T10:00:00", "video", "Phone", duration, "hevc", 30.0
+    )
 
 
 def scene(index: int, start: float, end: float, axis: int) -> StoredScene:
@@ -53,7 +55,13 @@ def test_a_whole_clip_is_stored_with_its_facts_scenes_and_mean(catalog: Catalog,
     recorded = store.record(MODEL, [ClipRecord(pid, video_meta(), scenes, True, mean_vector(scenes))])
     assert recorded.completed == [pid] and recorded.seq is not None and set(recorded.scenes) == {pid}
     photo = catalog.photos([pid])[pid]
-    assert (photo.kind, photo.duration, photo.codec, photo.frame_rate, photo.camera) == ("video", 12.0, "hevc", 30.0, "Phone")
+    assert (photo.kind, photo.duration, photo.codec, photo.frame_rate, photo.camera) == (
+        "video",
+        12.0,
+        "hevc",
+        30.0,
+        "Phone",
+    )
     assert [s.start for s in store.spans(MODEL, [pid])[pid]] == [0.0, 4.0]
     assert store.video_ids(MODEL) == {pid} and store.count(MODEL) == 2
     _, vectors = catalog.embeddings(MODEL, [pid])

@@ -36,7 +36,9 @@ def catalog(tmp_path: Path) -> Catalog:
 
 def setup(catalog: Catalog, tmp_path: Path) -> tuple[PhotoId, PhotoId]:
     folder = catalog.add_folder(tmp_path)
-    photo, video = catalog.add_photos(folder.id, [FileStat(tmp_path / "a.jpg", 1, 1), FileStat(tmp_path / "v.mp4", 1, 1)])
+    photo, video = catalog.add_photos(
+        folder.id, [FileStat(tmp_path / "a.jpg", 1, 1), FileStat(tmp_path / "v.mp4", 1, 1)]
+    )
     catalog.record_batch(MODEL, [(photo, meta("p"), unit(0))], [], [])
     return photo, video
 
