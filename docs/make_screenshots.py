@@ -1,4 +1,4 @@
-"""Save screenshots of the app for the README: main window, viewer, auto-tag dialog, label set editor.
+"""Save screenshots of the app for the README: main window, viewer, videos, auto-tag dialog, label set editor.
 
 Runs the real app on the offline demo (generated photos, bundled tiny model) in a
 temporary folder, drives it like a person would, and grabs each window as PNG:
@@ -58,6 +58,22 @@ def save(widget: QWidget, path: Path) -> None:
     print(f"saved {path}")
 
 
+def add_demo_clips(folder: Path) -> None:
+    """Three short clips of the demo's shapes, a few scenes each (as a phone folder holds videos beside photos)."""
+    import random
+
+    from photoclip.demo.videos import shape_shots, write_clip
+
+    rng = random.Random(3)
+    plans = [
+        [("green", "circle"), ("blue", "star"), ("yellow", "square")],
+        [("red", "heart"), ("purple", "cross")],
+        [("orange", "triangle"), ("blue", "star"), ("cyan", "circle"), ("pink", "heart")],
+    ]
+    for number, combos in enumerate(plans, 1):
+        write_clip(folder / f"VID_000{number}.mp4", shape_shots(rng, combos, [4] * len(combos)), size=(640, 360))
+
+
 def thumbnails_shown(window: MainWindow, count: int) -> bool:
     model = window.model
     rows = min(count, model.rowCount())
@@ -68,11 +84,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "screenshots")
     parser.add_argument("--theme", default="light", choices=["light", "dark", "system"])
+    parser.add_argument("--size", default="1280x800", help="window size, WIDTHxHEIGHT")
     args = parser.parse_args()
+    width, height = (int(v) for v in args.size.split("x"))
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         photos = prepare_demo_photos(base / "demo", 240)
+        add_demo_clips(photos / "videos")
         with Library.open(base / "library", model=TINY_MODEL_KEY) as library:
             library.folders.add(photos)
             library.indexer.update()
@@ -87,10 +106,10 @@ def main() -> None:
         apply_appearance(app, settings)
         controller = LibraryController(base / "library", thumbnail_dir=base / "thumbs", watch=False)
         window = MainWindow(controller, settings)
-        window.resize(1280, 800)
+        window.resize(width, height)
         window.show()
         controller.open()
-        pump(lambda: controller.state == MODEL_READY and window.model.rowCount() == 240)
+        pump(lambda: controller.state == MODEL_READY and window.model.rowCount() == 243)
         window.sidebar.expandAll()
         window.search.setText("a red circle")
         window.search.search_now()
@@ -102,6 +121,20 @@ def main() -> None:
         window.open_viewer(window.model.ids[0])
         pump(lambda: window.viewer.details is not None and window.viewer.image.pixmap() is not None)
         save(window, args.out / "viewer.png")
+        window.close_viewer()
+
+        window.search.setText("a blue star")
+        window.search.search_now()
+        pump(lambda: "a blue star" in window.header.text())
+        pump(lambda: thumbnails_shown(window, 30))
+        video = next(h.photo_id for h in window.result.hits if h.is_video)
+        window.grid.select_ids([video])
+        save(window, args.out / "videos.png")
+        window.open_viewer(video)
+        pump(lambda: window.viewer.video.photo is not None)
+        settle(2.5)  # playing from the matching moment
+        window.viewer.video.toggle_play()
+        save(window, args.out / "video-viewer.png")
         window.close_viewer()
 
         from photoclip.ui.autotag_dialog import AutoTagDialog

@@ -17,8 +17,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QRect, QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QColor, QDesktopServices, QMouseEvent, QPainter, QPaintEvent, QPalette, QPixmap
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QDesktopServices, QImage, QMouseEvent, QPainter, QPaintEvent, QPalette, QPixmap
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
 
 from photoclip.core import format_clip_time
 
@@ -45,6 +54,41 @@ def multimedia_problem() -> str | None:
     if not player.isAvailable():
         return "Videos cannot play here: Qt Multimedia has no working backend on this system."
     return None
+
+
+class FrameView(QWidget):
+    """Shows the clip's current frame (or its poster until the first frame arrives), scaled to fit.
+
+    Frames come from a QVideoSink and are painted here, rather than by a native video
+    surface, so the view works the same on every platform, offscreen, and in a grab().
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.image: QImage | None = None
+        self.frames = 0  # frames shown since the clip was set
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.setMinimumSize(200, 150)
+        self.setAccessibleName("Video")
+
+    def set_image(self, image: QImage | None, *, frame: bool = False) -> None:
+        self.image = image
+        if frame:
+            self.frames += 1
+        else:
+            self.frames = 0
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # Qt's name
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor(0, 0, 0))
+        if self.image is not None and not self.image.isNull():
+            size = self.image.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            target = QRect(0, 0, size.width(), size.height())
+            target.moveCenter(self.rect().center())
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawImage(target, self.image)
+        painter.end()
 
 
 class SceneTimeline(QWidget):
@@ -151,21 +195,27 @@ class VideoPane(QWidget):
         poster_layout.addWidget(self.poster, 1)
         poster_layout.addWidget(self.notice)
         self.screen_stack.addWidget(poster_page)
-        self.video_widget: QWidget | None = None
+        self.frame_view = FrameView()
+        self.screen_stack.addWidget(self.frame_view)
         self.problem = multimedia_problem()
         if self.problem is None:
             self._make_player()
+        style = self.style()
         self.play_button = QPushButton("Play")
+        self.play_button.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
         self.play_button.setAccessibleName("Play or pause")
-        self.play_button.setToolTip("Play or pause (K)")
+        self.play_button.setToolTip("Play or pause (Space or K)")
         self.play_button.clicked.connect(self.toggle_play)
-        previous = QPushButton("⏮ Scene")
+        previous = QPushButton("Scene")
+        previous.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipBackward))
         previous.setAccessibleName("Previous scene")
-        previous.setToolTip("The scene before")
+        previous.setToolTip("Go to the scene before")
         previous.clicked.connect(lambda: self.jump_scene(-1))
-        following = QPushButton("Scene ⏭")
+        following = QPushButton("Scene")
+        following.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipForward))
+        following.setLayoutDirection(Qt.LayoutDirection.RightToLeft)  # the arrow after the word
         following.setAccessibleName("Next scene")
-        following.setToolTip("The scene after")
+        following.setToolTip("Go to the scene after")
         following.clicked.connect(lambda: self.jump_scene(1))
         self.similar_button = QPushButton("Find similar to this scene")
         self.similar_button.clicked.connect(self._similar)
@@ -193,16 +243,14 @@ class VideoPane(QWidget):
         layout.addLayout(controls)
 
     def _make_player(self) -> None:
-        from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
-        from PySide6.QtMultimediaWidgets import QVideoWidget
+        from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer, QVideoSink
 
-        self.video_widget = QVideoWidget()
-        self.video_widget.setAccessibleName("Video")
-        self.screen_stack.addWidget(self.video_widget)
         self._player = QMediaPlayer(self)
         self._audio = QAudioOutput(self)
         self._player.setAudioOutput(self._audio)
-        self._player.setVideoOutput(self.video_widget)
+        self._sink = QVideoSink(self)
+        self._sink.videoFrameChanged.connect(self._frame)
+        self._player.setVideoSink(self._sink)
         self._player.positionChanged.connect(self._position_changed)
         self._player.mediaStatusChanged.connect(self._status_changed)
         self._player.playbackStateChanged.connect(self._state_changed)
@@ -228,8 +276,8 @@ class VideoPane(QWidget):
             self.screen_stack.setCurrentIndex(0)
             return
         self.notice.setText("")
-        assert self.video_widget is not None
-        self.screen_stack.setCurrentWidget(self.video_widget)
+        self.frame_view.set_image(poster.toImage() if poster is not None else None)  # until the first frame
+        self.screen_stack.setCurrentWidget(self.frame_view)
         self._player.setSource(QUrl.fromLocalFile(str(photo.path)))
 
     def set_poster(self, poster: QPixmap | None) -> None:
@@ -313,7 +361,14 @@ class VideoPane(QWidget):
             self._fail("This video cannot be played here (its format or codec is not supported by the player).")
 
     def _state_changed(self, state: Any) -> None:
-        self.play_button.setText("Pause" if self.playing else "Play")
+        playing = self.playing
+        self.play_button.setText("Pause" if playing else "Play")
+        icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
+        self.play_button.setIcon(self.style().standardIcon(icon))
+
+    def _frame(self, frame: Any) -> None:
+        if self.photo is not None and frame.isValid():
+            self.frame_view.set_image(frame.toImage(), frame=True)
 
     def _position_changed(self, milliseconds: int) -> None:
         seconds = milliseconds / 1000

@@ -141,8 +141,10 @@ def test_the_viewer_plays_from_the_matching_moment_with_the_matches_marked(qtbot
     if problem is not None:
         pytest.skip(f"playback not checked here: {problem}")
     qtbot.waitUntil(lambda: pane.playing, timeout=WAIT)
-    qtbot.waitUntil(lambda: pane.position >= start - 0.2, timeout=WAIT)
+    qtbot.waitUntil(lambda: pane.position >= start - 0.2 and pane.frame_view.frames > 3, timeout=WAIT)
     assert pane.position < start + 3.0  # it started at the match, not at 0:00
+    shown = pane.frame_view.image
+    assert shown is not None and (shown.width(), shown.height()) == (320, 240)
     pane.toggle_play()
     qtbot.waitUntil(lambda: not pane.playing)
     pane.jump_scene(1)
