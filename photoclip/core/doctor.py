@@ -232,24 +232,34 @@ def self_test(work_dir: Path) -> Check:
     """End to end in a scratch folder: the bundled model indexes generated photos and finds the right one.
 
     What an installer runs to prove a bundle works: every native part (torch, open_clip,
-    hnswlib, SQLite, Pillow's JPEG and PNG codecs) is exercised for real, offline.
+    hnswlib, SQLite, Pillow's JPEG and PNG codecs, PyAV's FFmpeg) is exercised for real, offline.
     """
+    import random
     import time
 
     from photoclip.core.clip.registry import TINY_MODEL_KEY
     from photoclip.demo import generate_photos
+    from photoclip.demo.videos import shape_shots, write_clip
 
     started = time.perf_counter()
     photos = generate_photos(
         work_dir / "photos", 24, seed=3, combos=[("red", "circle"), ("blue", "star"), ("green", "square")]
     )
+    shots = shape_shots(random.Random(3), [("yellow", "triangle"), ("purple", "heart")], [3, 3])
+    clip = write_clip(work_dir / "photos" / "clip.mp4", shots)
     with Library.open(work_dir / "library", model=TINY_MODEL_KEY, cache_dir=work_dir / "cache") as library:
         library.folders.add(work_dir / "photos")
         report = library.indexer.update()
-        if report.embedded != len(photos) or report.skipped:
+        if report.embedded != len(photos) or report.videos != 1 or report.skipped:
             return Check(
-                "self-test", "error", f"indexed {report.embedded} of {len(photos)} photos, {report.skipped} skipped"
+                "self-test",
+                "error",
+                f"indexed {report.embedded} of {len(photos)} photos and {report.videos} of 1 video, "
+                f"{report.skipped} skipped",
             )
+        heart = library.searcher.search("a purple heart", limit=1).hits
+        if not heart or heart[0].path != clip.path or heart[0].time is None or not 2.0 <= heart[0].time <= 4.0:
+            return Check("self-test", "error", "search did not find the video's scene of a purple heart at 0:03")
         hits = library.searcher.search("a blue star", limit=5).hits
         truth = {p.path for p in photos if p.scene.things[0].colour == "blue"}
         found = sum(h.path in truth for h in hits)
@@ -260,5 +270,6 @@ def self_test(work_dir: Path) -> Check:
     return Check(
         "self-test",
         "ok",
-        f"indexed {len(photos)} generated photos and found the right ones on {device} in {seconds:.1f} s",
+        f"indexed {len(photos)} generated photos and a video and found the right ones on {device} "
+        f"in {seconds:.1f} s",
     )

@@ -249,7 +249,10 @@ class VideoReader:
                 "unknown_codec",
                 f"The video is encoded with a codec photoclip cannot decode{f' ({tag})' if tag else ''}.",
             )
-        stream.thread_type = "AUTO"
+        # one thread per clip: a keyframe seek decodes a frame or two, which frame threading only
+        # delays (measured: 60 samples of a 1080p clip in 0.63 s, 1.78 s with "AUTO"); the
+        # pipeline runs several clips' segments side by side instead
+        stream.codec_context.thread_count = 1
         return stream
 
     def _read_info(self, rotation: int | None) -> VideoInfo:
