@@ -87,12 +87,6 @@ def entry_changes_since(catalog: Catalog, model_id: str, seq: int) -> tuple[int,
     return (int(row[0]) if row else 0), labels, [int(r[1]) for r in rows] + scene_seqs
 
 
-def entry_labels_since(catalog: Catalog, model_id: str, timestamp: float) -> Labels:
-    """Photo labels whose vector was written after `timestamp` (an index saved before sequence numbers)."""
-    ids = catalog.embedding_ids_since(model_id, timestamp)
-    return ids
-
-
 def _photo_vectors(catalog: Catalog, model_id: str, ids: list[int]) -> tuple[Labels, npt.NDArray[np.float32]]:
     rows = []
     conn = catalog.reader()
