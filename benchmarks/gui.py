@@ -1,6 +1,6 @@
-"""Is the window always responsive? Start-up time, GUI-thread stalls while indexing, 100k-photo scrolling.
+"""Is the window always responsive? Start-up, GUI-thread stalls while indexing, 100k-photo scrolling, the viewer.
 
-Three measurements of the real app (offscreen unless QT_QPA_PLATFORM says otherwise):
+Four measurements of the real app (offscreen unless QT_QPA_PLATFORM says otherwise):
 
   startup   a fresh process runs `photoclip` (the app) on an empty library; time from
             launching the process to the window's first turn of the event loop with the
@@ -9,11 +9,21 @@ Three measurements of the real app (offscreen unless QT_QPA_PLATFORM says otherw
             1600x1200 JPEGs) indexed by the watcher with the bundled tiny model, while a
             "user" scrolls the grid and searches; a QTimer heartbeat every 10 ms records
             the longest gap, i.e. the longest time the GUI thread was busy.
+  first-search  the app on an indexed library (benchmarks/peers.py's 120 photos, ViT-B-32-256):
+            time from launch to the first text search's results, typed as the window shows,
+            and whether they came before the image tower (the whole model) had loaded.
   scroll    a 100,000-photo catalogue (rows and vectors written straight into the
             catalog, pointing at real small JPEGs); the grid is scrolled from top to
             bottom page by page; memory (RSS) and the thumbnail cache are sampled.
+  viewer    a 24-megapixel JPEG (6000x4000, photo-like detail and noise) opened in the
+            viewer of a 1600x1000 window: time from the click to its screen-size preview
+            on screen and to its full resolution (first open with a cold decoder, then the
+            median of reopening it); then the paint rate while zooming from fit to 400% and
+            back in small steps (as a pinch or a fast wheel does) and while panning at 100%
+            and 300%, each frame painted synchronously (QWidget.repaint), and the longest
+            GUI-thread stall while the photo loads.
 
-    python benchmarks/gui.py [startup|indexing|scroll|all] [--photos 2000] [--rows 100000]
+    python benchmarks/gui.py [startup|indexing|scroll|first-search|viewer|all] [--photos 2000] [--rows 100000]
 """
 
 from __future__ import annotations
@@ -82,6 +92,65 @@ def startup(runs: int = 5) -> dict[str, Any]:
         "window_visible_s_max": round(max(times), 3),
         "runs": runs,
         "torch_imported_before_visible": any(torch_seen),
+        "target_s": 1.5,
+    }
+
+
+FIRST_SEARCH_CHILD = r"""
+import json, sys, time
+from pathlib import Path
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from photoclip.ui.app import run
+
+def started(window):
+    window.search.setText(sys.argv[2])
+    window.set_query(sys.argv[2])  # as the search field does once typing pauses
+    def poll():
+        if window.result is not None and window.result.hits:
+            models = window.controller.library.models
+            print(json.dumps({"answered_at": time.time(), "hits": len(window.result.hits),
+                              "image_tower_loaded": models.image_tower_loaded,
+                              "model_state": window.controller.state}), flush=True)
+            QApplication.quit()
+        else:
+            QTimer.singleShot(5, poll)
+    poll()
+
+sys.exit(run(library=Path(sys.argv[1]), on_started=started))
+"""
+
+
+def first_search(library: Path, cache: Path, runs: int = 5, query: str = "a dog on a beach") -> dict[str, Any]:
+    """Seconds from launching the app to the first text search's results in the grid, on an indexed library.
+
+    The query is typed as soon as the window shows; the answer must not wait for the image tower
+    (the whole model, which indexing needs): the exported text tower answers it.
+    """
+    import json
+
+    times, before_image_tower = [], []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            env = dict(os.environ, PHOTOCLIP_CACHE=str(cache), XDG_CONFIG_HOME=str(Path(tmp) / "cfg"))
+            launched = time.time()
+            out = subprocess.run(
+                [sys.executable, "-c", FIRST_SEARCH_CHILD, str(library), query],
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=300,
+                check=True,
+            ).stdout
+            line = json.loads(out.strip().splitlines()[-1])
+            times.append(line["answered_at"] - launched)
+            before_image_tower.append(not line["image_tower_loaded"])
+    return {
+        "first_text_search_s_median": round(statistics.median(times), 3),
+        "first_text_search_s_max": round(max(times), 3),
+        "all_s": [round(t, 3) for t in times],
+        "answered_before_image_tower": all(before_image_tower),
+        "runs": runs,
         "target_s": 1.5,
     }
 
@@ -350,9 +419,118 @@ def scroll(rows: int) -> dict[str, Any]:
         return result
 
 
+def _frames(view: Any, steps: list[Any]) -> dict[str, float]:
+    """Paint one frame per step (each step changes zoom or position), synchronously; frames per second."""
+    times = []
+    for step in steps:
+        started = time.perf_counter()
+        step()
+        view.repaint()
+        times.append(time.perf_counter() - started)
+    times.sort()
+    return {
+        "frames": len(times),
+        "fps": round(len(times) / sum(times), 1),
+        "median_frame_ms": round(statistics.median(times) * 1000, 2),
+        "slowest_frame_ms": round(times[-1] * 1000, 2),
+    }
+
+
+def viewer(runs: int = 5) -> dict[str, Any]:
+    from _common import photo_like_jpegs
+    from PySide6.QtCore import QPointF
+
+    from photoclip.core import TINY_MODEL_KEY, Library
+    from photoclip.ui.controller import MODEL_READY
+
+    _time_callbacks()
+    source = photo_like_jpegs(1, 6000, 4000, seed=24)[0]
+    load_before = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "photos"
+        folder.mkdir()
+        shutil.copy(source, folder / "IMG_24MP.jpg")
+        with Library.open(Path(tmp) / "library", model=TINY_MODEL_KEY) as library:
+            library.folders.add(folder)
+            library.indexer.update()
+            photo = library.photos.by_path(folder / "IMG_24MP.jpg")
+            assert photo is not None
+            photo_id = int(photo.id)
+        app, controller, window = _window(Path(tmp) / "library", Path(tmp) / "thumbs", watch=False)
+        window.resize(1600, 1000)
+        assert _pump_until(lambda: controller.state == MODEL_READY and window.model.rowCount() == 1, 60)
+        view = window.viewer.view
+        previews, fulls, gaps = [], [], []
+        for _ in range(runs):
+            heartbeat = Heartbeat()
+            marks: dict[str, float] = {}
+            window.viewer.shown.connect(lambda _pid, m=marks: m.setdefault("shown", time.perf_counter()))
+            window.viewer.sharpened.connect(lambda _pid, m=marks: m.setdefault("sharp", time.perf_counter()))
+            started = time.perf_counter()
+            window.open_viewer(photo_id)
+            assert _pump_until(lambda m=marks: "sharp" in m, 60), "the full resolution never came"
+            heartbeat.timer.stop()
+            window.viewer.shown.disconnect()
+            window.viewer.sharpened.disconnect()
+            previews.append(marks["shown"] - started)
+            fulls.append(marks["sharp"] - started)
+            gaps.append(heartbeat.report()["longest_gap_ms"])
+            preview_size, full_size = view._levels[0].size().toTuple(), view.sharpest.toTuple()
+            if len(previews) < runs:
+                window.close_viewer()
+                _pump_until(lambda: False, 0.3)
+        fit = view.fit_zoom()
+        middle = QPointF(view.width() / 2, view.height() / 2)
+        zoom_steps = []
+        zoom = fit
+        while zoom < 4.0:  # in small steps, as a pinch or a fast wheel does
+            zoom = min(4.0, zoom * 1.04)
+            zoom_steps.append(lambda z=zoom: view.set_zoom(z, middle))
+        zoom_steps += list(reversed(zoom_steps))
+        zooming = _frames(view, zoom_steps)
+        view.set_zoom(1.0, middle)
+        pan_100 = _frames(view, [lambda d=d: view.pan_by(d, d * 0.5) for d in [-12] * 60 + [12] * 60])
+        view.set_zoom(3.0, middle)
+        pan_300 = _frames(view, [lambda d=d: view.pan_by(d, d * 0.5) for d in [-12] * 60 + [12] * 60])
+        window.close()
+        controller.close()
+        return {
+            "photo": "6000x4000 JPEG (24 MP), quality 90",
+            "window": "1600x1000",
+            "preview_size": preview_size,
+            "full_size": full_size,
+            "preview_s_first": round(previews[0], 3),
+            "preview_s_median": round(statistics.median(previews), 3),
+            "full_resolution_s_first": round(fulls[0], 3),
+            "full_resolution_s_median": round(statistics.median(fulls), 3),
+            "runs": runs,
+            "longest_gui_gap_while_loading_ms": max(gaps),
+            "slowest_gui_callbacks_ms": _slowest(),
+            "zoom_fit_to_400_and_back": zooming,
+            "pan_at_100": pan_100,
+            "pan_at_300": pan_300,
+            "machine_load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],  # before, after
+            "cores": os.cpu_count(),
+            "target_preview_s": 0.3,
+            "target_full_resolution_s": 1.5,
+            "target_fps": 30,
+        }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", nargs="?", default="all", choices=["startup", "indexing", "scroll", "all"])
+    parser.add_argument(
+        "what", nargs="?", default="all", choices=["startup", "indexing", "scroll", "first-search", "viewer", "all"]
+    )
+    parser.add_argument(
+        "--library",
+        type=Path,
+        default=DATA_DIR / "peers" / "photoclip-lib",
+        help="first-search: an indexed library (default: the one benchmarks/peers.py made)",
+    )
+    parser.add_argument(
+        "--cache", type=Path, default=DATA_DIR / "peers" / "photoclip-cache", help="first-search: its model cache"
+    )
     parser.add_argument("--photos", type=int, default=2000, help="photos indexed while measuring stalls")
     parser.add_argument("--rows", type=int, default=100_000, help="catalogue size for the scroll test")
     args = parser.parse_args()
@@ -360,7 +538,7 @@ def main() -> None:
     if args.what == "all":  # each part in a fresh process, as a person would start the app
         import json
 
-        for part in ("startup", "indexing", "scroll"):
+        for part in ("startup", "indexing", "scroll", "viewer"):
             command = [sys.executable, __file__, part, "--photos", str(args.photos), "--rows", str(args.rows)]
             out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
             result[part] = json.loads(out.strip().splitlines()[-1])[part]
@@ -368,6 +546,10 @@ def main() -> None:
         result["startup"] = startup()
     elif args.what == "indexing":
         result["indexing"] = indexing(args.photos)
+    elif args.what == "first-search":
+        result["first_search"] = first_search(args.library, args.cache)
+    elif args.what == "viewer":
+        result["viewer"] = viewer()
     else:
         result["scroll"] = scroll(args.rows)
     emit(result)

@@ -51,12 +51,12 @@ def clustered_vectors(count: int, dim: int, clusters: int, seed: int) -> np.ndar
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
-def fill_catalog(catalog: Catalog, model_id: str, vectors: np.ndarray) -> None:
-    folder = catalog.add_folder(Path("/photos"))
+def fill_catalog(catalog: Catalog, model_id: str, vectors: np.ndarray, folder_path: Path = Path("/photos")) -> None:
+    folder = catalog.add_folder(folder_path)
     chunk = 5000
     for start in range(0, len(vectors), chunk):
         block = vectors[start : start + chunk]
-        files = [FileStat(Path(f"/photos/{start + i:07d}.jpg"), 1000, 1) for i in range(len(block))]
+        files = [FileStat(folder_path / f"{start + i:07d}.jpg", 1000, 1) for i in range(len(block))]
         ids = catalog.add_photos(folder.id, files)
         rows = [
             (pid, PhotoMetadata(1000, 1, f"h{pid}", 4000, 3000, "jpeg", "2024-01-01T00:00:00", "exif", None), v)

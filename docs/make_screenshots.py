@@ -1,4 +1,4 @@
-"""Save screenshots of the app for the README: main window, viewer, videos, auto-tag dialog, label set editor.
+"""Save screenshots of the app for the README: main window, viewer states, videos, auto-tag dialog, label set editor.
 
 Runs the real app on the offline demo (generated photos, bundled tiny model) in a
 temporary folder, drives it like a person would, and grabs each window as PNG:
@@ -11,6 +11,7 @@ Works offscreen (QT_QPA_PLATFORM=offscreen, the default here) or on a real displ
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -33,6 +34,9 @@ from photoclip.ui.controller import MODEL_READY, LibraryController
 from photoclip.ui.grid import PixmapRole
 from photoclip.ui.settings import AppSettings
 from photoclip.ui.window import MainWindow
+
+VIEWER_SIZES = ((1000, 700), (1600, 1000))
+"""Window sizes the viewer's states are rendered at; offscreen, each is also a screen, for full screen."""
 
 
 def pump(condition: Callable[[], bool], timeout: float = 60.0) -> None:
@@ -80,6 +84,93 @@ def thumbnails_shown(window: MainWindow, count: int) -> bool:
     return rows > 0 and all(model.index(r).data(PixmapRole) is not None for r in range(rows))
 
 
+def offscreen_screens(folder: Path) -> None:
+    """Offscreen, give Qt one screen per viewer size, so full screen has that size (before the app starts)."""
+    if os.environ.get("QT_QPA_PLATFORM") != "offscreen":
+        return
+    left, screens = 0, []
+    for width, height in VIEWER_SIZES:
+        screens.append(
+            {"name": f"{width}x{height}", "x": left, "y": 0, "width": width, "height": height,
+             "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}
+        )  # fmt: skip
+        left += width
+    config = folder / "screens.json"
+    config.write_text(json.dumps({"screens": screens}), encoding="utf-8")
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={config}"
+
+
+def camera_photo(folder: Path) -> Path:
+    """A 12-megapixel "camera" JPEG with a full EXIF record (exposure, lens, GPS), for the viewer's states."""
+    import random
+
+    from PIL import Image as PILImage
+    from PIL.TiffImagePlugin import IFDRational
+
+    from photoclip.demo.shapes import random_scene, render
+
+    path = folder / "2024" / "06" / "DSC_4711.jpg"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image = render(random_scene(random.Random(4711), colour="red", shape="circle"), 4000, 3000, supersample=1)
+    exif = PILImage.Exif()
+    exif[0x010F], exif[0x0110] = "NIKON CORPORATION", "NIKON Z 6"
+    exif.get_ifd(0x8769).update(
+        {
+            0x829A: IFDRational(1, 250),
+            0x829D: IFDRational(28, 10),
+            0x8827: 200,
+            0x920A: IFDRational(50, 1),
+            0xA434: "NIKKOR Z 50mm f/1.8 S",
+            0x9003: "2024:06:14 18:42:05",
+            0x9011: "+02:00",
+            0x9209: 0x10,
+        }
+    )
+    exif.get_ifd(0x8825).update(
+        {
+            1: "N",
+            2: (IFDRational(48, 1), IFDRational(51, 1), IFDRational(2412, 100)),
+            3: "E",
+            4: (IFDRational(2, 1), IFDRational(17, 1), IFDRational(4020, 100)),
+            6: IFDRational(35, 1),
+        }
+    )
+    image.save(path, quality=90, exif=exif)
+    return path
+
+
+def viewer_states(window: MainWindow, photo_id: int, out: Path) -> None:
+    """The viewer fitted, zoomed in, in full screen, and its info panel with a suggested tag, at each size."""
+    from PySide6.QtCore import QPointF
+
+    viewer = window.viewer
+    screens = {screen.name(): screen for screen in QApplication.screens()}
+    for width, height in VIEWER_SIZES:
+        name = f"{width}x{height}"
+        if name in screens:
+            window.windowHandle().setScreen(screens[name])
+            window.move(screens[name].geometry().topLeft())
+        window.resize(width, height)
+        window.open_viewer(photo_id)
+        pump(
+            lambda: viewer.view.full_resolution and viewer.details is not None and viewer.model_view is not None,
+            timeout=180,
+        )
+        save(window, out / f"viewer-fit-{name}.png")
+        view = viewer.view
+        view.set_zoom(1.0, QPointF(view.width() * 0.45, view.height() * 0.4))
+        save(window, out / f"viewer-zoomed-{name}.png")
+        save(viewer.panel.page, out / f"viewer-info-{name}.png")  # the whole panel, as tall as its content
+        view.fit()
+        settle(1.5)  # the zoom badge fades
+        window.toggle_full_screen()
+        pump(lambda: window.isFullScreen() and not window.menuBar().isVisible())
+        save(window, out / f"viewer-full-screen-{name}.png")
+        window.toggle_full_screen()
+        pump(lambda: not window.isFullScreen())
+        window.close_viewer()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "screenshots")
@@ -92,12 +183,19 @@ def main() -> None:
         base = Path(tmp)
         photos = prepare_demo_photos(base / "demo", 240)
         add_demo_clips(photos / "videos")
+        camera = camera_photo(photos)
+        offscreen_screens(base)
         with Library.open(base / "library", model=TINY_MODEL_KEY) as library:
             library.folders.add(photos)
             library.indexer.update()
             library.albums.create("Holiday 2024")
             library.albums.add("Holiday 2024", library.searcher.browse_ids(PhotoFilter())[:40])
             library.tags.auto_tag("Colours (demo)")
+            camera_photo_row = library.photos.by_path(camera)
+            assert camera_photo_row is not None
+            camera_id = int(camera_photo_row.id)
+            library.albums.add("Holiday 2024", [camera_id])
+            library.tags.tag([camera_id], "evening walk")
         app = make_application()
         QSettings.setDefaultFormat(QSettings.Format.IniFormat)
         QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(base / "qsettings"))
@@ -109,7 +207,7 @@ def main() -> None:
         window.resize(width, height)
         window.show()
         controller.open()
-        pump(lambda: controller.state == MODEL_READY and window.model.rowCount() == 243)
+        pump(lambda: controller.state == MODEL_READY and window.model.rowCount() == 244)
         window.sidebar.expandAll()
         window.search.setText("a red circle")
         window.search.search_now()
@@ -119,9 +217,13 @@ def main() -> None:
         save(window, args.out / "main-window.png")
 
         window.open_viewer(window.model.ids[0])
-        pump(lambda: window.viewer.details is not None and window.viewer.image.pixmap() is not None)
+        pump(lambda: window.viewer.view.full_resolution and window.viewer.model_view is not None)
         save(window, args.out / "viewer.png")
         window.close_viewer()
+        window.clear_search()
+        pump(lambda: window.model.rowCount() == 244)
+        viewer_states(window, camera_id, args.out)
+        window.resize(1280, 800)
 
         window.search.setText("a blue star")
         window.search.search_now()

@@ -9,6 +9,8 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+# no text tower is exported behind a test's back (a process per loaded model); tests that want one export it
+os.environ.setdefault("PHOTOCLIP_TEXT_EXPORT", "0")
 
 _MARKERS = {"unit": pytest.mark.unit, "integration": pytest.mark.integration, "gui": pytest.mark.gui}
 

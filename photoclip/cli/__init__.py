@@ -63,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if args.verbose < 2:
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    from photoclip.core import PhotoclipError
+    from photoclip.core import TINY_MODEL_KEY, ModelUnavailable, PhotoclipError
 
     try:
         if args.command is None:
@@ -74,6 +74,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.verbose:
             logging.exception("details")
         print(f"photoclip: error: {e}", file=sys.stderr)
+        if isinstance(e, ModelUnavailable) and e.offline:
+            print(
+                "Connect to the internet once to download it, use a checkpoint file you have "
+                f"(--checkpoint FILE), or try the offline demo model (--model {TINY_MODEL_KEY}).",
+                file=sys.stderr,
+            )
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("\nphotoclip: interrupted", file=sys.stderr)

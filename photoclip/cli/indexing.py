@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from photoclip.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, open_library, positive, run_update
+from photoclip.core import counted
 
 if TYPE_CHECKING:
     from photoclip.core import Activity, IndexReport, Library
@@ -89,13 +90,13 @@ def _print_index_report(report: IndexReport, library: Library, *, as_json: bool)
         print(json.dumps(summary, indent=2))
         return
     print(
-        f"Scanned {len(report.scans)} folder(s): {summary['added']} new, {summary['changed']} changed, "
+        f"Scanned {counted(len(report.scans), 'folder')}: {summary['added']} new, {summary['changed']} changed, "
         f"{summary['removed']} removed."
     )
     rate = report.embedded / report.seconds if report.seconds else 0.0
-    videos = f" and {report.videos} video(s) ({report.scenes} scenes)" if report.videos else ""
+    videos = f" and {counted(report.videos, 'video')} ({counted(report.scenes, 'scene')})" if report.videos else ""
     print(
-        f"Indexed {report.embedded} photo(s){videos} in {report.seconds:.1f} s ({rate:.1f}/s); "
+        f"Indexed {counted(report.embedded, 'photo')}{videos} in {report.seconds:.1f} s ({rate:.1f}/s); "
         f"{report.skipped} skipped."
     )
     for path, message in problems[:20]:
@@ -122,7 +123,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
         if not library.folders.all():
             print("No folders yet: run 'photoclip watch FOLDER' to add one.", file=sys.stderr)
             return EXIT_ERROR
-        print(f"Watching {len(library.folders.all())} folder(s); Ctrl-C to stop.", file=sys.stderr)
+        print(f"Watching {counted(len(library.folders.all()), 'folder')}; Ctrl-C to stop.", file=sys.stderr)
         watcher = library.watch(settle_seconds=args.settle, poll_seconds=args.poll, on_activity=report)
         try:
             while watcher.error is None:
@@ -152,13 +153,13 @@ def cmd_folders(args: argparse.Namespace) -> int:
         elif args.action == "remove":
             for item in args.items:
                 removed = library.folders.remove(Path(item)).value
-                print(f"Removed {item} ({removed} photos forgotten; the files themselves are untouched).")
+                print(f"Removed {item} ({counted(removed, 'photo')} forgotten; the files themselves are untouched).")
         elif args.action in ("ignore", "unignore"):
             return _change_ignore_patterns(library, args.action, args.items)
         else:
             for status in library.folders.statuses():
                 offline = ", offline" if status.offline else ""
-                print(f"{status.path}  ({status.photos} photos{offline})")
+                print(f"{status.path}  ({counted(status.photos, 'photo')}{offline})")
             patterns = library.folders.ignore_patterns()
             if patterns:
                 print(f"Ignored in every folder: {', '.join(patterns)}")
@@ -178,8 +179,8 @@ def _change_ignore_patterns(library: Library, action: str, items: list[str]) -> 
         matching = library.folders.ignored_photos()
         if matching:
             print(
-                f"{len(matching)} photo(s) in the library match: the next 'photoclip index' forgets them "
-                "(the files themselves are untouched)."
+                f"{counted(len(matching), 'photo')} in the library {'matches' if len(matching) == 1 else 'match'}: "
+                "the next 'photoclip index' forgets them (the files themselves are untouched)."
             )
         return 0
     unknown = [p for p in given if p not in current]

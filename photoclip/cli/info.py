@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from photoclip.cli.common import EXIT_ERROR, open_library
-from photoclip.core import human_bytes
+from photoclip.core import counted, human_bytes
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -72,12 +72,13 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"Model:    {status.model_key} ({status.model_id})")
     print(f"Photos:   {status.photos} ({status.embedded} indexed, {status.pending} to do)")
     if status.videos:
-        print(f"          {status.videos} of them are videos, {status.scenes} scenes found in them")
+        scenes = counted(status.scenes, "scene")
+        print(f"          {counted(status.videos, 'video')} among them, {scenes} found in them")
     if status.duplicates:
         print(f"          {status.duplicates} are exact duplicates of other photos (indexed once)")
     for folder in status.folders:
         flag = "  [offline: missing from disk; its photos are kept until it returns]" if folder.offline else ""
-        print(f"  {folder.path}: {folder.photos} photos{flag}")
+        print(f"  {folder.path}: {counted(folder.photos, 'photo')}{flag}")
     if status.skip_reasons:
         # photos that could not be read, and folder entries that never became photos (links, pipes, ...)
         reasons = ", ".join(f"{n} {reason}" for reason, n in sorted(status.skip_reasons.items()))

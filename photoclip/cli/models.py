@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from photoclip.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, open_library, run_update
-from photoclip.core import human_bytes
+from photoclip.core import counted, human_bytes
 
 if TYPE_CHECKING:
     from photoclip.core import ModelInfo, ModelManager
@@ -219,6 +219,8 @@ def cmd_download(args: argparse.Namespace) -> int:
         print(f"photoclip: {e}", file=sys.stderr)
         return EXIT_INTERRUPTED
     size = human_bytes(path.stat().st_size) if path.is_file() else "present"
+    print("Preparing its text tower for searches without PyTorch (once)...", file=sys.stderr)
+    manager.prepare_text_tower(info.name)
     print(f"{info.name} is ready ({size}, {path}); use it with 'photoclip models use {info.name}'.")
     return 0
 
@@ -259,11 +261,11 @@ def cmd_use(args: argparse.Namespace) -> int:
             return 0
         report = run_update(library, show_progress=not args.no_progress)
         if report.switched_to is not None:
-            print(f"Done: the library now uses {info.name} ({report.switch_embedded} photos embedded).")
+            print(f"Done: the library now uses {info.name} ({counted(report.switch_embedded, 'photo')} embedded).")
             return 0
         status = library.models.switch_state()
-        done = f"{status.done} of {status.total}" if status is not None else "some"
-        print(f"Stopped with {done} photos done; run 'photoclip index' to finish the switch.")
+        done = f"{status.done:,} of {counted(status.total, 'photo')}" if status is not None else "some photos"
+        print(f"Stopped with {done} done; run 'photoclip index' to finish the switch.")
         return EXIT_INTERRUPTED if report.cancelled else EXIT_ERROR
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from photoclip.cli.common import open_library, positive
+from photoclip.core import counted
 
 if TYPE_CHECKING:
     from photoclip.core import Library, PhotoFilter, SceneRef, SearchHit, SearchResult
@@ -128,7 +129,7 @@ def _print_results(result: SearchResult, label: str, *, as_json: bool, library: 
         return
     if not result.hits:
         pending = library.photos.pending()
-        hint = f" ({pending} photos are not indexed yet: run 'photoclip index')" if pending else ""
+        hint = f" ({counted(pending, 'photo')} not indexed yet: run 'photoclip index')" if pending else ""
         print(f"No photos found{hint}.")
         return
     for hit in result.hits:
@@ -136,7 +137,7 @@ def _print_results(result: SearchResult, label: str, *, as_json: bool, library: 
         print(f"{hit.score:6.3f}  {hit.path}{at}{'  [offline]' if hit.offline else ''}")
     more = f"  (more: --page {result.offset // result.limit + 2})" if result.has_more else ""
     loading = f"; model loaded in {library.models.load_seconds:.1f} s" if library.models.load_seconds else ""
-    print(f"-- {len(result.hits)} result(s) in {result.seconds * 1000:.0f} ms{loading}{more}", file=sys.stderr)
+    print(f"-- {counted(len(result.hits), 'result')} in {result.seconds * 1000:.0f} ms{loading}{more}", file=sys.stderr)
 
 
 def _hit_json(hit: SearchHit) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from photoclip.cli.common import open_library, positive
 from photoclip.cli.searching import add_filter_options, photo_filter_from
+from photoclip.core import counted
 
 if TYPE_CHECKING:
     from photoclip.core import Library, PhotoId
@@ -30,15 +31,18 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     tag.add_argument("--json", action="store_true", help="print the summary as JSON")
     tag.set_defaults(handler=cmd_tag)
 
-    tags = commands.add_parser("tags", help="show, accept, reject, add or remove tags of photos", parents=[common])
+    tags = commands.add_parser(
+        "tags", help="show, accept, reject, unreject, add or remove tags of photos", parents=[common]
+    )
     tags.add_argument(
         "action",
-        choices=("show", "accept", "reject", "add", "remove"),
-        help="show the tags, or accept, reject, add or remove one label (--set, --label) on the photos",
+        choices=("show", "accept", "reject", "unreject", "add", "remove"),
+        help="show the tags (rejected ones too), or accept, reject, undo a rejection of (unreject), add or remove "
+        "one label (--set, --label) on the photos",
     )
     tags.add_argument("photos", nargs="+", metavar="PHOTO", help="photo files or ids")
     tags.add_argument("--set", dest="label_set", help="label set of the label")
-    tags.add_argument("--label", help="the label to accept, reject, add or remove")
+    tags.add_argument("--label", help="the label to accept, reject, unreject, add or remove")
     tags.add_argument("--json", action="store_true", help="show: print the tags as JSON")
     tags.set_defaults(handler=cmd_tags)
 
@@ -123,10 +127,13 @@ def cmd_tag(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary, indent=2))
         return 0
+    accepted = f", {report.auto_accepted} accepted automatically" if report.auto_accepted else ""
+    learned = (
+        f"; {counted(report.learned_labels, 'label')} learnt from your corrections" if report.learned_labels else ""
+    )
     print(
-        f"Tagged {report.photos} photo(s) with {report.label_set}: {report.suggested} suggestion(s)"
-        f"{f', {report.auto_accepted} accepted automatically' if report.auto_accepted else ''}"
-        f"{f'; {report.learned_labels} label(s) adjusted by your corrections' if report.learned_labels else ''}."
+        f"Tagged {counted(report.photos, 'photo')} with {report.label_set}: "
+        f"{counted(report.suggested, 'suggestion')}{accepted}{learned}."
     )
     for label, n in sorted(labels.items(), key=lambda kv: -(kv[1]["accepted"] + kv[1]["suggested"])):
         print(f"  {label}: {n['accepted']} accepted, {n['suggested']} suggested")
@@ -145,10 +152,18 @@ def cmd_tags(args: argparse.Namespace) -> int:
                 "accept": library.tags.accept,
                 "add": library.tags.accept,
                 "reject": library.tags.reject,
+                "unreject": library.tags.unreject,
                 "remove": library.tags.remove,
             }[args.action]
             changed = act(ids, args.label_set, args.label).value
-            print(f"{args.action}: {args.label} on {changed} photo(s).")
+            if args.action == "unreject":
+                print(
+                    f"unreject: {args.label} on {counted(changed, 'photo')} (back to its suggestion, if it was one)."
+                    if changed
+                    else f"unreject: {args.label} is not rejected on these photos; nothing to undo."
+                )
+                return 0
+            print(f"{args.action}: {args.label} on {counted(changed, 'photo')}.")
             return 0
         photos = library.photos.get(ids)
         tags = library.tags.tags_of(ids)
@@ -174,9 +189,10 @@ def cmd_tags(args: argparse.Namespace) -> int:
             return 0
         for i in ids:
             print(photos[i].path)
-            for t in tags.get(i, []):
+            for t in sorted(tags.get(i, []), key=lambda t: t.status == "rejected"):  # rejected ones last
                 confidence = "" if t.score is None else f" {t.score:.0%}"
-                print(f"  {t.label_set}: {'/'.join(t.path)} [{t.status}, {t.source}{confidence}]")
+                undo = " (undo: tags unreject)" if t.status == "rejected" else ""
+                print(f"  {t.label_set}: {'/'.join(t.path)} [{t.status}, {t.source}{confidence}]{undo}")
     return 0
 
 
@@ -197,7 +213,7 @@ def _need(args: argparse.Namespace, count: int, what: str) -> list[str]:
 def _labelsets_list(library: Library, args: argparse.Namespace) -> None:
     for s in library.tags.label_sets():
         kind = "one per photo" if s.exclusive else "any number"
-        print(f"{s.name}  ({len(s.labels)} labels, {kind}{', built-in' if s.builtin else ''})")
+        print(f"{s.name}  ({counted(len(s.labels), 'label')}, {kind}{', built-in' if s.builtin else ''})")
 
 
 def _labelsets_show(library: Library, args: argparse.Namespace) -> None:
@@ -217,7 +233,7 @@ def _labelsets_show(library: Library, args: argparse.Namespace) -> None:
 def _labelsets_import(library: Library, args: argparse.Namespace) -> None:
     for file in args.names:
         saved = library.tags.import_label_set(Path(file)).value
-        print(f"Imported {saved.name} ({len(saved.labels)} labels).")
+        print(f"Imported {saved.name} ({counted(len(saved.labels), 'label')}).")
 
 
 def _labelsets_export(library: Library, args: argparse.Namespace) -> None:
@@ -259,7 +275,7 @@ def cmd_albums(args: argparse.Namespace) -> int:
     with open_library(args) as library:
         if args.action == "list":
             for album in library.albums.all():
-                print(f"{album.name}  ({album.count} photos)")
+                print(f"{album.name}  ({counted(album.count, 'photo')})")
             return 0
         if not args.name:
             raise LibraryError(f"albums {args.action} needs an album name.")
@@ -272,7 +288,7 @@ def _album_create(library: Library, args: argparse.Namespace) -> None:
     if args.from_search:
         ids = [h.photo_id for h in library.searcher.search(args.from_search, limit=args.limit, relevance=RELEVANT).hits]
     album = library.albums.create(args.name, ids).value
-    print(f"Created {album.name} with {album.count} photo(s).")
+    print(f"Created {album.name} with {counted(album.count, 'photo')}.")
 
 
 def _album_show(library: Library, args: argparse.Namespace) -> None:
@@ -297,7 +313,7 @@ def _album_delete(library: Library, args: argparse.Namespace) -> None:
 def _album_add_or_remove(library: Library, args: argparse.Namespace) -> None:
     ids = resolve_photos(library, args.items)
     change = library.albums.add if args.action == "add" else library.albums.remove
-    print(f"{'Added' if args.action == 'add' else 'Removed'} {change(args.name, ids).value} photo(s).")
+    print(f"{'Added' if args.action == 'add' else 'Removed'} {counted(change(args.name, ids).value, 'photo')}.")
 
 
 _ALBUM_ACTIONS: dict[str, Callable[[Library, argparse.Namespace], None]] = {
@@ -315,7 +331,7 @@ def cmd_export_xmp(args: argparse.Namespace) -> int:
         report = library.tags.export_xmp(
             _selected(library, args), naming=args.naming, include_suggestions=args.include_suggestions
         )
-    print(f"Wrote {len(report.written)} sidecar file(s); {report.unchanged} photo(s) had no tags to write.")
+    print(str(report) + (" (--include-suggestions writes them now)" if report.only_suggested else ""))
     for path, warning in report.warnings:
         print(f"  warning: {path.parent}: {warning}")
     for path, problem in report.problems:
@@ -346,8 +362,8 @@ def cmd_import_keywords(args: argparse.Namespace) -> int:
     with open_library(args) as library:
         report = library.tags.import_keywords(_selected(library, args), progress=_photos_read(sys.stderr))
     print(
-        f"Imported {report.keywords} keyword(s) on {report.photos} photo(s) into the label set "
-        f"{IMPORTED_SET!r} ({report.labels_added} new label(s))."
+        f"Imported {counted(report.keywords, 'keyword')} on {counted(report.photos, 'photo')} into the label set "
+        f"{IMPORTED_SET!r} ({counted(report.labels_added, 'new label')})."
     )
     for path, problem in report.problems:
         print(f"  problem: {path}: {problem}")

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from photoclip.core.changes import ChangeBus, Changes, Outcome
     from photoclip.core.clip.loading import resolve_device
     from photoclip.core.clip.manager import Integrity, ModelInfo, ModelInUse, ModelManager, Speed
-    from photoclip.core.clip.registry import DEFAULT_MODEL_KEY, TINY_MODEL_KEY, ModelSpec, known_models
+    from photoclip.core.clip.registry import DEFAULT_MODEL_KEY, TINY_MODEL_KEY, ModelSpec, catalogue_entry, known_models
     from photoclip.core.clip.service import ModelSwitch
     from photoclip.core.clip.weights import DownloadCancelled, cached_weights
     from photoclip.core.doctor import Check, repair, run_checks, self_test
@@ -36,7 +36,8 @@ if TYPE_CHECKING:
     from photoclip.core.ingest.walk import check_ignore_pattern, clean_ignore_patterns
     from photoclip.core.ingest.watcher import Activity, LibraryWatcher
     from photoclip.core.library import Library, LibraryStatus
-    from photoclip.core.media.decode import DecodedPhoto, decode_photo
+    from photoclip.core.media.decode import DecodedPhoto, decode_photo, read_exif
+    from photoclip.core.media.exif import GpsPosition, PhotoExif
     from photoclip.core.media.kinds import VIDEO_SUFFIXES, kind_of
     from photoclip.core.media.thumbnails import CacheUsage, ThumbnailStore
     from photoclip.core.media.video import VideoLimits, frame_at, video_support
@@ -66,11 +67,11 @@ if TYPE_CHECKING:
         load_label_set_file,
         parse_label_set,
     )
-    from photoclip.core.tagging.service import USER_TAGS
+    from photoclip.core.tagging.service import PEOPLES_OWN_SETS, USER_TAGS, LabelScore
     from photoclip.core.util.atomic import write_json_atomic
     from photoclip.core.util.clock import format_clip_time, parse_clip_time
     from photoclip.core.util.paths import default_cache_dir, default_library_dir
-    from photoclip.core.util.units import human_bytes
+    from photoclip.core.util.units import MB, counted, human_bytes
 
 _HOMES: dict[str, str] = {
     "ACCEPTED": "photoclip.core.store.tags",
@@ -88,6 +89,9 @@ _HOMES: dict[str, str] = {
     "DEFAULT_THRESHOLD": "photoclip.core.tagging.labelsets",
     "DecodeError": "photoclip.core.errors",
     "DecodedPhoto": "photoclip.core.media.decode",
+    "GpsPosition": "photoclip.core.media.exif",
+    "PhotoExif": "photoclip.core.media.exif",
+    "read_exif": "photoclip.core.media.decode",
     "DownloadCancelled": "photoclip.core.clip.weights",
     "ExportReport": "photoclip.core.tagging.keywords",
     "Folder": "photoclip.core.store.records",
@@ -135,6 +139,8 @@ _HOMES: dict[str, str] = {
     "CacheUsage": "photoclip.core.media.thumbnails",
     "resolve_device": "photoclip.core.clip.loading",
     "USER_TAGS": "photoclip.core.tagging.service",
+    "PEOPLES_OWN_SETS": "photoclip.core.tagging.service",
+    "LabelScore": "photoclip.core.tagging.service",
     "cached_weights": "photoclip.core.clip.weights",
     "check_ignore_pattern": "photoclip.core.ingest.walk",
     "check_label_set": "photoclip.core.tagging.labelsets",
@@ -144,7 +150,10 @@ _HOMES: dict[str, str] = {
     "default_cache_dir": "photoclip.core.util.paths",
     "default_library_dir": "photoclip.core.util.paths",
     "human_bytes": "photoclip.core.util.units",
+    "counted": "photoclip.core.util.units",
+    "MB": "photoclip.core.util.units",
     "known_models": "photoclip.core.clip.registry",
+    "catalogue_entry": "photoclip.core.clip.registry",
     "load_label_set_file": "photoclip.core.tagging.labelsets",
     "merge_filters": "photoclip.core.search.query",
     "parse_label_set": "photoclip.core.tagging.labelsets",
@@ -183,12 +192,14 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "MB",
     "ACCEPTED",
     "DEFAULT_DATE_RELEVANCE",
     "DEFAULT_MODEL_KEY",
     "DEFAULT_TEMPLATES",
     "DEFAULT_THRESHOLD",
     "IMPORTED_SET",
+    "PEOPLES_OWN_SETS",
     "REJECTED",
     "SIDECAR_NAMINGS",
     "SUGGESTED",
@@ -212,11 +223,13 @@ __all__ = [
     "Folder",
     "FolderId",
     "FolderStatus",
+    "GpsPosition",
     "ImportReport",
     "IndexProgress",
     "IndexReport",
     "Integrity",
     "Label",
+    "LabelScore",
     "LabelSet",
     "Library",
     "LibraryError",
@@ -236,6 +249,7 @@ __all__ = [
     "PhotoId",
     "PhotoState",
     "PhotoclipError",
+    "PhotoExif",
     "QueryError",
     "ScanReport",
     "SchemaTooNew",
@@ -247,6 +261,7 @@ __all__ = [
     "TagCount",
     "ThumbnailStore",
     "cached_weights",
+    "catalogue_entry",
     "check_ignore_pattern",
     "check_label_set",
     "clean_ignore_patterns",
@@ -254,12 +269,14 @@ __all__ = [
     "decode_photo",
     "default_cache_dir",
     "default_library_dir",
+    "counted",
     "human_bytes",
     "known_models",
     "load_label_set_file",
     "merge_filters",
     "parse_label_set",
     "parse_query",
+    "read_exif",
     "relevance_cutoff",
     "repair",
     "resolve_device",

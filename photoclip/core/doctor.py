@@ -16,6 +16,7 @@ from pathlib import Path
 from photoclip import __version__
 from photoclip.core.clip.weights import cached_weights
 from photoclip.core.library import Library
+from photoclip.core.util.units import counted
 from photoclip.core.vectors.hnsw import VectorIndex
 from photoclip.core.vectors.keeper import index_differences
 
@@ -139,7 +140,7 @@ def _folders(library: Library) -> Check:
         return Check("folders", "warn", "offline (unplugged or moved?); their photos are kept: " + ", ".join(missing))
     if not folders:
         return Check("folders", "warn", "no photo folders yet: photoclip index FOLDER")
-    return Check("folders", "ok", f"{len(folders)} folder(s) present")
+    return Check("folders", "ok", f"{counted(len(folders), 'folder')} present")
 
 
 def _watching(library: Library) -> Check:
@@ -270,6 +271,5 @@ def self_test(work_dir: Path) -> Check:
     return Check(
         "self-test",
         "ok",
-        f"indexed {len(photos)} generated photos and a video and found the right ones on {device} "
-        f"in {seconds:.1f} s",
+        f"indexed {len(photos)} generated photos and a video and found the right ones on {device} in {seconds:.1f} s",
     )

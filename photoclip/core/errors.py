@@ -42,7 +42,16 @@ class LibraryError(PhotoclipError):
 
 
 class ModelUnavailable(PhotoclipError):
-    """Model weights cannot be loaded or downloaded."""
+    """Model weights cannot be loaded or downloaded.
+
+    `offline` marks "the hub cannot be reached": each front end then says what to do in
+    its own words (command-line options, or the app's buttons), so the message itself
+    only says what happened.
+    """
+
+    def __init__(self, message: str, *, offline: bool = False) -> None:
+        super().__init__(message)
+        self.offline = offline
 
 
 class QueryError(PhotoclipError):

@@ -237,8 +237,14 @@ class Library:
         poll_seconds: float = 300.0,
         on_activity: Callable[[Activity], None] | None = None,
         on_progress: Callable[[IndexProgress], None] | None = None,
+        download: bool = True,
     ) -> LibraryWatcher:
-        """Follow the folders from now on (a background thread); stop it with `LibraryWatcher.stop`."""
+        """Follow the folders from now on (a background thread); stop it with `LibraryWatcher.stop`.
+
+        Args:
+            download: fetch the model if needed to embed new photos; False (the app) keeps them
+                waiting, browsable, until the person asks for the model.
+        """
         from photoclip.core.ingest.watcher import LibraryWatcher
 
         watcher = LibraryWatcher(
@@ -250,6 +256,7 @@ class Library:
             poll_seconds=poll_seconds,
             on_activity=on_activity,
             on_progress=on_progress,
+            download=download,
         )
         watcher.start()
         return watcher

@@ -20,6 +20,7 @@ from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from photoclip import __version__
+from photoclip.core import MB
 from photoclip.ui.controller import LibraryController
 from photoclip.ui.settings import AppSettings
 from photoclip.ui.window import MainWindow, app_icon
@@ -89,7 +90,7 @@ def run(
         model=model,
         device=device,
         thumbnail_dir=settings.thumbnail_dir,
-        thumbnail_budget=settings.thumbnail_budget_mb * 1024 * 1024,
+        thumbnail_budget=settings.thumbnail_budget_mb * MB,
     )
     window = MainWindow(controller, settings)
     install_excepthook(window)

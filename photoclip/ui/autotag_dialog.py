@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from photoclip.core import counted
 from photoclip.ui.controller import MODEL_READY, LibraryController
 
 if TYPE_CHECKING:
@@ -75,7 +77,7 @@ class AutoTagDialog(QDialog):
         self.progress.setVisible(False)
         self.outcome = QLabel()
         self.outcome.setWordWrap(True)
-        count = f"{len(self.photo_ids):,} photos" if self.photo_ids is not None else "all indexed photos"
+        count = counted(len(self.photo_ids), "photo") if self.photo_ids is not None else "all indexed photos"
         scope = QLabel(f"<b>{scope_title}</b> ({count})")
         threshold_row = QHBoxLayout()
         threshold_row.addWidget(self.threshold, 1)
@@ -84,13 +86,13 @@ class AutoTagDialog(QDialog):
         accept_row.addWidget(self.auto_accept)
         accept_row.addWidget(self.accept_level)
         accept_row.addStretch()
-        form = QFormLayout()
-        form.addRow("Photos", scope)
-        form.addRow("Label set", self.sets)
-        form.addRow("", self.description)
-        form.addRow("", self.use_default)
-        form.addRow("Threshold", threshold_row)
-        form.addRow("", accept_row)
+        chosen = QFormLayout()
+        chosen.addRow("Photos", scope)
+        chosen.addRow("Label set", self.sets)
+        options = QFormLayout()
+        options.addRow("", self.use_default)
+        options.addRow("Threshold", threshold_row)
+        options.addRow("", accept_row)
         self.buttons = QDialogButtonBox()
         self.run_button = QPushButton("Tag photos")
         self.run_button.setDefault(True)
@@ -105,7 +107,9 @@ class AutoTagDialog(QDialog):
         hint.setWordWrap(True)
         hint.setStyleSheet("color: palette(placeholder-text)")
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addLayout(chosen)
+        layout.addWidget(self.description)  # between two forms: a form's rows do not grow with wrapped text
+        layout.addLayout(options)
         layout.addWidget(hint)
         layout.addWidget(self.progress)
         layout.addWidget(self.outcome)
@@ -133,8 +137,20 @@ class AutoTagDialog(QDialog):
         labels = ", ".join(label.name for label in label_set.labels[:12])
         more = f" and {len(label_set.labels) - 12} more" if len(label_set.labels) > 12 else ""
         self.description.setText(f"{label_set.description}\n{kind}: {labels}{more}".strip())
+        self._fit_description()
         threshold = label_set.threshold if label_set.threshold is not None else 0.5
         self.threshold.setValue(round(threshold * 100))
+
+    def _fit_description(self) -> None:
+        """Qt does not pass a wrapped label's height-for-width up to a window: the label asks for the
+        height its text needs at its width, so the dialog grows and every line shows."""
+        needed = self.description.heightForWidth(self.description.width())
+        if needed > 0:  # -1 while the label has no width yet
+            self.description.setMinimumHeight(needed)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # Qt's name
+        super().resizeEvent(event)
+        self._fit_description()
 
     def run(self) -> None:
         name = self.sets.currentText()
@@ -159,7 +175,7 @@ class AutoTagDialog(QDialog):
         if self._running:
             self.progress.setRange(0, max(total, 1))
             self.progress.setValue(done)
-            self.outcome.setText(f"Tagging… {done:,} of {total:,} photos")
+            self.outcome.setText(f"Tagging… {done:,} of {counted(total, 'photo')}")
 
     def _done(self, report: AutoTagReport | None) -> None:
         self._running = False
@@ -171,11 +187,11 @@ class AutoTagDialog(QDialog):
             self.outcome.setText("Auto-tagging failed; see the message in the status bar.")
         else:
             verb = "Cancelled after" if report.cancelled else "Done:"
-            text = f"{verb} {report.photos:,} photos, {report.suggested:,} new suggestions"
+            text = f"{verb} {counted(report.photos, 'photo')}, {counted(report.suggested, 'new suggestion')}"
             if report.auto_accepted:
                 text += f", {report.auto_accepted:,} accepted automatically"
             if report.learned_labels:
-                text += f"; {report.learned_labels} labels used your corrections"
+                text += f"; {counted(report.learned_labels, 'label')} learnt from your corrections"
             self.outcome.setText(text + f" ({report.seconds:.1f} s).")
         self.finished_tagging.emit(report)
 

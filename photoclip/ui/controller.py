@@ -66,6 +66,7 @@ class LibraryController(QObject):
     catalog_damaged = Signal(str)  # the library database is damaged: offer to restore its backup
     repaired = Signal(list)  # what `repair_and_reopen` did, in words
     model_state = Signal(str, str)  # state, detail
+    text_ready = Signal()  # text queries can be answered (the exported text tower is open), before the whole model
     download_progress = Signal(object, object)  # bytes done, bytes total or None
     index_progress = Signal(object)  # IndexProgress, or None when a round of work ends
     photos_changed = Signal()
@@ -110,6 +111,7 @@ class LibraryController(QObject):
         self.thumbnails: ThumbnailStore | None = None
         self.state = MODEL_IDLE
         self.state_detail = ""
+        self.text_searchable = False  # text queries answer before the image tower has loaded
         self._waiting_for_model: list[Callable[[], None]] = []
         self._autotag_cancel: threading.Event | None = None
         self._closing = False
@@ -121,6 +123,7 @@ class LibraryController(QObject):
         self._change_timer.setSingleShot(True)
         self._change_timer.timeout.connect(self._emit_changes)
         self._changed.connect(self._on_changed)
+        self.text_ready.connect(self._on_text_ready)
         self._health = QTimer(self)  # a watcher that died (disk error, a bug) is reported and restarted
         self._health.setInterval(5000)
         self._health.timeout.connect(self._check_watcher)
@@ -179,6 +182,8 @@ class LibraryController(QObject):
             folder, **({"budget_bytes": self._thumbnail_budget} if self._thumbnail_budget else {})
         )
         self.read(library.status, self.opened.emit)
+        if self._watch:  # folders are scanned and browsable with or without a model; embedding waits for it
+            self.start_watching()
         if self.model_available():
             self.load_model()
         else:  # nothing is downloaded unless the person asks (welcome page or status bar)
@@ -201,6 +206,10 @@ class LibraryController(QObject):
         library = self.library
 
         def load() -> object:
+            # the text tower first (a fraction of a second, no PyTorch): searching by words starts now,
+            # while the whole model (what indexing and outside example photos need) loads after it
+            if library.models.exported_text_encoder() is not None:
+                self.text_ready.emit()
             embedder = library.models.embedder()
             # torch and the model leave millions of long-lived objects; without this, Python's
             # full garbage collections walk them all, holding the GIL (and so the window) for
@@ -256,17 +265,33 @@ class LibraryController(QObject):
         self.state, self.state_detail = state, detail
         self.model_state.emit(state, detail)
 
+    def _on_text_ready(self) -> None:
+        if self.library is not None and self.state in (MODEL_LOADING, MODEL_READY):
+            self.text_searchable = True
+
+    def can_search(self, example: object = None) -> bool:
+        """Whether a search with this example (None, a library photo id, or a file) can run now.
+
+        Words and library photos (their stored vectors) need only the text tower; a photo from
+        outside the library needs the image tower, i.e. the whole model.
+        """
+        if self.state == MODEL_READY:
+            return True
+        return self.text_searchable and (example is None or isinstance(example, int))
+
     def _on_model_ready(self, _embedder: object) -> None:
         if self.library is None:
             return
+        self.text_searchable = True
         self._set_state(MODEL_READY, self.library.model.key)
         waiting, self._waiting_for_model = self._waiting_for_model, []
         for request in waiting:
             request()
-        if self._watch:
-            self.start_watching()
+        if self.watcher is not None:
+            self.watcher.check_now()  # photos that waited for the model are embedded now
 
     def _on_model_failed(self, error: BaseException) -> None:
+        self.text_searchable = False
         self._set_state(MODEL_FAILED, user_message(error))
         self._waiting_for_model.clear()
 
@@ -329,6 +354,7 @@ class LibraryController(QObject):
         self.library_dir = library_dir
         self._model_override, self._checkpoint = model, checkpoint
         self.state = MODEL_IDLE
+        self.text_searchable = False
         if old is not None:
 
             def close_old() -> None:
@@ -350,6 +376,7 @@ class LibraryController(QObject):
             check_seconds=self._check_seconds,
             on_activity=self._on_activity,
             on_progress=self.index_progress.emit,
+            download=False,  # the model is fetched only when the person asks (welcome page, status bar)
         )
         self._health.start()
 

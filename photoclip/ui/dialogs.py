@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from photoclip.core import counted
 from photoclip.ui.controller import LibraryController
 from photoclip.ui.viewer import show_in_folder
 
@@ -71,7 +72,7 @@ class ProblemsDialog(QDialog):
             self.table.setItem(row, 1, QTableWidgetItem(photo.message))
         if photos:
             self.summary.setText(
-                f"{len(photos):,} files could not be read. They stay untouched on disk and are retried "
+                f"{counted(len(photos), 'file')} could not be read. They stay untouched on disk and are retried "
                 "when they change (a file replaced by a good copy is indexed)."
             )
         else:
@@ -99,7 +100,7 @@ class TagDialog(QDialog):
         super().__init__(parent)
         self.controller = controller
         self.photo_ids = list(photo_ids)
-        self.setWindowTitle(f"Tag {len(self.photo_ids):,} photos")
+        self.setWindowTitle(f"Tag {counted(len(self.photo_ids), 'photo')}")
         self.label = QComboBox()
         self.label.setEditable(True)
         self.label.setAccessibleName("Tag")

@@ -375,6 +375,8 @@ class ThumbnailDelegate(QStyledItemDelegate):
             if failed:
                 painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
                 painter.drawText(rect.adjusted(6, 6, -6, -6), Qt.TextFlag.TextWordWrap, "No preview\n" + failed)
+        if selected:
+            self._selection_mark(painter, target if pixmap is not None and not pixmap.isNull() else rect, palette)
         if index.data(OfflineRole):
             self._badge(painter, rect, "offline", top=True)
         score = index.data(ScoreRole)
@@ -384,6 +386,21 @@ class ThumbnailDelegate(QStyledItemDelegate):
         if duration is not None:
             self._video_marks(painter, rect, duration, index.data(ScrubRole), index.data(MomentRole))
         painter.restore()
+
+    @staticmethod
+    def _selection_mark(painter: QPainter, target: QRect, palette: QPalette) -> None:
+        """A thick frame and a check mark on the photo itself: visible even when the photo fills its cell."""
+        highlight = palette.color(QPalette.ColorRole.Highlight)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(highlight, 3))
+        painter.drawRect(target.adjusted(1, 1, -2, -2))
+        side = max(16, min(24, target.width() // 6))
+        mark = QRect(target.left() + 5, target.top() + 5, side, side)
+        painter.setPen(QPen(QColor("white"), 1.5))
+        painter.setBrush(highlight)
+        painter.drawEllipse(mark)
+        painter.setPen(QPen(palette.color(QPalette.ColorRole.HighlightedText), 2))
+        painter.drawText(mark, Qt.AlignmentFlag.AlignCenter, "✓")
 
     def _video_marks(
         self, painter: QPainter, rect: QRect, duration: float, scrub: tuple[int, int] | None, moment: float | None

@@ -50,6 +50,7 @@ from photoclip.core import (
     LibraryError,
     PhotoclipError,
     SearchResult,
+    counted,
     load_label_set_file,
     parse_label_set,
     write_json_atomic,
@@ -796,7 +797,7 @@ class LabelSetEditor(QDialog):
             self._sets[saved.name] = saved
             self._load_set(saved)
             self._select_in_list(saved.name)
-            self._show_message(f"Imported “{saved.name}” ({len(saved.labels)} labels).")
+            self._show_message(f"Imported “{saved.name}” ({counted(len(saved.labels), 'label')}).")
             self.saved.emit(saved.name)
 
         self.controller.write(lambda: store.save_label_set(label_set).value, done)

@@ -17,7 +17,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QRect, QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QColor, QDesktopServices, QImage, QMouseEvent, QPainter, QPaintEvent, QPalette, QPixmap
+from PySide6.QtGui import (
+    QColor,
+    QDesktopServices,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPixmap,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -206,20 +216,22 @@ class VideoPane(QWidget):
         self.play_button.setAccessibleName("Play or pause")
         self.play_button.setToolTip("Play or pause (Space or K)")
         self.play_button.clicked.connect(self.toggle_play)
-        previous = QPushButton("Scene")
+        previous = QPushButton()  # icons only: the controls fit beside the info panel in a small window
         previous.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipBackward))
         previous.setAccessibleName("Previous scene")
         previous.setToolTip("Go to the scene before")
         previous.clicked.connect(lambda: self.jump_scene(-1))
-        following = QPushButton("Scene")
+        following = QPushButton()
         following.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipForward))
-        following.setLayoutDirection(Qt.LayoutDirection.RightToLeft)  # the arrow after the word
         following.setAccessibleName("Next scene")
         following.setToolTip("Go to the scene after")
         following.clicked.connect(lambda: self.jump_scene(1))
-        self.similar_button = QPushButton("Find similar to this scene")
+        self.similar_button = QPushButton("Find similar")
+        self.similar_button.setToolTip("Find photos and videos like the scene on screen")
+        self.similar_button.setAccessibleName("Find similar to this scene")
         self.similar_button.clicked.connect(self._similar)
-        self.external = QPushButton("Open in video player")
+        self.external = QPushButton("Open in player")
+        self.external.setToolTip("Open the video in the system's video player")
         self.external.clicked.connect(self._open_externally)
         self.clock = QLabel("0:00 / 0:00")
         self.clock.setAccessibleName("Time")
@@ -228,19 +240,36 @@ class VideoPane(QWidget):
         self.play_button.setEnabled(self.problem is None)
         self.timeline = SceneTimeline()
         self.timeline.seek_requested.connect(self.seek)
-        controls = QHBoxLayout()
-        controls.addWidget(self.play_button)
-        controls.addWidget(previous)
-        controls.addWidget(following)
-        controls.addWidget(self.clock)
-        controls.addStretch(1)
-        controls.addWidget(self.similar_button)
-        controls.addWidget(self.external)
+        self._controls = QHBoxLayout()  # playing; then the actions, on a row of their own when narrow
+        for widget in (self.play_button, previous, following, self.clock):
+            self._controls.addWidget(widget)
+        self._controls.addStretch(1)
+        self._actions = QHBoxLayout()
+        self._actions.addStretch(1)
+        self._action_buttons = (self.similar_button, self.external)
+        for button in self._action_buttons:
+            self._controls.addWidget(button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.screen_stack, 1)
         layout.addWidget(self.timeline)
-        layout.addLayout(controls)
+        layout.addLayout(self._controls)
+        layout.addLayout(self._actions)
+        playing = sum(w.sizeHint().width() for w in (self.play_button, previous, following, self.clock))
+        actions = sum(b.sizeHint().width() for b in self._action_buttons)
+        spacing = max(layout.spacing(), 6)
+        self._one_row_width = playing + actions + 6 * spacing
+        # the pane never makes the viewer (a page of the window) wider than the photo view needs
+        self.setMinimumWidth(max(playing, actions) + 4 * spacing)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # Qt's name
+        super().resizeEvent(event)
+        narrow = event.size().width() < self._one_row_width
+        target, other = (self._actions, self._controls) if narrow else (self._controls, self._actions)
+        for button in self._action_buttons:
+            if target.indexOf(button) < 0:
+                other.removeWidget(button)
+                target.addWidget(button)
 
     def _make_player(self) -> None:
         from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer, QVideoSink

@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photoclip.core import LibraryError, PhotoclipError, clean_ignore_patterns, human_bytes
+from photoclip.core import MB, LibraryError, PhotoclipError, clean_ignore_patterns, human_bytes
 from photoclip.ui.controller import LibraryController, user_message
 from photoclip.ui.settings import AppSettings
 from photoclip.ui.theme import apply_theme
@@ -58,7 +58,7 @@ NameRole = Qt.ItemDataRole.UserRole + 2
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 _ERROR_COLOUR = "#d32f2f"
-_MB = 1024 * 1024
+_MB = MB
 
 
 class _DownloadBridge(QObject):
@@ -245,6 +245,7 @@ class PreferencesDialog(QDialog):
         self.budget_spin.setRange(64, 1024 * 1024)
         self.budget_spin.setSingleStep(64)
         self.budget_spin.setSuffix(" MB")
+        self.budget_spin.setMaximumWidth(self.budget_spin.fontMetrics().horizontalAdvance("0" * 12) + 40)
         self.usage_label = QLabel("Measuring…", page)
         self.usage_label.setAccessibleName("Thumbnail cache usage")
         self.clear_cache_button = make_button("&Clear cache", "Clear the thumbnail cache", self._clear_cache)
@@ -252,7 +253,9 @@ class PreferencesDialog(QDialog):
         usage.addWidget(self.usage_label, 1)
         usage.addWidget(self.clear_cache_button)
         form = QFormLayout(page)
-        form.addRow("&Location:", location)
+        location_label = QLabel("&Location:", page)
+        location_label.setBuddy(self.thumbnail_dir_edit)  # a row of two widgets gets no buddy by itself
+        form.addRow(location_label, location)
         form.addRow("Size &limit:", self.budget_spin)
         form.addRow("In use:", usage)
         form.addRow(
@@ -420,8 +423,8 @@ class PreferencesDialog(QDialog):
             return "in use"
         if info.switching_to:
             return "switching to it (re-embedding)"
-        if info.missing_requirement:
-            return f"needs: {info.missing_requirement}"
+        if info.missing_requirement:  # the pip command is for the command line; here, say what is missing
+            return "needs an extra component"
         return "installed" if info.installed else "not downloaded"
 
     def _load_devices(self) -> None:

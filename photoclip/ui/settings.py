@@ -134,6 +134,26 @@ class AppSettings:
     def theme(self, value: str) -> None:
         self.qsettings.setValue("appearance/theme", value if value in THEMES else "system")
 
+    # -- viewer ---------------------------------------------------------------------------------
+
+    @property
+    def slideshow_seconds(self) -> float:
+        value = self._get("viewer/slideshow_seconds", 5.0, float)
+        return min(600.0, max(0.05, value if isinstance(value, float) else 5.0))
+
+    @slideshow_seconds.setter
+    def slideshow_seconds(self, value: float) -> None:
+        self.qsettings.setValue("viewer/slideshow_seconds", float(value))
+
+    @property
+    def viewer_info(self) -> bool:
+        """Whether the viewer shows the info panel beside the photo."""
+        return bool(self._get("viewer/info", True, bool))
+
+    @viewer_info.setter
+    def viewer_info(self, value: bool) -> None:
+        self.qsettings.setValue("viewer/info", bool(value))
+
     def sync(self) -> None:
         self.qsettings.sync()
 

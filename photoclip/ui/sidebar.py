@@ -16,7 +16,7 @@ from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QBrush, QDragEnterEvent, QDragMoveEvent, QDropEvent, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QStyle, QTreeWidget, QTreeWidgetItem, QWidget
 
-from photoclip.core import PhotoFilter
+from photoclip.core import PhotoFilter, counted
 from photoclip.ui.controller import LibraryController
 from photoclip.ui.grid import photo_ids_from_mime
 
@@ -54,7 +54,7 @@ def album_scope(name: str) -> Scope:
 
 
 def tag_scope(label_set: str, label: str) -> Scope:
-    return Scope("tag", label, f"{label} ({label_set})", PhotoFilter(tags=(label,)), label_set)
+    return Scope("tag", label, f"{label} ({label_set})", PhotoFilter(set_tags=((label_set, label),)), label_set)
 
 
 @dataclass
@@ -73,7 +73,7 @@ def collect(library: Library) -> SidebarData:
         library.photos.directory_counts(),
         library.albums.all(),
         library.tags.counts(),
-        library.photos.embedded_count(),
+        library.photos.browsable_count(),
     )
 
 
@@ -150,11 +150,15 @@ class Sidebar(QTreeWidget):
                     parent = sets[count.label_set] = self._child(
                         self._tags, count.label_set, "labelset", count.label_set
                     )
-                text = f"{count.label}  {count.accepted:,}"
+                text = f"{count.label}  {count.accepted + count.suggested:,}"
                 if count.suggested:
-                    text += f" (+{count.suggested:,} suggested)"
+                    text += f" ({count.suggested:,} to review)"
                 item = self._child(parent, text, "tag", count.label)
-                item.setToolTip(0, f"{count.accepted} accepted, {count.suggested} suggested: click to browse")
+                item.setToolTip(
+                    0,
+                    f"{counted(count.accepted + count.suggested, 'photo')}: {count.accepted:,} accepted, "
+                    f"{count.suggested:,} only suggested. Click to browse them.",
+                )
             for item in self._all_items():
                 if self._item_key(item) in expanded or item in (self._folders, self._albums, self._tags):
                     item.setExpanded(True)

@@ -39,11 +39,15 @@ DEMO_PHOTOS = 240
 
 
 def describe_model(key: str) -> str:
-    from photoclip.core import known_models
+    """The model's name, what it is, and the size of its download (the one size shown everywhere)."""
+    from photoclip.core import catalogue_entry, human_bytes, known_models
 
     for spec in known_models():
         if spec.key == key:
             description = str(getattr(spec, "description", "")).rstrip(". ")
+            entry = catalogue_entry(key)
+            if entry is not None:
+                description += f"; a {human_bytes(entry.download_bytes)} download"
             return f"{spec.key} ({description})" if description else spec.key
     return key
 

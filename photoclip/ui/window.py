@@ -16,8 +16,8 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QPoint, QSize, Qt, QUrl
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
+from PySide6.QtCore import QPoint, QSignalBlocker, QSize, Qt, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QImage, QKeyEvent, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QSplitter,
     QStackedWidget,
@@ -40,16 +41,19 @@ from PySide6.QtWidgets import (
 
 from photoclip import __version__
 from photoclip.core import (
+    MB,
+    PhotoclipError,
     QueryError,
     SceneRef,
     ThumbnailStore,
+    counted,
     default_cache_dir,
     format_clip_time,
     merge_filters,
     parse_query,
 )
 from photoclip.ui.autotag_dialog import AutoTagDialog
-from photoclip.ui.controller import MODEL_FAILED, MODEL_MISSING, MODEL_READY, LibraryController
+from photoclip.ui.controller import MODEL_DOWNLOADING, MODEL_FAILED, MODEL_MISSING, MODEL_READY, LibraryController
 from photoclip.ui.dialogs import ProblemsDialog, TagDialog
 from photoclip.ui.grid import PhotoGrid, PhotoGridModel
 from photoclip.ui.searchbar import SearchField, syntax_button
@@ -63,6 +67,9 @@ if TYPE_CHECKING:
     from photoclip.core import ExportReport, ImportReport, LibraryStatus, PhotoId, SearchResult
 
 log = logging.getLogger(__name__)
+
+SIDEBAR_MIN_WIDTH = 180  # pixels: folder and album names stay readable in a 900-pixel window
+CHIP_THUMBNAIL = 64  # pixels: the example chip's thumbnail, shown at half size (sharp on high-DPI)
 
 SEARCH_LIMIT = 2000
 """Results fetched per search; the relevance slider and date order work within them."""
@@ -101,8 +108,13 @@ class MainWindow(QMainWindow):
         self._completions_request = controller.latest()
         self._restore_ids: list[int] = []
         self._restore_top: int | None = None
+        self._shown_key: tuple[object, ...] | None = None  # which results the grid shows: see _remember_position
+        self._to_top = False
+        self._chip_request = controller.latest()
         self._after_open: list[Callable[[], None]] = []
         self._status: LibraryStatus | None = None
+        self._hidden_chrome: list[QWidget] = []  # what viewer full screen hid, shown again after
+        self._maximized_before_full_screen = False
         self._build_widgets()
         self._build_menus()
         self._connect()
@@ -122,15 +134,20 @@ class MainWindow(QMainWindow):
         self.grid = PhotoGrid(self.model)
         self.grid.set_thumbnail_size(self.settings.thumbnail_size)
         self.sidebar = Sidebar(controller)
-        self.viewer = PhotoViewer(controller)
+        self.viewer = PhotoViewer(controller, self.settings)
         self.welcome = WelcomePage(controller)
         self.header = QLabel()
         self.header.setAccessibleName("What is shown")
         self.header.setTextFormat(Qt.TextFormat.RichText)
+        self.header.setWordWrap(True)  # a long query never widens the window
+        self.header.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.empty_hint = QLabel()
         self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_hint.setWordWrap(True)
+        self.empty_hint.setTextFormat(Qt.TextFormat.RichText)
         self.empty_hint.setVisible(False)
+        self.empty_hint.linkActivated.connect(self._on_action_link)
+        self.header.linkActivated.connect(self._on_action_link)
         grid_page = QWidget()
         grid_layout = QVBoxLayout(grid_page)
         grid_layout.setContentsMargins(6, 4, 0, 0)
@@ -146,6 +163,8 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.sidebar)
         splitter.addWidget(self.stack)
         splitter.setStretchFactor(1, 1)
+        splitter.setCollapsible(0, False)
+        self.sidebar.setMinimumWidth(SIDEBAR_MIN_WIDTH)
         splitter.setSizes([250, 1030])
         self.setCentralWidget(splitter)
 
@@ -160,6 +179,8 @@ class MainWindow(QMainWindow):
         self.example_chip.setVisible(False)
         self.example_chip.setToolTip("Searching by example: click to stop")
         self.example_chip.setAccessibleName("Stop searching by example")
+        self.example_chip.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.example_chip.setIconSize(QSize(CHIP_THUMBNAIL // 2, CHIP_THUMBNAIL // 2))
         self.example_chip.clicked.connect(self.clear_example)
         self.example_action = toolbar.addWidget(self.example_chip)
         self.example_action.setVisible(False)
@@ -177,6 +198,7 @@ class MainWindow(QMainWindow):
         self.by_date.setChecked(self.settings.order_by_date)
         self.by_date.setToolTip("Show the relevant results newest first instead of best first")
         search_controls = QWidget()
+        search_controls.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)  # no gaps inside
         row = QHBoxLayout(search_controls)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.relevance_label)
@@ -191,9 +213,6 @@ class MainWindow(QMainWindow):
         self.zoom.setFixedWidth(110)
         self.zoom.setAccessibleName("Thumbnail size")
         self.zoom.setToolTip("Thumbnail size (Ctrl+Plus / Ctrl+Minus)")
-        toolbar.addWidget(QLabel(" Size "))
-        toolbar.addWidget(self.zoom)
-        toolbar.addSeparator()
         self.auto_tag_button = QPushButton("Auto-tag…")
         self.auto_tag_button.setToolTip("Tag the selected photos, or everything shown, with a label set")
         toolbar.addWidget(self.auto_tag_button)
@@ -218,6 +237,7 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.pause_button)
         status.addPermanentWidget(self.problems_button)
         status.addPermanentWidget(self.model_button)
+        status.addPermanentWidget(self.zoom)  # where photo apps keep it: the toolbar stays for searching
 
     def _action(
         self, menu: QMenu, text: str, slot: Any, shortcut: str | QKeySequence.StandardKey | None = None
@@ -251,12 +271,8 @@ class MainWindow(QMainWindow):
         self._action(edit, "Select all", self.grid.selectAll, QKeySequence.StandardKey.SelectAll)
         self._action(edit, "Remove from album", self.remove_from_album, QKeySequence.StandardKey.Delete)
         view = bar.addMenu("&View")
-        self._action(
-            view, "Zoom in", lambda: self.zoom.setValue(self.zoom.value() + 32), QKeySequence.StandardKey.ZoomIn
-        )
-        self._action(
-            view, "Zoom out", lambda: self.zoom.setValue(self.zoom.value() - 32), QKeySequence.StandardKey.ZoomOut
-        )
+        self._action(view, "Zoom in", lambda: self._zoom_step(1), QKeySequence.StandardKey.ZoomIn)
+        self._action(view, "Zoom out", lambda: self._zoom_step(-1), QKeySequence.StandardKey.ZoomOut)
         self._action(view, "Open photo", self.open_current)
         self._action(view, "Full screen", self.toggle_full_screen, "F11")
         tags = bar.addMenu("&Tags")
@@ -275,6 +291,7 @@ class MainWindow(QMainWindow):
         c.catalog_damaged.connect(self._on_catalog_damaged)
         c.repaired.connect(lambda actions: self.statusBar().showMessage(" ".join(actions), 30_000))
         c.model_state.connect(self._on_model_state)
+        c.text_ready.connect(self._on_text_ready)
         c.download_progress.connect(self._on_download_bytes)
         c.index_progress.connect(self._on_index_progress)
         c.photos_changed.connect(self.refresh)
@@ -378,7 +395,7 @@ class MainWindow(QMainWindow):
 
     @staticmethod
     def _summary(status: LibraryStatus) -> str:
-        text = f"{status.embedded:,} photos"
+        text = counted(status.photos - status.skipped, "photo")  # what "All photos" shows, indexed or not yet
         offline = [f for f in status.folders if f.offline]
         if offline:
             text += f" · {len(offline)} folder{'s' if len(offline) > 1 else ''} offline"
@@ -405,8 +422,53 @@ class MainWindow(QMainWindow):
         self.model_button.setToolTip(detail)
         if state == MODEL_READY and (self.query or self.example is not None):
             self.refresh()
-        if self.query and state != MODEL_READY:
-            self.header.setText(f"<i>Waiting for the model to search for “{_escape(self.query)}”…</i>")
+        elif self.searching and not self.controller.can_search(self.example):
+            self._show_model_needed()
+
+    def _show_model_needed(self) -> None:
+        what = f"“{_escape(self.query)}”" if self.query else "similar photos"
+        short = {
+            MODEL_MISSING: "needs the model",
+            MODEL_FAILED: "the model could not be loaded",
+            MODEL_DOWNLOADING: "waiting for the model's download",
+        }.get(self.controller.state, "loading the model…")
+        self.header.setText(f"<b>{what}</b> · {short}")
+        self.empty_hint.setText(self._model_needed_text())
+        self.empty_hint.setVisible(True)
+
+    def _model_needed_text(self) -> str:
+        """What a search waits for, and the one thing to do about it (links run `_on_action_link`)."""
+        what = f"“{_escape(self.query)}”" if self.query else "similar photos"
+        state, detail = self.controller.state, _escape(self.controller.state_detail)
+        if state == MODEL_MISSING:
+            return (
+                f"Searching for {what} needs the model, which is not on this computer yet. "
+                "<a href='download'>Download it</a> (your photos stay browsable meanwhile)."
+            )
+        if state == MODEL_FAILED:
+            return (
+                f"Searching for {what} needs the model, which could not be loaded: {detail} "
+                "<a href='retry'>Try again</a>"
+            )
+        if state == MODEL_DOWNLOADING:
+            return f"<i>Downloading the model: the search for {what} runs as soon as it is here.</i>"
+        return f"<i>Loading the model to search for {what}…</i>"
+
+    def _on_action_link(self, action: str) -> None:
+        if action == "download":
+            self.controller.download_model()
+        elif action == "retry":
+            if self.controller.model_available():
+                self.controller.load_model()
+            else:
+                self.controller.download_model()
+        elif action == "add-folder":
+            self.add_folder()
+
+    def _on_text_ready(self) -> None:
+        """The text tower is open before the whole model: a search that waited for it runs now."""
+        if (self.query or self.example is not None) and self.controller.can_search(self.example):
+            self.refresh()
 
     def _on_model_button(self) -> None:
         state = self.controller.state
@@ -436,6 +498,7 @@ class MainWindow(QMainWindow):
     # -- what the grid shows --------------------------------------------------------------------
 
     def set_scope(self, scope: Scope) -> None:
+        self._leave_viewer()
         self.scope = scope
         self.grid.scrollToTop()
         self.refresh()
@@ -443,11 +506,14 @@ class MainWindow(QMainWindow):
     def set_query(self, text: str) -> None:
         if text == self.query:
             return
+        self._leave_viewer()
         self.query = text
         self.grid.scrollToTop()
         self.refresh()
 
     def clear_search(self) -> None:
+        if self.query or self.example is not None:
+            self._leave_viewer()
         self.example = None
         self._show_example_chip()
         if self.search.text():
@@ -456,21 +522,25 @@ class MainWindow(QMainWindow):
         self.refresh()
 
     def find_similar(self, example: int | Path | SceneRef) -> None:
+        """Search by example, best match first (an earlier "By date" would bury it)."""
         self.example = example
         if isinstance(example, Path):
             self.example_name = example.name
-            self._show_example_chip()
         elif isinstance(example, SceneRef):  # from a video's scene, in the viewer
             photo = self.model.photo(example.photo_id)
             known = self.model.scenes_of(example.photo_id) or self.viewer.scenes_of(example.photo_id)
             scene = next((s for s in known if s.index == example.index), None)
             at = f" @ {format_clip_time(scene.start)}" if scene is not None else f" (scene {example.index + 1})"
             self.example_name = (photo.path.name if photo is not None else "a video") + at
-            self._show_example_chip()
         else:
             photo = self.model.photo(example)
             self.example_name = photo.path.name if photo is not None else f"photo {example}"
-            self._show_example_chip()
+        self._show_example_chip()
+        self._load_chip_thumbnail()
+        if self.by_date.isChecked():
+            with QSignalBlocker(self.by_date):  # not a change of the saved preference
+                self.by_date.setChecked(False)
+        self._leave_viewer()
         if self.stack.currentIndex() != GRID:
             self.stack.setCurrentIndex(GRID)
         self.grid.scrollToTop()
@@ -483,7 +553,42 @@ class MainWindow(QMainWindow):
 
     def _show_example_chip(self) -> None:
         self.example_chip.setText(f"Similar to {self.example_name}  ✕")
+        self.example_chip.setToolTip(f"Searching for photos like {self.example_name}: click to stop")
         self.example_action.setVisible(self.example is not None)
+        if self.example is None:
+            self.example_chip.setIcon(QIcon())
+
+    def _load_chip_thumbnail(self) -> None:
+        """Show the example's thumbnail on its chip (made off the GUI thread, like the grid's)."""
+        self.example_chip.setIcon(QIcon())
+        store = self.controller.thumbnails
+        example = self.example
+        if store is None or example is None:
+            return
+        at: float | None = None  # a scene's chip shows the scene's moment
+        if isinstance(example, Path):
+            path, content_hash = example, None
+        else:
+            photo = self.model.photo(example.photo_id if isinstance(example, SceneRef) else example)
+            if photo is None:
+                return
+            path, content_hash = photo.path, photo.content_hash
+            if isinstance(example, SceneRef):
+                known = self.model.scenes_of(example.photo_id) or self.viewer.scenes_of(example.photo_id)
+                at = next((s.start for s in known if s.index == example.index), None)
+
+        def load() -> QImage | None:
+            try:
+                image = QImage(str(store.get(path, content_hash, ThumbnailStore.bucket(CHIP_THUMBNAIL), at)))
+            except (PhotoclipError, OSError):
+                return None
+            return None if image.isNull() else image
+
+        def show(image: QImage | None) -> None:
+            if image is not None and self.example == example:
+                self.example_chip.setIcon(QIcon(QPixmap.fromImage(image)))
+
+        self._chip_request.submit(load, show)
 
     def refresh(self) -> None:
         """Show the current scope, query and example again (also after the library changed)."""
@@ -508,10 +613,10 @@ class MainWindow(QMainWindow):
             return
         self.searching = True
         self._set_search_mode(True)
-        if self.controller.state != MODEL_READY:
-            self._results.invalidate()  # searched again once the model is ready (_on_model_state)
-            what = f"“{_escape(self.query)}”" if self.query else "similar photos"
-            self.header.setText(f"<i>Waiting for the model to search for {what}…</i>")
+        if not self.controller.can_search(self.example):
+            self._results.invalidate()  # searched again once the model is ready (_on_model_state, _on_text_ready)
+            self.model.set_photos([])
+            self._show_model_needed()
             return
         example = self.example
         self._results.submit(
@@ -526,11 +631,23 @@ class MainWindow(QMainWindow):
         self.grid.delegate.show_scores = on
 
     def _remember_position(self) -> None:
+        """Keep the scroll position and selection when the same results come again (the library
+        changed under them); new results (another query, scope or example) start at the top."""
+        key = (self.scope.key, self.query, self.example)
+        if key != self._shown_key:
+            self._shown_key = key
+            self._restore_ids = []
+            self._restore_top = None
+            self._to_top = True
+            return
         self._restore_ids = self.grid.selected_ids()
         top = self.grid.indexAt(QPoint(10, 10))
         self._restore_top = self.model.photo_id(top.row()) if top.isValid() else None
 
     def _restore_selection(self) -> None:
+        if self._to_top:
+            self._to_top = False
+            self.grid.scrollToTop()
         if self._restore_ids:
             self.grid.select_ids(self._restore_ids)
         top = getattr(self, "_restore_top", None)
@@ -547,7 +664,7 @@ class MainWindow(QMainWindow):
         title = _escape(self.scope.title)
         if filtered:
             title += f" · {_escape(self.query)}"
-        self.header.setText(f"<b>{title}</b> · {len(ids):,} photos")
+        self.header.setText(f"<b>{title}</b> · {counted(len(ids), 'photo')}")
         self._show_empty_hint(not ids)
 
     def _show_search(self, result: SearchResult) -> None:
@@ -572,30 +689,45 @@ class MainWindow(QMainWindow):
         more = f" of {len(result.hits):,}" if len(hits) < len(result.hits) else ""
         scope = "" if self.scope.kind == "all" else f" in {_escape(self.scope.title)}"
         order = ", newest first" if self.by_date.isChecked() else ""
+        pending = self._status.pending if self._status is not None else 0
+        waiting = f" · {counted(pending, 'photo')} not indexed yet" if pending else ""
         self.header.setText(
-            f"<b>{len(hits):,}</b>{more} matches for {what}{scope}{order} · {result.seconds * 1000:.0f} ms"
+            f"<b>{len(hits):,}</b>{more} matches for {what}{scope}{order} · {result.seconds * 1000:.0f} ms{waiting}"
         )
         self._show_empty_hint(not hits)
 
     def _show_empty_hint(self, empty: bool) -> None:
         if empty:
-            if self.searching:
-                text = "No matches. Lower the relevance slider, or describe the photo differently."
-            elif not self.folders:
-                text = "No photo folders yet: File ▸ Add folder…"
-            elif self._status is not None and self._status.pending:
-                text = "Indexing your photos; they appear here as they are read."
-            else:
-                text = "No photos here."
-            self.empty_hint.setText(text)
+            self.empty_hint.setText(self._empty_text())
         self.empty_hint.setVisible(empty)
+
+    def _empty_text(self) -> str:
+        """Why nothing shows, and what to do (one sentence each)."""
+        status = self._status
+        if not self.folders:
+            return "No photo folders yet: <a href='add-folder'>add one</a> (File ▸ Add folder…)."
+        if self.searching:
+            if self.relevance.value() > 0:
+                return "No matches this relevant: move the Relevance slider left, or describe the photo differently."
+            return "No matches: describe the photo differently."
+        if self.scope.kind == "album":
+            return "This album is empty: drag photos onto it in the sidebar, or right-click photos ▸ Add to album."
+        if self.scope.kind == "tag":
+            return "No photo has this tag any more."
+        if status is not None and status.folders and all(f.offline for f in status.folders):
+            return "Your photo folders are offline (a drive that is not connected?); their photos come back with it."
+        if status is None or status.photos == 0:
+            return "Looking for photos in your folders…"
+        return "No photos here."
 
     def _on_relevance(self, value: int) -> None:
         self.settings.relevance = value / 100
+        self._remember_position()  # the same results, fewer or more of them: stay where you are
         self._apply_relevance()
 
     def _on_by_date(self, on: bool) -> None:
         self.settings.order_by_date = on
+        self._to_top = True  # another order: its first photo is what to see
         self._apply_relevance()
 
     def _on_zoom(self, size: int) -> None:
@@ -621,7 +753,7 @@ class MainWindow(QMainWindow):
         self.progress.setRange(0, max(progress.total, 1))
         self.progress.setValue(progress.done)
         verb = "Re-embedding for the new model:" if progress.phase == "switch" else "Indexing"
-        text = f"{verb} {progress.done:,} of {progress.total:,} photos"
+        text = f"{verb} {progress.done:,} of {counted(progress.total, 'photo')}"
         if progress.rate > 0:
             text += f" · {progress.rate:.0f} photos/s"
         eta = progress.eta_seconds
@@ -661,8 +793,8 @@ class MainWindow(QMainWindow):
 
     def close_viewer(self) -> None:
         current = self.viewer.current_id
-        if self.isFullScreen():
-            self.showNormal()
+        self._leave_full_screen()
+        self.viewer.leave()
         self.stack.setCurrentIndex(GRID)
         if current is not None:
             row = self.model.row_of(current)
@@ -672,13 +804,62 @@ class MainWindow(QMainWindow):
                 self.grid.scrollTo(index)
         self.grid.setFocus()
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # Qt's name
+        """Esc on the grid page stops the search wherever the focus is (the field handles its own)."""
+        searching = self.query or self.example is not None or self.search.text()
+        if event.key() == Qt.Key.Key_Escape and self.stack.currentIndex() == GRID and searching:
+            self.clear_search()
+            return
+        super().keyPressEvent(event)
+
+    def _leave_viewer(self) -> None:
+        """New results replace the photos the viewer walks through: back to the grid, which shows them.
+
+        The search field keeps the focus, so typing goes on.
+        """
+        if self.stack.currentIndex() != VIEWER:
+            return
+        self._leave_full_screen()
+        self.viewer.leave()
+        self.stack.setCurrentIndex(GRID)
+
     def toggle_full_screen(self) -> None:
+        """F11: the photo alone on the screen (every bar hidden) in the viewer; the whole window from the grid."""
         if self.isFullScreen():
-            self.showNormal()
+            self._leave_full_screen()
+            return
+        if self.stack.currentIndex() == GRID and self.grid.current_id() is not None:
+            self.open_current()
+        if self.stack.currentIndex() == VIEWER:
+            chrome = [self.menuBar(), self.statusBar(), self.sidebar, *self.findChildren(QToolBar)]
+            self._hidden_chrome = [widget for widget in chrome if widget.isVisible()]
+            for widget in self._hidden_chrome:
+                widget.hide()
+            self.viewer.set_full_screen(True)
+        self._maximized_before_full_screen = self.isMaximized()
+        self.showFullScreen()
+
+    def _leave_full_screen(self) -> None:
+        if self.isFullScreen():
+            if self._maximized_before_full_screen:
+                self.showMaximized()
+            else:
+                self.showNormal()
+        for widget in self._hidden_chrome:
+            widget.show()
+        self._hidden_chrome = []
+        if self.viewer.full_screen:
+            self.viewer.set_full_screen(False)
+
+    def _zoom_step(self, direction: int) -> None:
+        """Ctrl+Plus / Ctrl+Minus: the photo in the viewer, the thumbnails in the grid."""
+        if self.stack.currentIndex() == VIEWER:
+            if direction > 0:
+                self.viewer.view.zoom_in()
+            else:
+                self.viewer.view.zoom_out()
         else:
-            if self.stack.currentIndex() == GRID and self.grid.current_id() is not None:
-                self.open_current()
-            self.showFullScreen()
+            self.zoom.setValue(self.zoom.value() + 32 * direction)
 
     # -- grid context menu ----------------------------------------------------------------------
 
@@ -742,6 +923,8 @@ class MainWindow(QMainWindow):
         from photoclip.demo import default_demo_dir, prepare_demo_photos
 
         base = default_demo_dir()
+        if self.folders and self.controller.library_dir != base / "library" and not self._confirm_demo():
+            return
         self.status_text.setText("Creating the demo photos…")
 
         def ready(photos: Path) -> None:
@@ -751,6 +934,19 @@ class MainWindow(QMainWindow):
             self._switch(base / "library", TINY_MODEL_KEY)
 
         self.controller.write(lambda: prepare_demo_photos(base), ready)
+
+    def _confirm_demo(self) -> bool:
+        """The demo is another library: say so before leaving this one, and how to come back."""
+        box = QMessageBox(self)
+        box.setWindowTitle("Open the offline demo?")
+        box.setText("The demo is a separate library: 240 generated pictures of shapes and a tiny model.")
+        box.setInformativeText(
+            "Your library and its photos stay exactly as they are. Come back with File ▸ Switch library ▸ My library."
+        )
+        go = box.addButton("Open the demo", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is go
 
     def open_default_library(self) -> None:
         from photoclip.core import default_library_dir
@@ -895,12 +1091,10 @@ class MainWindow(QMainWindow):
         naming, suggestions = settings.sidecar_naming, settings.sidecar_include_suggestions
 
         def done(report: ExportReport) -> None:
-            text = f"Wrote {len(report.written):,} XMP sidecars"
-            if report.problems:
-                text += f"; {len(report.problems)} could not be written ({report.problems[0][1]})"
-            elif report.warnings:
-                text += f"; {report.warnings[0][1]}"
-            self.statusBar().showMessage(text, 10_000)
+            text = str(report)
+            if report.only_suggested:
+                text += " Preferences ▸ Sidecars can include suggestions."
+            self.statusBar().showMessage(text, 15_000)
 
         self.controller.write(
             lambda: library.tags.export_xmp(ids, naming=naming, include_suggestions=suggestions), done
@@ -940,7 +1134,7 @@ class MainWindow(QMainWindow):
 
     def _apply_preferences(self) -> None:
         folder = self.settings.thumbnail_dir or default_cache_dir() / "thumbnails"
-        store = ThumbnailStore(folder, budget_bytes=self.settings.thumbnail_budget_mb * 1024 * 1024)
+        store = ThumbnailStore(folder, budget_bytes=self.settings.thumbnail_budget_mb * MB)
         self.controller.thumbnails = store
         self.loader.store = store
         self.grid.viewport().update()
@@ -965,6 +1159,7 @@ class MainWindow(QMainWindow):
         )
 
     def focus_search(self) -> None:
+        self._leave_viewer()
         if self.stack.currentIndex() != GRID:
             self.stack.setCurrentIndex(GRID)
         self.search.setFocus()
@@ -973,8 +1168,7 @@ class MainWindow(QMainWindow):
     # -- closing --------------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:  # Qt's name
-        if self.isFullScreen():
-            self.showNormal()
+        self._leave_full_screen()
         self.settings.geometry = self.saveGeometry()
         self.settings.window_state = self.saveState()
         self.settings.sync()

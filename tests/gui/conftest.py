@@ -21,6 +21,8 @@ from photoclip.core.clip.registry import TINY_MODEL_KEY, resolve_model
 from photoclip.demo import GeneratedPhoto, generate_photos
 from photoclip.ui.controller import MODEL_READY, LibraryController
 from photoclip.ui.settings import AppSettings
+from photoclip.ui.window import MainWindow
+from tests.gui.driving import WAIT, open_window
 from tests.integration.test_model_download import hub  # noqa: F401 - the loopback model hub, for first-run tests
 
 COLOURS = ("red", "green", "blue", "yellow")
@@ -92,3 +94,23 @@ def controller(qtbot: object, library_dir: Path, tmp_path: Path) -> Iterator[Lib
         ctrl.open()
     yield ctrl
     ctrl.close()
+
+
+@pytest.fixture
+def app(qtbot: object, library_dir: Path, app_settings: AppSettings) -> Iterator[MainWindow]:
+    """The window on a private copy of the indexed library, model loaded and all 80 photos shown."""
+    window, ctrl = open_window(qtbot, library_dir, app_settings)
+    qtbot.waitUntil(lambda: ctrl.state == MODEL_READY and window.model.rowCount() == 80, timeout=WAIT)  # type: ignore[attr-defined]
+    yield window
+    window.close()
+    ctrl.close()
+
+
+@pytest.fixture(scope="session")
+def tiny_tower_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model cache holding the tiny model's exported text tower (what a first use or an import leaves)."""
+    from photoclip.core.clip.text_export import prepare_text_tower
+
+    cache = tmp_path_factory.mktemp("tower-cache")
+    assert prepare_text_tower(resolve_model(TINY_MODEL_KEY), cache) is not None
+    return cache

@@ -8,7 +8,6 @@ shows, never on sleeps.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,64 +17,24 @@ from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from photoclip.core import Library
 from photoclip.demo import generate_photos
-from photoclip.ui.controller import MODEL_FAILED, MODEL_MISSING, MODEL_READY, LibraryController
+from photoclip.ui.controller import MODEL_FAILED, MODEL_MISSING, MODEL_READY
 from photoclip.ui.grid import PhotoRole
 from photoclip.ui.settings import AppSettings
 from photoclip.ui.sidebar import album_scope
 from photoclip.ui.window import GRID, VIEWER, WELCOME, MainWindow
-
-WAIT = 60_000
-
-
-def _window(
-    qtbot: Any, library_dir: Path, settings: AppSettings, **options: Any
-) -> tuple[MainWindow, LibraryController]:
-    controller = LibraryController(
-        library_dir,
-        settle_seconds=0.3,
-        check_seconds=0.5,
-        thumbnail_dir=settings.thumbnail_dir,
-        **options,
-    )
-    window = MainWindow(controller, settings)
-    qtbot.addWidget(window)
-    window.show()
-    controller.open()
-    return window, controller
-
-
-@pytest.fixture
-def app(qtbot: Any, library_dir: Path, app_settings: AppSettings) -> Iterator[MainWindow]:
-    window, controller = _window(qtbot, library_dir, app_settings)
-    qtbot.waitUntil(lambda: controller.state == MODEL_READY and window.model.rowCount() == 80, timeout=WAIT)
-    yield window
-    window.close()
-    controller.close()
-
-
-def _shown_paths(window: MainWindow, n: int, qtbot: Any) -> list[Path]:
-    """The paths of the first n photos in the grid, once their rows are loaded."""
-    model = window.model
-    qtbot.waitUntil(lambda: all(model.index(r).data(PhotoRole) is not None for r in range(min(n, model.rowCount()))))
-    return [model.index(r).data(PhotoRole).path for r in range(min(n, model.rowCount()))]
-
-
-def _search(qtbot: Any, window: MainWindow, text: str) -> None:
-    window.search.clear()
-    qtbot.keyClicks(window.search, text)
-    qtbot.waitUntil(lambda: window.result is not None and window.query == text and "matches" in window.header.text())
+from tests.gui.driving import WAIT, open_window, search, shown_paths
 
 
 def test_typing_a_query_shows_the_right_photos_first(qtbot: Any, app: MainWindow, truth: dict[Path, tuple]) -> None:
-    _search(qtbot, app, "a red circle")
-    first = _shown_paths(app, 5, qtbot)
+    search(qtbot, app, "a red circle")
+    first = shown_paths(app, 5, qtbot)
     assert [truth[p] for p in first] == [("red", "circle")] * 5
     scores = [app.model.score(r) for r in range(app.model.rowCount())]
     assert scores == sorted(scores, reverse=True), "rank order"
     assert app.search_controls.isVisible() and app.grid.delegate.show_scores
 
-    _search(qtbot, app, "a blue star")
-    assert [truth[p] for p in _shown_paths(app, 5, qtbot)] == [("blue", "star")] * 5
+    search(qtbot, app, "a blue star")
+    assert [truth[p] for p in shown_paths(app, 5, qtbot)] == [("blue", "star")] * 5
 
     qtbot.keyClick(app.search, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not app.searching and app.model.rowCount() == 80)
@@ -86,14 +45,14 @@ def test_relevance_slider_and_date_order_reshape_results_without_searching_again
     qtbot: Any, app: MainWindow, truth: dict[Path, tuple]
 ) -> None:
     app.relevance.setValue(0)
-    _search(qtbot, app, "a green square")
+    search(qtbot, app, "a green square")
     everything = app.model.rowCount()
     result = app.result
     app.relevance.setValue(90)
     strict = app.model.rowCount()
     assert 1 <= strict < everything
     assert app.result is result, "the slider filters the fetched results; no new search"
-    shown = _shown_paths(app, strict, qtbot)
+    shown = shown_paths(app, strict, qtbot)
     assert all(truth[p] == ("green", "square") for p in shown)
 
     app.relevance.setValue(40)
@@ -107,12 +66,12 @@ def test_relevance_slider_and_date_order_reshape_results_without_searching_again
 
 
 def test_find_similar_from_the_context_menu_path(qtbot: Any, app: MainWindow, truth: dict[Path, tuple]) -> None:
-    paths = _shown_paths(app, 80, qtbot)
+    paths = shown_paths(app, 80, qtbot)
     example_row = next(r for r in range(80) if truth[paths[r]] == ("yellow", "triangle"))
     example_id = app.model.photo_id(example_row)
     app.find_similar(example_id)
     qtbot.waitUntil(lambda: app.result is not None and "photos like" in app.header.text())
-    shown = [truth[p] for p in _shown_paths(app, 8, qtbot)]
+    shown = [truth[p] for p in shown_paths(app, 8, qtbot)]
     assert shown.count(("yellow", "triangle")) == 4, "the other yellow triangles are all in the top 8"
     assert all(colour == "yellow" or shape == "triangle" for colour, shape in shown)
     assert example_id not in app.model.ids[:4], "the example itself is not a result"
@@ -124,7 +83,7 @@ def test_find_similar_from_the_context_menu_path(qtbot: Any, app: MainWindow, tr
 def test_albums_create_add_browse_remove_and_survive_a_restart(
     qtbot: Any, app: MainWindow, monkeypatch: pytest.MonkeyPatch, library_dir: Path
 ) -> None:
-    _search(qtbot, app, "a red square")
+    search(qtbot, app, "a red square")
     app.relevance.setValue(80)
     picked = app.model.ids[:3]
     app.grid.select_ids(picked)
@@ -250,7 +209,7 @@ def test_first_run_offline_offers_the_demo(
 ) -> None:
     monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens there: offline for sure
     monkeypatch.setenv("PHOTOCLIP_LIBRARY", str(tmp_path / "data" / "library"))
-    window, controller = _window(qtbot, tmp_path / "data" / "library", app_settings)
+    window, controller = open_window(qtbot, tmp_path / "data" / "library", app_settings)
     try:
         qtbot.waitUntil(
             lambda: controller.state == MODEL_MISSING and window.stack.currentIndex() == WELCOME, timeout=WAIT
@@ -264,9 +223,10 @@ def test_first_run_offline_offers_the_demo(
         assert window.welcome.demo.isVisible() and window.welcome.checkpoint.isVisible()
         window.welcome.demo.click()
         qtbot.waitUntil(lambda: controller.state == MODEL_READY and window.stack.currentIndex() == GRID, timeout=60_000)
-        qtbot.waitUntil(lambda: window.model.rowCount() == 240, timeout=120_000)
+        qtbot.waitUntil(lambda: window.model.rowCount() == 240, timeout=120_000)  # browsable at once
+        qtbot.waitUntil(lambda: controller.library.status().pending == 0, timeout=120_000)  # and searchable
         assert app_settings.library_dir == tmp_path / "data" / "demo" / "library"
-        _search(qtbot, window, "a red circle")
+        search(qtbot, window, "a red circle")
         assert window.model.rowCount() > 0
     finally:
         window.close()
@@ -274,15 +234,15 @@ def test_first_run_offline_offers_the_demo(
 
 
 def test_window_geometry_and_zoom_are_restored(qtbot: Any, library_dir: Path, app_settings: AppSettings) -> None:
-    window, controller = _window(qtbot, library_dir, app_settings)
-    window.resize(700, 520)
+    window, controller = open_window(qtbot, library_dir, app_settings)
+    window.resize(960, 640)
     window.zoom.setValue(256)
     window.close()
     controller.close()
-    again, controller2 = _window(qtbot, library_dir, app_settings)
+    again, controller2 = open_window(qtbot, library_dir, app_settings)
     try:
         assert again.zoom.value() == 256
-        assert (again.width(), again.height()) == (700, 520)
+        assert (again.width(), again.height()) == (960, 640)
     finally:
         again.close()
         controller2.close()
@@ -321,14 +281,14 @@ def test_switching_model_reembeds_in_the_background_while_search_keeps_working(
         lambda: app.status_text.text().startswith("Re-embedding") or controller.library.model.key != TINY_MODEL_KEY,
         timeout=WAIT,
     )
-    _search(qtbot, app, "a green circle")  # the old model's index answers meanwhile
-    assert [truth[p] for p in _shown_paths(app, 3, qtbot)] == [("green", "circle")] * 3
+    search(qtbot, app, "a green circle")  # the old model's index answers meanwhile
+    assert [truth[p] for p in shown_paths(app, 3, qtbot)] == [("green", "circle")] * 3
     qtbot.waitUntil(
         lambda: controller.library.model.key != TINY_MODEL_KEY and controller.state == MODEL_READY, timeout=60_000
     )
     assert controller.library.models.switch_state() is None
-    _search(qtbot, app, "a yellow square")
-    assert [truth[p] for p in _shown_paths(app, 3, qtbot)] == [("yellow", "square")] * 3
+    search(qtbot, app, "a yellow square")
+    assert [truth[p] for p in shown_paths(app, 3, qtbot)] == [("yellow", "square")] * 3
 
 
 def test_first_run_download_shows_progress_can_be_cancelled_and_resumes(
@@ -337,7 +297,7 @@ def test_first_run_download_shows_progress_can_be_cancelled_and_resumes(
     """The loopback hub serves a 3 MB file slowly; the real download code fetches it."""
     monkeypatch.setenv("PHOTOCLIP_CACHE", str(tmp_path / "cache"))  # the stand-in weights stay private to this test
     hub.chunk_delay = 0.02
-    window, controller = _window(qtbot, tmp_path / "library", app_settings)
+    window, controller = open_window(qtbot, tmp_path / "library", app_settings)
     try:
         qtbot.waitUntil(lambda: controller.state == MODEL_MISSING and window.stack.currentIndex() == WELCOME)
         window.welcome.download.click()

@@ -189,7 +189,7 @@ def test_app_preferences_persist_on_ok_and_cancel_discards(
         True,
         True,
     )
-    assert controller.thumbnails is not None and controller.thumbnails.budget_bytes == 256 * 1024 * 1024
+    assert controller.thumbnails is not None and controller.thumbnails.budget_bytes == 256 * 1_000_000
     window = QApplication.palette().color(QPalette.ColorRole.Window)
     assert window.lightness() < 100  # the dark theme is on
 

@@ -27,7 +27,7 @@ from photoclip.ui.controller import MODEL_READY
 from photoclip.ui.grid import DurationRole, IdRole, MomentRole, PhotoRole, PixmapRole, ScrubRole
 from photoclip.ui.settings import AppSettings
 from photoclip.ui.window import VIEWER, MainWindow
-from tests.gui.test_app import WAIT, _window
+from tests.gui.driving import WAIT, open_window, search
 
 SHOTS = [("red", "circle"), ("blue", "star"), ("green", "square"), ("yellow", "triangle")]
 
@@ -52,7 +52,7 @@ def app(
 
     directory = tmp_path / "library"
     shutil.copytree(video_template[0], directory)
-    window, controller = _window(qtbot, directory, app_settings)
+    window, controller = open_window(qtbot, directory, app_settings)
     window.resize(1000, 700)
     qtbot.waitUntil(lambda: controller.state == MODEL_READY and window.model.rowCount() == 13, timeout=WAIT)
     yield window
@@ -66,12 +66,6 @@ def _video_row(qtbot: Any, window: MainWindow) -> int:
     return next(r for r in range(model.rowCount()) if model.index(r).data(DurationRole) is not None)
 
 
-def _search(qtbot: Any, window: MainWindow, text: str) -> None:
-    window.search.clear()
-    qtbot.keyClicks(window.search, text)
-    qtbot.waitUntil(lambda: window.result is not None and window.query == text and "matches" in window.header.text())
-
-
 def test_a_video_shows_a_frame_and_its_length(qtbot: Any, app: MainWindow) -> None:
     row = _video_row(qtbot, app)
     index = app.model.index(row)
@@ -82,7 +76,7 @@ def test_a_video_shows_a_frame_and_its_length(qtbot: Any, app: MainWindow) -> No
 
 
 def test_searching_shows_the_matching_scene_as_the_poster(qtbot: Any, app: MainWindow) -> None:
-    _search(qtbot, app, "a yellow triangle")
+    search(qtbot, app, "a yellow triangle")
     row = _video_row(qtbot, app)
     index = app.model.index(row)
     moment = index.data(MomentRole)
@@ -124,7 +118,7 @@ def test_hovering_scrubs_through_the_scenes(qtbot: Any, app: MainWindow) -> None
 
 
 def test_the_viewer_plays_from_the_matching_moment_with_the_matches_marked(qtbot: Any, app: MainWindow) -> None:
-    _search(qtbot, app, "a blue star")
+    search(qtbot, app, "a blue star")
     row = _video_row(qtbot, app)
     video_id = app.model.index(row).data(IdRole)
     app.open_viewer(video_id)
@@ -189,3 +183,63 @@ def test_without_qt_multimedia_the_viewer_says_so_and_shows_the_frame(
     assert pane.notice.text() == message and not pane.play_button.isEnabled()
     assert pane.screen_stack.currentIndex() == 0 and not pane.poster.pixmap().isNull()
     assert pane.external.isEnabled() and pane.similar_button.isEnabled()
+
+
+def _panel_text(app: MainWindow, accessible: str) -> str:
+    from PySide6.QtWidgets import QLabel
+
+    for label in app.viewer.panel.findChildren(QLabel):
+        if label.accessibleName() == accessible:
+            return str(label.text())
+    raise AssertionError(f"no {accessible!r} in the info panel")
+
+
+def test_a_video_replaces_the_zoomable_photo_and_the_photo_keys_leave_it_alone(qtbot: Any, app: MainWindow) -> None:
+    search(qtbot, app, "a blue star")
+    row = _video_row(qtbot, app)
+    video_id = app.model.index(row).data(IdRole)
+    app.open_viewer(video_id)
+    viewer = app.viewer
+    qtbot.waitUntil(
+        lambda: viewer.showing_video and viewer.details is not None and viewer.details.photo.id == video_id,
+        timeout=WAIT,
+    )
+    assert viewer.media.currentWidget() is viewer.video
+    assert not viewer.zoom_in_button.isEnabled() and not viewer.zoom_button.isEnabled()
+    assert _panel_text(app, "Video").startswith("0:18, H264")
+    assert _panel_text(app, "Matches at").startswith("0:0")  # the star shot, 4 s in
+    for key in (Qt.Key.Key_Plus, Qt.Key.Key_Minus, Qt.Key.Key_1, Qt.Key.Key_0):
+        qtbot.keyClick(viewer, key)
+    assert viewer.showing_video and viewer.current_id == video_id and viewer.video.photo is not None
+
+    qtbot.keyClick(viewer, Qt.Key.Key_Escape)
+    app.clear_search()  # browse all 13, to leaf from the clip to a photo
+    qtbot.waitUntil(lambda: app.model.rowCount() == 13, timeout=WAIT)
+    app.open_viewer(video_id)
+    qtbot.waitUntil(lambda: viewer.showing_video, timeout=WAIT)
+    forward = viewer.position + 1 < len(viewer.ids)
+    qtbot.keyClick(viewer, Qt.Key.Key_Right if forward else Qt.Key.Key_Left)  # leaf to a photo
+    qtbot.waitUntil(lambda: viewer.view.has_image, timeout=WAIT)
+    assert viewer.media.currentWidget() is viewer.view and viewer.video.photo is None  # the clip stopped
+    assert viewer.zoom_in_button.isEnabled()
+    qtbot.keyClick(viewer, Qt.Key.Key_Plus)
+    assert not viewer.view.fitting
+
+
+def test_a_slideshow_passes_through_a_video(qtbot: Any, app: MainWindow) -> None:
+    row = _video_row(qtbot, app)
+    video_id = app.model.index(row).data(IdRole)
+    app.open_viewer(video_id)
+    viewer = app.viewer
+    qtbot.waitUntil(lambda: viewer.showing_video, timeout=WAIT)
+    viewer.set_slideshow_interval(0.3)
+    shown: list[int] = []
+    viewer.shown.connect(shown.append)
+    qtbot.keyClick(viewer, Qt.Key.Key_S)
+    qtbot.waitUntil(app.isFullScreen)
+    assert viewer.slideshow.running
+    qtbot.waitUntil(lambda: len(shown) >= 2, timeout=WAIT)  # the clip did not hold the show up
+    assert shown[0] != video_id and viewer.media.currentWidget() is viewer.view
+    qtbot.keyClick(viewer, Qt.Key.Key_Right)  # any key stops it
+    assert not viewer.slideshow.running
+    qtbot.waitUntil(lambda: not app.isFullScreen())

@@ -1,9 +1,11 @@
-"""Real parts, once per session: the bundled tiny model and a generated, indexed photo library.
+"""Real parts, once per session: the bundled tiny model and generated, indexed photo libraries.
 
-The library has 12 photos of each of 16 colour/shape combinations (so precision@10
-is meaningful), 48 other scenes (other colours and shapes, two-object scenes),
-and near-duplicates of a few photos. Tests that change files build their own
-small library instead of touching this one.
+The shape library has 12 photos of each of 16 colour/shape combinations (so
+precision@10 is meaningful), 48 other scenes (other colours and shapes, two-object
+scenes), and near-duplicates of a few photos. The demo library is the offline
+demo exactly as people get it (`prepare_demo_photos`: 240 photos, a quarter of
+them with two shapes). Tests that change files build their own small library
+instead of touching these.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from photoclip.core import Library
 from photoclip.core.clip.embedder import Embedder
 from photoclip.core.clip.loading import load_model
 from photoclip.core.clip.registry import TINY_MODEL_KEY, resolve_model
-from photoclip.demo import GeneratedPhoto, generate_photos, save_photo
+from photoclip.demo import GeneratedPhoto, generate_photos, prepare_demo_photos, save_photo
 from photoclip.demo.shapes import COLOURS, SHAPES
 
 QUERY_COLOURS = ("red", "green", "blue", "yellow")
@@ -93,6 +95,25 @@ def library_copy(shape_library: ShapeLibrary, tmp_path: Path) -> Path:
     """A private copy of the indexed library's data (its photos stay shared and unchanged)."""
     copy = tmp_path / "library"
     shutil.copytree(shape_library.directory, copy)
+    return copy
+
+
+@pytest.fixture(scope="session")
+def demo_library(tmp_path_factory: pytest.TempPathFactory, tiny_embedder: Embedder) -> Path:
+    """The offline demo's library directory (its photos beside it), indexed with the tiny model."""
+    base = tmp_path_factory.mktemp("demo")
+    with Library.open(base / "library", model=TINY_MODEL_KEY, embedder=tiny_embedder) as library:
+        library.folders.add(prepare_demo_photos(base))
+        report = library.indexer.update()
+        assert report.embedded == 240 and report.skipped == 0
+    return base / "library"
+
+
+@pytest.fixture
+def demo_copy(demo_library: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo library's data (its photos stay shared and unchanged)."""
+    copy = tmp_path / "demo-library"
+    shutil.copytree(demo_library, copy)
     return copy
 
 

@@ -27,7 +27,8 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def photoclip(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+# the timeout guards against a hang, not for speed: a loaded CI machine can be slow
+def photoclip(*args: str, env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "photoclip", *args],
         capture_output=True,
@@ -41,7 +42,7 @@ def test_index_then_search_as_json(tmp_path: Path, capsys: pytest.CaptureFixture
     photos = generate_photos(tmp_path / "photos", 12, seed=3, combos=[("red", "circle"), ("blue", "square")])
     lib = str(tmp_path / "lib")
     code, out, _ = run(capsys, "--library", lib, "--model", "photoclip-tiny", "index", str(tmp_path / "photos"))
-    assert code == 0 and "Indexed 12 photo(s)" in out
+    assert code == 0 and "Indexed 12 photos" in out
     code, out, _ = run(capsys, "--library", lib, "search", "a blue square", "-n", "3", "--json")
     assert code == 0
     results = json.loads(out)["results"]
@@ -49,7 +50,7 @@ def test_index_then_search_as_json(tmp_path: Path, capsys: pytest.CaptureFixture
     assert len(results) == 3 and {r["path"] for r in results} <= blue_squares
     assert results[0]["score"] >= results[1]["score"] >= results[2]["score"]
     code, out, err = run(capsys, "--library", lib, "similar", str(photos[0].path), "-n", "2")
-    assert code == 0 and len(out.splitlines()) == 2 and "result(s)" in err
+    assert code == 0 and len(out.splitlines()) == 2 and "results in" in err
     code, out, _ = run(capsys, "--library", lib, "status", "--json")
     status = json.loads(out)
     assert (status["photos"], status["indexed"], status["pending"], status["model"]) == (12, 12, 0, "photoclip-tiny")
@@ -110,7 +111,7 @@ def test_user_errors_are_one_line_without_traceback(tmp_path: Path, args: list[s
     assert message in result.stderr and "Traceback" not in result.stderr
 
 
-def test_offline_model_download_is_one_clear_line(tmp_path: Path) -> None:
+def test_offline_model_download_says_what_happened_and_what_to_do(tmp_path: Path) -> None:
     generate_photos(tmp_path / "photos", 2, seed=1)
     started = time.monotonic()
     result = photoclip(
@@ -122,8 +123,11 @@ def test_offline_model_download_is_one_clear_line(tmp_path: Path) -> None:
         str(tmp_path / "photos"),
         env={"HF_ENDPOINT": "http://127.0.0.1:9"},
     )
-    assert result.returncode == 1 and time.monotonic() - started < 60
+    # no hub retries (they take minutes); generous, for a loaded machine where imports alone take seconds
+    assert result.returncode == 1 and time.monotonic() - started < 120
     assert "Cannot reach 127.0.0.1" in result.stderr and "Traceback" not in result.stderr
+    assert "--checkpoint FILE" in result.stderr and "--model photoclip-tiny" in result.stderr
+    assert result.stderr.count("Cannot reach") == 1, "said once"
 
 
 def _embedded(catalog: Path) -> int:
@@ -202,14 +206,33 @@ def test_tagging_commands(library_copy: Path, tmp_path: Path, capsys: pytest.Cap
     assert run(capsys, *lib, "labelsets", "rename", "My shapes", "Forms")[0] == 0
     assert run(capsys, *lib, "labelsets", "delete", "Forms")[0] == 0
     code, out, _ = run(capsys, *lib, "albums", "create", "Red things", "--from-search", "red", "-n", "10")
-    assert code == 0 and "with 10 photo(s)" in out
+    assert code == 0 and "with 10 photos" in out
     code, out, _ = run(capsys, *lib, "albums", "show", "Red things")
     assert len(out.splitlines()) == 10
-    assert run(capsys, *lib, "albums", "remove", "Red things", out.splitlines()[0])[1] == "Removed 1 photo(s).\n"
+    assert run(capsys, *lib, "albums", "remove", "Red things", out.splitlines()[0])[1] == "Removed 1 photo.\n"
     code, out, _ = run(capsys, *lib, "export-xmp", "--album", "Red things")
-    assert code == 0 and "Wrote 0 sidecar" in out  # no accepted tags yet: nothing to write
+    assert code == 0 and "No XMP sidecar written; 9 photos only have suggested tags" in out  # nothing accepted yet
     code, _, err = run(capsys, *lib, "tag", "--set", "No such set")
     assert code == 1 and "no label set named 'No such set'" in err
+
+
+def test_a_rejected_tag_is_shown_and_can_be_undone(library_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lib = ["--library", str(library_copy)]
+    assert run(capsys, *lib, "tag", "--set", "Shapes (demo)")[0] == 0
+    star = json.loads(run(capsys, *lib, "search", "tag:star", "-n", "1", "--json")[1])["results"][0]["path"]
+    shapes = ["--set", "Shapes (demo)", "--label", "star"]
+    (suggested,) = json.loads(run(capsys, *lib, "tags", "show", star, "--json")[1])[star]
+    assert run(capsys, *lib, "tags", "reject", star, *shapes)[0] == 0
+    assert run(capsys, *lib, "tag", "--set", "Shapes (demo)")[0] == 0  # a new run keeps the rejection
+
+    code, out, _ = run(capsys, *lib, "tags", "show", star)
+    assert code == 0
+    assert f"  Shapes (demo): star [rejected, user {suggested['confidence']:.0%}] (undo: tags unreject)" in out
+    code, out, _ = run(capsys, *lib, "tags", "unreject", star, *shapes)
+    assert (code, out) == (0, "unreject: star on 1 photo (back to its suggestion, if it was one).\n")
+    assert json.loads(run(capsys, *lib, "tags", "show", star, "--json")[1])[star] == [suggested]
+    code, out, _ = run(capsys, *lib, "tags", "unreject", star, *shapes)
+    assert (code, out) == (0, "unreject: star is not rejected on these photos; nothing to undo.\n")
 
 
 def test_doctor_selftest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -301,7 +324,7 @@ def test_import_keywords_shows_progress_on_a_terminal_only(
     assert run(capsys, *lib, "--model", "photoclip-tiny", "index", str(tmp_path / "photos"), "--no-progress")[0] == 0
     write_sidecar(photos[0].path, [Keyword(("places", "Lisbon"))])
     code, out, err = run(capsys, *lib, "import-keywords")
-    assert code == 0 and "Imported 1 keyword(s) on 1 photo(s)" in out and "Reading keywords" not in err
+    assert code == 0 and "Imported 1 keyword on 1 photo" in out and "Reading keywords" not in err
     terminal = Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
     assert main([*lib, "import-keywords"]) == 0

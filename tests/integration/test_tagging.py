@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from photoclip.core import Label, LabelSet, Library, LibraryError
+from photoclip.core import Changes, Label, LabelSet, Library, LibraryError
 from photoclip.core.clip.embedder import Embedder
 from photoclip.demo import save_photo
 from photoclip.demo.shapes import random_scene, render
@@ -79,6 +79,75 @@ def test_reruns_are_idempotent_and_people_stay_in_charge(library: Library) -> No
     assert (by_label["circle"].status, by_label["circle"].source) == ("rejected", "user")  # never re-suggested
     assert all(t.status == "suggested" for name, t in by_label.items() if name != "circle")
     assert {(t.label, t.status) for t in tags[star]} == {("heart", "accepted")}  # exclusive: no other suggestion
+
+
+SHAPES = "Shapes (demo)"
+
+
+def suggestions(library: Library, ids: list[int]) -> dict[int, tuple[str, float]]:
+    """Each photo's unreviewed Shapes suggestion: (label, confidence)."""
+    return {
+        pid: (t.label, float(t.score or 0))
+        for pid, tags in library.tags.tags_of(ids).items()
+        for t in tags
+        if t.label_set == SHAPES and t.status == "suggested"
+    }
+
+
+def test_one_correction_overturns_no_confident_suggestion_of_another_photo(
+    demo_copy: Path, tiny_embedder: Embedder
+) -> None:
+    """Issue 11, bug 12: rejecting "triangle" on one green triangle of the demo turned other triangles into
+    stars. For every shape, rejecting it on a photo it was suggested for, or accepting the runner-up there,
+    changes no other photo's suggestion made with confidence >= 0.9; undoing the correction restores all."""
+    with Library.open(demo_copy, embedder=tiny_embedder) as library:
+        ids = library.catalog.embedding_ids(library.model_id).tolist()
+        library.tags.auto_tag(SHAPES)
+        before = suggestions(library, ids)
+        assert sum(score >= 0.9 for _, score in before.values()) > 150
+        cases = []
+        for label in (label.name for label in library.tags.label_set(SHAPES).labels):
+            pid = min(p for p, (name, score) in before.items() if name == label and score >= 0.9)
+            runner_up = library.tags.label_scores(pid, SHAPES, top=2)[1][0]
+            cases += [("reject", pid, label), ("accept", pid, runner_up)]
+        for action, pid, label in cases:
+            getattr(library.tags, action)([pid], SHAPES, label)
+            library.tags.auto_tag(SHAPES)
+            after = suggestions(library, ids)
+            overturned = {
+                other: (was, after.get(other))
+                for other, was in before.items()
+                if other != pid and was[1] >= 0.9 and after.get(other, ("",))[0] != was[0]
+            }
+            assert not overturned, (action, label, overturned)
+            (library.tags.unreject if action == "reject" else library.tags.remove)([pid], SHAPES, label)
+            library.tags.auto_tag(SHAPES)
+            assert {p: name for p, (name, _) in suggestions(library, ids).items()} == {
+                p: name for p, (name, _) in before.items()
+            }
+
+
+def test_a_rejected_tag_stays_through_new_runs_and_can_be_undone(demo_copy: Path, tiny_embedder: Embedder) -> None:
+    with Library.open(demo_copy, embedder=tiny_embedder) as library:
+        ids = library.catalog.embedding_ids(library.model_id).tolist()
+        library.tags.auto_tag(SHAPES)
+        pid, (_, score) = next((p, s) for p, s in sorted(suggestions(library, ids).items()) if s[0] == "triangle")
+        library.tags.reject([pid], SHAPES, "triangle")
+        for _ in range(2):
+            library.tags.auto_tag(SHAPES)
+        (rejected,) = library.tags.rejected([pid, ids[-1]])[pid]
+        assert (rejected.label, rejected.status, rejected.source) == ("triangle", "rejected", "user")
+        assert rejected.score == pytest.approx(score)  # shown with what the model had said
+
+        heard: list[Changes] = []
+        library.changes.subscribe(heard.append)
+        undone = library.tags.unreject([pid], SHAPES, "triangle")
+        assert undone.value == 1 and undone.changes.tagged == {pid} and heard == [undone.changes]
+        assert library.tags.rejected([pid]) == {}
+        assert suggestions(library, [pid]) == {pid: ("triangle", pytest.approx(score))}
+        report = library.tags.auto_tag(SHAPES)
+        assert report.learned_labels == 0 and pid not in report.tagged  # the correction is withdrawn too
+        assert library.tags.unreject([pid], SHAPES, "triangle").value == 0  # nothing left to undo
 
 
 def test_auto_accept_above_a_confidence(library: Library) -> None:

@@ -243,3 +243,30 @@ def test_a_video_copied_in_slowly_is_indexed_once_complete(watched: Watched, tmp
     watched.settle()
     assert watched.library.catalog.photo_by_path(target) is None
     assert all(not h.is_video for h in watched.library.searcher.search("an orange heart", limit=5).hits)
+
+
+def test_a_folder_added_while_the_first_scan_runs_is_scanned_too(
+    tmp_path: Path, tiny_embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app starts watching at once and the person adds a folder meanwhile (issue 11, bug 2)."""
+    late = tmp_path / "late"
+    generate_photos(late, 3, seed=32)
+    library = Library.open(tmp_path / "library", model="photoclip-tiny", embedder=tiny_embedder)
+    scan = library.indexer.scan
+
+    def scan_then_add(*args: object, **options: object) -> object:
+        reports = scan(*args, **options)  # type: ignore[arg-type]
+        if not library.folders.all():
+            library.folders.add(late)  # lands after the first scan listed the folders
+        return reports
+
+    monkeypatch.setattr(library.indexer, "scan", scan_then_add)
+    watcher = start_watcher(library, [])
+    try:
+        deadline = time.monotonic() + 60
+        while library.status().embedded < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert library.status().embedded == 3
+    finally:
+        watcher.stop()
+        library.close()

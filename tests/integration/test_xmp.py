@@ -62,11 +62,21 @@ def test_exported_tags_are_what_exiftool_reads(tagged: tuple[Library, list[Path]
     library.tags.auto_tag("Shapes (demo)", ids(library, photos))  # unreviewed suggestions: not exported by default
     report = library.tags.export_xmp(ids(library, photos))
     assert report.written == [sidecar_path(photos[0])] and report.unchanged == 3
+    assert str(report) == "Wrote 1 XMP sidecar; 3 photos only have suggested tags, which are written once accepted."
     meta = exiftool(str(sidecar_path(photos[0])))
     assert sorted(as_list(meta["Subject"])) == ["beach", "dog"]
     assert sorted(as_list(meta["HierarchicalSubject"])) == ["animals|dog", "beach"]
     assert sorted(as_list(meta["TagsList"])) == ["animals/dog", "beach"]
     assert {p: hash_file(p) for p in photos} == before  # the photos themselves are never written
+
+
+def test_nothing_written_says_why(tagged: tuple[Library, list[Path]]) -> None:
+    library, photos = tagged
+    report = library.tags.export_xmp(ids(library, photos[:2]))
+    assert not report.written and str(report) == "No XMP sidecar written; 2 photos have no tags."
+    library.tags.auto_tag("Shapes (demo)", ids(library, photos[:1]))
+    report = library.tags.export_xmp(ids(library, photos[:1]))
+    assert str(report) == "No XMP sidecar written; 1 photo only has suggested tags, which are written once accepted."
 
 
 def test_suggestions_go_under_their_own_branch_and_are_replaced(tagged: tuple[Library, list[Path]]) -> None:
@@ -293,7 +303,7 @@ def test_lightroom_naming_never_merges_two_photos_into_one_sidecar(
         ["export-xmp", "--naming", "lightroom", "--folder", str(jpg.parent), "--library", str(library.directory)]
     )
     out = capsys.readouterr().out
-    assert code == 0 and "Wrote 2 sidecar file(s)" in out
+    assert code == 0 and "Wrote 2 XMP sidecars" in out
     assert "warning:" in out and "pair.jpg shares its name with pair.png; its tags went to pair.jpg.xmp" in out
 
 

@@ -35,6 +35,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from photoclip.core.clip.loading import LoadedModel, encode_text
+from photoclip.core.errors import ModelUnavailable
 from photoclip.core.util.atomic import write_json_atomic
 
 log = logging.getLogger(__name__)
@@ -172,6 +173,11 @@ class Embedder:
 
     @torch.inference_mode()
     def _encode_texts_uncached(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        if self.loaded.tokenizer is None:
+            raise ModelUnavailable(
+                f"The text tower of {self.model_id} was not loaded (its exported tower answers text); "
+                "its export is gone: restart photoclip to load the whole model."
+            )
         tokens = self.loaded.tokenizer(list(texts)).to(self.device)
         with _one_cpu_thread(self.device.type == "cpu" and len(texts) <= SMALL_TEXT_BATCH):
             features = encode_text(self.loaded.model, tokens, trim=self.loaded.text_trimmable).float()
@@ -179,27 +185,9 @@ class Embedder:
 
     # -- precision ----------------------------------------------------------------------------
 
-    def _calibration_key(self) -> str:
-        device = self.device
-        name = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or "cpu"
-        flags = ""
-        if device.type == "cpu" and os.path.exists("/proc/cpuinfo"):
-            with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
-                for line in f:
-                    if line.startswith("flags"):
-                        flags = hashlib.blake2b(line.encode(), digest_size=4).hexdigest()
-                        break
-        threads = torch.get_num_threads()
-        return f"{self.model_id}|{device.type}|{name}|{flags}|torch {torch.__version__}|threads {threads}"
-
     def _calibrated_precision(self, cache_path: Path | None) -> str:
-        key = self._calibration_key()
-        cache: dict[str, Any] = {}
-        if cache_path is not None and cache_path.is_file():
-            try:
-                cache = json.loads(cache_path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                cache = {}
+        key = calibration_key(self.model_id, self.device)
+        cache = _read_calibrations(cache_path)
         if key in cache and cache[key].get("precision") in _DTYPES:
             self.calibration = cache[key]
             return str(cache[key]["precision"])
@@ -208,6 +196,37 @@ class Embedder:
             cache[key] = self.calibration
             write_json_atomic(cache_path, cache)
         return str(self.calibration["precision"])
+
+
+def calibration_key(model_id: str, device: torch.device) -> str:
+    """What a precision verdict holds for: the model, the device and its features, torch, the thread count."""
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or "cpu"
+    flags = ""
+    if device.type == "cpu" and os.path.exists("/proc/cpuinfo"):
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    flags = hashlib.blake2b(line.encode(), digest_size=4).hexdigest()
+                    break
+    threads = torch.get_num_threads()
+    return f"{model_id}|{device.type}|{name}|{flags}|torch {torch.__version__}|threads {threads}"
+
+
+def _read_calibrations(cache_path: Path | None) -> dict[str, Any]:
+    if cache_path is None or not cache_path.is_file():
+        return {}
+    try:
+        data = json.loads(cache_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def cached_precision(model_id: str, device: torch.device, cache_path: Path | None) -> str | None:
+    """The precision calibrated earlier for this model on this device, if any (so the weights load in it)."""
+    verdict = _read_calibrations(cache_path).get(calibration_key(model_id, device), {})
+    precision = verdict.get("precision") if isinstance(verdict, dict) else None
+    return precision if precision in _DTYPES else None
 
 
 def calibrate_precision(loaded: LoadedModel, candidates: Sequence[str]) -> dict[str, Any]:

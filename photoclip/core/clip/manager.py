@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import logging
+import os
 import re
 import shutil
 import tempfile
@@ -46,6 +48,7 @@ from photoclip.core.clip.registry import (
     read_import_record,
     resolve_model,
 )
+from photoclip.core.clip.text_towers import failure_file, tower_dir, weights_sha256
 from photoclip.core.clip.weights import (
     DownloadCancelled,
     DownloadProgress,
@@ -63,6 +66,8 @@ from photoclip.core.util.paths import default_cache_dir
 
 if TYPE_CHECKING:
     from photoclip.core.library import Library
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "DownloadCancelled",
@@ -388,6 +393,13 @@ class ModelManager:
                         path.unlink()
         return download_weights(spec, self.cache_dir, progress, cancel=cancel)
 
+    def prepare_text_tower(self, name: str) -> bool:
+        """Export and check the model's text tower now (seconds to a minute, once per weights); True when text
+        queries can then run without PyTorch. A model whose tower cannot be exported keeps using PyTorch."""
+        from photoclip.core.clip.text_export import prepare_text_tower
+
+        return prepare_text_tower(self.resolve(name), self.cache_dir) is not None
+
     def verify(self, name: str) -> Integrity:
         """Re-hash a model's weights and compare them with the hash recorded when they arrived."""
         spec = self.resolve(name)
@@ -447,11 +459,12 @@ class ModelManager:
                     f"{spec.key} is the library's {role}; switch to another model first, "
                     f"or remove it anyway with --force (it would have to {again})."
                 )
+        freed_tower = self._remove_text_tower(spec)
         if kind == "imported":
             folder = Path(spec.architecture[10:])
             freed = _tree_size(folder)
             shutil.rmtree(folder)
-            return freed
+            return freed + freed_tower
         files = self._download_files(spec)
         if not files:
             raise LibraryError(f"{spec.key} is not downloaded; nothing to remove.")
@@ -461,6 +474,17 @@ class ModelManager:
         legacy = legacy_hub_folder(self.cache_dir, hub_location(spec)[0])
         if legacy.is_dir():
             shutil.rmtree(legacy)
+        return freed + freed_tower
+
+    def _remove_text_tower(self, spec: ModelSpec) -> int:
+        """Delete the exported text tower of these weights (it is made again if they come back)."""
+        digest = weights_sha256(spec, self.cache_dir, compute=False)
+        if digest is None:
+            return 0
+        folder = tower_dir(self.cache_dir, digest)
+        freed = _tree_size(folder)
+        shutil.rmtree(folder, ignore_errors=True)
+        failure_file(self.cache_dir, digest).unlink(missing_ok=True)
         return freed
 
     # -- importing -----------------------------------------------------------------------------
@@ -519,12 +543,27 @@ class ModelManager:
                         "sha256": file_sha256(staging / weights),
                     },
                 )
-                _check_loads(staging, name, label)
+                loaded = _check_loads(staging, name, label)
                 staging.rename(target)
             except BaseException:
                 shutil.rmtree(staging, ignore_errors=True)
                 raise
-        return self._info(imported_spec(target))
+        spec = imported_spec(target)
+        self._export_text_tower(spec, loaded)
+        return self._info(spec)
+
+    def _export_text_tower(self, spec: ModelSpec, loaded: Any) -> None:
+        """Export the text tower of a model just imported, from the copy already loaded (never fails the import)."""
+        from photoclip.core.clip.text_export import prepare_text_tower
+        from photoclip.core.clip.text_towers import EXPORT_SWITCH
+
+        if os.environ.get(EXPORT_SWITCH, "1") == "0":
+            return
+        loaded.spec = spec  # the copy in the cache, no longer the staging folder
+        try:
+            prepare_text_tower(spec, self.cache_dir, loaded=loaded)
+        except Exception:  # text queries then load PyTorch, as before
+            log.exception("exporting the text tower of %s failed", spec.key)
 
 
 def _catalogue_keys() -> list[str]:
@@ -575,7 +614,7 @@ def _architecture_config(architecture: str) -> tuple[dict[str, Any], str, str]:
     return {"model_cfg": model_cfg, "preprocess_cfg": preprocess}, languages, label
 
 
-def _check_loads(folder: Path, name: str, architecture: str) -> None:
+def _check_loads(folder: Path, name: str, architecture: str) -> Any:
     """Load the staged model strictly on the CPU and run it on real inputs: photos and words.
 
     A checkpoint whose tensors fit can still be useless (saved after training diverged:
@@ -608,6 +647,7 @@ def _check_loads(folder: Path, name: str, architecture: str) -> None:
             "The checkpoint gives the same vector for different photos or words: it cannot tell anything apart "
             "(damaged or untrained weights). It was not imported."
         )
+    return loaded
 
 
 def _non_finite_weights(model: Any) -> list[str]:

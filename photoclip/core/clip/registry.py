@@ -119,6 +119,7 @@ class CatalogueEntry:
     cpu_ms_per_photo: float | None
     image_gflops: float | None
     requires: tuple[str, str] | None = None
+    hf_hub: str = ""  # open_clip's download location ("org/repo/"), so finding cached weights needs no torch
 
 
 # Curated choices shown to users; any other ARCH/TAG from open_clip works too. The default was chosen by
@@ -127,48 +128,60 @@ _CATALOGUE: dict[str, CatalogueEntry] = {
     "vit-b-32": CatalogueEntry(
         "ViT-B-32",
         "datacomp_xl_s13b_b90k",
-        "Default: the most zero-shot accuracy per CPU millisecond (69.2% ImageNet; 151M parameters, 605 MB).",
+        "Default: the most zero-shot accuracy per CPU millisecond (69.2% ImageNet; 151M parameters).",
         "English",
         download_bytes=605_120_000,
         imagenet_top1=0.6917,
         cpu_ms_per_photo=53.94,
         image_gflops=8.73,
+        hf_hub="laion/CLIP-ViT-B-32-DataComp.XL-s13B-b90K/",
     ),
     "vit-b-32-256": CatalogueEntry(
         "ViT-B-32-256",
         "datacomp_s34b_b86k",
-        "A step up: +3.6 points ImageNet (72.8%) for about 1.3x the time per photo (605 MB).",
+        "A step up: +3.6 points ImageNet (72.8%) for about 1.3x the time per photo.",
         "English",
         download_bytes=605_160_000,
         imagenet_top1=0.7281,
         cpu_ms_per_photo=85.64,
         image_gflops=11.34,
+        hf_hub="laion/CLIP-ViT-B-32-256x256-DataComp-s34B-b86K/",
     ),
     "vit-l-14": CatalogueEntry(
         "ViT-L-14",
         "datacomp_xl_s13b_b90k",
-        "Most accurate (79.2% ImageNet) but about 20x slower: for a GPU (428M parameters, 1.7 GB).",
+        "Most accurate (79.2% ImageNet) but about 20x slower: for a GPU (428M parameters).",
         "English",
         download_bytes=1_710_480_000,
         imagenet_top1=0.7921,
         cpu_ms_per_photo=1170.93,
         image_gflops=155.53,
+        hf_hub="laion/CLIP-ViT-L-14-DataComp.XL-s13B-b90K/",
     ),
     "multilingual": CatalogueEntry(
         "xlm-roberta-base-ViT-B-32",
         "laion5b_s13b_b90k",
-        "Search in 100+ languages; same photo speed as the default (needs: pip install photoclip[multilingual]).",
+        "Search in 100+ languages; same photo speed as the default.",
         "Multilingual",
         download_bytes=1_464_480_000,
         imagenet_top1=0.6236,
         cpu_ms_per_photo=52.2,
         image_gflops=8.73,
         requires=("transformers", "photoclip[multilingual]"),
+        hf_hub="laion/CLIP-ViT-B-32-xlm-roberta-base-laion5B-s13B-b90k/",
     ),
 }
 
 TINY_CPU_MS_ESTIMATE = 11.0
 """Not benchmarked: timed once (float32, batch 32) on a 2-core AMD EPYC like the benchmark's machine."""
+
+
+def published_hub(architecture: str, pretrained: str) -> str | None:
+    """The download location of curated published weights, known without importing open_clip (None if not curated)."""
+    for entry in _CATALOGUE.values():
+        if (entry.architecture, entry.pretrained) == (architecture, pretrained) and entry.hf_hub:
+            return entry.hf_hub
+    return None
 
 
 def catalogue_entry(key: str) -> CatalogueEntry | None:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from photoclip.core.changes import ChangeBus, Changes, Outcome
 from photoclip.core.clip.registry import ModelSpec, resolve_model
+from photoclip.core.clip.text_towers import TextTowerRecord, find_text_tower, start_text_export
 from photoclip.core.clip.weights import DownloadProgress
 from photoclip.core.errors import LibraryError, PhotoclipError
 from photoclip.core.store.catalog import Catalog
@@ -29,6 +30,7 @@ from photoclip.core.vectors.keeper import VectorKeeper
 
 if TYPE_CHECKING:  # torch loads only when the model is needed
     from photoclip.core.clip.embedder import Embedder
+    from photoclip.core.clip.text_encoder import OnnxTextEncoder
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +79,8 @@ class Models:
         self._changes = changes
         self._embedder = embedder
         self._next_embedder: Embedder | None = None
+        self._text: OnnxTextEncoder | None = None
+        self._text_lock = threading.Lock()
         self._load_lock = threading.Lock()
         self._switch_lock = threading.RLock()
         self._guard = _ModelGuard()
@@ -89,23 +93,108 @@ class Models:
     def loaded(self) -> bool:
         return self._embedder is not None
 
+    def available(self) -> bool:
+        """Whether the model loads without a download: bundled, a local file, or weights already fetched."""
+        from photoclip.core.clip.weights import cached_weights
+
+        if self._embedder is not None or self.spec.is_local:
+            return True
+        try:
+            return cached_weights(self.spec, self.cache_dir) is not None
+        except PhotoclipError:
+            return False
+
+    @property
+    def image_tower_loaded(self) -> bool:
+        return self._embedder is not None
+
     def embedder(self) -> Embedder:
-        """The loaded model (loads it on first use: seconds, or a download on first run)."""
+        """The whole model, both towers (loads it on first use: seconds, or a download on first run).
+
+        Indexing and example photos from outside the library need it; text queries do not
+        (`text_encoder`). Loading it also exports the text tower in the background when
+        that was never done for these weights, so later queries need no PyTorch.
+        """
         with self._load_lock:
             if self._embedder is None:
                 started = time.perf_counter()
                 self._embedder = self.load(self.spec)
                 self.load_seconds = time.perf_counter() - started
+                if self.text_tower() is None:
+                    start_text_export(self.spec, self.cache_dir)
             return self._embedder
 
+    def text_encoder(self) -> Embedder | OnnxTextEncoder:
+        """What encodes text queries: the checked ONNX export of the text tower, without PyTorch, when there is
+        one; otherwise the whole model (`embedder`)."""
+        return self.exported_text_encoder() or self.embedder()
+
+    def exported_text_encoder(self) -> OnnxTextEncoder | None:
+        """The exported text tower, opened on first use (a fraction of a second); None when there is none."""
+        with self._text_lock:
+            if self._text is None or self._text.model_id != self.spec.model_id:
+                self._text = self._open_text_tower()
+            return self._text
+
+    @property
+    def text_ready(self) -> bool:
+        """A text query can be answered without loading anything more."""
+        return self._text is not None or self._embedder is not None
+
+    def text_tower(self) -> tuple[Path, TextTowerRecord] | None:
+        """The checked export of the current model's text tower, if there is one (reads two small files)."""
+        try:
+            return find_text_tower(self.spec, self.cache_dir)
+        except OSError as e:
+            log.warning("cannot look for the exported text tower of %s: %s", self.spec.key, e)
+            return None
+
+    def _open_text_tower(self) -> OnnxTextEncoder | None:
+        found = self.text_tower()
+        if found is None:
+            return None
+        from photoclip.core.clip.text_encoder import OnnxTextEncoder
+
+        try:
+            started = time.perf_counter()
+            encoder = OnnxTextEncoder(*found, model_id=self.spec.model_id)
+        except Exception as e:  # a missing ONNX Runtime, a damaged file: PyTorch answers instead
+            log.warning("the exported text tower of %s cannot be used (%s); using PyTorch", self.spec.key, e)
+            return None
+        log.info("text queries use the exported text tower (opened in %.2f s)", time.perf_counter() - started)
+        return encoder
+
     def load(self, spec: ModelSpec) -> Embedder:
-        """Load any model with the library's device and precision (not kept: see `embedder`)."""
-        from photoclip.core.clip.embedder import Embedder
-        from photoclip.core.clip.loading import load_model
+        """Load any model with the library's device and precision (not kept: see `embedder`).
+
+        The weights are held once, in the precision they run in: the one calibrated before on
+        this device when there is one (else float32, calibrated now, then converted). The text
+        tower stays on disk when its exported tower answers text queries.
+        """
+        from photoclip.core.clip.embedder import Embedder, cached_precision
+        from photoclip.core.clip.loading import load_model, resolve_device
 
         settings = self._settings.current
-        loaded = load_model(spec, device=settings.device, cache_dir=self.cache_dir, progress=self.download_progress)
-        return Embedder(loaded, precision=settings.precision, calibration_cache=self.cache_dir / "precision.json")
+        calibrations = self.cache_dir / "precision.json"
+        precision = settings.precision
+        if precision == "auto":
+            precision = cached_precision(spec.model_id, resolve_device(settings.device), calibrations) or "auto"
+        text = precision == "auto" or find_text_tower(spec, self.cache_dir) is None
+        loaded = load_model(
+            spec,
+            device=settings.device,
+            cache_dir=self.cache_dir,
+            progress=self.download_progress,
+            dtype="float32" if precision == "auto" else precision,
+            text=text,
+        )
+        embedder = Embedder(loaded, precision=precision, calibration_cache=calibrations)
+        if text and precision == "auto" and find_text_tower(spec, self.cache_dir) is not None:
+            from photoclip.core.clip.loading import drop_text_tower
+
+            drop_text_tower(loaded.model)  # calibrated on both towers; text queries use the exported one
+            loaded.tokenizer, loaded.text_trimmable = None, False
+        return embedder
 
     def reading(self) -> contextlib.AbstractContextManager[None]:
         """Hold the current model steady for a call that reads it in several steps (a flip waits)."""
@@ -188,6 +277,7 @@ class Models:
                 self._vectors.switch_to(spec.model_id)
                 self.spec = spec
                 self._embedder, self._next_embedder = self._next_embedder, None
+                self._text = None
         log.info("the library now uses %s (%s)", name, spec.model_id)
         self._vectors.index()  # load or build the new model's index now rather than on the first search
         return True

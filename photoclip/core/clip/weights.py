@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from photoclip.core.clip.registry import TINY_MODEL_KEY, ModelSpec, open_clip_module
+from photoclip.core.clip.registry import ModelSpec, open_clip_module, published_hub
 from photoclip.core.errors import ModelUnavailable, PhotoclipError
 from photoclip.core.util.atomic import fsync_dir, write_json_atomic
 
@@ -56,16 +56,16 @@ def _check_reachable(endpoint: str, timeout: float = 4.0) -> None:
         with socket.create_connection((host, port), timeout=timeout):
             pass
     except OSError as e:
-        raise ModelUnavailable(
-            f"Cannot reach {host} to download the model ({e.strerror or e}). Connect to the internet once to "
-            f"download it, use a local checkpoint (--checkpoint FILE), or try the offline demo model "
-            f"(--model {TINY_MODEL_KEY})."
-        ) from e
+        raise ModelUnavailable(f"Cannot reach {host} to download the model ({e.strerror or e}).", offline=True) from e
 
 
 def hub_location(spec: ModelSpec) -> tuple[str, list[str]]:
-    cfg = open_clip_module().get_pretrained_cfg(spec.architecture, spec.pretrained or "")
-    hub = cfg.get("hf_hub", "") if cfg else ""
+    """(hub repository, file names to try) of published weights; curated models need no torch import for this,
+    which keeps the app's first window and `photoclip status` instant."""
+    hub = published_hub(spec.architecture, spec.pretrained or "")
+    if hub is None:
+        cfg = open_clip_module().get_pretrained_cfg(spec.architecture, spec.pretrained or "")
+        hub = cfg.get("hf_hub", "") if cfg else ""
     if not hub:
         raise ModelUnavailable(f"No download location is published for {spec.model_id}.")
     # open_clip's convention: "org/repo/" (default file names) or "org/repo/file.ext"

@@ -67,6 +67,7 @@ class IndexReport:
     cancelled: bool = False
     switch_embedded: int = 0  # photos embedded for the model the library is switching to
     switched_to: str | None = None  # the library now uses this model (its vectors became complete)
+    waiting_for_model: int = 0  # photos left pending because the model is not on this computer yet
     changes: Changes = NOTHING
 
 
@@ -151,30 +152,45 @@ class Indexer:
         self._changes.publish(Changes(photos=touched, folders=touched or any(r.missing for r in reports)))
         return reports
 
-    def update(self, *, progress: ProgressCallback | None = None, cancel: threading.Event | None = None) -> IndexReport:
+    def update(
+        self, *, progress: ProgressCallback | None = None, cancel: threading.Event | None = None, download: bool = True
+    ) -> IndexReport:
         """Scan every folder, then embed whatever is new or changed. Resumable at any point."""
         with self._running(progress, cancel) as running:
             if not running:
                 return IndexReport(cancelled=True)
             started = time.perf_counter()
             scans = self.scan()
-            report = self.index_pending(progress=progress, cancel=cancel)
+            report = self.index_pending(progress=progress, cancel=cancel, download=download)
             self.back_up()  # after the work: the day's backup holds what was just indexed
             report.scans = scans
             report.seconds = time.perf_counter() - started
             return report
 
     def index_pending(
-        self, *, progress: ProgressCallback | None = None, cancel: threading.Event | None = None
+        self,
+        *,
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+        download: bool = True,
     ) -> IndexReport:
-        """Embed what the catalog lists as new or changed, without scanning (a watcher scanned already)."""
+        """Embed what the catalog lists as new or changed, without scanning (a watcher scanned already).
+
+        Args:
+            download: fetch the model's weights if they are not on disk yet (a command the
+                person ran); False leaves the photos pending until the model is there (the
+                app downloads only when asked), and says how many wait in `waiting_for_model`.
+        """
         with self._running(progress, cancel) as running:
             if not running:
                 return IndexReport(cancelled=True)
             started = time.perf_counter()
             report = IndexReport()
             model_id = self._models.model_id
-            if self._catalog.count_pending(model_id):
+            pending = self._catalog.count_pending(model_id)
+            if pending and not download and not self._models.available():
+                report.waiting_for_model = pending
+            elif pending:
                 embedder = self._models.embedder()
                 self._vectors.index(embedder.dim)
                 try:
@@ -184,7 +200,7 @@ class Indexer:
                 report.embedded, report.unchanged, report.skipped = stats.embedded, stats.unchanged, stats.skipped
                 report.duplicates, report.cancelled = stats.duplicates, stats.cancelled
                 report.videos, report.scenes = stats.clips, stats.scenes
-            if not report.cancelled:
+            if not report.cancelled and not report.waiting_for_model:
                 self._index_next_model(report, progress, cancel)
             report.seconds = time.perf_counter() - started
             report.changes = Changes(

@@ -124,6 +124,7 @@ class LibraryWatcher:
         on_activity: Callable[[Activity], None] | None = None,
         on_progress: Callable[[IndexProgress], None] | None = None,
         observer_factory: Callable[[], Any] = Observer,
+        download: bool = True,
     ) -> None:
         self._indexer = indexer
         self._folders = folders
@@ -134,6 +135,7 @@ class LibraryWatcher:
         self.max_wait_seconds = max_wait_seconds
         self.on_activity = on_activity
         self.on_progress = on_progress
+        self.download = download  # False: photos wait for a model that is not on disk (see Indexer.index_pending)
         self._observer_factory = observer_factory
         self._observer: Any = None
         self._watches: dict[Path, _Watch] = {}
@@ -145,6 +147,7 @@ class LibraryWatcher:
         self._cancel = threading.Event()  # interrupts the embedding in progress (pause, stop)
         self._paused = False
         self._check_now = False
+        self._model_missing = False  # photos wait for a model that is not on disk: no point asking every check
         self._thread: threading.Thread | None = None
         self.error: BaseException | None = None
         self.rounds = 0
@@ -192,7 +195,8 @@ class LibraryWatcher:
         self._wake.set()
 
     def check_now(self) -> None:
-        """Look at the folders now rather than at the next check (a folder was just added)."""
+        """Look at the folders now rather than at the next check (a folder was just added, the model came)."""
+        self._model_missing = False
         self._check_now = True
         self._wake.set()
 
@@ -216,10 +220,13 @@ class LibraryWatcher:
     def _run(self) -> None:
         lower_thread_priority()  # this thread runs the model while indexing
         try:
+            scanned = {f.path for f in self._folders.all()}
             self._round("start", [], full=True)
             self._indexer.back_up()
             self._start_observer()
-            self._sync_watches()
+            for path in self._sync_watches():
+                if path not in scanned:  # added while the first scan ran: nothing else would scan it
+                    self._round("folder added", [path])
             last_check = time.monotonic()
             while not self._stop.is_set():
                 with self._lock:
@@ -269,7 +276,11 @@ class LibraryWatcher:
                 self._mark(path.parent)
         if not self._paused and (any(s.added or s.changed for s in activity.scans) or self._work_pending()):
             self._cancel.clear()
-            activity.index = self._indexer.index_pending(progress=self.on_progress, cancel=self._cancel)
+            activity.index = self._indexer.index_pending(
+                progress=self.on_progress, cancel=self._cancel, download=self.download
+            )
+        if activity.index is not None:
+            self._model_missing = activity.index.waiting_for_model > 0  # until `check_now` says it came
         activity.seconds = time.perf_counter() - started
         self.rounds += 1
         if self.on_activity is not None and (full or any(activity.counts().values())):
@@ -308,7 +319,7 @@ class LibraryWatcher:
             return
         for path in self._sync_watches():
             self._round("folder added", [path])
-        if self._work_pending():
+        if self._work_pending() and not self._model_missing:
             self._round("pending", [])  # left over from a pause, a cancel or an earlier session
         now = time.monotonic()
         current = {f.path: f for f in self._folders.all()}

@@ -22,20 +22,20 @@ import importlib
 import io
 import logging
 import os
-import re
 import stat
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 from PIL import Image, ImageOps, UnidentifiedImageError, features
 from PIL.JpegImagePlugin import JpegImageFile
 
 from photoclip.core.errors import DecodeError
+from photoclip.core.media.exif import PhotoExif, camera_name, describe_exif, taken_at
+from photoclip.core.media.float_tiff import float_tiff_layout, read_float_tiff, tiff_problem
+from photoclip.core.media.samples import float_to_8bit, stretch
 from photoclip.core.util.memory import MemoryBudget, default_decode_budget
 
 __all__ = [
@@ -50,6 +50,7 @@ __all__ = [
     "decode_photo",
     "hash_file",
     "make_thumbnail",
+    "read_exif",
     "read_photo",
     "to_rgb",
     "try_decode",
@@ -80,13 +81,7 @@ of huge images costs waiting, never more memory than this."""
 
 _HASH_CHUNK = 1 << 20
 _WHITE = (255, 255, 255)
-_EXIF_IFD = 0x8769
 _TAG_ORIENTATION = 0x0112
-_TAG_MAKE = 0x010F
-_TAG_MODEL = 0x0110
-_TAG_DATETIME = 0x0132
-_TAG_DATETIME_ORIGINAL = 0x9003
-_TAG_DATETIME_DIGITIZED = 0x9004
 
 # The same table ImageOps.exif_transpose uses; kept here so an orientation that does not come from the image's own
 # EXIF (a RAW file's LibRaw "flip") is applied identically.
@@ -118,8 +113,6 @@ _TRUNCATION_MARKERS = (
 _HEIF_BRANDS = frozenset({b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"})
 _AVIF_BRANDS = frozenset({b"avif", b"avis"})
 _BMP_HEADER_SIZES = frozenset({12, 40, 52, 56, 64, 108, 124})
-
-_DATE_RE = re.compile(r"^\s*(\d{4})[:\-/.](\d{1,2})[:\-/.](\d{1,2})[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?")
 
 
 @dataclass(frozen=True)
@@ -249,6 +242,32 @@ def try_decode(
     except DecodeError as e:
         logger.debug("cannot decode %s: %s (%s)", path, e.reason, e.message)
         return e
+
+
+def read_exif(path: Path) -> PhotoExif:
+    """The camera's record of a photo (exposure, lens, GPS...), read from the file's header only, on demand.
+
+    Never raises: a file without EXIF, or one that is missing, unreadable or damaged,
+    gives an empty PhotoExif (the viewer says why the picture itself cannot be shown).
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in HEIF_SUFFIXES:
+        _heif_available()
+    exif: Image.Exif | None = None
+    try:
+        with Image.open(path) as image:  # reads the header, not the pixels
+            exif = image.getexif()
+    except Exception as e:
+        logger.debug("cannot read the EXIF of %s with Pillow: %s", path, e)
+    if (exif is None or not len(exif)) and suffix in RAW_SUFFIXES:
+        try:
+            data, _mtime = _read_file(path, DEFAULT_MAX_BYTES)
+        except DecodeError as e:
+            logger.debug("cannot read %s: %s", path, e)
+        else:
+            exif = _tiff_container_exif(data)
+    return describe_exif(exif)
 
 
 def to_rgb(image: Image.Image) -> Image.Image:
@@ -381,7 +400,10 @@ def _decode_with_pillow(
     try:
         loaded = _open_and_load(data, min_side, max_pixels)
     except UnidentifiedImageError as e:
-        raise _unidentified(suffix, sniffed) from e
+        if sniffed == "TIFF":
+            loaded = _load_tiff_pillow_cannot_open(data, min_side, max_pixels, e)
+        else:
+            raise _unidentified(suffix, sniffed) from e
     file_type = (loaded.file_format or suffix.lstrip(".") or "unknown").lower()
     if file_type == "mpo":  # phones' multi-picture JPEGs: a JPEG to anyone filtering by type
         file_type = "jpeg"
@@ -435,6 +457,31 @@ def _open_and_load(data: bytes, min_side: int | None, max_pixels: int) -> _Loade
     except Exception as e:
         raise _decode_failure(e) from e
     return _Loaded(pixels, full_size, file_format, exif)
+
+
+def _load_tiff_pillow_cannot_open(
+    data: bytes, min_side: int | None, max_pixels: int, error: UnidentifiedImageError
+) -> _Loaded:
+    """A valid TIFF Pillow does not read: floating-point samples (read here), or the true reason it cannot be."""
+    layout = float_tiff_layout(data)
+    if layout is None:
+        problem = tiff_problem(data)
+        if problem is None:
+            raise _unidentified(".tif", "TIFF") from error
+        raise DecodeError("unsupported", problem) from error
+    pixels = layout.width * layout.height
+    if pixels > max_pixels:
+        raise DecodeError(
+            "too_many_pixels",
+            f"The image is {layout.width}x{layout.height} pixels ({pixels / 1e6:.1f} megapixels), more than the "
+            f"{max_pixels / 1e6:g} megapixels photoclip decodes.",
+        )
+    # the samples as stored and as float32, plus the 8-bit picture and its copies
+    needed = layout.decoded_bytes * 2 + pixels * layout.samples * 4 + pixels * 12
+    with DECODE_MEMORY.reserve(needed, what=f"a {layout.width}x{layout.height} floating-point TIFF"):
+        image = read_float_tiff(data, layout)
+        reduced = _reduced(image, min_side)
+    return _Loaded(reduced, (layout.width, layout.height), "TIFF", _tiff_container_exif(data))
 
 
 def _peak_bytes(data: bytes, min_side: int | None, max_pixels: int) -> tuple[int, str]:
@@ -552,8 +599,8 @@ def _finish(
         width=display_size[0],
         height=display_size[1],
         file_type=file_type,
-        taken_at=_taken_at(exif) or _taken_at(fallback_exif),
-        camera=_camera(exif) or _camera(fallback_exif),
+        taken_at=taken_at(exif) or taken_at(fallback_exif),
+        camera=camera_name(exif) or camera_name(fallback_exif),
     )
     return to_rgb(upright), info
 
@@ -779,61 +826,6 @@ def _orientation(exif: Image.Exif | None) -> int:
     return value if isinstance(value, int) and value in _TRANSPOSE else 1
 
 
-def _exif_text(exif: Image.Exif | None, tag: int, ifd: int | None = None) -> str | None:
-    """Read one text tag defensively: camera firmware pads with NULs, and malformed EXIF must not fail a photo."""
-    if exif is None:
-        return None
-    try:
-        value = exif.get_ifd(ifd).get(tag) if ifd is not None else exif.get(tag)
-    except Exception as e:
-        logger.debug("cannot read EXIF tag 0x%04x: %s", tag, e)
-        return None
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", errors="replace")
-    if not isinstance(value, str):
-        return None
-    cleaned = " ".join(value.replace("\x00", " ").split())
-    return cleaned or None
-
-
-def _taken_at(exif: Image.Exif | None) -> str | None:
-    candidates = (
-        _exif_text(exif, _TAG_DATETIME_ORIGINAL, _EXIF_IFD),
-        _exif_text(exif, _TAG_DATETIME_DIGITIZED, _EXIF_IFD),
-        _exif_text(exif, _TAG_DATETIME),
-    )
-    for text in candidates:
-        parsed = _parse_exif_datetime(text)
-        if parsed is not None:
-            return parsed
-    return None
-
-
-def _parse_exif_datetime(text: str | None) -> str | None:
-    """Accept the EXIF "YYYY:MM:DD HH:MM:SS" form and the common near-misses; reject placeholders like zeros."""
-    if text is None:
-        return None
-    match = _DATE_RE.match(text)
-    if match is None:
-        return None
-    year, month, day, hour, minute, second = (int(part) if part else 0 for part in match.groups())
-    try:
-        return datetime(year, month, day, hour, minute, second).isoformat()
-    except ValueError:
-        return None
-
-
-def _camera(exif: Image.Exif | None) -> str | None:
-    make = _exif_text(exif, _TAG_MAKE)
-    model = _exif_text(exif, _TAG_MODEL)
-    if make is None or model is None:
-        return model or make
-    # "Canon" + "Canon EOS 5D", and also "NIKON CORPORATION" + "NIKON D750": the model already names the maker.
-    if model.casefold().startswith(make.casefold()) or model.split()[0].casefold() == make.split()[0].casefold():
-        return model
-    return f"{make} {model}"
-
-
 # --- deep grayscale ------------------------------------------------------------------------------------------------
 
 
@@ -849,31 +841,10 @@ def _deep_gray_to_rgb(image: Image.Image) -> Image.Image:
         if low >= 0 and high <= 0xFFFF:
             gray = (values >> 8).astype(np.uint8)
         else:
-            gray = _stretch(values.astype(np.float32), float(min(low, 0)), float(high))
+            gray = stretch(values.astype(np.float32), float(min(low, 0)), float(high))
     else:
-        gray = _float_to_gray(values.astype(np.float32, copy=False))
+        gray = float_to_8bit(values)
     key = image.info.get("transparency")
     if isinstance(key, int) and mode != "F":
         gray[values == key] = 255  # A colour-keyed transparent pixel, shown on white like any other transparency.
     return Image.fromarray(gray).convert("RGB")
-
-
-def _float_to_gray(values: npt.NDArray[np.float32]) -> npt.NDArray[np.uint8]:
-    finite = np.isfinite(values)
-    if not finite.any():
-        return np.zeros(values.shape, dtype=np.uint8)
-    low, high = float(values[finite].min()), float(values[finite].max())
-    if low < 0 or high > 1:
-        low, high = min(low, 0.0), high
-    else:
-        low, high = 0.0, 1.0
-    cleaned = np.nan_to_num(values, nan=low, posinf=high, neginf=low)
-    return _stretch(cleaned, low, high)
-
-
-def _stretch(values: npt.NDArray[np.float32], low: float, high: float) -> npt.NDArray[np.uint8]:
-    if high <= low:
-        return np.zeros(values.shape, dtype=np.uint8)
-    scaled = (values - np.float32(low)) * np.float32(255.0 / (high - low))
-    gray: npt.NDArray[np.uint8] = np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
-    return gray

@@ -10,6 +10,7 @@ are deleted. Photos themselves are only ever read.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import threading
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 SIZE_BUCKETS = (128, 256, 512)
 """Stored sizes (longest side); a request is served from the smallest bucket at least as big."""
 
-DEFAULT_BUDGET_BYTES = 512 * 1024 * 1024
+DEFAULT_BUDGET_BYTES = 512 * 1_000_000
 
 
 @dataclass(frozen=True)
@@ -61,11 +62,13 @@ class ThumbnailStore:
     def get(self, photo_path: Path, content_hash: str | None, max_side: int, at: float | None = None) -> Path:
         """The thumbnail file, made now if missing. Raises DecodeError for photos that cannot be read.
 
+        A photo not read yet (no content hash: it waits for indexing, or for a model that is
+        not downloaded) is keyed by its path, size and modification time instead, so it can
+        be browsed before it is indexed; once indexed it gets its content-keyed thumbnail.
         For a video, `at` is the moment to show in seconds (None: the middle of the clip).
         """
-        if not content_hash:
-            raise DecodeError("pending", "This photo has not been read yet.")
-        target = self.path_for(content_hash, max_side, at)
+        key = content_hash or _file_key(photo_path)
+        target = self.path_for(key, max_side, at)
         if target.is_file():
             try:
                 os.utime(target)  # recently used: kept when the cache is trimmed
@@ -132,6 +135,16 @@ class ThumbnailStore:
             over = self._approx_bytes > self.budget_bytes
         if over:
             self.trim()
+
+
+def _file_key(path: Path) -> str:
+    """A stand-in for the content hash, from what `stat` says (the file is not read for it)."""
+    try:
+        stat = path.stat()
+    except OSError as e:
+        raise DecodeError("unreadable", f"Cannot read the file: {e.strerror or e}") from e
+    identity = f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}".encode(errors="surrogateescape")
+    return "f" + hashlib.sha1(identity).hexdigest()
 
 
 def _jpeg_bytes(image: Image.Image) -> bytes:

@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 from photoclip.core.vectors.hnsw import Hit, VectorIndex
 from photoclip.core.vectors.labels import owner, scene_index
+from photoclip.core.vectors.saved import SavedVectors
 
 _FIRST_ROUND = 2
 """The first round fetches this many hits per result wanted; each further round four times more."""
@@ -56,7 +57,7 @@ def group_hits(hits: list[Hit], exclude: Collection[int] = ()) -> list[Match]:
 
 
 def find(
-    index: VectorIndex,
+    index: VectorIndex | SavedVectors,
     vector: npt.NDArray[np.float32],
     k: int,
     *,

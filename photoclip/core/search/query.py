@@ -164,6 +164,7 @@ def merge_filters(base: PhotoFilter, extra: PhotoFilter) -> PhotoFilter:
         file_types=base.file_types + extra.file_types,
         tags=base.tags + extra.tags,
         albums=base.albums + extra.albums,
+        set_tags=base.set_tags + extra.set_tags,
     )
 
 

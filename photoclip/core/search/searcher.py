@@ -85,7 +85,7 @@ class Searcher:
             started = time.perf_counter()
             return self._page(self.browse_ids(combined), offset, limit, started)
         if not parsed.is_empty():
-            self._models.embedder()  # loading the model is not part of the search time
+            self._models.text_encoder()  # loading the text side is not part of the search time
         with self._models.reading():
             return self._rank(parsed, example, combined, limit, offset, min_score, relevance, order)
 
@@ -106,11 +106,11 @@ class Searcher:
         if example is not None:
             vector, exclude = self._example_vector(example)
             base.append(vector)
-        index = self._vectors.index()
+        index = self._vectors.searchable()
         if index is None or len(index) == 0:
             return SearchResult([], offset, limit, False, None, time.perf_counter() - started)
         if not parsed.is_empty():
-            text_vector = query_vector(parsed, self._models.embedder().encode_texts)
+            text_vector = query_vector(parsed, self._models.text_encoder().encode_texts)
             vector = _normalised(sum(base, start=np.zeros_like(text_vector)) + text_vector) if base else text_vector
         else:
             vector = base[0]
@@ -193,8 +193,14 @@ class Searcher:
         )
 
     def browse_ids(self, photo_filter: PhotoFilter) -> list[PhotoId]:
-        """Every photo matching the filters (an empty filter: the whole library), newest first."""
-        ids = self._catalog.filter_ids(self._models.model_id, resolve_folders(photo_filter), by_date=True)
+        """Every photo matching the filters (an empty filter: the whole library), newest first.
+
+        Indexed or not yet: browsing needs no model, so a new library shows its photos as
+        soon as they are catalogued (only photos that could not be read are left out).
+        """
+        ids = self._catalog.filter_ids(
+            self._models.model_id, resolve_folders(photo_filter), by_date=True, embedded=False
+        )
         return [PhotoId(int(i)) for i in ids]
 
     def _page(self, ordered: list[PhotoId], offset: int, limit: int, started: float) -> SearchResult:

@@ -278,13 +278,17 @@ class Catalog:
         )
 
     def photo_counts_by_folder(self) -> dict[FolderId, int]:
-        rows = self._conn.execute("SELECT folder_id, COUNT(*) FROM photos GROUP BY folder_id").fetchall()
+        rows = self._conn.execute(
+            "SELECT folder_id, COUNT(*) FROM photos WHERE state != 'skipped' GROUP BY folder_id"
+        ).fetchall()
         return {FolderId(int(r[0])): int(r[1]) for r in rows}
 
     def directory_counts(self) -> dict[Path, int]:
         """Photos per directory (not counting subdirectories), for a folder tree; computed in SQL."""
         rows = self._conn.execute(
-            "SELECT rtrim(path, replace(path, ?, '')) AS dir, COUNT(*) FROM photos GROUP BY dir", (os.sep,)
+            "SELECT rtrim(path, replace(path, ?, '')) AS dir, COUNT(*) FROM photos WHERE state != 'skipped' "
+            "GROUP BY dir",
+            (os.sep,),
         )
         return {Path(str(r[0])): int(r[1]) for r in rows}
 
@@ -587,57 +591,35 @@ class Catalog:
         ).fetchall()
         return [_photo(r) for r in rows]
 
-    def filter_ids(self, model_id: str, photo_filter: PhotoFilter, *, by_date: bool = False) -> npt.NDArray[np.int64]:
-        """Ids of embedded photos matching the filter, sorted by id (or newest first, undated last)."""
-        clauses = ["e.model_id = ?"]
-        params: list[object] = [model_id]
-        if photo_filter.folders:
-            ors = []
-            for folder in photo_filter.folders:
-                low, high = _prefix_range(folder)
-                ors.append("(p.path >= ? AND p.path < ?)")
-                params += [low, high]
-            clauses.append("(" + " OR ".join(ors) + ")")
-        if photo_filter.taken_after:
-            clauses.append("p.taken_at >= ?")
-            params.append(photo_filter.taken_after)
-        if photo_filter.taken_before:
-            clauses.append("p.taken_at <= ?")
-            bound = photo_filter.taken_before
-            params.append(bound + "T99" if "T" not in bound else bound)  # a bare date includes the whole day
-        # the kinds ("video", "photo") are file types too: a query's "type:video" keeps the videos
-        kinds = [t.lower() for t in photo_filter.file_types if t.lower() in KINDS]
-        types = [t.lower() for t in photo_filter.file_types if t.lower() not in KINDS]
-        if kinds or types:
-            either = []
-            if kinds:
-                either.append(f"p.kind IN ({','.join('?' * len(kinds))})")
-                params += kinds
-            if types:
-                either.append(f"p.file_type IN ({','.join('?' * len(types))})")
-                params += types
-            clauses.append("(" + " OR ".join(either) + ")")
-        for tag in photo_filter.tags:
-            clauses.append(
-                "p.id IN (WITH RECURSIVE wanted(id) AS (SELECT id FROM labels WHERE name = ? COLLATE CASEFOLD "
-                "UNION SELECT l.id FROM labels l JOIN wanted w ON l.parent_id = w.id) "
-                "SELECT t.photo_id FROM tags t JOIN wanted w ON t.label_id = w.id WHERE t.status != 'rejected')"
-            )
-            params.append(tag)
-        if photo_filter.albums:
-            marks = ",".join("?" * len(photo_filter.albums))
-            clauses.append(
-                "p.id IN (SELECT ap.photo_id FROM album_photos ap JOIN albums a ON a.id = ap.album_id "
-                f"WHERE a.name COLLATE CASEFOLD IN ({marks}))"
-            )
-            params += list(photo_filter.albums)
+    def filter_ids(
+        self, model_id: str, photo_filter: PhotoFilter, *, by_date: bool = False, embedded: bool = True
+    ) -> npt.NDArray[np.int64]:
+        """Ids of photos matching the filter, sorted by id (or newest first, undated last).
+
+        Args:
+            embedded: only photos with a vector of `model_id` (what a search can rank); False
+                gives every photo that was not skipped, indexed or not yet (what browsing shows,
+                with or without a model).
+        """
+        clauses, params = _filter_clauses(photo_filter)
+        if embedded:
+            source = "photos p JOIN embeddings e ON e.photo_id = p.id"
+            clauses.insert(0, "e.model_id = ?")
+            params.insert(0, model_id)
+        else:
+            source = "photos p"
+            clauses.insert(0, "p.state != 'skipped'")
         sql = (
-            "SELECT p.id FROM photos p JOIN embeddings e ON e.photo_id = p.id WHERE "
+            f"SELECT p.id FROM {source} WHERE "
             + " AND ".join(clauses)
             + (" ORDER BY " + NEWEST_FIRST_SQL if by_date else " ORDER BY p.id")
         )
         rows = self._conn.execute(sql, params).fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def browsable_count(self) -> int:
+        """Photos a person can browse: every catalogued photo that was not skipped, indexed or not yet."""
+        return int(self._conn.execute("SELECT COUNT(*) FROM photos WHERE state != 'skipped'").fetchone()[0])
 
     def taken_order(self, ids: Sequence[int]) -> list[PhotoId]:
         """Ids sorted by date taken, newest first; undated photos last, by path."""
@@ -731,6 +713,64 @@ class Catalog:
         """SQLite's own consistency check; empty when healthy."""
         rows = self._conn.execute("PRAGMA quick_check").fetchall()
         return [str(r[0]) for r in rows if r[0] != "ok"]
+
+
+def _filter_clauses(photo_filter: PhotoFilter) -> tuple[list[str], list[object]]:
+    """SQL conditions (over `photos p`) and their parameters for a filter; each filter kind is one clause."""
+    clauses: list[str] = []
+    params: list[object] = []
+    if photo_filter.folders:
+        ors = []
+        for folder in photo_filter.folders:
+            low, high = _prefix_range(folder)
+            ors.append("(p.path >= ? AND p.path < ?)")
+            params += [low, high]
+        clauses.append("(" + " OR ".join(ors) + ")")
+    if photo_filter.taken_after:
+        clauses.append("p.taken_at >= ?")
+        params.append(photo_filter.taken_after)
+    if photo_filter.taken_before:
+        clauses.append("p.taken_at <= ?")
+        bound = photo_filter.taken_before
+        params.append(bound + "T99" if "T" not in bound else bound)  # a bare date includes the whole day
+    if photo_filter.file_types:
+        clauses.append(_types_clause(photo_filter.file_types, params))
+    tagged = (  # photos with a label (or one of its children) that was not rejected
+        "p.id IN (WITH RECURSIVE wanted(id) AS (SELECT id FROM labels WHERE name = ? COLLATE CASEFOLD{} "
+        "UNION SELECT l.id FROM labels l JOIN wanted w ON l.parent_id = w.id) "
+        "SELECT t.photo_id FROM tags t JOIN wanted w ON t.label_id = w.id WHERE t.status != 'rejected')"
+    )
+    for tag in photo_filter.tags:
+        clauses.append(tagged.format(""))
+        params.append(tag)
+    for label_set, tag in photo_filter.set_tags:
+        clauses.append(tagged.format(" AND set_id IN (SELECT id FROM label_sets WHERE name = ?)"))
+        params += [tag, label_set]
+    if photo_filter.albums:
+        marks = ",".join("?" * len(photo_filter.albums))
+        clauses.append(
+            "p.id IN (SELECT ap.photo_id FROM album_photos ap JOIN albums a ON a.id = ap.album_id "
+            f"WHERE a.name COLLATE CASEFOLD IN ({marks}))"
+        )
+        params += list(photo_filter.albums)
+    return clauses, params
+
+
+def _types_clause(file_types: Sequence[str], params: list[object]) -> str:
+    """The file types clause, its parameters appended to `params`.
+
+    The kinds ("video", "photo") are file types too: a query's "type:video" keeps the videos.
+    """
+    kinds = [t.lower() for t in file_types if t.lower() in KINDS]
+    types = [t.lower() for t in file_types if t.lower() not in KINDS]
+    either = []
+    if kinds:
+        either.append(f"p.kind IN ({','.join('?' * len(kinds))})")
+        params += kinds
+    if types:
+        either.append(f"p.file_type IN ({','.join('?' * len(types))})")
+        params += types
+    return "(" + " OR ".join(either) + ")"
 
 
 def _casefold_compare(a: str, b: str) -> int:

@@ -62,6 +62,10 @@ class Photos:
     def embedded_count(self) -> int:
         return self._catalog.embedding_count(self._model_id())
 
+    def browsable_count(self) -> int:
+        """Photos shown when browsing: every photo catalogued and not skipped, indexed or not."""
+        return self._catalog.browsable_count()
+
     def pending(self) -> int:
         """Photos waiting to be (re)read for the current model."""
         return self._catalog.count_pending(self._model_id())

@@ -148,10 +148,17 @@ class PhotoFilter:
     file_types: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()  # label names (a parent matches its children); every one must match
     albums: tuple[str, ...] = ()  # album names; a photo in any of them matches
+    set_tags: tuple[tuple[str, str], ...] = ()  # (label set, label name): like `tags`, within one set
 
     def is_empty(self) -> bool:
         return not (
-            self.folders or self.taken_after or self.taken_before or self.file_types or self.tags or self.albums
+            self.folders
+            or self.taken_after
+            or self.taken_before
+            or self.file_types
+            or self.tags
+            or self.albums
+            or self.set_tags
         )
 
 

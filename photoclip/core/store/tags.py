@@ -6,8 +6,11 @@ Tags carry their provenance: `source` is "auto" (suggested by a label set) or
 people in charge live here, in one place:
 
 * auto-tagging replaces only its own unreviewed suggestions; anything a person
-  decided (user tags, accepted or rejected suggestions) is never changed by it;
+  decided (user tags, accepted or rejected suggestions) is never changed by it,
+  so a rejected tag stays, shown as rejected, through every later run;
 * in an exclusive set a photo someone already tagged gets no other suggestion;
+* a rejection keeps the suggestion's score, so undoing it (`unreject`) puts back
+  what was there: the suggestion with its score, or nothing if there was none;
 * labels keep their ids when a set is edited, so tags survive edits and renames.
 """
 
@@ -25,6 +28,7 @@ from photoclip.core.tagging.labelsets import Label, LabelSet
 
 SUGGESTED, ACCEPTED, REJECTED = "suggested", "accepted", "rejected"
 AUTO, USER = "auto", "user"
+_CHUNK = 900  # photo ids per query: below SQLite's oldest limit on parameters (999)
 
 
 @dataclass(frozen=True)
@@ -255,54 +259,53 @@ class TagStore:
 
         Returns how many were written, and the photos whose tags this changed (a
         suggestion dropped, added or accepted), for the listeners that keep sidecars in step.
+
+        Written in bulk: the photos' tags are read by photo (the primary key's first column)
+        and sorted out here against the set's labels, then the replaced suggestions are
+        deleted and the new ones inserted with one statement each. 100,000 suggestions
+        take about 1 s this way; one query per chunk of photos crossed with every label of
+        a 1,000-label set, and one insert per suggestion, took 23 s.
         """
-        label_ids = list(self.label_ids(label_set).values())
-        if not label_ids:
+        labels = set(self.label_ids(label_set).values())
+        if not labels:
             return 0, set()
-        marks = ",".join("?" * len(label_ids))
-        written = 0
-        replaced: set[tuple[int, int, str]] = set()  # (photo, label, status) of the suggestions replaced
-        added: set[tuple[int, int, str]] = set()
         now = time.time()
+        replaced: set[tuple[int, int, str]] = set()  # (photo, label, status) of the suggestions replaced
+        kept: set[tuple[int, int]] = set()  # what stays: a person's tags and decisions, which a run never touches
+        decided: set[int] = set()  # exclusive sets: photos someone already gave one of its labels
         with self.catalog.transaction() as conn:
-            decided: set[int] = set()
-            for start in range(0, len(photo_ids), 500):
-                chunk = [int(p) for p in photo_ids[start : start + 500]]
-                photo_marks = ",".join("?" * len(chunk))
-                where = (
-                    f"source = 'auto' AND status = 'suggested' AND label_id IN ({marks}) "
-                    f"AND photo_id IN ({photo_marks})"
-                )
-                replaced.update(
-                    (int(r[0]), int(r[1]), str(r[2]))
-                    for r in conn.execute(
-                        f"SELECT photo_id, label_id, status FROM tags WHERE {where}", [*label_ids, *chunk]
-                    )
-                )
-                conn.execute(f"DELETE FROM tags WHERE {where}", [*label_ids, *chunk])
-                if label_set.exclusive:
-                    decided.update(
-                        int(r[0])
-                        for r in conn.execute(
-                            f"SELECT DISTINCT photo_id FROM tags WHERE label_id IN ({marks}) AND status != 'rejected' "
-                            f"AND photo_id IN ({photo_marks})",
-                            [*label_ids, *chunk],
-                        )
-                    )
+            for start in range(0, len(photo_ids), _CHUNK):
+                chunk = [int(p) for p in photo_ids[start : start + _CHUNK]]
+                marks = ",".join("?" * len(chunk))
+                rows = conn.execute(
+                    f"SELECT photo_id, label_id, source, status FROM tags WHERE photo_id IN ({marks})", chunk
+                ).fetchall()
+                for photo, label, source, status in rows:
+                    if label not in labels:
+                        continue
+                    if source == AUTO and status == SUGGESTED:
+                        replaced.add((int(photo), int(label), str(status)))
+                        continue
+                    kept.add((int(photo), int(label)))
+                    if label_set.exclusive and status != REJECTED:
+                        decided.add(int(photo))
+            conn.executemany(
+                "DELETE FROM tags WHERE photo_id = ? AND label_id = ?", ((p, lab) for p, lab, _ in replaced)
+            )
+            fresh: dict[tuple[int, int], tuple[float, str]] = {}
             for d in decisions:
-                if d.photo_id in decided:
-                    continue  # someone already chose this photo's label in an exclusive set
-                status = ACCEPTED if d.accepted else SUGGESTED
-                cur = conn.execute(
-                    "INSERT OR IGNORE INTO tags(photo_id, label_id, score, source, status, updated_at) "
-                    "VALUES (?, ?, ?, 'auto', ?, ?)",
-                    (d.photo_id, d.label_id, d.score, status, now),
-                )
-                written += cur.rowcount
-                if cur.rowcount:
-                    added.add((int(d.photo_id), int(d.label_id), status))
+                key = (int(d.photo_id), int(d.label_id))
+                if key[0] in decided or key in kept or key in fresh:
+                    continue  # a person's decision stands; in an exclusive set, their label for the photo too
+                fresh[key] = (float(d.score), ACCEPTED if d.accepted else SUGGESTED)
+            conn.executemany(
+                "INSERT INTO tags(photo_id, label_id, score, source, status, updated_at) "
+                "VALUES (?, ?, ?, 'auto', ?, ?)",
+                ((p, lab, score, status, now) for (p, lab), (score, status) in fresh.items()),
+            )
+        added = {(p, lab, status) for (p, lab), (_, status) in fresh.items()}
         # a re-run that suggests what it suggested before changes no photo's tags (scores aside)
-        return written, {PhotoId(photo) for photo, _, _ in replaced ^ added}
+        return len(fresh), {PhotoId(photo) for photo, _, _ in replaced ^ added}
 
     def tagged_photos(self, label_ids: Sequence[int]) -> list[PhotoId]:
         """Photos with any tag (rejections included) on these labels."""
@@ -332,6 +335,56 @@ class TagStore:
                     (label_id, status, now, int(pid)),
                 )
             return conn.total_changes - before
+
+    def unreject(self, photo_ids: Sequence[int], label_id: int) -> set[PhotoId]:
+        """Undo rejections: a rejected suggestion becomes the suggestion it was (its score kept),
+        a label rejected without one is forgotten. Returns the photos whose tags changed.
+
+        In an exclusive set the restored suggestion takes the place of the set's other unreviewed
+        suggestions for the photo (made while it was rejected), and a photo whose label someone
+        has accepted since gets no suggestion back, as auto-tagging would give it none.
+        """
+        changed: set[PhotoId] = set()
+        now = time.time()
+        with self.catalog.transaction() as conn:
+            row = conn.execute(
+                "SELECT s.id, s.exclusive FROM labels l JOIN label_sets s ON s.id = l.set_id WHERE l.id = ?",
+                (label_id,),
+            ).fetchone()
+            if row is None:
+                return changed
+            set_id, exclusive = int(row[0]), bool(row[1])
+            for pid in dict.fromkeys(int(p) for p in photo_ids):
+                found = conn.execute(
+                    "SELECT score FROM tags WHERE photo_id = ? AND label_id = ? AND status = 'rejected'",
+                    (pid, label_id),
+                ).fetchone()
+                if found is None:
+                    continue
+                changed.add(PhotoId(pid))
+                others = "SELECT id FROM labels WHERE set_id = ? AND id != ?"
+                decided = (
+                    exclusive
+                    and conn.execute(
+                        f"SELECT 1 FROM tags WHERE photo_id = ? AND status = 'accepted' AND label_id IN ({others})",
+                        (pid, set_id, label_id),
+                    ).fetchone()
+                )
+                if found[0] is None or decided:
+                    conn.execute("DELETE FROM tags WHERE photo_id = ? AND label_id = ?", (pid, label_id))
+                    continue
+                conn.execute(
+                    "UPDATE tags SET status = 'suggested', source = 'auto', updated_at = ? "
+                    "WHERE photo_id = ? AND label_id = ?",
+                    (now, pid, label_id),
+                )
+                if exclusive:
+                    conn.execute(
+                        "DELETE FROM tags WHERE photo_id = ? AND source = 'auto' AND status = 'suggested' "
+                        f"AND label_id IN ({others})",
+                        (pid, set_id, label_id),
+                    )
+        return changed
 
     def accept_pairs(self, pairs: Sequence[tuple[int, int]]) -> int:
         """Accept many (photo, label) tags in one transaction (keyword import: tens of thousands at once)."""
@@ -370,13 +423,22 @@ class TagStore:
         return result
 
     def counts(self) -> list[TagCount]:
-        """Photos per label (accepted and suggested), for the sidebar and `photoclip labelsets show`."""
+        """Photos per label, for the sidebar and `photoclip labelsets show`: exactly the photos that
+        browsing the label shows (a parent counts its children's photos, each photo once).
+
+        `accepted` counts photos with an accepted tag under the label; `suggested` the others.
+        """
         paths = self._label_paths()
         rows = self.catalog.reader().execute(
-            "SELECT s.name, l.name, l.id, SUM(t.status = 'accepted'), SUM(t.status = 'suggested') FROM labels l "
-            "JOIN label_sets s ON s.id = l.set_id LEFT JOIN tags t ON t.label_id = l.id "
-            "GROUP BY l.id ORDER BY s.name COLLATE NOCASE, l.name COLLATE NOCASE"
+            "WITH RECURSIVE subtree(root, id) AS (SELECT id, id FROM labels "
+            "UNION SELECT s.root, l.id FROM labels l JOIN subtree s ON l.parent_id = s.id) "
+            "SELECT ls.name, l.name, l.id, "
+            "COUNT(DISTINCT CASE WHEN t.status = 'accepted' THEN t.photo_id END), "
+            "COUNT(DISTINCT CASE WHEN t.status != 'rejected' THEN t.photo_id END) "
+            "FROM labels l JOIN label_sets ls ON ls.id = l.set_id JOIN subtree st ON st.root = l.id "
+            "LEFT JOIN tags t ON t.label_id = st.id "
+            "GROUP BY l.id ORDER BY ls.name COLLATE NOCASE, l.name COLLATE NOCASE"
         )
         return [
-            TagCount(str(r[0]), str(r[1]), int(r[2]), paths[int(r[2])], int(r[3] or 0), int(r[4] or 0)) for r in rows
+            TagCount(str(r[0]), str(r[1]), int(r[2]), paths[int(r[2])], int(r[3]), int(r[4]) - int(r[3])) for r in rows
         ]

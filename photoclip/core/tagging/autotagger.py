@@ -18,7 +18,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
@@ -138,8 +138,7 @@ class AutoTagger:
         """The set's zero-shot classifier, adapted to people's corrections when there are any."""
         vectors, background = self._text_vectors(label_set)
         model = self._model()
-        scale = model.logit_scale
-        classifier = zero_shot(label_set, vectors, background, scale)
+        classifier = zero_shot(label_set, vectors, background, model.logit_scale)
         if not learn:
             return classifier
         decided = self.store.examples(label_set)
@@ -157,7 +156,7 @@ class AutoTagger:
                 _normalised_rows(np.array(pos, dtype=np.float32).reshape(-1, dim)),
                 _normalised_rows(np.array(neg, dtype=np.float32).reshape(-1, dim)),
             )
-        return adapt(classifier, examples, scale)
+        return adapt(classifier, examples)
 
     def run(
         self,
@@ -174,14 +173,7 @@ class AutoTagger:
         report = AutoTagReport(label_set.name)
         classifier = self.classifier(label_set)
         if threshold is not None:
-            classifier = Classifier(
-                classifier.label_names,
-                classifier.weights,
-                classifier.bias,
-                classifier.exclusive,
-                np.full_like(classifier.thresholds, threshold),
-                classifier.learned,
-            )
+            classifier = replace(classifier, thresholds=np.full_like(classifier.thresholds, threshold))
         report.learned_labels = sum(classifier.learned)
         label_ids = self.store.label_ids(label_set)
         column_ids = [label_ids[name] for name in classifier.label_names]

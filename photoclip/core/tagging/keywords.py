@@ -24,6 +24,7 @@ from photoclip.core.media.xmp import (
 from photoclip.core.store.records import Photo, PhotoId
 from photoclip.core.store.tags import ACCEPTED, SUGGESTED, Tag
 from photoclip.core.tagging.labelsets import Label, LabelSet
+from photoclip.core.util.units import counted
 
 IMPORTED_SET = "Imported keywords"
 
@@ -32,8 +33,30 @@ IMPORTED_SET = "Imported keywords"
 class ExportReport:
     written: list[Path] = field(default_factory=list)
     unchanged: int = 0  # no tags and no sidecar: nothing to write
+    only_suggested: int = 0  # of `unchanged`: photos whose only tags are suggestions, not written until accepted
     problems: list[tuple[Path, str]] = field(default_factory=list)
     warnings: list[tuple[Path, str]] = field(default_factory=list)  # written, but not where it would usually go
+
+    def __str__(self) -> str:
+        """What happened, and why nothing was written when nothing was (one sentence for the CLI and the app)."""
+        parts = [f"Wrote {counted(len(self.written), 'XMP sidecar')}" if self.written else "No XMP sidecar written"]
+        untagged = self.unchanged - self.only_suggested
+        if self.only_suggested:
+            parts.append(
+                f"{counted(self.only_suggested, 'photo')} only {_has(self.only_suggested)} suggested tags, "
+                "which are written once accepted"
+            )
+        if untagged:
+            parts.append(f"{counted(untagged, 'photo')} {_has(untagged)} no tags")
+        if self.problems:
+            parts.append(f"{counted(len(self.problems), 'sidecar')} could not be written ({self.problems[0][1]})")
+        if self.warnings:
+            parts.append(self.warnings[0][1])
+        return "; ".join(parts) + "."
+
+
+def _has(count: int) -> str:
+    return "has" if count == 1 else "have"
 
 
 @dataclass
@@ -45,11 +68,11 @@ class ImportReport:
     changes: Changes = NOTHING
 
     def __str__(self) -> str:
-        text = f"{self.keywords:,} keywords on {self.photos:,} photos"
+        text = f"{counted(self.keywords, 'keyword')} on {counted(self.photos, 'photo')}"
         if self.labels_added:
-            text += f", {self.labels_added:,} new labels"
+            text += f", {counted(self.labels_added, 'new label')}"
         if self.problems:
-            text += f"; {len(self.problems):,} files could not be read ({self.problems[0][1]})"
+            text += f"; {counted(len(self.problems), 'file')} could not be read ({self.problems[0][1]})"
         return text
 
 
@@ -72,6 +95,7 @@ def write_sidecars(
         target, clash = targets[photo.path]
         if not keywords and not target.exists():
             report.unchanged += 1  # nothing to write, and no sidecar of ours holding tags removed since
+            report.only_suggested += any(tag.status == SUGGESTED for tag in tags.get(pid, []))
             continue
         if not photo.path.exists():
             report.problems.append((photo.path, "The photo is not on disk (its folder is offline?)."))

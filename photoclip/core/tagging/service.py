@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,7 @@ from photoclip.core.store.records import PhotoId
 from photoclip.core.store.scenes import SceneStore
 from photoclip.core.store.tags import ACCEPTED, REJECTED, Tag, TagCount, TagStore
 from photoclip.core.tagging.autotagger import AutoTagger, AutoTagProgress, AutoTagReport
+from photoclip.core.tagging.classifier import DEFAULT_BACKGROUND_PROMPTS, background_vector
 from photoclip.core.tagging.keywords import (
     IMPORTED_SET,
     ExportReport,
@@ -39,6 +41,18 @@ from photoclip.core.vectors.keeper import VectorKeeper
 USER_TAGS = "My tags"
 """The label set that collects tags people type by hand."""
 
+PEOPLES_OWN_SETS = frozenset({USER_TAGS, IMPORTED_SET})
+"""Label sets of people's own words (typed by hand, imported keywords): their tags, never the model's view."""
+
+
+@dataclass(frozen=True)
+class LabelScore:
+    """How strongly the model prefers a label over a plain "a photo" for one photo (0.5: no preference)."""
+
+    label_set: str
+    label: str
+    confidence: float
+
 
 class Tags:
     """Label sets (validated), tags with their provenance, auto-tagging and keyword exchange."""
@@ -52,7 +66,7 @@ class Tags:
         self._vectors = vectors
         self._changes = changes
         self._scenes = SceneStore(catalog)
-        self._autotagger = AutoTagger(store, models.embedder, catalog, self._scenes)
+        self._autotagger = AutoTagger(store, models.text_encoder, catalog, self._scenes)
 
     # -- label sets -------------------------------------------------------------------------------
 
@@ -128,6 +142,23 @@ class Tags:
         count = self._store.set_status(photo_ids, self._label_id(label_set, label), REJECTED)
         return Outcome(count, self._changes.publish(Changes.of_tags(photo_ids)))
 
+    def rejected(self, photo_ids: Sequence[int]) -> dict[PhotoId, list[Tag]]:
+        """The tags people rejected on these photos (kept through every auto-tag run, and undoable)."""
+        return {
+            pid: found
+            for pid, tags in self._store.tags_of(photo_ids).items()
+            if (found := [t for t in tags if t.status == REJECTED])
+        }
+
+    def unreject(self, photo_ids: Sequence[int], label_set: str, label: str) -> Outcome[int]:
+        """Undo a rejection: back to the suggestion it was, with its score, or to no tag at all.
+
+        The value is the number of photos that had the rejection. It also withdraws the
+        correction: the next auto-tag run learns from the person's other decisions only.
+        """
+        changed = self._store.unreject(photo_ids, self._label_id(label_set, label))
+        return Outcome(len(changed), self._changes.publish(Changes.of_tags(changed)))
+
     def remove(self, photo_ids: Sequence[int], label_set: str, label: str) -> Outcome[int]:
         """Forget the tag entirely (a later auto-tag run may suggest it again)."""
         count = self._store.remove(photo_ids, self._label_id(label_set, label))
@@ -197,6 +228,43 @@ class Tags:
             confidences = self._autotagger.decide(classifier, self._models.model_id, ids, vectors)[0][0]
             order = np.argsort(-confidences)[:top]
             return [(classifier.label_names[i], float(confidences[i])) for i in order]
+
+    def best_labels(self, photo_id: int, top: int = 5, minimum: float = 0.5) -> list[LabelScore]:
+        """What the model itself sees in a photo: its most confident labels across the zero-shot label sets.
+
+        Every set is scored by one rule, exclusive or not: p = sigmoid(T*(s(label) - s(background))),
+        the model's preference for the label over its set's plain prompts ("a photo."), which the
+        multi-label rule of auto-tag also uses. An exclusive set's own softmax cannot rank across
+        sets: it sums to 1 within the set, so a coffee cup is 88% "wedding" among the events.
+        People's own sets (typed tags, imported keywords) are left out, and corrections are not
+        applied: this is the model's view before anything it learned from the person. Labels
+        below `minimum` (no better than a plain photo) are not returned; a label found in several
+        sets is listed once.
+        """
+        with self._models.reading():
+            ids, vectors = self._catalog.embeddings(self._models.model_id, [photo_id])
+            if not len(ids):
+                return []
+            norm = float(np.linalg.norm(vectors[0]))
+            if norm < 1e-6:
+                return []
+            photo = (vectors[0] / norm).astype(np.float32)
+            embedder = self._models.text_encoder()  # the exported text tower where the model was loaded without its own
+            best: dict[str, LabelScore] = {}
+            for label_set in self._store.label_sets():
+                if label_set.name in PEOPLES_OWN_SETS or not label_set.labels:
+                    continue
+                labels = self._autotagger.label_vectors(label_set)
+                background = background_vector(
+                    embedder.encode_texts, label_set.background or DEFAULT_BACKGROUND_PROMPTS
+                )
+                margins = (labels @ photo - float(background @ photo)).astype(np.float64)
+                confidences = 1.0 / (1.0 + np.exp(-embedder.logit_scale * margins))
+                for entry, confidence in zip(label_set.labels, confidences.tolist(), strict=True):
+                    key = entry.name.casefold()
+                    if confidence >= minimum and (key not in best or confidence > best[key].confidence):
+                        best[key] = LabelScore(label_set.name, entry.name, float(confidence))
+        return sorted(best.values(), key=lambda score: -score.confidence)[:top]
 
     def label_matches(self, label_set: LabelSet, label: str, limit: int = 24) -> SearchResult:
         """The photos a label's prompt ensemble finds best: "test this label" before saving a set."""

@@ -39,6 +39,18 @@ def entry_labels(catalog: Catalog, model_id: str) -> Labels:
     return labels
 
 
+def entry_count(catalog: Catalog, model_id: str) -> int:
+    """How many labels the index of `model_id` must hold (the length of `entry_labels`, counted in SQL)."""
+    conn = catalog.reader()
+    photos = conn.execute(
+        "SELECT COUNT(*) FROM embeddings e JOIN photos p ON p.id = e.photo_id "
+        "WHERE e.model_id = ? AND p.kind != 'video'",
+        (model_id,),
+    ).fetchone()[0]
+    scenes = conn.execute("SELECT COUNT(*) FROM scenes WHERE model_id = ?", (model_id,)).fetchone()[0]
+    return int(photos) + int(scenes)
+
+
 def entry_vectors(
     catalog: Catalog, model_id: str, labels: Sequence[int] | Labels
 ) -> tuple[Labels, npt.NDArray[np.float32]]:

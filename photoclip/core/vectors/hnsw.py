@@ -36,7 +36,6 @@ import re
 import shutil
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +44,7 @@ import numpy as np
 import numpy.typing as npt
 
 from photoclip.core.util.atomic import atomic_path, disk_full, write_bytes_atomic
+from photoclip.core.vectors.exact import Hit, allowed_ids, exact_search, unit_query
 
 __all__ = ["EXACT_THRESHOLD", "FORMAT_VERSION", "Hit", "PhotoIdArray", "VectorIndex"]
 
@@ -57,22 +57,16 @@ FloatMatrix = npt.NDArray[np.float32]
 EXACT_THRESHOLD = 20_000
 #: A filter admitting less than this share of the index makes HNSW walk most of the graph anyway.
 _MAX_FILTERED_EF = 2048
-_EXACT_FILTERED_MAX = 1500
-FORMAT_VERSION = 1
+#: Candidates (a filter's) up to this share of the index are ranked exactly: the product over their rows
+#: costs less than the wider beam a filtered graph walk needs (10% of 100,000: ~3 ms against 45 ms).
+_EXACT_FILTERED_SHARE = 8
+FORMAT_VERSION = 2
+#: Versions a saved index may have: version 1 had no vectors file (its vectors are read from hnswlib once).
+_READABLE_FORMATS = (1, 2)
 _CHUNK_ROWS = 4096
-#: Far above float32 rounding of a unit-vector dot product; only widens the set that gets rescored.
-_RESCORE_SLACK = 1e-4
 _HASH_CHUNK = 1 << 20
 _MAX_SAFE_STEM = 80
 _SAFE_CHARS = re.compile(r"[^A-Za-z0-9._-]")
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One search result; ``score`` is a cosine similarity so callers can threshold it across modes."""
-
-    photo_id: int
-    score: float
 
 
 class VectorIndex:
@@ -125,7 +119,12 @@ class VectorIndex:
         # Labels hnswlib still holds as deleted; their slots are the ones replace_deleted reuses.
         self._deleted: set[int] = set(deleted)
         self._sorted: PhotoIdArray | None = None
-        self._matrix: FloatMatrix | None = None
+        self._sorted_rows: npt.NDArray[np.intp] | None = None
+        # Every live vector also sits in this matrix (unit length, as hnswlib keeps it): hnswlib hands its
+        # own copies out at ~30 us each, far too slow for exact products and saving. Rows are reused.
+        self._store: FloatMatrix = np.empty((0, dim), dtype=np.float32)
+        self._row_of: dict[int, int] = {}
+        self._free_rows: list[int] = []
         # the catalog's vector sequence number this index reflects (see vectors.keeper); None when unknown
         self.covers_seq: int | None = None
 
@@ -174,7 +173,10 @@ class VectorIndex:
         keep = np.sort(id_arr.size - 1 - first_in_reversed)
         id_arr, vec = id_arr[keep], np.ascontiguousarray(vec[keep])
 
+        norms = np.linalg.norm(vec, axis=1, keepdims=True)
+        unit = (vec / np.where(norms == 0.0, 1.0, norms)).astype(np.float32)  # what hnswlib keeps in cosine space
         with self._lock:
+            self._put_rows(id_arr, unit)
             in_place = np.fromiter(
                 (i in self._live or i in self._deleted for i in id_arr.tolist()), dtype=bool, count=id_arr.size
             )
@@ -191,6 +193,21 @@ class VectorIndex:
             new = ~in_place
             if new.any():
                 self._add_new(id_arr[new], vec[new])
+
+    def _put_rows(self, labels: PhotoIdArray, unit: FloatMatrix) -> None:
+        rows = np.empty(labels.size, dtype=np.intp)
+        for n, label in enumerate(labels.tolist()):
+            row = self._row_of.get(label)
+            if row is None:
+                row = self._free_rows.pop() if self._free_rows else len(self._row_of) + len(self._free_rows)
+                self._row_of[label] = row
+            rows[n] = row
+        needed = int(rows.max()) + 1 if rows.size else 0
+        if needed > self._store.shape[0]:
+            grown = np.empty((max(needed, 2 * self._store.shape[0], 1024), self.dim), dtype=np.float32)
+            grown[: self._store.shape[0]] = self._store
+            self._store = grown
+        self._store[rows] = unit
 
     def _add_new(self, labels: PhotoIdArray, vec: FloatMatrix) -> None:
         vacant = len(self._deleted)
@@ -226,6 +243,7 @@ class VectorIndex:
                 self._raw.mark_deleted(label)
                 self._live.discard(label)
                 self._deleted.add(label)
+                self._free_rows.append(self._row_of.pop(label))
 
     # ------------------------------------------------------------------ reading
 
@@ -239,13 +257,10 @@ class VectorIndex:
         missing = [i for i in id_arr.tolist() if i not in self._live]
         if missing:
             raise KeyError(f"photo ids not in the index: {missing[:10]}")
-        out = np.empty((id_arr.size, self.dim), dtype=np.float32)
-        for start in range(0, id_arr.size, _CHUNK_ROWS):
-            chunk = id_arr[start : start + _CHUNK_ROWS]
-            out[start : start + chunk.size] = np.asarray(self._raw.get_items(chunk), dtype=np.float32)
-        return out
+        rows = np.fromiter((self._row_of[i] for i in id_arr.tolist()), dtype=np.intp, count=id_arr.size)
+        return self._store[rows]
 
-    def search(  # noqa: C901 - the exact-or-HNSW choice and its fallbacks read best together
+    def search(
         self,
         query: npt.ArrayLike,
         k: int,
@@ -253,39 +268,24 @@ class VectorIndex:
         allowed: npt.ArrayLike | None = None,
         exact: bool | None = None,
     ) -> list[Hit]:
-        """Best ``k`` matches; exact when that is cheap or a narrow filter would starve HNSW."""
+        """Best ``k`` matches; exact when that is cheap (a small index, or a filter admitting few photos)."""
         if k < 0:
             raise ValueError(f"k must be >= 0, got {k}")
-        q = np.asarray(query, dtype=np.float32).reshape(-1)
-        if q.size != self.dim:
-            raise ValueError(f"query must have {self.dim} components, got {q.size}")
-        if not np.isfinite(q).all():
-            raise ValueError("query contains NaN or infinity")
-        norm = float(np.linalg.norm(q))
-        if norm == 0.0:
-            raise ValueError("query is the zero vector; it has no direction to compare")
-        q = q / norm
-
+        q = unit_query(query, self.dim)
         with self._lock:
             total = len(self._live)
             if k == 0 or total == 0:
                 return []
             candidates: PhotoIdArray | None = None
             if allowed is not None:
-                wanted = np.unique(np.asarray(allowed).reshape(-1))
-                if wanted.size and wanted.dtype.kind not in "iu":
-                    raise ValueError(f"allowed photo ids must be integers, got dtype {wanted.dtype}")
-                # Stays sorted because np.unique sorts; the cached-matrix lookup relies on that.
-                candidates = np.fromiter((i for i in wanted.tolist() if i in self._live), dtype=np.int64)
+                candidates = allowed_ids(allowed, self._sorted_ids())
                 if candidates.size == 0:
                     return []
             n = total if candidates is None else candidates.size
             if exact is None:
-                # A small index keeps all its vectors in one matrix: brute force is instant. In a
-                # big one each filtered candidate's vector costs ~30 us to fetch from hnswlib, so
-                # brute force only wins for narrow filters; wider ones walk HNSW with the filter
-                # (measured: 26 ms for 5,000 allowed of 50,000, recall 1.0).
-                exact = total <= EXACT_THRESHOLD or n <= _EXACT_FILTERED_MAX
+                # a product over n rows against a graph walk whose beam must widen by total/n to find
+                # as many allowed photos (measured: 10,000 allowed of 100,000 take ~3 ms exact, 45 ms by HNSW)
+                exact = total <= EXACT_THRESHOLD or n <= max(EXACT_THRESHOLD, total // _EXACT_FILTERED_SHARE)
             if not exact:
                 hits = self._search_hnsw(q, min(k, n), n, candidates, total)
                 if hits is not None:
@@ -319,38 +319,17 @@ class VectorIndex:
 
     def _search_exact(self, q: FloatMatrix, k: int, candidates: PhotoIdArray | None) -> list[Hit]:
         ids = self._sorted_ids() if candidates is None else candidates
-        rows = self._row_source(ids, cache=len(self._live) <= EXACT_THRESHOLD)
-        # First pass ranks with BLAS, chunk by chunk, so memory stays O(candidates) floats.
-        scores = np.empty(ids.size, dtype=np.float32)
-        for start in range(0, ids.size, _CHUNK_ROWS):
-            span = np.arange(start, min(start + _CHUNK_ROWS, ids.size))
-            scores[span] = rows(span) @ q
-        pick = np.arange(ids.size)
-        if k < ids.size:
-            # Keep everything near the k-th score; the rescoring below settles the order among them.
-            kth = np.partition(scores, ids.size - k)[ids.size - k]
-            pick = np.flatnonzero(scores >= kth - _RESCORE_SLACK)
-        final = np.empty(pick.size, dtype=np.float32)
-        for start in range(0, pick.size, _CHUNK_ROWS):
-            span = pick[start : start + _CHUNK_ROWS]
-            final[start : start + span.size] = _rowwise_scores(rows(span), q)
-        picked_ids = ids[pick]
-        order = np.lexsort((picked_ids, -final))[:k]
-        return [Hit(int(i), float(s)) for i, s in zip(picked_ids[order].tolist(), final[order].tolist(), strict=True)]
+        rows = self._sorted_row_positions()
+        if candidates is not None:  # sorted, and every one present (see `allowed_ids`)
+            rows = rows[np.searchsorted(self._sorted_ids(), candidates)]
+        store = self._store
+        return exact_search(q, k, ids, lambda span: store[rows[span]])
 
-    def _row_source(self, ids: PhotoIdArray, *, cache: bool) -> Callable[[npt.NDArray[np.intp]], FloatMatrix]:
-        """Rows of ``ids`` by position: from the cached live matrix when there is one, else from hnswlib."""
-        if cache and self._matrix is None:
-            # Only a small index holds its vectors twice (hnswlib's copy and this matrix); it pays
-            # off from the second exact search on, filtered or not.
-            self._matrix = self._vectors(self._sorted_ids())
-        matrix = self._matrix
-        if matrix is None:
-            return lambda span: self._vectors(ids[span])
-        if ids is self._sorted:
-            return lambda span: matrix[span]
-        positions = np.searchsorted(self._sorted_ids(), ids)
-        return lambda span: matrix[positions[span]]
+    def _sorted_row_positions(self) -> npt.NDArray[np.intp]:
+        if self._sorted_rows is None:
+            ids = self._sorted_ids()
+            self._sorted_rows = np.fromiter((self._row_of[i] for i in ids.tolist()), dtype=np.intp, count=ids.size)
+        return self._sorted_rows
 
     def _sorted_ids(self) -> PhotoIdArray:
         if self._sorted is None:
@@ -359,7 +338,7 @@ class VectorIndex:
 
     def _invalidate(self) -> None:
         self._sorted = None
-        self._matrix = None
+        self._sorted_rows = None
 
     # ------------------------------------------------------------------ persistence
 
@@ -368,6 +347,13 @@ class VectorIndex:
         """Where one model's index lives, so callers can delete it and tests can damage it."""
         stem = _safe_name(model_id)
         return Path(directory) / f"{stem}.hnsw", Path(directory) / f"{stem}.json"
+
+    @staticmethod
+    def vector_files(directory: Path, model_id: str) -> tuple[Path, Path]:
+        """The saved vectors (float32, unit length, ordered by photo id) and their ids: ``.npy`` files that a
+        one-off search memory-maps instead of loading the graph (`saved.SavedVectors`)."""
+        stem = _safe_name(model_id)
+        return Path(directory) / f"{stem}.vectors.npy", Path(directory) / f"{stem}.ids.npy"
 
     def save(self, directory: Path) -> None:
         """Write index then manifest, each atomically, so a crash leaves the old pair or a detectable mismatch.
@@ -387,6 +373,7 @@ class VectorIndex:
                 file_bytes, digest = _size_and_hash(tmp_index)
                 if file_bytes < least:  # hnswlib writes a short file without a word when the disk fills up
                     raise disk_full(index_path)
+            vectors_bytes = self._save_vectors(directory)
             manifest = {
                 "format": FORMAT_VERSION,
                 "model_id": self.model_id,
@@ -400,8 +387,25 @@ class VectorIndex:
                 # hnswlib cannot tell which of its labels are deleted; this list can.
                 "deleted": sorted(self._deleted),
                 "covers_seq": self.covers_seq,
+                "vectors_bytes": vectors_bytes,
             }
         write_bytes_atomic(manifest_path, json.dumps(manifest, indent=1).encode("utf-8"))
+
+    def _save_vectors(self, directory: Path) -> list[int]:
+        """Write the live vectors and their ids (sorted) as ``.npy`` files; returns their sizes."""
+        sizes = []
+        arrays: tuple[npt.NDArray[Any], npt.NDArray[Any]] = (
+            self._store[self._sorted_row_positions()],
+            self._sorted_ids(),
+        )
+        for path, array in zip(self.vector_files(directory, self.model_id), arrays, strict=True):
+            with atomic_path(path) as tmp:
+                with open(tmp, "wb") as f:
+                    np.save(f, array, allow_pickle=False)
+                sizes.append(tmp.stat().st_size)
+                if sizes[-1] < array.nbytes:
+                    raise disk_full(path)
+        return sizes
 
     def _least_file_bytes(self) -> int:
         """What hnswlib's file takes at least: every slot's level-0 links, vector, label and link count."""
@@ -428,7 +432,7 @@ class VectorIndex:
             raise _Reject(f"manifest unreadable: {exc}") from exc
         if not isinstance(manifest, dict):
             raise _Reject("manifest is not a JSON object")
-        if manifest.get("format") != FORMAT_VERSION:
+        if manifest.get("format") not in _READABLE_FORMATS:
             raise _Reject(f"unsupported format {manifest.get('format')!r}")
         if manifest.get("model_id") != model_id:
             raise _Reject(f"manifest is for model {manifest.get('model_id')!r}")
@@ -484,19 +488,36 @@ class VectorIndex:
             deleted=deleted_set,
         )
         obj.covers_seq = covers if isinstance(covers, int) and not isinstance(covers, bool) and covers >= 0 else None
+        obj._load_vectors(index_path.parent, manifest)
         return obj
+
+    def _load_vectors(self, directory: Path, manifest: dict[str, Any]) -> None:
+        """Fill the row matrix from the saved vectors file, or (an older save, or that file damaged) from hnswlib."""
+        ids = self._sorted_ids()
+        vectors_file, ids_file = self.vector_files(directory, self.model_id)
+        matrix: FloatMatrix | None = None
+        try:
+            sizes = manifest.get("vectors_bytes")
+            if isinstance(sizes, list) and [vectors_file.stat().st_size, ids_file.stat().st_size] == sizes:
+                saved_ids = np.load(ids_file, allow_pickle=False)
+                saved = np.load(vectors_file, allow_pickle=False)
+                if np.array_equal(saved_ids, ids) and saved.shape == (ids.size, self.dim) and saved.dtype == np.float32:
+                    matrix = saved
+        except (OSError, ValueError) as exc:
+            logger.info("saved vectors of %s unreadable (%s); reading them from the index", self.model_id, exc)
+        if matrix is None:
+            matrix = np.empty((ids.size, self.dim), dtype=np.float32)
+            for start in range(0, ids.size, _CHUNK_ROWS):
+                chunk = ids[start : start + _CHUNK_ROWS]
+                matrix[start : start + chunk.size] = np.asarray(self._raw.get_items(chunk), dtype=np.float32)
+        self._store = np.ascontiguousarray(matrix)
+        self._row_of = {label: row for row, label in enumerate(ids.tolist())}
+        self._free_rows = []
+        self._sorted_rows = np.arange(ids.size, dtype=np.intp)
 
 
 class _Reject(Exception):
     """Why a saved index is not used; never escapes :meth:`VectorIndex.load`."""
-
-
-def _rowwise_scores(mat: FloatMatrix, q: FloatMatrix) -> FloatMatrix:
-    # BLAS blocks rows, so identical rows (duplicate photos) can score an ulp apart and dodge the
-    # id tie-break. numpy's per-row reduction repeats the same order for every row, and float64
-    # makes the rounded float32 result agree with the true dot product in practice.
-    scores: FloatMatrix = (mat.astype(np.float64) * q.astype(np.float64)).sum(axis=1).astype(np.float32)
-    return scores
 
 
 def _check_params(dim: int, model_id: str, capacity: int, m: int, ef_construction: int, ef_search: int) -> None:

@@ -27,9 +27,13 @@ import numpy.typing as npt
 from photoclip.core.store.catalog import Catalog
 from photoclip.core.store.records import VECTOR_DTYPE, PhotoId
 from photoclip.core.store.scenes import RecordedClips
-from photoclip.core.vectors.entries import entry_changes_since, entry_labels, entry_vectors
+from photoclip.core.vectors.entries import entry_changes_since, entry_count, entry_labels, entry_vectors
 from photoclip.core.vectors.hnsw import VectorIndex
 from photoclip.core.vectors.labels import SCENE_FLAG, labels_of, scene_labels, scene_range
+from photoclip.core.vectors.saved import SavedVectors
+
+SAVED_VECTORS_LIMIT = 300_000
+"""Up to this many photos a search that finds no index loaded reads the saved vectors instead (exact, instant)."""
 
 BACKGROUND_SAMPLE = 2048
 """Photos in the fixed random sample a query is scored against to find its typical score."""
@@ -52,6 +56,7 @@ class VectorKeeper:
         self.save_seconds = save_seconds
         self.repairs: list[str] = []  # what loading had to fix, for `photoclip doctor` and the tests
         self._index: VectorIndex | None = None
+        self._saved: SavedVectors | None = None
         self._background: tuple[int, npt.NDArray[np.float32]] | None = None
         self._lock = threading.RLock()
         self._last_save = time.monotonic()
@@ -63,6 +68,34 @@ class VectorKeeper:
             if self._index is None:
                 self._index = self._load(dim)
             return self._index
+
+    def searchable(self) -> VectorIndex | SavedVectors | None:
+        """What a search reads: the index when it is loaded; before that, the vectors saved beside it (mapped
+        from disk, searched exactly) while they match the catalog; else the index, loaded now.
+
+        A one-off command thereby answers without building the graph; a long-lived process loads
+        the index once (`index`) and uses it from then on.
+        """
+        with self._lock:
+            if self._index is not None:
+                return self._index
+            if self._saved is None:
+                self._saved = self._open_saved()
+            if self._saved is not None:
+                return self._saved
+        return self.index()
+
+    def _open_saved(self) -> SavedVectors | None:
+        dim = self.catalog.embedding_dim(self.model_id)
+        if dim is None:
+            return None
+        saved = SavedVectors.open(self.directory, model_id=self.model_id, dim=dim)
+        if saved is None or len(saved) > SAVED_VECTORS_LIMIT:
+            return None
+        _, written, _ = entry_changes_since(self.catalog, self.model_id, saved.covers_seq)
+        if len(written) or entry_count(self.catalog, self.model_id) != len(saved):
+            return None  # the catalog moved on since the save: the index repairs itself when it loads
+        return saved
 
     def _load(self, dim: int | None) -> VectorIndex | None:
         dim = self.catalog.embedding_dim(self.model_id) or dim
@@ -124,6 +157,7 @@ class VectorKeeper:
         Saves now and then (`save_seconds`).
         """
         with self._lock:
+            self._saved = None
             if ids and self._index is not None:
                 matrix = np.stack(list(vectors)).astype(VECTOR_DTYPE).astype(np.float32)
                 self._index.add(np.asarray(ids, dtype=np.int64), matrix)
@@ -162,15 +196,17 @@ class VectorKeeper:
         if not ids:
             return
         with self._lock:
+            self._saved = None
             if self._index is not None:
                 self._index.remove(self.labels_of(ids))
 
     def labels_of(self, photo_ids: Sequence[int] | npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
         """The labels the index holds for these photos and videos (a video's are its scenes')."""
         with self._lock:
-            if self._index is None:
+            held = self._index if self._index is not None else self._saved  # what `searchable` gives
+            if held is None:
                 return np.zeros(0, dtype=np.int64)
-            present = self._index.ids()
+            present = held.ids()
         ids = np.asarray(photo_ids, dtype=np.int64).reshape(-1)
         if present.size and present[-1] < SCENE_FLAG:  # no videos: labels are photo ids
             kept: npt.NDArray[np.int64] = ids[np.isin(ids, present)]
@@ -209,29 +245,32 @@ class VectorKeeper:
         """Save and drop the current index; the next use loads `model_id`'s."""
         with self._lock:
             self._save_locked()
-            self._index, self._background = None, None
+            self._index, self._background, self._saved = None, None, None
             self.model_id = model_id
 
     def rebuild(self) -> int:
         """Throw the saved index away and build it again from the catalog; returns how many vectors it holds."""
         with self._lock:
-            self._index, self._background = None, None
+            self._index, self._background, self._saved = None, None, None
             self.drop_files(self.model_id)
             index = self.index()
             return 0 if index is None else len(index)
 
     def drop_files(self, model_id: str) -> None:
         """Delete another model's index files (its vectors are being deleted)."""
-        for path in VectorIndex.files(self.directory, model_id):
+        for path in (*VectorIndex.files(self.directory, model_id), *VectorIndex.vector_files(self.directory, model_id)):
             path.unlink(missing_ok=True)
 
     def file_bytes(self) -> int:
         index_file, _manifest = VectorIndex.files(self.directory, self.model_id)
-        return index_file.stat().st_size if index_file.exists() else 0
+        files = (index_file, *VectorIndex.vector_files(self.directory, self.model_id))
+        return sum(path.stat().st_size for path in files if path.exists())
 
     # -- reading ------------------------------------------------------------------------------
 
-    def background_scores(self, index: VectorIndex, vector: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    def background_scores(
+        self, index: VectorIndex | SavedVectors, vector: npt.NDArray[np.float32]
+    ) -> npt.NDArray[np.float32]:
         """Scores of a query against a fixed random sample of the library (the typical score's basis)."""
         with self._lock:
             if self._background is None or abs(self._background[0] - len(index)) > 0.1 * self._background[0]:

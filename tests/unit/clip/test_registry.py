@@ -15,6 +15,7 @@ from photoclip.core.clip.registry import (
     TINY_MODEL_KEY,
     bundled_model_dir,
     known_models,
+    published_hub,
     resolve_model,
 )
 from photoclip.core.clip.weights import download_weights
@@ -71,8 +72,7 @@ def test_offline_download_fails_fast_with_advice(tmp_path: Path, monkeypatch: py
     with pytest.raises(ModelUnavailable) as error:
         download_weights(resolve_model("vit-b-32"), tmp_path)
     assert time.monotonic() - started < 10
-    message = str(error.value)
-    assert "Cannot reach" in message and "--model photoclip-tiny" in message and "--checkpoint" in message
+    assert "Cannot reach" in str(error.value) and error.value.offline, "each front end then says what to do"
 
 
 def test_cpu_is_always_available_and_unknown_gpus_are_refused() -> None:
@@ -103,3 +103,26 @@ def test_no_core_module_imports_qt() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False"]
+
+
+def test_curated_download_locations_are_open_clips() -> None:
+    """The catalogue's copy of each hub location (known without torch) matches open_clip's own."""
+    import open_clip
+
+    for key in ("vit-b-32", "vit-b-32-256", "vit-l-14", "multilingual"):
+        spec = resolve_model(key)
+        cfg = open_clip.get_pretrained_cfg(spec.architecture, spec.pretrained or "")
+        assert published_hub(spec.architecture, spec.pretrained or "") == cfg["hf_hub"], key
+
+
+def test_looking_for_downloaded_weights_does_not_import_torch(tmp_path: Path) -> None:
+    """The app's first window waits on this check: importing torch would cost seconds (issue 11, bug 3)."""
+    code = (
+        "import sys; from pathlib import Path\n"
+        "from photoclip.core.clip.registry import resolve_model\n"
+        "from photoclip.core.clip.weights import cached_weights\n"
+        f"assert cached_weights(resolve_model('vit-b-32'), Path({str(tmp_path)!r})) is None\n"
+        "print(sorted(m for m in ('torch', 'open_clip') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert result.stdout.strip() == "[]"

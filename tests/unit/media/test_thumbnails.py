@@ -39,7 +39,23 @@ def test_photos_that_cannot_be_read_raise_a_decode_error(tmp_path: Path) -> None
     with pytest.raises(DecodeError):
         store.get(broken, "deadbeef", 128)
     with pytest.raises(DecodeError):
-        store.get(_photo(tmp_path / "new.jpg", "blue"), None, 128)  # not read by the indexer yet
+        store.get(tmp_path / "gone.jpg", None, 128)
+
+
+def test_a_photo_not_indexed_yet_gets_a_thumbnail_keyed_by_its_file(tmp_path: Path) -> None:
+    """Browsing works before indexing (or with no model at all): no content hash is needed."""
+    store = ThumbnailStore(tmp_path / "cache")
+    photo = _photo(tmp_path / "new.jpg", "blue")
+    first = store.get(photo, None, 128)
+    with Image.open(first) as image:
+        assert max(image.size) == 128 and image.getpixel((10, 10))[2] > 200
+    assert store.get(photo, None, 128) == first
+    _photo(photo, "green")  # edited: a new thumbnail, not the stale one
+    os.utime(photo, ns=(time.time_ns(), time.time_ns() + 10_000_000))
+    edited = store.get(photo, None, 128)
+    assert edited != first
+    with Image.open(edited) as image:
+        assert image.getpixel((10, 10))[1] > 100 and image.getpixel((10, 10))[2] < 100
 
 
 def test_the_cache_is_trimmed_to_its_budget_least_recently_used_first(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from photoclip.core.errors import LibraryError
 from photoclip.core.store.catalog import Catalog
-from photoclip.core.store.records import FileStat, PhotoId
+from photoclip.core.store.records import FileStat, PhotoFilter, PhotoId
 from photoclip.core.store.tags import ACCEPTED, AUTO, REJECTED, SUGGESTED, USER, Decision, Tag, TagStore
 from photoclip.core.tagging.labelsets import Label, LabelSet
 
@@ -233,6 +233,64 @@ def test_remove_deletes_only_that_label(store: TagStore, photos: list[PhotoId]) 
     assert tag(store, photos[1], "beach") is not None
 
 
+def test_a_rejection_survives_new_runs_and_undoing_it_brings_back_the_suggestion(
+    store: TagStore, catalog: Catalog, photos: list[PhotoId]
+) -> None:
+    scenes = saved_scenes(store)
+    ids = store.label_ids(scenes)
+    store.record_auto(scenes, photos[:2], [Decision(photos[0], ids["beach"], 0.93, False)])
+    store.set_status([photos[0]], ids["beach"], REJECTED)
+    store.set_status([photos[1]], ids["city"], REJECTED)  # rejecting what was never suggested
+    for _ in range(2):  # later runs that would suggest it again
+        store.record_auto(scenes, photos[:2], [Decision(photos[0], ids["beach"], 0.95, False)])
+    rejected = tag(store, photos[0], "beach")
+    assert rejected is not None and (rejected.source, rejected.status) == (USER, REJECTED)
+    assert rejected.score == pytest.approx(0.93)  # the score of the suggestion that was rejected
+
+    assert store.unreject([photos[0], photos[1], photos[2], photos[0]], ids["beach"]) == {photos[0]}
+    restored = tag(store, photos[0], "beach")
+    assert restored is not None and (restored.source, restored.status) == (AUTO, SUGGESTED)
+    assert restored.score == pytest.approx(0.93)
+    assert store.unreject([photos[1]], ids["city"]) == {photos[1]}
+    assert store.tags_of([photos[1]]) == {}  # nothing was suggested there: back to nothing
+    assert store.unreject([photos[0]], ids["beach"]) == set()  # nothing rejected any more: nothing to undo
+    assert store.examples(scenes) == {}  # the corrections are withdrawn with them
+
+
+def test_undoing_a_rejection_keeps_an_exclusive_set_to_one_label(
+    store: TagStore, catalog: Catalog, photos: list[PhotoId]
+) -> None:
+    scenes = saved_scenes(store)
+    ids = store.label_ids(scenes)
+    store.record_auto(
+        scenes,
+        photos[:2],
+        [Decision(photos[0], ids["beach"], 0.9, False), Decision(photos[1], ids["beach"], 0.9, False)],
+    )
+    store.set_status(photos[:2], ids["beach"], REJECTED)
+    # a run that suggested the second best for the first photo; someone decided the second since
+    store.record_auto(scenes, photos[:2], [Decision(photos[0], ids["forest"], 0.55, False)])
+    store.set_status([photos[1]], ids["city"], ACCEPTED)
+
+    assert store.unreject(photos[:2], ids["beach"]) == {photos[0], photos[1]}
+    assert {(t.label, t.status) for t in store.tags_of([photos[0]])[photos[0]]} == {("beach", SUGGESTED)}
+    assert {(t.label, t.status) for t in store.tags_of([photos[1]])[photos[1]]} == {("city", ACCEPTED)}
+
+
+def test_undoing_a_rejection_in_a_multi_label_set_leaves_other_labels(store: TagStore, photos: list[PhotoId]) -> None:
+    things = store.save(THINGS)
+    ids = store.label_ids(things)
+    store.record_auto(
+        things, photos[:1], [Decision(photos[0], ids["dog"], 0.8, False), Decision(photos[0], ids["cat"], 0.7, False)]
+    )
+    store.set_status(photos[:1], ids["dog"], REJECTED)
+    assert store.unreject(photos[:1], ids["dog"]) == {photos[0]}
+    assert {(t.label, t.status) for t in store.tags_of(photos[:1])[photos[0]]} == {
+        ("dog", SUGGESTED),
+        ("cat", SUGGESTED),
+    }
+
+
 def test_tagged_photos_include_rejections(store: TagStore, photos: list[PhotoId]) -> None:
     ids = store.label_ids(store.save(SCENES))
     store.set_status([photos[3]], ids["beach"], ACCEPTED)
@@ -285,13 +343,35 @@ def test_counts_per_label(store: TagStore, photos: list[PhotoId]) -> None:
         ("Scenes", "beach"): (2, 1),
         ("Scenes", "city"): (0, 0),
         ("Scenes", "forest"): (0, 0),
-        ("Things", "animals"): (0, 0),
+        ("Things", "animals"): (1, 0),  # a parent counts its children's photos, as browsing it shows them
         ("Things", "cat"): (0, 0),
         ("Things", "dog"): (1, 0),
     }
     assert [(c.label_set, c.label) for c in store.counts()] == sorted(counts)
     dog = next(c for c in store.counts() if c.label == "dog")
     assert dog.path == ("animals", "dog")
+
+
+def test_each_count_is_exactly_what_browsing_the_label_shows(store: TagStore, photos: list[PhotoId]) -> None:
+    """The sidebar's number and the grid's header must agree: same name in two sets, a photo
+    under two children of one parent, accepted beside suggested, rejections."""
+    things = store.save(THINGS)
+    ids = store.label_ids(things)
+    mine = store.save(LabelSet("My tags", (Label("dog"),)))
+    store.set_status([photos[0]], ids["dog"], ACCEPTED)
+    store.record_auto(things, [photos[0], photos[1]], [Decision(photos[0], ids["cat"], 0.8, False)])
+    store.record_auto(things, [photos[1]], [Decision(photos[1], ids["cat"], 0.7, False)])
+    store.set_status([photos[2]], ids["cat"], REJECTED)
+    store.set_status([photos[3], photos[4]], store.label_ids(mine)["dog"], ACCEPTED)
+
+    counts = {(c.label_set, c.label): (c.accepted, c.suggested) for c in store.counts()}
+
+    assert counts[("Things", "animals")] == (1, 1), "photo 0 once (accepted dog, suggested cat), photo 1 suggested"
+    assert counts[("Things", "dog")] == (1, 0) and counts[("My tags", "dog")] == (2, 0)
+    assert counts[("Things", "cat")] == (0, 2)
+    for (label_set, label), (accepted, suggested) in counts.items():
+        shown = store.catalog.filter_ids("any", PhotoFilter(set_tags=((label_set, label),)), embedded=False)
+        assert len(shown) == accepted + suggested, (label_set, label)
 
 
 # -- tags: auto-tagging --------------------------------------------------------------------------------

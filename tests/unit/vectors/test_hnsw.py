@@ -367,7 +367,7 @@ def test_save_load_round_trip(tmp_path: Path) -> None:
     index.save(tmp_path)
     index_file, manifest_file = VectorIndex.files(tmp_path, MODEL)
     manifest = json.loads(manifest_file.read_text())
-    assert manifest["format"] == 1 and manifest["model_id"] == MODEL and manifest["dim"] == DIM
+    assert manifest["format"] == 2 and manifest["model_id"] == MODEL and manifest["dim"] == DIM
     assert manifest["count"] == 147 and manifest["capacity"] == 256
     assert manifest["file_bytes"] == index_file.stat().st_size
 
@@ -395,7 +395,8 @@ def test_save_overwrites_previous_save(tmp_path: Path) -> None:
     index.save(tmp_path)
     loaded = VectorIndex.load(tmp_path, model_id=MODEL, dim=DIM)
     assert loaded is not None and len(loaded) == 21
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in VectorIndex.files(tmp_path, MODEL))
+    expected = [*VectorIndex.files(tmp_path, MODEL), *VectorIndex.vector_files(tmp_path, MODEL)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in expected)
 
 
 def test_files_are_distinct_and_safe_per_model(tmp_path: Path) -> None:
@@ -500,7 +501,7 @@ def test_load_bad_manifest_returns_none(tmp_path: Path, content: bytes) -> None:
 
 @pytest.mark.parametrize(
     "changes",
-    [{"format": 2}, {"count": "40"}, {"count": 39}, {"capacity": True}, {"deleted": [0]}, {"deleted": [5]}],
+    [{"format": 3}, {"count": "40"}, {"count": 39}, {"capacity": True}, {"deleted": [0]}, {"deleted": [5]}],
     ids=["format", "count-type", "count-value", "capacity-bool", "deleted-zero", "deleted-live"],
 )
 def test_load_inconsistent_manifest_returns_none(tmp_path: Path, changes: dict[str, object]) -> None:

@@ -1,0 +1,58 @@
+"""Driving the window as a person would, shared by the GUI tests: open it, type, read the grid."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QPoint
+
+from photoclip.ui.controller import LibraryController
+from photoclip.ui.grid import PhotoRole
+from photoclip.ui.settings import AppSettings
+from photoclip.ui.window import MainWindow
+
+WAIT = 60_000
+_INSET = QPoint(10, 10)  # inside the first tile, past the grid's spacing
+
+
+def open_window(
+    qtbot: Any, library_dir: Path, settings: AppSettings, **options: Any
+) -> tuple[MainWindow, LibraryController]:
+    """A shown window on `library_dir` with quick watcher timings; the caller waits for what it needs."""
+    controller = LibraryController(
+        library_dir,
+        settle_seconds=0.3,
+        check_seconds=0.5,
+        thumbnail_dir=settings.thumbnail_dir,
+        **options,
+    )
+    window = MainWindow(controller, settings)
+    qtbot.addWidget(window)
+    window.show()
+    controller.open()
+    return window, controller
+
+
+def shown_paths(window: MainWindow, n: int, qtbot: Any) -> list[Path]:
+    """The paths of the first n photos in the grid, once their rows are loaded."""
+    model = window.model
+    qtbot.waitUntil(lambda: all(model.index(r).data(PhotoRole) is not None for r in range(min(n, model.rowCount()))))
+    return [model.index(r).data(PhotoRole).path for r in range(min(n, model.rowCount()))]
+
+
+def search(qtbot: Any, window: MainWindow, text: str) -> None:
+    """Type a whole query into the search field and wait for its results."""
+    window.search.clear()
+    qtbot.keyClicks(window.search, text)
+    wait_for_results(qtbot, window, text)
+
+
+def wait_for_results(qtbot: Any, window: MainWindow, text: str) -> None:
+    qtbot.waitUntil(lambda: window.result is not None and window.query == text and "matches" in window.header.text())
+
+
+def first_visible_row(window: MainWindow) -> int:
+    """The row of the tile at the grid's top-left corner (-1 when the grid is empty)."""
+    index = window.grid.indexAt(window.grid.viewport().rect().topLeft() + _INSET)
+    return index.row() if index.isValid() else -1
