@@ -1,5 +1,5 @@
-"""Save screenshots of the app for the README: main window, viewer states, auto-tag dialog, label set editor,
-duplicates.
+"""Save screenshots of the app for the README: main window, viewer states, videos, auto-tag dialog, label set
+editor, duplicates.
 
 Runs the real app on the offline demo (generated photos, bundled tiny model) in a
 temporary folder, drives it like a person would, and grabs each window as PNG:
@@ -61,6 +61,22 @@ def save(widget: QWidget, path: Path) -> None:
     settle()
     widget.grab().save(str(path))
     print(f"saved {path}")
+
+
+def add_demo_clips(folder: Path) -> None:
+    """Three short clips of the demo's shapes, a few scenes each (as a phone folder holds videos beside photos)."""
+    import random
+
+    from photoclip.demo.videos import shape_shots, write_clip
+
+    rng = random.Random(3)
+    plans = [
+        [("green", "circle"), ("blue", "star"), ("yellow", "square")],
+        [("red", "heart"), ("purple", "cross")],
+        [("orange", "triangle"), ("blue", "star"), ("cyan", "circle"), ("pink", "heart")],
+    ]
+    for number, combos in enumerate(plans, 1):
+        write_clip(folder / f"VID_000{number}.mp4", shape_shots(rng, combos, [4] * len(combos)), size=(640, 360))
 
 
 def thumbnails_shown(window: MainWindow, count: int) -> bool:
@@ -160,12 +176,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "screenshots")
     parser.add_argument("--theme", default="light", choices=["light", "dark", "system"])
+    parser.add_argument("--size", default="1280x800", help="window size, WIDTHxHEIGHT")
     args = parser.parse_args()
+    width, height = (int(v) for v in args.size.split("x"))
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         photos = prepare_demo_photos(base / "demo", 240)
-        shown = 240 + DEMO_TEXT_PHOTOS + 1  # the demo's shapes and texts, and the camera photo
+        add_demo_clips(photos / "videos")
+        shown = 240 + DEMO_TEXT_PHOTOS + 1 + 3  # the demo's shapes and texts, the camera photo, three clips
         camera = camera_photo(photos)
         offscreen_screens(base)
         with Library.open(base / "library", model=TINY_MODEL_KEY) as library:
@@ -187,7 +206,7 @@ def main() -> None:
         apply_appearance(app, settings)
         controller = LibraryController(base / "library", thumbnail_dir=base / "thumbs", watch=False)
         window = MainWindow(controller, settings)
-        window.resize(1280, 800)
+        window.resize(width, height)
         window.show()
         controller.open()
         pump(lambda: controller.state == MODEL_READY and window.model.rowCount() == shown)
@@ -207,6 +226,20 @@ def main() -> None:
         pump(lambda: window.model.rowCount() == shown)
         viewer_states(window, camera_id, args.out)
         window.resize(1280, 800)
+
+        window.search.setText("a blue star")
+        window.search.search_now()
+        pump(lambda: "a blue star" in window.header.text())
+        pump(lambda: thumbnails_shown(window, 30))
+        video = next(h.photo_id for h in window.result.hits if h.is_video)
+        window.grid.select_ids([video])
+        save(window, args.out / "videos.png")
+        window.open_viewer(video)
+        pump(lambda: window.viewer.video.photo is not None)
+        settle(2.5)  # playing from the matching moment
+        window.viewer.video.toggle_play()
+        save(window, args.out / "video-viewer.png")
+        window.close_viewer()
 
         from photoclip.ui.autotag_dialog import AutoTagDialog
 

@@ -94,6 +94,8 @@ def _print_index_report(
         "changed": sum(len(s.changed) for s in report.scans),
         "removed": sum(len(s.removed) for s in report.scans),
         "embedded": report.embedded,
+        "videos": report.videos,
+        "scenes": report.scenes,
         "unchanged": report.unchanged,
         "skipped": report.skipped,
         "seconds": round(report.seconds, 2),
@@ -119,8 +121,9 @@ def _print_index_report(
         f"{summary['removed']} removed."
     )
     rate = report.embedded / report.seconds if report.seconds else 0.0
+    videos = f" and {counted(report.videos, 'video')} ({counted(report.scenes, 'scene')})" if report.videos else ""
     print(
-        f"Indexed {counted(report.embedded, 'photo')} in {report.seconds:.1f} s ({rate:.1f}/s); "
+        f"Indexed {counted(report.embedded, 'photo')}{videos} in {report.seconds:.1f} s ({rate:.1f}/s); "
         f"{report.skipped} skipped."
     )
     for path, message in problems[:20]:

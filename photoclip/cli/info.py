@@ -46,6 +46,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         "model": status.model_key,
         "model_id": status.model_id,
         "photos": status.photos,
+        "videos": status.videos,
+        "scenes": status.scenes,
         "indexed": status.embedded,
         "pending": status.pending,
         "skipped": status.skipped,
@@ -85,6 +87,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"Library:  {status.directory}")
     print(f"Model:    {status.model_key} ({status.model_id})")
     print(f"Photos:   {status.photos} ({status.embedded} indexed, {status.pending} to do)")
+    if status.videos:
+        scenes = counted(status.scenes, "scene")
+        print(f"          {counted(status.videos, 'video')} among them, {scenes} found in them")
     if status.duplicates:
         print(f"          {status.duplicates} are exact duplicates of other photos (indexed once)")
     for folder in status.folders:

@@ -12,7 +12,7 @@ from photoclip.cli.common import open_library, positive
 from photoclip.core import counted
 
 if TYPE_CHECKING:
-    from photoclip.core import Library, PhotoFilter, SearchResult
+    from photoclip.core import Library, PhotoFilter, SceneRef, SearchHit, SearchResult
 
 _SEARCH_HELP = """\
 Query syntax:
@@ -45,8 +45,11 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
         if name == "search":
             sub.add_argument("query", help="what to look for (see the syntax above)")
         else:
-            sub.add_argument("example", help="a photo file (in the library or not) or a photo id")
+            sub.add_argument("example", help="a photo or video file (in the library or not) or a photo id")
             sub.add_argument("--text", default="", help="also match this text, e.g. '+sunset -people'")
+            sub.add_argument(
+                "--at", type=clip_time, metavar="TIME", help="for a video: the scene at this moment (1:23, or seconds)"
+            )
         add_filter_options(sub)
         sub.add_argument("-n", "--limit", type=positive, default=20, help="results per page (default 20)")
         sub.add_argument("--page", type=positive, default=1, help="page number, from 1")
@@ -104,14 +107,22 @@ def cmd_search(args: argparse.Namespace) -> int:
             result = library.searcher.search(args.query, **options)
             label = args.query
         else:
-            example: Path | int = int(args.example) if args.example.isdigit() else Path(args.example)
-            result = library.searcher.search(args.text, example=example, **options)
+            given: Path | int = int(args.example) if args.example.isdigit() else Path(args.example)
+            example: Path | int | SceneRef = given
             label = f"like {args.example}"
+            if args.at is not None:
+                from photoclip.core import format_clip_time
+
+                example = library.searcher.scene_at(_library_id(library, given), args.at)
+                label += f" @ {format_clip_time(args.at)}"
+            result = library.searcher.search(args.text, example=example, **options)
         _print_results(result, label, as_json=args.json, library=library)
     return 0
 
 
 def _print_results(result: SearchResult, label: str, *, as_json: bool, library: Library) -> None:
+    from photoclip.core import format_clip_time
+
     if as_json:
         print(
             json.dumps(
@@ -120,18 +131,7 @@ def _print_results(result: SearchResult, label: str, *, as_json: bool, library: 
                     "filters": [
                         {"filter": c.label, "meaning": c.meaning, "read_from_words": c.from_words} for c in result.chips
                     ],
-                    "results": [
-                        {
-                            "id": h.photo_id,
-                            "path": str(h.path),
-                            "score": round(h.score, 4),
-                            "taken_at": h.taken_at,
-                            "offline": h.offline,
-                            "place": h.place,
-                            "snippet": h.snippet,
-                        }
-                        for h in result.hits
-                    ],
+                    "results": [_hit_json(h) for h in result.hits],
                     "offset": result.offset,
                     "has_more": result.has_more,
                     "cutoff": result.cutoff,
@@ -149,8 +149,9 @@ def _print_results(result: SearchResult, label: str, *, as_json: bool, library: 
         _print_nothing_found(result, library)
         return
     for hit in result.hits:
+        at = f" @ {format_clip_time(hit.time)}" if hit.time is not None else ""
         place = f"  ({hit.place})" if hit.place else ""
-        print(f"{hit.score:6.3f}  {hit.path}{'  [offline]' if hit.offline else ''}{place}")
+        print(f"{hit.score:6.3f}  {hit.path}{at}{'  [offline]' if hit.offline else ''}{place}")
         if hit.snippet:
             print(f"        {hit.snippet}")
     more = f"  (more: --page {result.offset // result.limit + 2})" if result.has_more else ""
@@ -171,3 +172,46 @@ def _print_nothing_found(result: SearchResult, library: Library) -> None:
             print(
                 f"The text of {counted(status.counts.pending, 'photo')} has not been read yet: run 'photoclip index'."
             )
+
+
+def _hit_json(hit: SearchHit) -> dict[str, Any]:
+    """A result for scripts; a video's also say where it matches (`time`, the start of its best scene)."""
+    data: dict[str, Any] = {
+        "id": hit.photo_id,
+        "path": str(hit.path),
+        "kind": "video" if hit.is_video else "photo",
+        "score": round(hit.score, 4),
+        "taken_at": hit.taken_at,
+        "offline": hit.offline,
+        "place": hit.place,
+        "snippet": hit.snippet,
+    }
+    if hit.is_video:
+        data["time"] = None if hit.time is None else round(hit.time, 3)
+        data["duration"] = None if hit.duration is None else round(hit.duration, 3)
+        data["scenes"] = [
+            {"start": round(s.start, 3), "end": round(s.end, 3), "score": round(s.score, 4)} for s in hit.scenes
+        ]
+    return data
+
+
+def _library_id(library: Library, example: Path | int) -> int:
+    """The library id of an example given as an id or a path (a video's scene needs one)."""
+    from photoclip.core import LibraryError
+
+    if isinstance(example, int):
+        return example
+    photo = library.photos.by_path(example.expanduser().resolve())
+    if photo is None:
+        raise LibraryError(f"{example} is not in the library: --at picks a scene of an indexed video.")
+    return int(photo.id)
+
+
+def clip_time(text: str) -> float:
+    """--at's value: a moment in a video (see `parse_clip_time`)."""
+    from photoclip.core import parse_clip_time
+
+    try:
+        return parse_clip_time(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from e

@@ -39,11 +39,20 @@ if TYPE_CHECKING:
     from photoclip.core.library import Library, LibraryStatus
     from photoclip.core.media.decode import DecodedPhoto, decode_photo, read_exif
     from photoclip.core.media.exif import GpsPosition, PhotoExif
+    from photoclip.core.media.kinds import VIDEO_SUFFIXES, kind_of
     from photoclip.core.media.thumbnails import CacheUsage, ThumbnailStore
+    from photoclip.core.media.video import VideoLimits, frame_at, video_support
     from photoclip.core.places.names import Place
     from photoclip.core.places.service import PlaceNode
     from photoclip.core.search.query import ParsedQuery, date_bound, merge_filters, parse_query
-    from photoclip.core.search.ranking import DEFAULT_DATE_RELEVANCE, SearchHit, SearchResult, relevance_cutoff
+    from photoclip.core.search.ranking import (
+        DEFAULT_DATE_RELEVANCE,
+        SceneHit,
+        SearchHit,
+        SearchResult,
+        relevance_cutoff,
+    )
+    from photoclip.core.search.searcher import SceneRef
     from photoclip.core.search.smart_albums import describe_rule
     from photoclip.core.search.tokens import QueryChip
     from photoclip.core.similar.service import GroupMember, MeasureProgress, PhotoGroup, SimilarPhotos
@@ -51,6 +60,7 @@ if TYPE_CHECKING:
     from photoclip.core.store.places import PhotoPlace
     from photoclip.core.store.problems import SkippedFile
     from photoclip.core.store.records import Folder, FolderId, Photo, PhotoFilter, PhotoId, PhotoState
+    from photoclip.core.store.scenes import SceneSpan
     from photoclip.core.store.settings import SIDECAR_NAMINGS, LibrarySettings
     from photoclip.core.store.smart_albums import Rule as SmartRule
     from photoclip.core.store.smart_albums import SmartAlbum
@@ -70,6 +80,7 @@ if TYPE_CHECKING:
     from photoclip.core.tagging.service import PEOPLES_OWN_SETS, USER_TAGS, LabelScore
     from photoclip.core.text.service import TextProgress, TextReport, TextStatus
     from photoclip.core.util.atomic import write_json_atomic
+    from photoclip.core.util.clock import format_clip_time, parse_clip_time
     from photoclip.core.util.paths import default_cache_dir, default_library_dir
     from photoclip.core.util.units import MB, counted, human_bytes
 
@@ -183,6 +194,16 @@ _HOMES: dict[str, str] = {
     "TextProgress": "photoclip.core.text.service",
     "TextReport": "photoclip.core.text.service",
     "TextStatus": "photoclip.core.text.service",
+    "VIDEO_SUFFIXES": "photoclip.core.media.kinds",
+    "kind_of": "photoclip.core.media.kinds",
+    "VideoLimits": "photoclip.core.media.video",
+    "frame_at": "photoclip.core.media.video",
+    "video_support": "photoclip.core.media.video",
+    "SceneHit": "photoclip.core.search.ranking",
+    "SceneRef": "photoclip.core.search.searcher",
+    "SceneSpan": "photoclip.core.store.scenes",
+    "format_clip_time": "photoclip.core.util.clock",
+    "parse_clip_time": "photoclip.core.util.clock",
 }
 
 
@@ -313,4 +334,14 @@ __all__ = [
     "TextProgress",
     "TextReport",
     "TextStatus",
+    "VIDEO_SUFFIXES",
+    "kind_of",
+    "VideoLimits",
+    "frame_at",
+    "video_support",
+    "SceneHit",
+    "SceneRef",
+    "SceneSpan",
+    "format_clip_time",
+    "parse_clip_time",
 ]

@@ -254,14 +254,16 @@ def self_test(work_dir: Path) -> Check:
     """End to end in a scratch folder: the bundled model indexes generated photos and finds the right one.
 
     What an installer runs to prove a bundle works: every native part (torch, open_clip,
-    hnswlib, SQLite with FTS5, Pillow's JPEG and PNG codecs, the place names data and,
+    hnswlib, SQLite with FTS5, Pillow's JPEG and PNG codecs, PyAV's FFmpeg, the place names data and,
     when installed, the OCR engine) is exercised for real, offline.
     """
+    import random
     import time
 
     from photoclip.core.clip.registry import TINY_MODEL_KEY
     from photoclip.demo import generate_photos
     from photoclip.demo.text_photos import DEMO_PLACES, generate_text_photos
+    from photoclip.demo.videos import shape_shots, write_clip
 
     started = time.perf_counter()
     photos = generate_photos(
@@ -271,14 +273,22 @@ def self_test(work_dir: Path) -> Check:
         combos=[("red", "circle"), ("blue", "star"), ("green", "square")],
         places=DEMO_PLACES[:1],
     )
+    shots = shape_shots(random.Random(3), [("yellow", "triangle"), ("purple", "heart")], [3, 3])
+    clip = write_clip(work_dir / "photos" / "clip.mp4", shots)
     signs = generate_text_photos(work_dir / "photos" / "signs", 1, seed=3, kinds=("sign",))
     with Library.open(work_dir / "library", model=TINY_MODEL_KEY, cache_dir=work_dir / "cache") as library:
         library.folders.add(work_dir / "photos")
         report = library.indexer.update()
-        if report.embedded != len(photos) + len(signs) or report.skipped:
+        if report.embedded != len(photos) + len(signs) or report.videos != 1 or report.skipped:
             return Check(
-                "self-test", "error", f"indexed {report.embedded} of {len(photos)} photos, {report.skipped} skipped"
+                "self-test",
+                "error",
+                f"indexed {report.embedded} of {len(photos) + len(signs)} photos and {report.videos} of 1 video, "
+                f"{report.skipped} skipped",
             )
+        heart = library.searcher.search("a purple heart", limit=1).hits
+        if not heart or heart[0].path != clip.path or heart[0].time is None or not 2.0 <= heart[0].time <= 4.0:
+            return Check("self-test", "error", "search did not find the video's scene of a purple heart at 0:03")
         hits = library.searcher.search("a blue star", limit=5).hits
         truth = {p.path for p in photos if p.scene.things[0].colour == "blue"}
         found = sum(h.path in truth for h in hits)
@@ -297,6 +307,6 @@ def self_test(work_dir: Path) -> Check:
     return Check(
         "self-test",
         "ok",
-        f"indexed {len(photos) + len(signs)} generated photos and found the right ones{read} on {device} "
-        f"in {seconds:.1f} s",
+        f"indexed {len(photos) + len(signs)} generated photos and a video and found the right ones{read} on "
+        f"{device} in {seconds:.1f} s",
     )

@@ -47,6 +47,7 @@ from photoclip.core.store.albums import Albums
 from photoclip.core.store.catalog import Catalog
 from photoclip.core.store.photos import Photos
 from photoclip.core.store.places import PlaceStore
+from photoclip.core.store.scenes import SceneStore
 from photoclip.core.store.settings import LibrarySettings, SettingsFile
 from photoclip.core.store.tags import TagStore
 from photoclip.core.store.texts import TextStore
@@ -81,6 +82,8 @@ class LibraryStatus:
     catalog_bytes: int
     index_bytes: int
     switch: ModelSwitch | None = None  # a model change in progress
+    videos: int = 0  # of the photos, how many are videos
+    scenes: int = 0  # the scenes found in them (each one is an entry of the index)
 
 
 class Library:
@@ -226,6 +229,7 @@ class Library:
         stats = self.catalog.stats(model_id)
         catalog_bytes = sum(p.stat().st_size for p in self.directory.glob("catalog.sqlite*") if p.is_file())
         skip_reasons = self.photos.skip_reasons()
+        scenes = SceneStore(self.catalog)
         return LibraryStatus(
             directory=self.directory,
             model_key=self.model.key,
@@ -241,6 +245,8 @@ class Library:
             catalog_bytes=catalog_bytes,
             index_bytes=self.vectors.file_bytes(),
             switch=self.models.switch_state(),
+            videos=scenes.video_count(),
+            scenes=scenes.count(model_id),
         )
 
     def watch(

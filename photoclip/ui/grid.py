@@ -4,6 +4,10 @@ No widget per photo: the model holds ids (and scores in search mode); a photo's
 row details are fetched in pages off the GUI thread the first time the view asks
 for them, and thumbnails come from `ThumbnailLoader`. So showing 1M photos costs
 a list of ints, and only what is on screen is ever read.
+
+A video shows a frame (while searching, the poster frame of its best-matching
+scene) with its length in a badge; moving the pointer across it scrubs through
+its scenes, one frame per scene, fetched the first time they are shown.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
+    QEvent,
     QMimeData,
     QModelIndex,
     QObject,
@@ -26,14 +31,15 @@ from PySide6.QtCore import (
     QUrl,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QKeyEvent, QPainter, QPalette, QPen
+from PySide6.QtGui import QColor, QFont, QKeyEvent, QMouseEvent, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
+from photoclip.core import format_clip_time
 from photoclip.ui.controller import LibraryController
 from photoclip.ui.thumbnails import ThumbnailLoader
 
 if TYPE_CHECKING:
-    from photoclip.core import FolderId, Photo, PhotoId
+    from photoclip.core import FolderId, Photo, PhotoId, SceneHit, SceneSpan
 
 PAGE = 256
 KEPT_PAGES = 64
@@ -46,6 +52,9 @@ PhotoRole = Qt.ItemDataRole.UserRole + 3  # the catalog row, or None while its p
 PixmapRole = Qt.ItemDataRole.UserRole + 4
 FailedRole = Qt.ItemDataRole.UserRole + 5
 OfflineRole = Qt.ItemDataRole.UserRole + 6
+DurationRole = Qt.ItemDataRole.UserRole + 7  # a video's length in seconds; None for a photo
+ScrubRole = Qt.ItemDataRole.UserRole + 8  # (scene shown, scenes) while the pointer scrubs across a video
+MomentRole = Qt.ItemDataRole.UserRole + 9  # the moment of a video the thumbnail shows (seconds), or None
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -68,6 +77,10 @@ class PhotoGridModel(QAbstractListModel):
         self._offline_folders: set[FolderId] = set()
         self._pages_requested: set[int] = set()
         self._pages = controller.group()  # rows of the photos shown; a reset makes them all stale
+        self._matches: dict[int, tuple[SceneHit, ...]] = {}  # a video's matching scenes, best first (searching)
+        self._spans: dict[int, list[SceneSpan]] = {}  # videos' scenes, fetched when first scrubbed
+        self._spans_requested: set[int] = set()
+        self._hover: tuple[int, float] | None = None  # (video id, 0..1 across its thumbnail)
         loader.ready.connect(self._thumbnail_ready)
 
     # -- contents ---------------------------------------------------------------------------
@@ -84,12 +97,85 @@ class PhotoGridModel(QAbstractListModel):
             return
         self.beginResetModel()
         self._ids = ids
+        self._matches = {}
         self._scores = [float(s) for s in scores] if scores is not None else None
         self._rows = {pid: row for row, pid in enumerate(ids)}
         self._pages_requested.clear()
         self._page_ids.clear()
         self._pages.invalidate()
         self.endResetModel()
+
+    def set_matches(self, matches: dict[int, tuple[SceneHit, ...]]) -> None:
+        """The matching scenes of the videos shown: their best one's frame becomes the thumbnail."""
+        self._matches = dict(matches)
+        rows = [row for pid in matches if (row := self._rows.get(pid)) is not None]
+        for row in rows:
+            self.dataChanged.emit(self.index(row), self.index(row), [PixmapRole, MomentRole])
+
+    def matches(self, photo_id: int) -> tuple[SceneHit, ...]:
+        return self._matches.get(photo_id, ())
+
+    # -- scrubbing a video ------------------------------------------------------------------
+
+    def hover(self, photo_id: int, fraction: float) -> None:
+        """The pointer is over a video's thumbnail, this far across: show the scene there."""
+        previous = self._hover
+        self._hover = (photo_id, min(max(fraction, 0.0), 1.0))
+        if photo_id not in self._spans:
+            self._request_spans(photo_id)
+        if previous is not None and previous[0] != photo_id:
+            self._row_changed(previous[0])
+        if previous is None or previous[0] != photo_id or self._scrub(photo_id) != self._scrub_at(previous[1]):
+            self._row_changed(photo_id)
+
+    def leave(self) -> None:
+        """The pointer left: every video shows its poster again."""
+        if self._hover is not None:
+            photo_id = self._hover[0]
+            self._hover = None
+            self._row_changed(photo_id)
+
+    def scenes_of(self, photo_id: int) -> list[SceneSpan] | None:
+        return self._spans.get(photo_id)
+
+    def _scrub(self, photo_id: int) -> int | None:
+        if self._hover is None or self._hover[0] != photo_id:
+            return None
+        return self._scrub_at(self._hover[1])
+
+    def _scrub_at(self, fraction: float) -> int | None:
+        spans = self._spans.get(self._hover[0]) if self._hover is not None else None
+        if not spans:
+            return None
+        return min(int(fraction * len(spans)), len(spans) - 1)
+
+    def moment(self, photo: Photo) -> float | None:
+        """The moment of a video its thumbnail shows: the scene scrubbed to, the best match, or None (its middle)."""
+        if not photo.is_video:
+            return None
+        scrubbed = self._scrub(photo.id)
+        if scrubbed is not None:
+            return self._spans[photo.id][scrubbed].frame
+        matched = self._matches.get(photo.id)
+        return matched[0].frame if matched else None
+
+    def _request_spans(self, photo_id: int) -> None:
+        library = self.controller.library
+        if library is None or photo_id in self._spans_requested:
+            return
+        self._spans_requested.add(photo_id)
+
+        def done(spans: list[SceneSpan]) -> None:
+            self._spans[photo_id] = spans
+            self._row_changed(photo_id)
+
+        self.controller.read(lambda: library.searcher.scenes(photo_id), done)
+
+    def _row_changed(self, photo_id: int) -> None:
+        row = self._rows.get(photo_id)
+        if row is not None:
+            index = self.index(row)
+            self.dataChanged.emit(index, index, [PixmapRole, ScrubRole, MomentRole])
 
     def invalidate_rows(self) -> None:
         """Photos may have moved or changed: fetch their rows again as they are shown.
@@ -99,6 +185,8 @@ class PhotoGridModel(QAbstractListModel):
         """
         self._pages_requested.clear()
         self._pages.invalidate()
+        self._spans.clear()  # a video may have been read again: its scenes are fetched anew
+        self._spans_requested.clear()
         if self._ids:
             self.dataChanged.emit(self.index(0), self.index(len(self._ids) - 1), [PhotoRole])
 
@@ -152,12 +240,29 @@ class PhotoGridModel(QAbstractListModel):
         if role == FailedRole:
             return self.loader.failed.get(pid)
         if role == PixmapRole:
-            return self.loader.pixmap(pid, photo.path, photo.content_hash, self.thumbnail_size)
+            return self._pixmap(photo)
+        if role == DurationRole:
+            return photo.duration if photo.is_video else None
+        if role == MomentRole:
+            return self.moment(photo)
+        if role == ScrubRole:
+            scrubbed = self._scrub(pid)
+            return None if scrubbed is None else (scrubbed, len(self._spans[pid]))
         if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
-            return _describe(photo, self.score(row), photo.folder_id in self._offline_folders)
+            return _describe(photo, self.score(row), photo.folder_id in self._offline_folders, self.matches(pid))
         if role == Qt.ItemDataRole.DisplayRole:
             return photo.path.name
         return None
+
+    def _pixmap(self, photo: Photo) -> Any:
+        size = self.thumbnail_size
+        at = self.moment(photo)
+        found = self.loader.pixmap(photo.id, photo.path, photo.content_hash, size, at)
+        if found is None and photo.is_video and self._hover is not None and self._hover[0] == photo.id:
+            # while the scrubbed frame loads, keep showing the poster instead of a blank cell
+            matched = self._matches.get(photo.id)
+            found = self.loader.cached(photo.id, size, matched[0].frame if matched else None)
+        return found
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         base = super().flags(index)
@@ -211,12 +316,16 @@ class PhotoGridModel(QAbstractListModel):
             self.dataChanged.emit(index, index, [PixmapRole])
 
 
-def _describe(photo: Photo, score: float | None, offline: bool) -> str:
+def _describe(photo: Photo, score: float | None, offline: bool, matches: tuple[SceneHit, ...] = ()) -> str:
     parts = [photo.path.name]
+    if photo.is_video and photo.duration is not None:
+        parts.append(f"video, {format_clip_time(photo.duration)}")
     if photo.taken_at:
         parts.append(format_date(photo.taken_at))
     if score is not None:
         parts.append(f"similarity {score:.3f}")
+    if matches:
+        parts.append("best match at " + format_clip_time(matches[0].start))
     if offline:
         parts.append("offline: its folder is not connected")
     return "\n".join(parts)
@@ -273,6 +382,9 @@ class ThumbnailDelegate(QStyledItemDelegate):
         score = index.data(ScoreRole)
         if self.show_scores and score is not None:
             self._badge(painter, rect, f"{score:.2f}", top=False)
+        duration = index.data(DurationRole)
+        if duration is not None:
+            self._video_marks(painter, rect, duration, index.data(ScrubRole), index.data(MomentRole))
         painter.restore()
 
     @staticmethod
@@ -290,14 +402,33 @@ class ThumbnailDelegate(QStyledItemDelegate):
         painter.setPen(QPen(palette.color(QPalette.ColorRole.HighlightedText), 2))
         painter.drawText(mark, Qt.AlignmentFlag.AlignCenter, "✓")
 
-    def _badge(self, painter: QPainter, rect: QRect, text: str, *, top: bool) -> None:
+    def _video_marks(
+        self, painter: QPainter, rect: QRect, duration: float, scrub: tuple[int, int] | None, moment: float | None
+    ) -> None:
+        """A video's length (and, at a scene, the moment shown), and while scrubbing which of its scenes this is."""
+        text = "▶ " + format_clip_time(duration)
+        if moment is not None and scrub is not None:
+            text = f"▶ {format_clip_time(moment)} / {format_clip_time(duration)}"
+        self._badge(painter, rect, text, top=False, left=True)
+        if scrub is None:
+            return
+        shown, count = scrub
+        bar = QRect(rect.left() + 6, rect.bottom() - 3, rect.width() - 12, 3)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(255, 255, 255, 90))
+        painter.drawRect(bar)
+        width = bar.width() / max(count, 1)
+        painter.setBrush(QColor(255, 255, 255, 230))
+        painter.drawRect(QRect(int(bar.left() + shown * width), bar.top(), max(2, int(width)), bar.height()))
+
+    def _badge(self, painter: QPainter, rect: QRect, text: str, *, top: bool, left: bool = False) -> None:
         font = QFont(painter.font())
         font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
         painter.setFont(font)
         metrics = painter.fontMetrics()
         width, height = metrics.horizontalAdvance(text) + 10, metrics.height() + 4
-        y = rect.top() + 4 if top else rect.bottom() - height - 4
-        badge = QRect(rect.right() - width - 4, y, width, height)
+        y = rect.top() + 4 if top else rect.bottom() - height - 4 - (4 if left else 0)
+        badge = QRect(rect.left() + 4 if left else rect.right() - width - 4, y, width, height)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(0, 0, 0, 160))
         painter.drawRoundedRect(badge, 4, 4)
@@ -326,6 +457,7 @@ class PhotoGrid(QListView):
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.setAccessibleName("Photos")
+        self.setMouseTracking(True)  # scrubbing through a video's scenes follows the pointer
         self.delegate = ThumbnailDelegate(self)
         self.setItemDelegate(self.delegate)
         self.doubleClicked.connect(lambda index: self.activated_photo.emit(index.data(IdRole)))
@@ -358,6 +490,20 @@ class PhotoGrid(QListView):
             row = model.row_of(pid)
             if row is not None:
                 selection.select(model.index(row), selection.SelectionFlag.Select)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # Qt's name
+        super().mouseMoveEvent(event)
+        index = self.indexAt(event.position().toPoint())
+        model = self.grid_model()
+        if index.isValid() and index.data(DurationRole) is not None:
+            rect = self.visualRect(index)
+            model.hover(index.data(IdRole), (event.position().x() - rect.left()) / max(rect.width(), 1))
+        else:
+            model.leave()
+
+    def leaveEvent(self, event: QEvent) -> None:  # Qt's name
+        super().leaveEvent(event)
+        self.grid_model().leave()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # Qt's name
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():

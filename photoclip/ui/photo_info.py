@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photoclip.core import PhotoExif, human_bytes
+from photoclip.core import PhotoExif, format_clip_time, human_bytes
 from photoclip.ui.grid import format_date
 
 if TYPE_CHECKING:
@@ -69,10 +69,13 @@ def date_text(photo: Photo) -> tuple[str, str, str]:
     when = format_date(photo.taken_at)
     if photo.date_source == "exif":
         return "Taken", f"{when} (EXIF)", "The date the camera recorded in the photo (its EXIF data)."
+    if photo.date_source == "video":
+        return "Taken", when, "The date the camera recorded in the video file."
+    what = "video" if photo.is_video else "photo"
     return (
         "Date",
-        f"{when} (file modified; the photo has no capture date)",
-        "The photo carries no date of its own, so this is when the file was last modified.",
+        f"{when} (file modified; the {what} has no capture date)",
+        f"The {what} carries no date of its own, so this is when the file was last modified.",
     )
 
 
@@ -98,6 +101,16 @@ def text_note(details: PhotoDetails) -> str:
         "gated": "Not read: the model sees no text in this photo.",
         "failed": "The text of this photo could not be read.",
     }.get(details.text_state or "", "Not read yet: text is read in the background after indexing.")
+
+
+def video_text(photo: Photo) -> str:
+    """A video's length, codec and frame rate: "0:18, H264, 25 frames/s"."""
+    facts = [format_clip_time(photo.duration or 0.0)]
+    if photo.codec:
+        facts.append(photo.codec.upper())
+    if photo.frame_rate:
+        facts.append(f"{photo.frame_rate:g} frames/s")
+    return ", ".join(facts)
 
 
 def size_text(photo: Photo) -> str:
@@ -229,9 +242,17 @@ class InfoPanel(QScrollArea):
         self.layout_.addWidget(box)
 
     def show_details(
-        self, details: PhotoDetails, match: str | None, tag_names: Callable[[], list[str]] | None = None
+        self,
+        details: PhotoDetails,
+        match: str | None,
+        tag_names: Callable[[], list[str]] | None = None,
+        *,
+        matched_at: Sequence[float] = (),
     ) -> None:
-        """Rebuild the panel for one photo (the model's view comes later, through `show_model_view`)."""
+        """Rebuild the panel for one photo (the model's view comes later, through `show_model_view`).
+
+        `matched_at`: for a video found by a search, where its matching scenes start (best first).
+        """
         self.clear()
         photo = details.photo
         if photo is None:
@@ -246,7 +267,16 @@ class InfoPanel(QScrollArea):
         date.setAccessibleName("Date taken")
         folder = ElidedLabel(str(photo.path.parent))
         folder.setAccessibleName("Folder")
-        rows: list[tuple[str, QWidget]] = [(caption, date), ("Size", wrapping(size_text(photo))), ("Folder", folder)]
+        rows: list[tuple[str, QWidget]] = [(caption, date), ("Size", wrapping(size_text(photo)))]
+        if photo.is_video and photo.duration is not None:
+            video = wrapping(video_text(photo))
+            video.setAccessibleName("Video")
+            rows.append(("Video", video))
+            if matched_at:
+                moments = wrapping(", ".join(format_clip_time(t) for t in matched_at[:5]))
+                moments.setAccessibleName("Matches at")
+                rows.append(("Matches at", moments))
+        rows.append(("Folder", folder))
         if details.albums:
             rows.append(("Albums", wrapping(", ".join(details.albums))))
         if details.place is not None:

@@ -25,6 +25,9 @@ DEFAULT_MEMORY_BUDGET = 192 * 1024 * 1024
 MAX_QUEUED = 400  # older requests are dropped: they scrolled out of view long ago
 MAX_RUNNING = 3
 
+Key = tuple[int, int, int]
+"""(photo id, size bucket, moment in milliseconds: a video's frame; -1 for a photo or a video's middle)."""
+
 
 class PixmapCache:
     """Least recently used pixmaps up to a byte budget."""
@@ -32,15 +35,15 @@ class PixmapCache:
     def __init__(self, budget_bytes: int = DEFAULT_MEMORY_BUDGET) -> None:
         self.budget_bytes = budget_bytes
         self.bytes = 0
-        self._items: OrderedDict[tuple[int, int], QPixmap] = OrderedDict()
+        self._items: OrderedDict[Key, QPixmap] = OrderedDict()
 
-    def get(self, key: tuple[int, int]) -> QPixmap | None:
+    def get(self, key: Key) -> QPixmap | None:
         pixmap = self._items.get(key)
         if pixmap is not None:
             self._items.move_to_end(key)
         return pixmap
 
-    def put(self, key: tuple[int, int], pixmap: QPixmap) -> None:
+    def put(self, key: Key, pixmap: QPixmap) -> None:
         old = self._items.pop(key, None)
         if old is not None:
             self.bytes -= _cost(old)
@@ -63,7 +66,11 @@ def _cost(pixmap: QPixmap) -> int:
 
 
 class ThumbnailLoader(QObject):
-    """Gets thumbnails for (photo id, size bucket) keys; `ready` fires on the GUI thread."""
+    """Gets thumbnails for (photo id, size bucket, moment) keys; `ready` fires on the GUI thread.
+
+    A video has a thumbnail per moment: its middle by default, a scene's poster frame
+    while searching, each scene's in turn while the pointer scrubs across it.
+    """
 
     ready = Signal(int)  # photo id
 
@@ -73,12 +80,22 @@ class ThumbnailLoader(QObject):
         self.store = store
         self.cache = PixmapCache()
         self.failed: dict[int, str] = {}  # photo id -> why there is no thumbnail
-        self._queue: OrderedDict[tuple[int, int], tuple[Path, str | None]] = OrderedDict()
-        self._running: set[tuple[int, int]] = set()
+        self._queue: OrderedDict[Key, tuple[Path, str | None]] = OrderedDict()
+        self._running: set[Key] = set()
 
-    def pixmap(self, photo_id: int, path: Path, content_hash: str | None, size: int) -> QPixmap | None:
-        """The cached pixmap, or None after queueing a request for it."""
-        key = (photo_id, ThumbnailStore.bucket(size))
+    @staticmethod
+    def key(photo_id: int, size: int, at: float | None = None) -> Key:
+        return (photo_id, ThumbnailStore.bucket(size), -1 if at is None else round(at * 1000))
+
+    def cached(self, photo_id: int, size: int, at: float | None = None) -> QPixmap | None:
+        """The pixmap if it is in memory already (never queues a request)."""
+        return self.cache.get(self.key(photo_id, size, at))
+
+    def pixmap(
+        self, photo_id: int, path: Path, content_hash: str | None, size: int, at: float | None = None
+    ) -> QPixmap | None:
+        """The cached pixmap, or None after queueing a request for it (`at`: a video's moment, in seconds)."""
+        key = self.key(photo_id, size, at)
         found = self.cache.get(key)
         if found is not None or photo_id in self.failed or self.store is None:
             return found
@@ -105,10 +122,10 @@ class ThumbnailLoader(QObject):
             self._running.add(key)
 
             def work(
-                key: tuple[int, int] = key, path: Path = path, content_hash: str | None = content_hash
-            ) -> tuple[tuple[int, int], QImage | None, str]:
+                key: Key = key, path: Path = path, content_hash: str | None = content_hash
+            ) -> tuple[Key, QImage | None, str]:
                 try:
-                    file = store.get(path, content_hash, key[1])
+                    file = store.get(path, content_hash, key[1], None if key[2] < 0 else key[2] / 1000)
                 except PhotoclipError as e:
                     return key, None, str(e)
                 except OSError as e:
@@ -118,7 +135,7 @@ class ThumbnailLoader(QObject):
 
             self.runner.read(work, self._done, self._failed)
 
-    def _done(self, result: tuple[tuple[int, int], QImage | None, str]) -> None:
+    def _done(self, result: tuple[Key, QImage | None, str]) -> None:
         key, image, reason = result
         self._running.discard(key)
         if image is None:

@@ -13,6 +13,10 @@ was taken and how we know, where it was taken, the text read in it (selectable, 
 button to copy it), the camera's record (read from the file, not stored), its
 similarity to the current query, its tags (accept, reject, add, remove right there),
 and what the model itself sees in it.
+
+A video plays instead of the zoomable photo (`ui.player`), from the moment that
+matched the search, with its scenes on a timeline; Space or K plays and pauses it,
+the zoom keys leave it alone, and a slideshow shows it for one interval like a photo.
 """
 
 from __future__ import annotations
@@ -28,12 +32,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QImage, QKeyEvent
+from PySide6.QtGui import QAction, QActionGroup, QHideEvent, QImage, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QMenu,
     QSplitter,
+    QStackedWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -43,15 +48,24 @@ from photoclip.core import PhotoclipError, PhotoId
 from photoclip.ui.controller import MODEL_READY, LibraryController
 from photoclip.ui.image_view import FULL_SCREEN_BACKGROUND, WINDOW_BACKGROUND, ZoomView
 from photoclip.ui.photo_info import ElidedLabel, InfoPanel, ModelView, PhotoDetails
+from photoclip.ui.player import VideoPane
 from photoclip.ui.slideshow import INTERVALS, Slideshow
 
 if TYPE_CHECKING:
     from PIL import Image
 
-    from photoclip.core import Library, Photo, Tag
+    from photoclip.core import Library, Photo, SceneHit, SceneSpan, Tag
     from photoclip.ui.settings import AppSettings
 
-__all__ = ["PhotoDetails", "PhotoViewer", "ViewImage", "decode_for_view", "pil_to_qimage", "show_in_folder"]
+__all__ = [
+    "ClipToPlay",
+    "PhotoDetails",
+    "PhotoViewer",
+    "ViewImage",
+    "decode_for_view",
+    "pil_to_qimage",
+    "show_in_folder",
+]
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +88,15 @@ class ViewImage:
 
     image: QImage
     full_size: QSize
+
+
+@dataclass(frozen=True)
+class ClipToPlay:
+    """What the viewer needs to show a video: its row, its scenes and a poster frame at the moment to start."""
+
+    photo: Photo
+    spans: list[SceneSpan]
+    poster: QImage | None
 
 
 def pil_to_qimage(image: Image.Image) -> QImage:
@@ -108,6 +131,19 @@ def decode_for_view(path: Path, longest: int | None, full_size: QSize | None = N
         image = image.reduce(max(image.size) // longest)
     size = QSize(decoded.info.width, decoded.info.height)
     return ViewImage(pil_to_qimage(image), size)
+
+
+def read_clip(library: Library, photo: Photo, longest: int, matches: Sequence[SceneHit]) -> ClipToPlay:
+    """On the pool: a video's scenes and its poster frame (the best match's, else the first), for the player."""
+    from photoclip.core import frame_at
+
+    try:
+        frame = frame_at(photo.path, matches[0].frame if matches else 0.0, max_side=longest)
+        poster: QImage | None = pil_to_qimage(frame)
+    except PhotoclipError as e:
+        log.info("no poster frame for %s: %s", photo.path, e)
+        poster = None  # the player may still manage; the pane says so if not
+    return ClipToPlay(photo, library.searcher.scenes(photo.id), poster)
 
 
 def load_details(library: Library, photo_id: int) -> PhotoDetails:
@@ -149,6 +185,7 @@ class PhotoViewer(QWidget):
     toggle_full_screen = Signal()
     shown = Signal(int)  # a photo's first picture is on screen (its id)
     sharpened = Signal(int)  # its full resolution replaced the preview
+    similar_scene = Signal(int, int)  # "find similar" from a video's scene: (photo id, scene index)
 
     def __init__(
         self, controller: LibraryController, settings: AppSettings | None = None, parent: QWidget | None = None
@@ -159,6 +196,7 @@ class PhotoViewer(QWidget):
         self.ids: list[int] = []
         self.position = 0
         self.scores: dict[int, float] = {}
+        self.matches: dict[int, tuple[SceneHit, ...]] = {}  # videos' matching scenes, best first (searching)
         self.query_context: tuple[str, float | None, float | None] | None = None  # query, typical, top score
         self.details: PhotoDetails | None = None
         self.model_view: ModelView | None = None
@@ -250,8 +288,13 @@ class PhotoViewer(QWidget):
         self.panel.tag_action.connect(self._tag_action)
         self.panel.add_tag.connect(self._add_tag)
         self.panel.show_in_folder.connect(show_in_folder)
+        self.video = VideoPane()
+        self.video.similar_requested.connect(self.similar_scene.emit)
+        self.media = QStackedWidget()  # the zoomable photo, or a video's player
+        self.media.addWidget(self.view)
+        self.media.addWidget(self.video)
         self.splitter = QSplitter()
-        self.splitter.addWidget(self.view)
+        self.splitter.addWidget(self.media)
         self.splitter.addWidget(self.panel)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 0)
@@ -322,14 +365,33 @@ class PhotoViewer(QWidget):
         self._prefetching = None
         self._previews.clear()
         self.view.clear()
+        self._show_photo_view()
         self.details = None
         self.model_view = None
         self._model_for = None
         self.panel.clear()
 
+    def hideEvent(self, event: QHideEvent) -> None:  # Qt's name
+        super().hideEvent(event)
+        self.video.stop()
+
+    def scenes_of(self, photo_id: int) -> list[SceneSpan]:
+        """The scenes of the video shown, if it is this one."""
+        shown = self.video.photo
+        return list(self.video.timeline.spans) if shown is not None and shown.id == photo_id else []
+
+    @property
+    def showing_video(self) -> bool:
+        return self.media.currentWidget() is self.video and self.video.photo is not None
+
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: C901 - one branch per key, read as a table
         key = event.key()
-        if key in (Qt.Key.Key_Right, Qt.Key.Key_Space, Qt.Key.Key_PageDown):
+        zoom_keys = (Qt.Key.Key_Plus, Qt.Key.Key_Equal, Qt.Key.Key_Minus, Qt.Key.Key_Underscore)
+        if key in (Qt.Key.Key_K, Qt.Key.Key_Space) and self.showing_video:
+            self.video.toggle_play()  # as in every video player
+        elif key in (*zoom_keys, Qt.Key.Key_0, Qt.Key.Key_1) and self.media.currentWidget() is self.video:
+            pass  # a video is shown whole: nothing to zoom
+        elif key in (Qt.Key.Key_Right, Qt.Key.Key_Space, Qt.Key.Key_PageDown):
             self.step(1)
         elif key in (Qt.Key.Key_Left, Qt.Key.Key_Backspace, Qt.Key.Key_PageUp):
             self.step(-1)
@@ -400,7 +462,7 @@ class PhotoViewer(QWidget):
         if not self.full_screen:
             self._full_screen_for_slideshow = True
             self.toggle_full_screen.emit()
-        if self.view.has_image:
+        if self.view.has_image or self.showing_video:
             self.slideshow.photo_shown()
 
     def _on_slideshow_stopped(self) -> None:
@@ -413,7 +475,10 @@ class PhotoViewer(QWidget):
         self.step(1, wrap=True)
 
     def _show_zoom(self) -> None:
-        if not self.view.has_image:
+        video = self.media.currentWidget() is self.video
+        for button in (self.zoom_out_button, self.zoom_button, self.zoom_in_button):
+            button.setEnabled(not video)  # a video is shown whole
+        if video or not self.view.has_image:
             self.zoom_button.setText("Fit")
             return
         self.zoom_button.setText("Fit" if self.view.fitting else f"{self.view.zoom():.0%}")
@@ -432,6 +497,7 @@ class PhotoViewer(QWidget):
             return
         self.current_changed.emit(photo_id)
         self._set_title(None)
+        self._show_photo_view()  # a video shown before stops; the next one starts when it is read
         self._full_timer.stop()
         self._settle_timer.stop()
         self._full_request.invalidate()
@@ -452,18 +518,29 @@ class PhotoViewer(QWidget):
             self._loading_timer.start()
             side = self._preview_side()
             self._preview_request.submit(
-                lambda: self._decode(library, photo_id, side), lambda result: self._on_preview(photo_id, result)
+                self._decoder(library, photo_id, side), lambda result: self._on_preview(photo_id, result)
             )
         self._reload_details()
 
+    def _decoder(
+        self, library: Library, photo_id: int, longest: int | None
+    ) -> Callable[[], ViewImage | ClipToPlay | str]:
+        """The pool's work for a photo's picture (the matches are read here, on the GUI thread)."""
+        matches = self.matches.get(photo_id, ())
+        return lambda: self._decode(library, photo_id, longest, matches)
+
     @staticmethod
-    def _decode(library: Library, photo_id: int, longest: int | None) -> ViewImage | str:
-        """On the pool: the photo's picture at a size, or what to say instead."""
+    def _decode(
+        library: Library, photo_id: int, longest: int | None, matches: Sequence[SceneHit] = ()
+    ) -> ViewImage | ClipToPlay | str:
+        """On the pool: the photo's picture at a size, a video's scenes and poster, or what to say instead."""
         photo = library.photos.one(photo_id)
         if photo is None:
             return "This photo is no longer in the library."
         size = QSize(photo.width, photo.height) if photo.width and photo.height else None
         try:
+            if photo.is_video:
+                return read_clip(library, photo, longest or PREVIEW_SIDE, matches)
             return decode_for_view(photo.path, longest, size)
         except PhotoclipError as e:
             return str(e)
@@ -475,8 +552,29 @@ class PhotoViewer(QWidget):
         if not self.view.has_image:
             self.view.clear("Loading…")
 
-    def _on_preview(self, photo_id: int, result: ViewImage | str) -> None:
+    def _show_photo_view(self) -> None:
+        self.video.stop()
+        if self.media.currentWidget() is not self.view:
+            self.media.setCurrentWidget(self.view)
+            self._show_zoom()
+
+    def _show_clip(self, photo_id: int, clip: ClipToPlay) -> None:
+        """A video: the player instead of the photo view, from the best match's start (or the beginning)."""
         self._loading_timer.stop()
+        self.view.clear("")
+        self.media.setCurrentWidget(self.video)
+        self._show_zoom()
+        poster = QPixmap.fromImage(clip.poster) if clip.poster is not None else None
+        self.video.show_video(clip.photo, clip.spans, self.matches.get(photo_id, ()), poster)
+        self.shown.emit(photo_id)
+        self.slideshow.photo_shown()
+        self._after_picture()
+
+    def _on_preview(self, photo_id: int, result: ViewImage | ClipToPlay | str) -> None:
+        self._loading_timer.stop()
+        if isinstance(result, ClipToPlay):
+            self._show_clip(photo_id, result)
+            return
         if isinstance(result, str):
             self.view.clear(result)
             self.slideshow.photo_shown()  # a photo that cannot be shown does not stop the show
@@ -505,15 +603,15 @@ class PhotoViewer(QWidget):
         if photo_id is None or library is None:
             return
         self._full_request.submit(
-            lambda: self._decode(library, photo_id, None), lambda result: self._on_full(photo_id, result)
+            self._decoder(library, photo_id, None), lambda result: self._on_full(photo_id, result)
         )
 
-    def _on_full(self, photo_id: int, result: ViewImage | str) -> None:
+    def _on_full(self, photo_id: int, result: ViewImage | ClipToPlay | str) -> None:
         if photo_id != self.current_id:
             return
         if isinstance(result, str):
             log.info("full resolution of photo %s unavailable: %s", photo_id, result)
-        else:
+        elif isinstance(result, ViewImage):
             self.view.add_level(result.image)
             self.sharpened.emit(photo_id)
         self._after_picture()
@@ -539,7 +637,7 @@ class PhotoViewer(QWidget):
             return
         side = self._preview_side()
 
-        def keep(result: ViewImage | str) -> None:
+        def keep(result: ViewImage | ClipToPlay | str) -> None:
             self._prefetching = None
             if following == self.current_id:  # the person got there first: show it now
                 self._on_preview(following, result)
@@ -549,7 +647,7 @@ class PhotoViewer(QWidget):
                     self._previews.popitem(last=False)
 
         self._prefetching = following
-        self._prefetch_request.submit(lambda: self._decode(library, following, side), keep)
+        self._prefetch_request.submit(self._decoder(library, following, side), keep)
 
     # -- details and the model's view ------------------------------------------------------------
 
@@ -590,7 +688,8 @@ class PhotoViewer(QWidget):
             return
         self.details = details
         self._set_title(photo)
-        self.panel.show_details(details, self._match_text(photo.id) if photo is not None else None)
+        matched = [m.start for m in self.matches.get(photo.id, ())] if photo is not None else []
+        self.panel.show_details(details, self._match_text(photo.id) if photo is not None else None, matched_at=matched)
         library = self.controller.library
         if library is not None:
             self.controller.read(library.tags.label_names, self.panel.set_tag_names)

@@ -45,9 +45,11 @@ from photoclip.core import (
     MB,
     PhotoclipError,
     QueryError,
+    SceneRef,
     ThumbnailStore,
     counted,
     default_cache_dir,
+    format_clip_time,
     merge_filters,
     parse_query,
 )
@@ -108,7 +110,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self.scope: Scope = ALL
         self.query = ""
-        self.example: int | Path | None = None
+        self.example: int | Path | SceneRef | None = None
         self.example_name = ""
         self.result: SearchResult | None = None  # the last search's results, before the relevance slider
         self.searching = False
@@ -360,6 +362,7 @@ class MainWindow(QMainWindow):
         self.sidebar.show_folder_requested.connect(lambda p: QDesktopServices.openUrl(QUrl.fromLocalFile(p)))
         self.viewer.closed.connect(self.close_viewer)
         self.viewer.toggle_full_screen.connect(self.toggle_full_screen)
+        self.viewer.similar_scene.connect(lambda pid, index: self.find_similar(SceneRef(pid, index)))
         self.welcome.add_folder_requested.connect(self.add_folder)
         self.welcome.demo_requested.connect(self.open_demo)
         self.welcome.checkpoint_chosen.connect(lambda arch, path: self.controller.import_checkpoint(Path(path), arch))
@@ -576,11 +579,17 @@ class MainWindow(QMainWindow):
         self.query = ""
         self.refresh()
 
-    def find_similar(self, example: int | Path) -> None:
+    def find_similar(self, example: int | Path | SceneRef) -> None:
         """Search by example, best match first (an earlier "By date" would bury it)."""
         self.example = example
         if isinstance(example, Path):
             self.example_name = example.name
+        elif isinstance(example, SceneRef):  # from a video's scene, in the viewer
+            photo = self.model.photo(example.photo_id)
+            known = self.model.scenes_of(example.photo_id) or self.viewer.scenes_of(example.photo_id)
+            scene = next((s for s in known if s.index == example.index), None)
+            at = f" @ {format_clip_time(scene.start)}" if scene is not None else f" (scene {example.index + 1})"
+            self.example_name = (photo.path.name if photo is not None else "a video") + at
         else:
             photo = self.model.photo(example)
             self.example_name = photo.path.name if photo is not None else f"photo {example}"
@@ -614,17 +623,21 @@ class MainWindow(QMainWindow):
         example = self.example
         if store is None or example is None:
             return
+        at: float | None = None  # a scene's chip shows the scene's moment
         if isinstance(example, Path):
             path, content_hash = example, None
         else:
-            photo = self.model.photo(example)
+            photo = self.model.photo(example.photo_id if isinstance(example, SceneRef) else example)
             if photo is None:
                 return
             path, content_hash = photo.path, photo.content_hash
+            if isinstance(example, SceneRef):
+                known = self.model.scenes_of(example.photo_id) or self.viewer.scenes_of(example.photo_id)
+                at = next((s.start for s in known if s.index == example.index), None)
 
         def load() -> QImage | None:
             try:
-                image = QImage(str(store.get(path, content_hash, ThumbnailStore.bucket(CHIP_THUMBNAIL))))
+                image = QImage(str(store.get(path, content_hash, ThumbnailStore.bucket(CHIP_THUMBNAIL), at)))
             except (PhotoclipError, OSError):
                 return None
             return None if image.isNull() else image
@@ -735,6 +748,7 @@ class MainWindow(QMainWindow):
             shown = shown.newest_first()
         hits = shown.hits
         self.model.set_photos([h.photo_id for h in hits], [h.score for h in hits])
+        self.model.set_matches({int(h.photo_id): h.scenes for h in hits if h.scenes})
         what = f"“{_escape(self.query)}”" if self.query else ""
         if self.example is not None:
             what = f"photos like {_escape(self.example_name)}" + (f" and {what}" if what else "")
@@ -843,11 +857,13 @@ class MainWindow(QMainWindow):
         scores = {}
         if self.searching and self.result is not None:
             scores = {int(h.photo_id): h.score for h in self.result.hits}
+            self.viewer.matches = {int(h.photo_id): h.scenes for h in self.result.hits if h.scenes}
             top = self.result.hits[0].score if self.result.hits else None
             query = self.query or f"photos like {self.example_name}"
             self.viewer.query_context = (query, self.result.typical, top)
         else:
             self.viewer.query_context = None
+            self.viewer.matches = {}
         self.stack.setCurrentIndex(VIEWER)
         self.viewer.show_photos(self.model.ids, row, scores)
 

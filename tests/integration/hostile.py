@@ -300,3 +300,54 @@ def heif_bytes(image: Image.Image) -> bytes | None:
     buffer = io.BytesIO()
     image.save(buffer, format="HEIF")
     return buffer.getvalue()
+
+
+def make_hostile_videos(folder: Path) -> list[Expectation]:
+    """Videos as phone and camera folders hold them, good and bad; what should become of each.
+
+    Every bad one must end skipped with its reason, quickly: a clip cut off by a
+    recording that stopped (its index missing), an empty file, sound without
+    pictures, a codec no decoder knows, text named like a video, a 20 GB sparse
+    file with a video's header and nothing else, and a clip whose data stops
+    half way (indexed as far as it goes).
+    """
+    import av
+
+    from photoclip.demo.videos import shape_shots, write_clip
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(4)
+    expect: list[Expectation] = []
+    good = write_clip(folder / "good.mp4", shape_shots(rng, [("red", "circle"), ("blue", "star")], [2, 2])).path
+    expect.append(Expectation(good, file_type="mp4", size=(320, 240)))
+    portrait = write_clip(
+        folder / "IMG_0001.MOV", shape_shots(rng, [("green", "square")], [2]), codec="libx265", rotation=270
+    ).path
+    expect.append(Expectation(portrait, file_type="mov", size=(240, 320), note="HEVC, filmed upright"))
+    webm = write_clip(folder / "screen.webm", shape_shots(rng, [("yellow", "star")], [2]), codec="libvpx-vp9").path
+    expect.append(Expectation(webm, file_type="webm", size=(320, 240)))
+
+    data = good.read_bytes()
+    (folder / "stopped-recording.mp4").write_bytes(data[: len(data) // 2])
+    expect.append(Expectation(folder / "stopped-recording.mp4", "truncated"))
+    (folder / "zero.mov").write_bytes(b"")
+    expect.append(Expectation(folder / "zero.mov", "empty"))
+
+    sound = folder / "voice-memo.m4v"
+    with av.open(str(sound), "w", format="mp4") as container:
+        stream = container.add_stream("aac", rate=44100)
+        frame = av.AudioFrame.from_ndarray(np.zeros((1, 44100), dtype=np.float32), format="fltp", layout="mono")
+        frame.sample_rate = 44100
+        for packet in [*stream.encode(frame), *stream.encode()]:
+            container.mux(packet)
+    expect.append(Expectation(sound, "no_video_stream"))
+
+    (folder / "odd-codec.mp4").write_bytes(data.replace(b"avc1", b"qq42"))
+    expect.append(Expectation(folder / "odd-codec.mp4", "unknown_codec"))
+    (folder / "notes.mkv").write_text("not a video, only named like one\n" * 40)
+    expect.append(Expectation(folder / "notes.mkv", "not_a_video"))
+    with open(folder / "huge.mp4", "wb") as handle:
+        handle.write(b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom")
+        handle.truncate(20 * 1024**3)  # sparse: 20 GB that take no disk space
+    expect.append(Expectation(folder / "huge.mp4", "truncated", note="20 GB sparse"))
+    return expect

@@ -200,3 +200,36 @@ def test_a_problem_is_forgotten_only_where_a_scan_looked_again(tmp_path: Path, l
     (first / "pipe.jpg").unlink()
     library.indexer.update()
     assert [entry.path for entry in library.photos.skipped()] == [second / "pipe.jpg"]
+
+
+def test_hostile_videos(tmp_path: Path, library: Library, capsys: pytest.CaptureFixture[str]) -> None:
+    """Bad videos are skipped with a reason, fast (a 20 GB file is never read whole); good ones are indexed."""
+    import time
+
+    from .hostile import make_hostile_videos
+
+    expectations = make_hostile_videos(tmp_path / "videos")
+    library.folders.add(tmp_path / "videos")
+    started = time.monotonic()
+    report = library.indexer.update()
+    assert time.monotonic() - started < 120
+    photos = {p.path: p for p in library.catalog.photos(range(1, 100)).values()}
+    assert set(photos) == {e.path for e in expectations}
+    for expected in expectations:
+        photo = photos[expected.path]
+        assert photo.kind == "video", expected.path.name
+        if expected.skipped_reason:
+            assert (photo.state.value, photo.error_reason) == ("skipped", expected.skipped_reason), (
+                expected.path.name,
+                photo.error,
+            )
+            assert photo.error and len(photo.error) > 10
+        else:
+            assert photo.state.value == "ok", (expected.path.name, photo.error)
+            assert (photo.file_type, (photo.width, photo.height)) == (expected.file_type, expected.size)
+    indexed = [e for e in expectations if not e.skipped_reason]
+    assert report.videos == len(indexed) and report.skipped == len(expectations) - len(indexed)
+    assert library.searcher.search("a red circle", limit=1).hits[0].path.name == "good.mp4"
+    assert main(["--library", str(library.directory), "status"]) == 0
+    out = capsys.readouterr().out
+    assert "unknown_codec" in out and "no_video_stream" in out and "huge.mp4" in out

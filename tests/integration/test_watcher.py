@@ -221,6 +221,30 @@ def test_restarts_a_dead_observer_and_reconciles(watched: Watched) -> None:
     assert watched.top("a pink heart") == watched.photos_dir / "during-outage.jpg"
 
 
+def test_a_video_copied_in_slowly_is_indexed_once_complete(watched: Watched, tmp_path: Path) -> None:
+    """A clip being copied has no index yet (it comes last); the watcher waits, then reads it whole, once."""
+    from photoclip.demo.videos import shape_shots, write_clip
+
+    clip = write_clip(tmp_path / "clip.mp4", shape_shots(random.Random(3), [("orange", "heart")], [4]))
+    data = clip.path.read_bytes()
+    target = watched.photos_dir / "clip.mp4"
+    with open(target, "wb") as f:
+        for start in range(0, len(data), len(data) // 5):
+            f.write(data[start : start + len(data) // 5])
+            f.flush()
+            time.sleep(0.15)
+    watched.settle()
+    photo = watched.library.catalog.photo_by_path(target)
+    assert photo is not None and photo.state.value == "ok" and photo.is_video
+    assert not any(a.counts()["skipped"] for a in watched.activities)
+    hit = watched.library.searcher.search("an orange heart", limit=1).hits[0]
+    assert hit.path == target and hit.time == 0.0
+    os.remove(target)
+    watched.settle()
+    assert watched.library.catalog.photo_by_path(target) is None
+    assert all(not h.is_video for h in watched.library.searcher.search("an orange heart", limit=5).hits)
+
+
 def test_a_folder_added_while_the_first_scan_runs_is_scanned_too(
     tmp_path: Path, tiny_embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:

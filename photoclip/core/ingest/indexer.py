@@ -28,6 +28,7 @@ from photoclip.core.ingest.folders import Folders
 from photoclip.core.ingest.scanner import ScanReport, scan_folders
 from photoclip.core.store.catalog import Catalog
 from photoclip.core.store.records import PhotoId, WorkItem
+from photoclip.core.store.scenes import SceneStore
 from photoclip.core.store.settings import SettingsFile
 from photoclip.core.vectors.keeper import VectorKeeper
 
@@ -61,6 +62,8 @@ class IndexReport:
     unchanged: int = 0
     skipped: int = 0
     duplicates: int = 0  # identical to a photo already indexed: its vector was reused
+    videos: int = 0  # videos read (wholly, or as far as their time limit allowed)
+    scenes: int = 0  # scenes found in them
     seconds: float = 0.0
     cancelled: bool = False
     switch_embedded: int = 0  # photos embedded for the model the library is switching to
@@ -203,6 +206,7 @@ class Indexer:
                     self._vectors.save()
                 report.embedded, report.unchanged, report.skipped = stats.embedded, stats.unchanged, stats.skipped
                 report.duplicates, report.cancelled = stats.duplicates, stats.cancelled
+                report.videos, report.scenes = stats.clips, stats.scenes
             if not report.cancelled and not report.waiting_for_model:
                 self._index_next_model(report, progress, cancel)
             report.seconds = time.perf_counter() - started
@@ -258,16 +262,25 @@ class Indexer:
         cancel: threading.Event | None,
     ) -> PipelineStats:
         """Run the pipeline over every photo pending for `model_id`, storing each batch as it comes."""
+        from photoclip.core.ingest.clips import ClipSources
         from photoclip.core.ingest.pipeline import Pipeline
+        from photoclip.core.media.video import VideoLimits
 
         settings = self._settings.current
         total = self._catalog.count_pending(model_id)
+        scenes = SceneStore(self._catalog)
+        clips = ClipSources(
+            VideoLimits(settings.video_frames_per_minute, settings.video_max_frames, settings.video_seconds_per_file),
+            stored=lambda photo_id, digest: scenes.stored(model_id, photo_id, digest),
+            known=lambda digest: scenes.for_content(model_id, digest),
+        )
         pipeline = Pipeline(
             embedder,
             workers=settings.decode_workers or None,
             batch_size=settings.batch_size,
             draft=settings.draft_decode,
             known_content=lambda digest: self._catalog.vector_for_content(model_id, digest),
+            clips=clips,
         )
 
         def on_progress(stats: PipelineStats) -> None:
@@ -291,18 +304,21 @@ class Indexer:
     def _store_batch(self, model_id: str, batch: Batch) -> None:
         """Writer-thread sink: catalog first (the truth), then the live index when it is this model's."""
         with self._vectors.locked():
-            recorded = self._catalog.record_batch(
-                model_id,
-                embedded=[(item.id, meta, vector) for item, meta, vector in batch.embedded],
-                unchanged=[(item.id, size, mtime_ns) for item, size, mtime_ns in batch.unchanged],
-                skipped=[(s.item.id, s.reason, s.message, s.size, s.mtime_ns) for s in batch.skipped],
-            )
-            if batch.refreshed:
-                self._catalog.record_metadata([(item.id, meta) for item, meta in batch.refreshed])
-            written = set(recorded.written)
+            with self._catalog.transaction():  # photos and videos of the batch commit together
+                recorded = self._catalog.record_batch(
+                    model_id,
+                    embedded=[(item.id, meta, vector) for item, meta, vector in batch.embedded],
+                    unchanged=[(item.id, size, mtime_ns) for item, size, mtime_ns in batch.unchanged],
+                    skipped=[(s.item.id, s.reason, s.message, s.size, s.mtime_ns) for s in batch.skipped],
+                )
+                clips = SceneStore(self._catalog).record(model_id, batch.clips)
+                if batch.refreshed:
+                    self._catalog.record_metadata([(item.id, meta) for item, meta in batch.refreshed])
+            written = set(recorded.written) | set(clips.scenes)
             if model_id == self._vectors.model_id:
-                kept = [(item.id, vector) for item, _, vector in batch.embedded if item.id in written]
+                kept = [(item.id, vector) for item, _, vector in batch.embedded if item.id in recorded.written]
                 self._vectors.add([i for i, _ in kept], [v for _, v in kept], recorded.seq)
+                self._vectors.add_scenes(clips)
             self._vectors.remove([s.item.id for s in batch.skipped])  # unreadable now: gone for every model
         if self._places is not None and model_id == self._vectors.model_id:
             self._places.record([(item.id, meta.location) for item, meta, _ in batch.embedded if item.id in written])

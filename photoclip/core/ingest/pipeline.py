@@ -16,8 +16,10 @@ import os
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -25,10 +27,22 @@ import torch
 
 from photoclip.core.clip.embedder import Embedder
 from photoclip.core.errors import DecodeError
+from photoclip.core.ingest.clips import (
+    ClipAssembly,
+    ClipFrames,
+    ClipPlan,
+    ClipSources,
+    KnownClipResult,
+    plan_clip,
+    read_segment,
+    segments,
+)
 from photoclip.core.media.decode import DecodedPhoto, PhotoBytes, decode_bytes, read_photo
+from photoclip.core.media.kinds import VIDEO, kind_of
 from photoclip.core.media.location import locate
 from photoclip.core.similar.measure import MEASURE_SIDE, measure
 from photoclip.core.store.records import PhotoMetadata, WorkItem
+from photoclip.core.store.scenes import ClipRecord
 from photoclip.core.util.threads import lower_thread_priority
 
 log = logging.getLogger(__name__)
@@ -53,9 +67,10 @@ class Batch:
     unchanged: list[tuple[WorkItem, int, int]] = field(default_factory=list)  # (item, size, mtime_ns)
     skipped: list[Skip] = field(default_factory=list)
     refreshed: list[tuple[WorkItem, PhotoMetadata]] = field(default_factory=list)  # unchanged, its facts read again
+    clips: list[ClipRecord] = field(default_factory=list)  # videos: scenes found (all, or as far as this run got)
 
     def __len__(self) -> int:
-        return len(self.embedded) + len(self.unchanged) + len(self.skipped)
+        return len(self.embedded) + len(self.unchanged) + len(self.skipped) + len(self.clips)
 
 
 @dataclass
@@ -69,6 +84,11 @@ class PipelineStats:
     seconds: float = 0.0
     model_seconds: float = 0.0
     cancelled: bool = False
+    clips: int = 0  # videos read (wholly or as far as their time limit)
+    frames: int = 0  # video frames sampled and embedded
+    scenes: int = 0  # scenes found in them
+    video_seconds: float = 0.0  # seconds of video those frames cover
+    decode_seconds: float = 0.0  # worker time reading and decoding photos and clips (summed over workers)
 
     @property
     def rate(self) -> float:
@@ -177,10 +197,15 @@ def _stat_or_zero(item: WorkItem) -> tuple[int, int]:
 class Pipeline:
     """Parallel decode feeding batched embedding, with one writer for the results.
 
+    Videos share the same workers and model batches: a clip is planned, then read in
+    segments of a few frames each (`ingest.clips`), and its scenes are found once all of
+    its frames are embedded.
+
     Args:
         workers: decode threads; defaults to the number of CPU cores.
-        batch_size: photos per model call.
+        batch_size: photos (or video frames) per model call.
         draft: decode JPEGs at reduced scale (never below the model's input size).
+        clips: limits and stored state for videos (defaults: `VideoLimits()`, nothing stored).
     """
 
     def __init__(
@@ -191,9 +216,11 @@ class Pipeline:
         batch_size: int = 32,
         draft: bool = True,
         known_content: KnownContent | None = None,
+        clips: ClipSources | None = None,
     ):
         self.embedder = embedder
         self.known_content = known_content
+        self.clips = clips or ClipSources()
         self.workers = workers or os.cpu_count() or 2
         self.batch_size = batch_size
         # never below what measuring needs (`similar.measure`): for photos of any real size the
@@ -211,29 +238,47 @@ class Pipeline:
         """Process every item; `sink` receives finished batches on the writer thread, in order.
 
         Cancelling (or an exception such as KeyboardInterrupt in the calling thread)
-        stops decoding new photos, embeds and stores what is already decoded, and
-        returns; nothing that reached the sink is lost.
+        stops decoding new photos, embeds and stores what is already decoded (a clip
+        as far as its frames are in, to be carried on later), and returns; nothing
+        that reached the sink is lost.
         """
         stats = PipelineStats()
         cancel = cancel or threading.Event()
         started = time.perf_counter()
         writer = _Writer(sink)
         window = self.batch_size * 2 + self.workers
-        pending: set[cf.Future[_Prepared | _Unchanged | _Duplicate | Skip]] = set()
+        clip_window = self.workers + 2  # clip segments decoding at once: bounds the frames held in memory
+        pending: set[cf.Future[Any]] = set()
         batch = Batch()
         tensors: list[torch.Tensor] = []
-        to_embed: list[_Prepared] = []
+        to_embed: list[_Prepared | ClipFrames] = []
+        assemblies: dict[int, ClipAssembly] = {}
+        queued: deque[tuple[ClipPlan, int, tuple[float, ...]]] = deque()
         source: Iterator[WorkItem] = iter(items)
         exhausted = False
+        clock = _Clock()
+        frame_side = self.min_side or self.embedder.image_size
 
         def flush() -> None:
             nonlocal batch, tensors, to_embed
-            if to_embed:
+            if tensors:
                 model_started = time.perf_counter()
-                vectors = self.embedder.encode_images(torch.stack(tensors))
+                vectors = np.concatenate(
+                    [
+                        self.embedder.encode_images(torch.stack(tensors[i : i + self.batch_size]))
+                        for i in range(0, len(tensors), self.batch_size)
+                    ]
+                )
                 stats.model_seconds += time.perf_counter() - model_started
-                for prepared, vector in zip(to_embed, vectors, strict=True):
-                    batch.embedded.append((prepared.item, prepared.meta, vector))
+                at = 0
+                for entry in to_embed:
+                    if isinstance(entry, _Prepared):
+                        batch.embedded.append((entry.item, entry.meta, vectors[at]))
+                        at += 1
+                    else:
+                        count = len(entry.tensors)
+                        clip_part(entry, vectors[at : at + count])
+                        at += count
             if len(batch):
                 stats.photos += len(batch)
                 stats.embedded += len(batch.embedded)
@@ -246,57 +291,155 @@ class Pipeline:
                     on_progress(stats)
             batch, tensors, to_embed = Batch(), [], []
 
+        def clip_part(frames: ClipFrames, vectors: npt.NDArray[np.float32]) -> None:
+            assembly = assemblies.get(frames.plan.item.id)
+            if assembly is None:
+                return
+            assembly.add(frames, vectors)
+            if assembly.done:
+                finish_clip(assembly)
+
+        def finish_clip(assembly: ClipAssembly) -> None:
+            assemblies.pop(assembly.plan.item.id, None)
+            record = assembly.finish()
+            item = assembly.plan.item
+            if isinstance(record, DecodeError):
+                batch.skipped.append(Skip(item, record.reason, record.message, *_stat_or_zero(item)))
+                return
+            batch.clips.append(record)
+            stats.clips += 1
+            stats.frames += assembly.frames
+            stats.scenes += len(record.scenes)
+            stats.video_seconds += assembly.seconds_covered
+
+        def take(result: Any, item: WorkItem | None) -> None:
+            if isinstance(result, Skip):
+                batch.skipped.append(result)
+            elif isinstance(result, _Unchanged):
+                batch.unchanged.append((result.item, result.size, result.mtime_ns))
+                if result.meta is not None:
+                    batch.refreshed.append((result.item, result.meta))
+            elif isinstance(result, _Duplicate):
+                batch.embedded.append((result.item, result.meta, result.vector))
+                stats.duplicates += 1
+            elif isinstance(result, _Prepared):
+                tensors.append(result.tensor)
+                to_embed.append(result)
+            else:
+                take_clip(result, item)
+
+        def take_clip(result: Any, item: WorkItem | None) -> None:
+            if isinstance(result, ClipFrames):
+                if result.tensors:
+                    tensors.extend(result.tensors)
+                    to_embed.append(result)
+                else:
+                    clip_part(result, np.zeros((0, 1), dtype=np.float32))
+            elif isinstance(result, ClipPlan):
+                parts = segments(result)
+                assembly = ClipAssembly(result, len(parts), self.clips.threshold)
+                assemblies[result.item.id] = assembly
+                queued.extend((result, i, times) for i, times in enumerate(parts))
+                if not parts:
+                    finish_clip(assembly)
+            elif isinstance(result, KnownClipResult):
+                batch.clips.append(result.record)
+                stats.duplicates += 1
+            elif isinstance(result, tuple) and item is not None:  # a clip whose bytes did not change
+                batch.unchanged.append((item, result[0], result[1]))
+            elif isinstance(result, DecodeError) and item is not None:
+                batch.skipped.append(Skip(item, result.reason, result.message, *_stat_or_zero(item)))
+
+        def give_up_clips() -> None:
+            """Cancelled: store each clip as far as its frames are in (the next run carries on)."""
+            queued.clear()
+            for assembly in list(assemblies.values()):
+                for segment in range(assembly.expected):
+                    if segment not in assembly.parts:
+                        missing = ClipFrames(assembly.plan, segment, (), (), None, True, 0.0)
+                        assembly.add(missing, np.zeros((0, 1), dtype=np.float32))
+                finish_clip(assembly)
+
+        owners: dict[cf.Future[Any], WorkItem] = {}
+        segment_futures: set[cf.Future[Any]] = set()  # clip segments in flight
         with cf.ThreadPoolExecutor(
             self.workers, thread_name_prefix="photoclip-decode", initializer=lower_thread_priority
         ) as pool:
             try:
                 while True:
+                    while queued and not cancel.is_set() and len(segment_futures & pending) < clip_window:
+                        plan, index, times = queued.popleft()
+                        future = pool.submit(
+                            clock.timed, read_segment, plan, index, times, self.embedder.preprocess, frame_side
+                        )
+                        segment_futures.add(future)
+                        pending.add(future)
                     while not exhausted and not cancel.is_set() and len(pending) < window:
                         item = next(source, None)
                         if item is None:
                             exhausted = True
                             break
-                        pending.add(
-                            pool.submit(prepare, item, self.embedder.preprocess, self.min_side, self.known_content)
-                        )
+                        if kind_of(item.path) == VIDEO:
+                            future = pool.submit(clock.timed, plan_clip, item, self.clips)
+                        else:
+                            future = pool.submit(
+                                clock.timed, prepare, item, self.embedder.preprocess, self.min_side, self.known_content
+                            )
+                        owners[future] = item
+                        pending.add(future)
                     if cancel.is_set():
                         for future in pending:
                             future.cancel()
                         pending = {f for f in pending if not f.cancelled()}
                     if not pending:
+                        if queued and not cancel.is_set():
+                            continue
                         break
                     done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
                     for future in done:
-                        result = future.result()
-                        if isinstance(result, Skip):
-                            batch.skipped.append(result)
-                        elif isinstance(result, _Unchanged):
-                            batch.unchanged.append((result.item, result.size, result.mtime_ns))
-                            if result.meta is not None:
-                                batch.refreshed.append((result.item, result.meta))
-                        elif isinstance(result, _Duplicate):
-                            batch.embedded.append((result.item, result.meta, result.vector))
-                            stats.duplicates += 1
-                        else:
-                            tensors.append(result.tensor)
-                            to_embed.append(result)
-                    if len(to_embed) >= self.batch_size or len(batch) >= self.batch_size * 4:
+                        segment_futures.discard(future)
+                        take(future.result(), owners.pop(future, None))
+                    if len(tensors) >= self.batch_size or len(batch) >= self.batch_size * 4:
                         flush()
                     writer.raise_if_failed()
+                if cancel.is_set():
+                    flush()
+                    give_up_clips()
                 flush()
             except BaseException:
                 cancel.set()
                 for future in pending:
                     future.cancel()
+                    segment_futures.discard(future)
                 try:
                     flush()  # what is decoded already is embedded and kept
+                    give_up_clips()
+                    flush()
                 finally:
                     writer.close()
                 raise
         writer.close()
         stats.seconds = time.perf_counter() - started
+        stats.decode_seconds = clock.seconds
         stats.cancelled = cancel.is_set()
         return stats
+
+
+class _Clock:
+    """Worker time spent reading and decoding, summed over the workers (the decode share of the work)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._lock = threading.Lock()
+
+    def timed(self, function: Callable[..., Any], *args: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return function(*args)
+        finally:
+            elapsed = time.perf_counter() - started
+            with self._lock:
+                self.seconds += elapsed
 
 
 class _Writer:

@@ -26,6 +26,8 @@ from pathlib import Path
 
 from photoclip.core.ingest.walk import IgnoreRules, walk_raw
 from photoclip.core.media.decode import hash_file
+from photoclip.core.media.kinds import VIDEO, kind_of
+from photoclip.core.media.video import video_hash
 from photoclip.core.store.catalog import Catalog
 from photoclip.core.store.memories import Memories, Memory
 from photoclip.core.store.problems import ScanProblems, SkippedFile
@@ -267,6 +269,11 @@ def _really_gone(path: str, root: Path, report: ScanReport, reachable: dict[str,
     return False
 
 
+def content_identity(path: Path) -> str:
+    """The content hash the catalog keeps for a file: all of a photo's bytes, samples of a video's."""
+    return video_hash(path) if kind_of(path) == VIDEO else hash_file(path)
+
+
 def _outermost(roots: list[Path]) -> list[Path]:
     """Drop roots inside other roots, so nothing is walked twice."""
     ordered = sorted(set(roots), key=lambda p: len(p.parts))
@@ -311,7 +318,7 @@ def _match_moves(diffs: list[_FolderDiff]) -> list[Move]:  # noqa: C901 - the tw
         if not candidates:
             continue
         try:
-            digest = hash_file(f.path)
+            digest = content_identity(f.path)
         except OSError:
             continue
         for entry in candidates:
@@ -348,7 +355,7 @@ def _remembered(file: FileStat, candidates: list[Memory]) -> Memory | None:
     if not candidates:
         return None
     try:
-        digest = hash_file(file.path)
+        digest = content_identity(file.path)
     except OSError:
         return None
     same = [m for m in candidates if m.content_hash == digest]

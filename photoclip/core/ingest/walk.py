@@ -1,4 +1,4 @@
-"""Walking a photo folder: every supported file with its size and modification time, cheaply.
+"""Walking a photo folder: every supported photo and video with its size and modification time, cheaply.
 
 A walk with `os.scandir` sees size and modification time of every file without
 opening any. Hidden and system folders (.git, @eaDir, $RECYCLE.BIN, ...) and the
@@ -18,9 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from photoclip.core.errors import LibraryError
-from photoclip.core.media.decode import SUPPORTED_SUFFIXES
+from photoclip.core.media.decode import SUPPORTED_SUFFIXES as PHOTO_SUFFIXES
+from photoclip.core.media.kinds import VIDEO_SUFFIXES
 from photoclip.core.store.problems import SkippedFile
 from photoclip.core.store.records import FileStat
+
+SUPPORTED_SUFFIXES = PHOTO_SUFFIXES | VIDEO_SUFFIXES
+"""What a walk catalogues: photos and videos."""
 
 SYSTEM_FOLDERS = frozenset(
     {

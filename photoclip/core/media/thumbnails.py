@@ -1,7 +1,8 @@
 """A disk cache of small JPEG previews, so the grid never decodes a full photo twice.
 
 Thumbnails are keyed by the photo's content hash (a moved photo keeps its
-thumbnail, an edited one gets a new one) and a size bucket, stored under the
+thumbnail, an edited one gets a new one) and a size bucket (a video's also by
+the moment shown: its middle, or a scene's poster frame while searching), stored under the
 library folder (or wherever the user points the cache) and written atomically.
 The cache has a size budget; when it is exceeded the least recently used files
 are deleted. Photos themselves are only ever read.
@@ -20,6 +21,8 @@ from PIL import Image
 
 from photoclip.core.errors import DecodeError
 from photoclip.core.media.decode import decode_photo, make_thumbnail
+from photoclip.core.media.kinds import VIDEO, kind_of
+from photoclip.core.media.video import frame_at
 from photoclip.core.util.atomic import write_bytes_atomic
 
 log = logging.getLogger(__name__)
@@ -51,19 +54,21 @@ class ThumbnailStore:
                 return size
         return SIZE_BUCKETS[-1]
 
-    def path_for(self, content_hash: str, max_side: int) -> Path:
+    def path_for(self, content_hash: str, max_side: int, at: float | None = None) -> Path:
         size = self.bucket(max_side)
-        return self.folder / str(size) / content_hash[:2] / f"{content_hash}.jpg"
+        moment = "" if at is None else f"@{round(at * 1000)}"
+        return self.folder / str(size) / content_hash[:2] / f"{content_hash}{moment}.jpg"
 
-    def get(self, photo_path: Path, content_hash: str | None, max_side: int) -> Path:
+    def get(self, photo_path: Path, content_hash: str | None, max_side: int, at: float | None = None) -> Path:
         """The thumbnail file, made now if missing. Raises DecodeError for photos that cannot be read.
 
         A photo not read yet (no content hash: it waits for indexing, or for a model that is
         not downloaded) is keyed by its path, size and modification time instead, so it can
         be browsed before it is indexed; once indexed it gets its content-keyed thumbnail.
+        For a video, `at` is the moment to show in seconds (None: the middle of the clip).
         """
         key = content_hash or _file_key(photo_path)
-        target = self.path_for(key, max_side)
+        target = self.path_for(key, max_side, at)
         if target.is_file():
             try:
                 os.utime(target)  # recently used: kept when the cache is trimmed
@@ -71,8 +76,10 @@ class ThumbnailStore:
                 pass
             return target
         size = self.bucket(max_side)
-        decoded = decode_photo(photo_path, min_side=size)
-        thumbnail = make_thumbnail(decoded.image, size)
+        if kind_of(photo_path) == VIDEO:
+            thumbnail = frame_at(photo_path, at, max_side=size)
+        else:
+            thumbnail = make_thumbnail(decode_photo(photo_path, min_side=size).image, size)
         write_bytes_atomic(target, _jpeg_bytes(thumbnail))
         self._account(target.stat().st_size)
         return target

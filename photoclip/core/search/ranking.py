@@ -45,6 +45,17 @@ def relevance_cutoff(typical: float | None, top_score: float, relevance: float) 
 
 
 @dataclass(frozen=True)
+class SceneHit:
+    """A scene of a video that matched: where it is and how well it matched."""
+
+    index: int
+    start: float  # seconds from the start of the video
+    end: float
+    frame: float  # the time of its poster frame
+    score: float
+
+
+@dataclass(frozen=True)
 class SearchHit:
     photo_id: PhotoId
     score: float
@@ -53,6 +64,22 @@ class SearchHit:
     offline: bool = False  # its folder is offline (see `Folder.is_offline`)
     place: str | None = None  # where it was taken ("Lisbon, Portugal"), when known
     snippet: str | None = None  # for text: filters, the text around the words found, [matches] in brackets
+    duration: float | None = None  # a video's length in seconds; None for a photo
+    scenes: tuple[SceneHit, ...] = ()  # a video's matching scenes, best first
+
+    @property
+    def is_video(self) -> bool:
+        return self.duration is not None
+
+    @property
+    def time(self) -> float | None:
+        """Where a video matches best: the start of its best scene, in seconds (None for a photo, or browsing)."""
+        return self.scenes[0].start if self.scenes else None
+
+    @property
+    def poster(self) -> float | None:
+        """The time of the frame that shows the best match (None for a photo)."""
+        return self.scenes[0].frame if self.scenes else None
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,9 +13,11 @@ import numpy.typing as npt
 from photoclip.core.clip.service import Models
 from photoclip.core.errors import DecodeError, LibraryError, QueryError
 from photoclip.core.ingest.folders import Folders
+from photoclip.core.search.matches import Match, find
 from photoclip.core.search.query import ParsedQuery, merge_filters, parse_query, query_vector
 from photoclip.core.search.ranking import (
     DEFAULT_DATE_RELEVANCE,
+    SceneHit,
     SearchHit,
     SearchResult,
     relevance_cutoff,
@@ -23,6 +25,7 @@ from photoclip.core.search.ranking import (
 )
 from photoclip.core.store.catalog import Catalog
 from photoclip.core.store.records import Photo, PhotoFilter, PhotoId
+from photoclip.core.store.scenes import SceneSpan, SceneStore
 from photoclip.core.store.texts import TextStore
 from photoclip.core.vectors.keeper import VectorKeeper
 
@@ -33,6 +36,17 @@ DATE_ORDER_LIMIT = 5000
 """Most results considered when relevant results are shown by date instead of score."""
 
 ORDERS = ("relevance", "date")
+
+
+@dataclass(frozen=True)
+class SceneRef:
+    """One scene of a library video, as an example to search by ("find similar from this scene")."""
+
+    photo_id: int
+    index: int
+
+
+Example = Path | int | SceneRef
 
 
 class Searcher:
@@ -47,6 +61,7 @@ class Searcher:
         places: Places | None = None,
     ) -> None:
         self._catalog = catalog
+        self._scenes = SceneStore(catalog)
         self._vectors = vectors
         self._models = models
         self._folders = folders
@@ -61,7 +76,7 @@ class Searcher:
         self,
         query: str | ParsedQuery = "",
         *,
-        example: Path | int | None = None,
+        example: Example | None = None,
         limit: int = 20,
         offset: int = 0,
         photo_filter: PhotoFilter | None = None,
@@ -97,7 +112,7 @@ class Searcher:
     def _rank(  # one pass through the options, in the order they apply; splitting it hides that
         self,
         parsed: ParsedQuery,
-        example: Path | int | None,
+        example: Example | None,
         combined: PhotoFilter,
         limit: int,
         offset: int,
@@ -119,13 +134,15 @@ class Searcher:
             vector = _normalised(sum(base, start=np.zeros_like(text_vector)) + text_vector) if base else text_vector
         else:
             vector = base[0]
-        allowed = None if combined.is_empty() else self._catalog.filter_ids(self._models.model_id, combined)
-        if allowed is not None and len(allowed) == 0:
-            return SearchResult([], offset, limit, False, None, time.perf_counter() - started)
+        allowed = None
+        if not combined.is_empty():
+            allowed = self._vectors.labels_of(self._catalog.filter_ids(self._models.model_id, combined))
+            if len(allowed) == 0:
+                return SearchResult([], offset, limit, False, None, time.perf_counter() - started)
         if order == "date" and relevance is None and min_score is None:
             relevance = DEFAULT_DATE_RELEVANCE
         k = DATE_ORDER_LIMIT if order == "date" or relevance is not None else offset + limit + 1
-        hits = [h for h in index.search(vector, k + 1, allowed=allowed) if h.photo_id != exclude][:k]
+        hits = find(index, vector, k, allowed=allowed, exclude=() if exclude is None else (exclude,))
         cutoff = min_score
         typical = typical_score(self._vectors.background_scores(index, vector))
         if relevance is not None and hits:
@@ -137,14 +154,46 @@ class Searcher:
             by_id = {h.photo_id: h for h in hits}
             hits = [by_id[i] for i in self._catalog.taken_order([h.photo_id for h in hits])]
         page = hits[offset : offset + limit]
-        photos = self._catalog.photos([h.photo_id for h in page])
-        result = self._hits([(photos.get(PhotoId(h.photo_id)), h.score) for h in page], combined)
+        result = self.matches_to_hits(page, cutoff, combined)
         has_more = len(hits) > offset + limit
         return SearchResult(result, offset, limit, has_more, cutoff, time.perf_counter() - started, typical)
 
+    def matches_to_hits(
+        self, matches: list[Match], cutoff: float | None = None, photo_filter: PhotoFilter | None = None
+    ) -> list[SearchHit]:
+        """Catalog rows for matches, a video with the times of its matching scenes (those above `cutoff`)."""
+        photos = self._catalog.photos([m.photo_id for m in matches])
+        videos = [m.photo_id for m in matches if (p := photos.get(PhotoId(m.photo_id))) is not None and p.is_video]
+        spans = self._scenes.spans(self._models.model_id, videos) if videos else {}
+        found = []
+        for match in matches:
+            photo = photos.get(PhotoId(match.photo_id))
+            if photo is None:
+                continue
+            by_index = {s.index: s for s in spans.get(photo.id, [])}
+            scenes = tuple(
+                SceneHit(span.index, span.start, span.end, span.frame, m.score)
+                for rank, m in enumerate(match.scenes)
+                if (span := by_index.get(m.index)) is not None and (rank == 0 or cutoff is None or m.score >= cutoff)
+            )
+            found.append((photo, match.score, scenes))
+        return self._hits(found, photo_filter)
+
+    def scenes(self, photo_id: int) -> list[SceneSpan]:
+        """A video's scenes in order (times only); empty for a photo or a video not indexed yet."""
+        return self._scenes.spans(self._models.model_id, [photo_id]).get(PhotoId(photo_id), [])
+
+    def scene_at(self, photo_id: int, seconds: float) -> SceneRef:
+        """The scene of a library video that shows the given moment (the last one for a time past its end)."""
+        spans = self.scenes(photo_id)
+        if not spans:
+            raise LibraryError(f"Video {photo_id} is not in the library or not indexed yet.")
+        chosen = next((s for s in spans if s.start <= seconds < s.end), spans[-1] if seconds >= 0 else spans[0])
+        return SceneRef(photo_id, chosen.index)
+
     def similar(
         self,
-        example: Path | int,
+        example: Example,
         *,
         limit: int = 20,
         offset: int = 0,
@@ -187,15 +236,19 @@ class Searcher:
     ) -> SearchResult:
         page = ordered[offset : offset + limit]
         photos = self._catalog.photos(page)
-        hits = self._hits([(photos.get(i), 0.0) for i in page], photo_filter)
+        hits = self._hits([(photo, 0.0, ()) for i in page if (photo := photos.get(i)) is not None], photo_filter)
         return SearchResult(hits, offset, limit, len(ordered) > offset + limit, None, time.perf_counter() - started)
 
-    def _hits(self, found: list[tuple[Photo | None, float]], photo_filter: PhotoFilter) -> list[SearchHit]:
-        """Hits with what a person wants to see beside each: offline or not, its place, the text found."""
+    def _hits(
+        self, found: list[tuple[Photo, float, tuple[SceneHit, ...]]], photo_filter: PhotoFilter | None = None
+    ) -> list[SearchHit]:
+        """Hits with what a person wants to see beside each: offline or not, its place, the text found, a video's
+        matching scenes."""
         offline = self._folders.offline_ids()
-        ids = [photo.id for photo, _ in found if photo is not None]
+        ids = [photo.id for photo, _, _ in found]
         places = self._places.of(ids) if self._places is not None else {}
-        snippets = self._texts.snippets(ids, photo_filter.texts) if photo_filter.texts else {}
+        texts = photo_filter.texts if photo_filter is not None else ()
+        snippets = self._texts.snippets(ids, texts) if texts else {}
         return [
             SearchHit(
                 photo.id,
@@ -205,14 +258,20 @@ class Searcher:
                 photo.folder_id in offline,
                 place=places[photo.id].place.label() or None if photo.id in places else None,
                 snippet=snippets.get(photo.id),
+                duration=photo.duration,
+                scenes=scenes,
             )
-            for photo, score in found
-            if photo is not None
+            for photo, score, scenes in found
         ]
 
-    def _example_vector(self, example: Path | int) -> tuple[npt.NDArray[np.float32], PhotoId | None]:
-        """The stored vector of a library photo, or a fresh one for any other image file."""
+    def _example_vector(self, example: Example) -> tuple[npt.NDArray[np.float32], PhotoId | None]:
+        """The stored vector of a library photo, video or scene, or a fresh one for any other image file."""
         model_id = self._models.model_id
+        if isinstance(example, SceneRef):
+            scene = self._scenes.vector(model_id, example.photo_id, example.index)
+            if scene is None:
+                raise LibraryError(f"Scene {example.index} of video {example.photo_id} is not indexed.")
+            return _normalised(scene), PhotoId(example.photo_id)
         if isinstance(example, int):
             ids, vectors = self._catalog.embeddings(model_id, [example])
             if not len(ids):
@@ -227,13 +286,18 @@ class Searcher:
             if len(ids):
                 return _normalised(vectors[0]), photo.id
         from photoclip.core.media.decode import decode_photo
+        from photoclip.core.media.kinds import VIDEO, kind_of
+        from photoclip.core.media.video import frame_at
 
         embedder = self._models.embedder()
         try:
-            decoded = decode_photo(path, min_side=embedder.image_size)
+            if kind_of(path) == VIDEO:  # a clip from outside the library: the frame in its middle
+                image = frame_at(path, None, max_side=4 * embedder.image_size)
+            else:
+                image = decode_photo(path, min_side=embedder.image_size).image
         except DecodeError as e:
             raise LibraryError(f"Cannot use {path} as an example: {e.message}") from e
-        vector = embedder.encode_images(embedder.preprocess(decoded.image).unsqueeze(0))[0]
+        vector = embedder.encode_images(embedder.preprocess(image).unsqueeze(0))[0]
         return vector, photo.id if photo is not None else None
 
 

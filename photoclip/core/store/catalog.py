@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from photoclip.core.errors import CatalogDamaged, CatalogError, SchemaTooNew
+from photoclip.core.media.kinds import KINDS, kind_of
 from photoclip.core.store.backup import Backup, damage, make_backup
 from photoclip.core.store.backup import due as backup_due
 from photoclip.core.store.filters import place_clause, text_clause, text_match
@@ -391,9 +392,9 @@ class Catalog:
         with self._write() as conn:
             for f in files:
                 cur = conn.execute(
-                    "INSERT INTO photos(folder_id, path, size, mtime_ns, state, added_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, 'pending', ?, ?)",
-                    (folder_id, _path_key(f.path), f.size, f.mtime_ns, now, now),
+                    "INSERT INTO photos(folder_id, path, size, mtime_ns, state, added_at, updated_at, kind) "
+                    "VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)",
+                    (folder_id, _path_key(f.path), f.size, f.mtime_ns, now, now, kind_of(f.path)),
                 )
                 ids.append(PhotoId(int(cur.lastrowid or 0)))
         return ids
@@ -487,6 +488,7 @@ class Catalog:
                 )
                 if cur.rowcount:
                     conn.execute("DELETE FROM embeddings WHERE photo_id = ?", (pid,))
+                    conn.execute("DELETE FROM scenes WHERE photo_id = ?", (pid,))
                     written.append(pid)
         return RecordedBatch(written, seq)
 
@@ -528,12 +530,17 @@ class Catalog:
         return (int(row[0]) if row else 0), ids, [int(r[1]) for r in rows]
 
     @staticmethod
+    def update_metadata(conn: sqlite3.Connection, pid: PhotoId, meta: PhotoMetadata, now: float) -> bool:
+        """Store what reading a photo or video taught, inside the caller's write transaction."""
+        return Catalog._update_metadata(conn, pid, meta, now)
+
+    @staticmethod
     def _update_metadata(conn: sqlite3.Connection, pid: PhotoId, meta: PhotoMetadata, now: float) -> bool:
         cur = conn.execute(
             """
             UPDATE photos SET size = ?, mtime_ns = ?, content_hash = ?, width = ?, height = ?, file_type = ?,
                 taken_at = ?, date_source = ?, camera = ?, state = 'ok', error_reason = NULL, error = NULL,
-                updated_at = ?
+                duration = ?, codec = ?, frame_rate = ?, updated_at = ?
             WHERE id = ?
             """,
             (
@@ -546,6 +553,9 @@ class Catalog:
                 meta.taken_at,
                 meta.date_source,
                 meta.camera,
+                meta.duration,
+                meta.codec,
+                meta.frame_rate,
                 now,
                 pid,
             ),
@@ -555,6 +565,7 @@ class Catalog:
         if cur.rowcount and meta.content_hash:
             # a vector computed from other content is stale for every model
             conn.execute("DELETE FROM embeddings WHERE photo_id = ? AND content_hash != ?", (pid, meta.content_hash))
+            conn.execute("DELETE FROM scenes WHERE photo_id = ? AND content_hash != ?", (pid, meta.content_hash))
         return bool(cur.rowcount)
 
     def record_metadata(self, photos: Sequence[tuple[PhotoId, PhotoMetadata]]) -> None:
@@ -593,7 +604,7 @@ class Catalog:
 
     _PHOTO_COLUMNS = (
         "id, folder_id, path, size, mtime_ns, content_hash, width, height, taken_at, date_source, camera, "
-        "file_type, state, error_reason, error"
+        "file_type, state, error_reason, error, kind, duration, codec, frame_rate"
     )
 
     def photos(self, ids: Sequence[int]) -> dict[PhotoId, Photo]:
@@ -727,6 +738,7 @@ class Catalog:
     def delete_embeddings(self, model_id: str) -> int:
         """Forget every vector of one model; returns how many there were."""
         with self._write() as conn:
+            conn.execute("DELETE FROM scenes WHERE model_id = ?", (model_id,))
             return int(conn.execute("DELETE FROM embeddings WHERE model_id = ?", (model_id,)).rowcount)
 
     def models(self) -> dict[str, int]:
@@ -784,8 +796,7 @@ def _filter_clauses(photo_filter: PhotoFilter, *, texts: bool = True) -> tuple[l
         bound = photo_filter.taken_before
         params.append(bound + "T99" if "T" not in bound else bound)  # a bare date includes the whole day
     if photo_filter.file_types:
-        clauses.append(f"p.file_type IN ({','.join('?' * len(photo_filter.file_types))})")
-        params += [t.lower() for t in photo_filter.file_types]
+        clauses.append(_types_clause(photo_filter.file_types, params))
     tagged = (  # photos with a label (or one of its children) that was not rejected
         "p.id IN (WITH RECURSIVE wanted(id) AS (SELECT id FROM labels WHERE name = ? COLLATE CASEFOLD{} "
         "UNION SELECT l.id FROM labels l JOIN wanted w ON l.parent_id = w.id) "
@@ -809,6 +820,23 @@ def _filter_clauses(photo_filter: PhotoFilter, *, texts: bool = True) -> tuple[l
         clauses.append(clause)
         params += values
     return clauses, params
+
+
+def _types_clause(file_types: Sequence[str], params: list[object]) -> str:
+    """The file types clause, its parameters appended to `params`.
+
+    The kinds ("video", "photo") are file types too: a query's "type:video" keeps the videos.
+    """
+    kinds = [t.lower() for t in file_types if t.lower() in KINDS]
+    types = [t.lower() for t in file_types if t.lower() not in KINDS]
+    either = []
+    if kinds:
+        either.append(f"p.kind IN ({','.join('?' * len(kinds))})")
+        params += kinds
+    if types:
+        either.append(f"p.file_type IN ({','.join('?' * len(types))})")
+        params += types
+    return "(" + " OR ".join(either) + ")"
 
 
 def _casefold_compare(a: str, b: str) -> int:
@@ -853,4 +881,8 @@ def _photo(r: Any) -> Photo:
         state=PhotoState(str(r[12])),
         error_reason=None if r[13] is None else str(r[13]),
         error=None if r[14] is None else str(r[14]),
+        kind=str(r[15]),
+        duration=None if r[16] is None else float(r[16]),
+        codec=None if r[17] is None else str(r[17]),
+        frame_rate=None if r[18] is None else float(r[18]),
     )

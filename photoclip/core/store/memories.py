@@ -71,6 +71,12 @@ class Memories:
                         "WHERE photo_id = ? AND content_hash = ?",
                         (now, photo_id, content_hash),
                     )
+                    conn.execute(  # a video's scenes, which stand for it in the index
+                        "INSERT OR REPLACE INTO removed_scenes(content_hash, model_id, idx, start, end, frame, "
+                        "samples, dim, vector, removed_at) SELECT content_hash, model_id, idx, start, end, frame, "
+                        "samples, dim, vector, ? FROM scenes WHERE photo_id = ? AND content_hash = ?",
+                        (now, photo_id, content_hash),
+                    )
                 conn.execute(f"DELETE FROM photos WHERE id IN ({marks})", chunk)
 
     def by_size(self, sizes: Sequence[int]) -> dict[int, list[Memory]]:
@@ -119,6 +125,12 @@ class Memories:
                 (photo_id, now, seq, memory.content_hash),
             )
             conn.execute(
+                "INSERT OR IGNORE INTO scenes(photo_id, model_id, idx, start, end, frame, samples, dim, vector, "
+                "content_hash, seq) SELECT ?, model_id, idx, start, end, frame, samples, dim, vector, content_hash, ? "
+                "FROM removed_scenes WHERE content_hash = ?",
+                (photo_id, seq, memory.content_hash),
+            )
+            conn.execute(
                 "DELETE FROM removed_photos WHERE content_hash = ? AND path = ?", (memory.content_hash, memory.path)
             )
             self._drop_orphan_vectors(conn)
@@ -140,3 +152,4 @@ class Memories:
         conn.execute(
             "DELETE FROM removed_embeddings WHERE content_hash NOT IN (SELECT content_hash FROM removed_photos)"
         )
+        conn.execute("DELETE FROM removed_scenes WHERE content_hash NOT IN (SELECT content_hash FROM removed_photos)")

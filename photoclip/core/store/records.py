@@ -63,6 +63,14 @@ class Photo:
     state: PhotoState
     error_reason: str | None
     error: str | None
+    kind: str = "photo"  # "photo" or "video"
+    duration: float | None = None  # a video's length in seconds
+    codec: str | None = None  # a video's codec (h264, hevc, ...)
+    frame_rate: float | None = None  # a video's frames per second
+
+    @property
+    def is_video(self) -> bool:
+        return self.kind == "video"
 
 
 @dataclass(frozen=True)
@@ -135,6 +143,9 @@ class PhotoMetadata:
     camera: str | None
     measures: Measures | None = None
     location: tuple[float, float, str] | None = None  # (latitude, longitude, "exif" or "sidecar")
+    duration: float | None = None  # videos only, as the rest below
+    codec: str | None = None
+    frame_rate: float | None = None
 
 
 @dataclass(frozen=True)

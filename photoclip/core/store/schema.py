@@ -6,7 +6,7 @@ so a crash mid-migration leaves the previous version intact.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -190,6 +190,42 @@ MIGRATIONS: dict[int, str] = {
         text, content='photo_texts', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
     );
     """,
+    7: """
+    ALTER TABLE photos ADD COLUMN kind TEXT NOT NULL DEFAULT 'photo';
+    ALTER TABLE photos ADD COLUMN duration REAL;
+    ALTER TABLE photos ADD COLUMN codec TEXT;
+    ALTER TABLE photos ADD COLUMN frame_rate REAL;
+    CREATE INDEX photos_kind ON photos(kind);
+    CREATE TABLE scenes (
+        photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+        model_id TEXT NOT NULL,
+        idx INTEGER NOT NULL,
+        start REAL NOT NULL,
+        end REAL NOT NULL,
+        frame REAL NOT NULL,
+        samples INTEGER NOT NULL,
+        dim INTEGER NOT NULL,
+        vector BLOB NOT NULL,
+        content_hash TEXT NOT NULL,
+        seq INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (photo_id, model_id, idx)
+    ) WITHOUT ROWID;
+    CREATE INDEX scenes_seq ON scenes(model_id, seq);
+    CREATE INDEX scenes_hash ON scenes(model_id, content_hash);
+    CREATE TABLE removed_scenes (
+        content_hash TEXT NOT NULL,
+        model_id TEXT NOT NULL,
+        idx INTEGER NOT NULL,
+        start REAL NOT NULL,
+        end REAL NOT NULL,
+        frame REAL NOT NULL,
+        samples INTEGER NOT NULL,
+        dim INTEGER NOT NULL,
+        vector BLOB NOT NULL,
+        removed_at REAL NOT NULL,
+        PRIMARY KEY (content_hash, model_id, idx)
+    ) WITHOUT ROWID;
+    """,
 }
 """
 Version 4: `folders.device` (the folder's st_dev when last seen with its photos, to tell an
@@ -216,4 +252,13 @@ any); `photo_texts` (text read in photos, by content hash so duplicates share it
 photo is read again; "read", or "gated" when the CLIP gate said it holds no text, or "failed")
 with `photo_text_index`, its FTS5 index (unicode61, diacritics removed), kept in step by
 `store.texts` rather than triggers.
+"""
+"""
+Version 7: videos. `photos.kind` ('photo' or 'video'), with a video's `duration` (seconds),
+`codec` and `frame_rate` (its resolution, date taken and camera use the photo columns);
+`scenes`: each video's scenes per model (time span, the time of the frame that shows it best,
+how many samples it merges, its vector, and the content and sequence number as for
+embeddings); a video's row in `embeddings` holds the mean of its scenes and is written only
+once every scene is (until then the video is pending and indexing resumes where it stopped);
+`removed_scenes`: a removed video's scenes, kept like `removed_embeddings`.
 """

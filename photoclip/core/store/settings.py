@@ -48,6 +48,9 @@ class LibrarySettings:
     sidecar_naming: str = "digikam"  # see SIDECAR_NAMINGS
     sidecar_include_suggestions: bool = False  # unreviewed suggestions go to the sidecar too (marked)
     read_text: bool = True  # read the text in photos after embedding (OCR, where the gate says there is text)
+    video_frames_per_minute: int = 60  # video frames sampled per minute of a clip
+    video_max_frames: int = 300  # frames sampled from one clip at most (longer clips more sparsely)
+    video_seconds_per_file: float = 120.0  # decoding time one clip may take per indexing run (then it resumes)
 
     def as_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -66,6 +69,10 @@ def check_settings(settings: LibrarySettings) -> LibrarySettings:
         raise LibraryError(f"Unknown sidecar naming {settings.sidecar_naming!r}: use digikam or lightroom.")
     if settings.batch_size < 1 or settings.decode_workers < 0 or settings.index_save_seconds <= 0:
         raise LibraryError("Batch size, decode workers and the index save interval must be positive.")
+    if not 1 <= settings.video_frames_per_minute <= 600 or not 1 <= settings.video_max_frames <= 4000:
+        raise LibraryError("Video frames per minute must be 1 to 600, and frames per clip 1 to 4000.")
+    if settings.video_seconds_per_file <= 0:
+        raise LibraryError("The time limit per video must be positive.")
     return dataclasses.replace(settings, device=device)
 
 

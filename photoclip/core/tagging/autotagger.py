@@ -1,4 +1,8 @@
-"""Auto-tag photos with a label set: stored vectors times label vectors, no re-embedding.
+"""Auto-tag photos and videos with a label set: stored vectors times label vectors, no re-embedding.
+
+A video is judged scene by scene: a label holds for it when it holds in any of
+its scenes, with the confidence of the scene where it holds best (a clip that
+starts on a beach and ends in a city is both).
 
 This is the workflow around `classifier` (the maths) and `store.tags` (the
 storage): label vectors are computed once per model and label set (and cached),
@@ -59,6 +63,14 @@ class StoredVectors(Protocol):
     def embeddings(self, model_id: str, ids: Sequence[int] | None = None) -> tuple[npt.NDArray[np.int64], Vectors]: ...
 
 
+class SceneVectors(Protocol):
+    """Read access to videos' scene vectors (`SceneStore` is one)."""
+
+    def vectors_of(
+        self, model_id: str, photo_ids: Sequence[int]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], Vectors]: ...
+
+
 @dataclass(frozen=True)
 class AutoTagProgress:
     done: int
@@ -90,10 +102,17 @@ def fingerprint(label_set: LabelSet) -> str:
 class AutoTagger:
     """Builds label-set classifiers for one library and runs them over photos."""
 
-    def __init__(self, store: TagStore, model: Callable[[], TextModel], vectors: StoredVectors) -> None:
+    def __init__(
+        self,
+        store: TagStore,
+        model: Callable[[], TextModel],
+        vectors: StoredVectors,
+        scenes: SceneVectors | None = None,
+    ) -> None:
         self.store = store
         self._model = model  # the library's current model, loaded when first needed
         self._stored = vectors
+        self._scenes = scenes
         self._vectors: dict[tuple[str, str], tuple[Vectors, Vectors]] = {}
         self._lock = threading.Lock()
 
@@ -168,7 +187,7 @@ class AutoTagger:
                 break
             found_ids, vectors = self._stored.embeddings(model_id, ids[start : start + CHUNK])
             if len(found_ids):
-                confidences, suggested = classifier.decide(_normalised_rows(vectors))
+                confidences, suggested = self.decide(classifier, model_id, found_ids, vectors)
                 rows, cols = np.nonzero(suggested)
                 decisions = [
                     Decision(
@@ -188,6 +207,25 @@ class AutoTagger:
                 progress(AutoTagProgress(min(start + CHUNK, len(ids)), len(ids)))
         report.seconds = time.perf_counter() - started
         return report
+
+    def decide(
+        self, classifier: Classifier, model_id: str, ids: npt.NDArray[np.int64], vectors: Vectors
+    ) -> tuple[Vectors, npt.NDArray[np.bool_]]:
+        """(confidences, suggested) per photo; a video's rows come from its scenes (any scene, its best score)."""
+        confidences, suggested = classifier.decide(_normalised_rows(vectors))
+        if self._scenes is None:
+            return confidences, suggested
+        owners, _, scene_matrix = self._scenes.vectors_of(model_id, ids.tolist())
+        if not len(owners):
+            return confidences, suggested
+        scene_conf, scene_suggested = classifier.decide(_normalised_rows(scene_matrix))
+        row_of = {int(pid): row for row, pid in enumerate(ids.tolist())}
+        rows = np.array([row_of[int(o)] for o in owners], dtype=np.int64)
+        for row in np.unique(rows):
+            mine = rows == row
+            confidences[row] = scene_conf[mine].max(axis=0)
+            suggested[row] = scene_suggested[mine].any(axis=0)
+        return confidences, suggested
 
 
 def _normalised_rows(vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:

@@ -20,9 +20,11 @@ import numpy as np
 from photoclip.core.changes import ChangeBus, Changes, Outcome
 from photoclip.core.clip.service import Models
 from photoclip.core.errors import LibraryError
+from photoclip.core.search.matches import find
 from photoclip.core.search.ranking import SearchHit, SearchResult
 from photoclip.core.store.catalog import Catalog
 from photoclip.core.store.records import Photo, PhotoId
+from photoclip.core.store.scenes import SceneStore
 from photoclip.core.store.tags import ACCEPTED, REJECTED, Tag, TagCount, TagStore
 from photoclip.core.store.texts import TextStore
 from photoclip.core.tagging.autotagger import AutoTagger, AutoTagProgress, AutoTagReport
@@ -77,7 +79,8 @@ class Tags:
         self._models = models
         self._vectors = vectors
         self._changes = changes
-        self._autotagger = AutoTagger(store, models.text_encoder, catalog)
+        self._scenes = SceneStore(catalog)
+        self._autotagger = AutoTagger(store, models.text_encoder, catalog, self._scenes)
 
     # -- label sets -------------------------------------------------------------------------------
 
@@ -236,7 +239,7 @@ class Tags:
             norm = float(np.linalg.norm(vectors[0]))
             if norm < 1e-6:
                 return []
-            confidences = classifier.confidences((vectors[0] / norm)[None, :])[0]
+            confidences = self._autotagger.decide(classifier, self._models.model_id, ids, vectors)[0][0]
             order = np.argsort(-confidences)[:top]
             return [(classifier.label_names[i], float(confidences[i])) for i in order]
 
@@ -260,8 +263,7 @@ class Tags:
             if norm < 1e-6:
                 return []
             photo = (vectors[0] / norm).astype(np.float32)
-            embedder = self._models.embedder()
-            text = self._models.text_encoder()  # the model may have been loaded without its text tower
+            text = self._models.text_encoder()  # the exported text tower where the model was loaded without its own
             best: dict[str, LabelScore] = {}
             for label_set in self._store.label_sets():
                 if label_set.name in PEOPLES_OWN_SETS or not label_set.labels:
@@ -269,7 +271,7 @@ class Tags:
                 labels = self._autotagger.label_vectors(label_set)
                 background = background_vector(text.encode_texts, label_set.background or DEFAULT_BACKGROUND_PROMPTS)
                 margins = (labels @ photo - float(background @ photo)).astype(np.float64)
-                confidences = 1.0 / (1.0 + np.exp(-embedder.logit_scale * margins))
+                confidences = 1.0 / (1.0 + np.exp(-text.logit_scale * margins))
                 for entry, confidence in zip(label_set.labels, confidences.tolist(), strict=True):
                     key = entry.name.casefold()
                     if confidence >= minimum and (key not in best or confidence > best[key].confidence):
@@ -287,10 +289,10 @@ class Tags:
             if index is None or len(index) == 0:
                 return SearchResult([], 0, limit, False, None, 0.0)
             vector = self._autotagger.label_vectors(label_set)[names.index(label)]
-            hits = index.search(vector, limit)
+            hits = find(index, vector, limit)
         photos = self._catalog.photos([h.photo_id for h in hits])
         result = [
-            SearchHit(PhotoId(h.photo_id), h.score, photo.path, photo.taken_at)
+            SearchHit(PhotoId(h.photo_id), h.score, photo.path, photo.taken_at, duration=photo.duration)
             for h in hits
             if (photo := photos.get(PhotoId(h.photo_id))) is not None
         ]

@@ -26,7 +26,10 @@ import numpy.typing as npt
 
 from photoclip.core.store.catalog import Catalog
 from photoclip.core.store.records import VECTOR_DTYPE, PhotoId
+from photoclip.core.store.scenes import RecordedClips
+from photoclip.core.vectors.entries import entry_changes_since, entry_count, entry_labels, entry_vectors
 from photoclip.core.vectors.hnsw import VectorIndex
+from photoclip.core.vectors.labels import SCENE_FLAG, labels_of, scene_labels, scene_range
 from photoclip.core.vectors.saved import SavedVectors
 
 SAVED_VECTORS_LIMIT = 300_000
@@ -89,8 +92,8 @@ class VectorKeeper:
         saved = SavedVectors.open(self.directory, model_id=self.model_id, dim=dim)
         if saved is None or len(saved) > SAVED_VECTORS_LIMIT:
             return None
-        _, written, _ = self.catalog.vector_changes_since(self.model_id, saved.covers_seq)
-        if len(written) or self.catalog.embedding_count(self.model_id) != len(saved):
+        _, written, _ = entry_changes_since(self.catalog, self.model_id, saved.covers_seq)
+        if len(written) or entry_count(self.catalog, self.model_id) != len(saved):
             return None  # the catalog moved on since the save: the index repairs itself when it loads
         return saved
 
@@ -100,7 +103,7 @@ class VectorKeeper:
             return None
         index = VectorIndex.load(self.directory, model_id=self.model_id, dim=dim)
         counter = self.catalog.vector_seq()
-        catalog_ids = self.catalog.embedding_ids(self.model_id)
+        catalog_ids = entry_labels(self.catalog, self.model_id)
         if index is None:
             index = VectorIndex(dim, model_id=self.model_id, capacity=max(1024, int(len(catalog_ids) * 1.25)))
             self._add_from_catalog(index, catalog_ids)
@@ -115,7 +118,7 @@ class VectorKeeper:
         missing = np.setdiff1d(catalog_ids, present)
         extra = np.setdiff1d(present, catalog_ids)
         if index.covers_seq is not None:
-            _, rewritten, _ = self.catalog.vector_changes_since(self.model_id, index.covers_seq)
+            _, rewritten, _ = entry_changes_since(self.catalog, self.model_id, index.covers_seq)
         else:  # saved by a version without sequence numbers: trust its save time instead
             saved_at = float(self.catalog.get_meta(f"index_saved_at:{self.model_id}") or 0.0)
             rewritten = self.catalog.embedding_ids_since(self.model_id, saved_at)
@@ -134,7 +137,7 @@ class VectorKeeper:
 
     def _add_from_catalog(self, index: VectorIndex, ids: npt.NDArray[np.int64]) -> None:
         for start in range(0, len(ids), _CATALOG_CHUNK):
-            chunk_ids, vectors = self.catalog.embeddings(self.model_id, ids[start : start + _CATALOG_CHUNK].tolist())
+            chunk_ids, vectors = entry_vectors(self.catalog, self.model_id, ids[start : start + _CATALOG_CHUNK])
             if len(chunk_ids):
                 index.add(chunk_ids, vectors)
 
@@ -163,13 +166,52 @@ class VectorKeeper:
             if time.monotonic() - self._last_save > self.save_seconds:
                 self._save_locked()
 
+    def add_scenes(self, recorded: RecordedClips) -> None:
+        """Video scenes just committed to the catalog (see `SceneStore.record`): a fresh start replaces them all."""
+        with self._lock:
+            index = self._index
+            if index is None or not recorded.scenes:
+                return
+            labels: list[npt.NDArray[np.int64]] = []
+            vectors = []
+            for photo_id, scenes in recorded.scenes.items():
+                new = scene_labels(np.full(len(scenes), photo_id), [s.index for s in scenes])
+                if photo_id in recorded.replaced:
+                    low, high = scene_range(photo_id)
+                    present = index.ids()
+                    old = present[(present >= low) & (present < high)]
+                    index.remove(np.setdiff1d(old, new))
+                labels.append(new)
+                vectors += [s.vector for s in scenes]
+            if vectors:
+                matrix = np.stack(vectors).astype(VECTOR_DTYPE).astype(np.float32)
+                index.add(np.concatenate(labels), matrix)
+                if recorded.seq is not None:
+                    self._applied.add(recorded.seq)
+            if time.monotonic() - self._last_save > self.save_seconds:
+                self._save_locked()
+
     def remove(self, ids: Sequence[int]) -> None:
+        """Photos and videos gone (or unreadable): their entries leave the index, a video's scenes with it."""
         if not ids:
             return
         with self._lock:
             self._saved = None
             if self._index is not None:
-                self._index.remove(np.asarray(ids, dtype=np.int64))
+                self._index.remove(self.labels_of(ids))
+
+    def labels_of(self, photo_ids: Sequence[int] | npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """The labels the index holds for these photos and videos (a video's are its scenes')."""
+        with self._lock:
+            held = self._index if self._index is not None else self._saved  # what `searchable` gives
+            if held is None:
+                return np.zeros(0, dtype=np.int64)
+            present = held.ids()
+        ids = np.asarray(photo_ids, dtype=np.int64).reshape(-1)
+        if present.size and present[-1] < SCENE_FLAG:  # no videos: labels are photo ids
+            kept: npt.NDArray[np.int64] = ids[np.isin(ids, present)]
+            return kept
+        return labels_of(ids, present)
 
     def save(self) -> None:
         """Write the index file if one is loaded (atomically)."""
@@ -190,7 +232,7 @@ class VectorKeeper:
         process meanwhile, are read from the catalog. Then the index covers the counter as it
         was in that same snapshot: a save can never claim vectors it has not seen.
         """
-        counter, ids, seqs = self.catalog.vector_changes_since(self.model_id, index.covers_seq or 0)
+        counter, ids, seqs = entry_changes_since(self.catalog, self.model_id, index.covers_seq or 0)
         mine = self._applied
         foreign = np.array([i for i, s in zip(ids.tolist(), seqs, strict=True) if s not in mine], dtype=np.int64)
         if len(foreign):
@@ -260,13 +302,13 @@ class IndexDifferences:
 
 
 def index_differences(catalog: Catalog, index: VectorIndex, model_id: str) -> IndexDifferences:
-    """Compare an index with the catalog id by id and vector by vector (chunked: memory stays small)."""
-    catalog_ids = catalog.embedding_ids(model_id)
+    """Compare an index with the catalog label by label and vector by vector (chunked: memory stays small)."""
+    catalog_ids = entry_labels(catalog, model_id)
     present = index.ids()
     common = np.intersect1d(catalog_ids, present)
     stale = 0
     for start in range(0, len(common), _CATALOG_CHUNK):
-        ids, stored = catalog.embeddings(model_id, common[start : start + _CATALOG_CHUNK].tolist())
+        ids, stored = entry_vectors(catalog, model_id, common[start : start + _CATALOG_CHUNK])
         if not len(ids):
             continue
         norms = np.linalg.norm(stored, axis=1, keepdims=True)
