@@ -6,7 +6,6 @@ from __future__ import annotations
 import itertools
 import json
 import shutil
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from photoclip.core.clip.embedder import Embedder
 from photoclip.core.clip.registry import TINY_MODEL_KEY
 from photoclip.core.store.schema import SCHEMA_VERSION
 from photoclip.demo.variants import DuplicateTruth, build_duplicate_library
+from tests.catalog_versions import make_version_4
 
 REASONS = {"best shot", "same file", "re-encoded", "resized", "cropped", "edited", "burst"}
 
@@ -120,13 +120,7 @@ def test_a_library_from_before_measuring_is_measured_once_then_grouped_alike(
     before = {frozenset(m.path for m in g.members) for g in library.similar.find().duplicates}
     directory = library.directory
     library.close()
-    conn = sqlite3.connect(directory / "catalog.sqlite")
-    for column in ("phash", "sharpness", "clipping", "luma", "contrast", "taken_subsec"):
-        conn.execute(f"ALTER TABLE photos DROP COLUMN {column}")
-    conn.execute("DROP TABLE smart_albums")
-    conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
-    conn.commit()
-    conn.close()
+    make_version_4(directory / "catalog.sqlite")
     with Library.open(directory, embedder=tiny_embedder) as upgraded:
         assert upgraded.catalog.schema_version() == SCHEMA_VERSION
         assert len(upgraded.similar.unmeasured()) == len(duplicate_library.truth.files)

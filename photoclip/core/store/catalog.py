@@ -370,7 +370,9 @@ class Catalog:
             return None
         vector = np.frombuffer(row[0], dtype=VECTOR_DTYPE).astype(np.float32)
         measures = _measures(row[9:15])
-        meta = PhotoMetadata(row[7], row[8], content_hash, row[1], row[2], row[3], row[4], row[5], row[6], measures)
+        meta = PhotoMetadata(
+            row[7], row[8], content_hash, row[1], row[2], row[3], row[4], row[5], row[6], measures=measures
+        )
         return vector, meta
 
     def distinct_photo_folders(self) -> int:

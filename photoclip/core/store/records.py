@@ -6,7 +6,7 @@ layer (scanner, indexer, searcher, front ends) can pass them around freely.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from enum import Enum
 from pathlib import Path
 from typing import NewType
@@ -141,6 +141,7 @@ class PhotoMetadata:
     taken_at: str | None
     date_source: str
     camera: str | None
+    _: KW_ONLY  # what later versions added: by name, so adding one never shifts another
     measures: Measures | None = None
     location: tuple[float, float, str] | None = None  # (latitude, longitude, "exif" or "sidecar")
     duration: float | None = None  # videos only, as the rest below

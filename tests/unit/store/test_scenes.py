@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -12,13 +11,26 @@ from photoclip.core.store.catalog import Catalog
 from photoclip.core.store.memories import Memories
 from photoclip.core.store.records import FileStat, PhotoFilter, PhotoId, PhotoMetadata
 from photoclip.core.store.scenes import ClipRecord, SceneStore, StoredScene, mean_vector
+from photoclip.core.store.schema import SCHEMA_VERSION
+from tests.catalog_versions import make_version_4
 
 MODEL = "m"
 
 
 def video_meta(content_hash: str = "v1", duration: float = 12.0) -> PhotoMetadata:
     return PhotoMetadata(
-        10, 1, content_hash, 320, 240, "mp4", "2024-01-01T10:00:00", "video", "Phone", duration, "hevc", 30.0
+        10,
+        1,
+        content_hash,
+        320,
+        240,
+        "mp4",
+        "2024-01-01T10:00:00",
+        "video",
+        "Phone",
+        duration=duration,
+        codec="hevc",
+        frame_rate=30.0,
     )
 
 
@@ -144,19 +156,8 @@ def test_changes_since_and_keys_see_every_scene(catalog: Catalog, tmp_path: Path
 def test_a_version_4_catalog_is_upgraded(tmp_path: Path) -> None:
     path = tmp_path / "catalog.sqlite"
     Catalog(path).close()
-    conn = sqlite3.connect(path)
-    conn.execute("DROP TABLE scenes")
-    conn.execute("DROP TABLE removed_scenes")
-    conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
-    conn.commit()
-    conn.execute("ALTER TABLE photos DROP COLUMN frame_rate")
-    conn.execute("ALTER TABLE photos DROP COLUMN codec")
-    conn.execute("DROP INDEX photos_kind")
-    conn.execute("ALTER TABLE photos DROP COLUMN duration")
-    conn.execute("ALTER TABLE photos DROP COLUMN kind")
-    conn.commit()
-    conn.close()
+    make_version_4(path)
     catalog = Catalog(path)
-    assert catalog.schema_version() == 5
+    assert catalog.schema_version() == SCHEMA_VERSION
     assert SceneStore(catalog).count(MODEL) == 0
     catalog.close()

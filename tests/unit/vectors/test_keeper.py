@@ -24,7 +24,7 @@ def unit(axis: int) -> np.ndarray:
 
 
 def meta(content_hash: str, duration: float | None = None) -> PhotoMetadata:
-    return PhotoMetadata(1, 1, content_hash, 4, 4, "mp4" if duration else "jpeg", None, "file", None, duration)
+    return PhotoMetadata(1, 1, content_hash, 4, 4, "mp4" if duration else "jpeg", None, "file", None, duration=duration)
 
 
 @pytest.fixture
