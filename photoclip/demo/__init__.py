@@ -65,6 +65,9 @@ def generate_photos(
             same number of photos; random single scenes otherwise.
         png_every: every n-th photo is saved as PNG instead of JPEG.
     """
+    from photoclip.core import mark_demo_folder
+
+    mark_demo_folder(folder)  # these are demo photos: the tiny model is meaningful on them
     rng = random.Random(seed)
     cycle = list(combos) if combos is not None else None
     photos = []
@@ -102,4 +105,8 @@ def prepare_demo_photos(base: Path, count: int = 240) -> Path:
     photos_dir = base / "photos"
     if not photos_dir.exists():
         generate_photos(photos_dir, count, seed=DEMO_SEED, pair_probability=0.25)
+    else:  # made by an earlier version, before demo folders carried their marker
+        from photoclip.core import mark_demo_folder
+
+        mark_demo_folder(photos_dir)
     return photos_dir

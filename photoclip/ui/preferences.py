@@ -98,7 +98,7 @@ class PreferencesDialog(QDialog):
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName("Preference pages")
         self.tabs.addTab(self._folders_page(), "&Folders")
-        self.tabs.addTab(self._model_page(), "&Model")
+        self.model_page_index = self.tabs.addTab(self._model_page(), "&Model")
         self.tabs.addTab(self._thumbnails_page(), "&Thumbnails")
         self.tabs.addTab(self._sidecars_page(), "&Sidecars")
         self.tabs.addTab(self._appearance_page(), "&Appearance")
@@ -504,6 +504,14 @@ class PreferencesDialog(QDialog):
         return cleaned
 
     # -- model actions ------------------------------------------------------------------------------
+
+    def offer_model(self, name: str) -> None:
+        """Open on the Model page with `name` selected, to download and use from there (the demo banner's offer)."""
+        self.tabs.setCurrentIndex(self.model_page_index)
+        self._select_next = name
+        if self._models:
+            self._models_loaded(self._models)
+        self._show_message(f"{name} is selected: press Use, then OK. It is downloaded, and your photos re-indexed.")
 
     def _selected_model(self) -> str | None:
         items = self.model_table.selectedItems()
