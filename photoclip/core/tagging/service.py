@@ -246,7 +246,7 @@ class Tags:
             if norm < 1e-6:
                 return []
             photo = (vectors[0] / norm).astype(np.float32)
-            embedder = self._models.embedder()
+            embedder = self._models.text_encoder()  # the exported tower when the whole model loaded without one
             best: dict[str, LabelScore] = {}
             for label_set in self._store.label_sets():
                 if label_set.name in PEOPLES_OWN_SETS or not label_set.labels:
