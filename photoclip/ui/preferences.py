@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QRadioButton,
+    QSizePolicy,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -308,8 +309,17 @@ class PreferencesDialog(QDialog):
         self.theme_combo.addItem("Follow the system", "system")
         self.theme_combo.addItem("Light", "light")
         self.theme_combo.addItem("Dark", "dark")
+        self.theme_combo.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)  # not a wide bar
         form = QFormLayout(page)
         form.addRow("T&heme:", self.theme_combo)
+        form.addRow(
+            _note(
+                "“Follow the system” switches between light and dark with your desktop, also while photoclip "
+                "runs. Icons and thumbnails are drawn for your screen's scale, so they stay sharp on "
+                "high-resolution displays.",
+                page,
+            )
+        )
         return page
 
     # -- loading ------------------------------------------------------------------------------------
