@@ -1,10 +1,15 @@
-"""Save screenshots of the app for the README: main window, viewer states, videos, auto-tag dialog, label set
-editor, duplicates.
+"""Screenshots of every key state of the app, at three window sizes, for the README and for looking at.
+
+welcome, grid, search, the viewer (fitted, zoomed, info panel, full screen), the
+auto-tag dialog, the label set editor, each Preferences page, the dark theme and the
+demo model banner, each at 900x600, 1366x768 and 1920x1080 (docs/screenshots/<W>x<H>/);
+the README's few (docs/screenshots/*.png) are at 1366x768.
 
 Runs the real app on the offline demo (generated photos, bundled tiny model) in a
 temporary folder, drives it like a person would, and grabs each window as PNG:
 
     .venv/bin/python docs/make_screenshots.py [--out docs/screenshots]
+    .venv/bin/python docs/make_screenshots.py --scale 2 --only grid --out /tmp/hidpi   # high-DPI crispness
 
 Works offscreen (QT_QPA_PLATFORM=offscreen, the default here) or on a real display.
 """
@@ -34,10 +39,19 @@ from photoclip.ui.app import apply_appearance, make_application
 from photoclip.ui.controller import MODEL_READY, LibraryController
 from photoclip.ui.grid import PixmapRole
 from photoclip.ui.settings import AppSettings
+from photoclip.ui.theme import apply_theme
 from photoclip.ui.window import MainWindow
 
-VIEWER_SIZES = ((1000, 700), (1600, 1000))
-"""Window sizes the viewer's states are rendered at; offscreen, each is also a screen, for full screen."""
+SIZES = ((900, 600), (1366, 768), (1920, 1080))
+"""Window sizes every state is rendered at (docs/screenshots/<W>x<H>/); offscreen, each is also a screen."""
+
+README_SIZE = (1366, 768)
+"""The size of the few screenshots the README shows (docs/screenshots/*.png)."""
+
+SHOWN = 240 + DEMO_TEXT_PHOTOS + 1 + 3
+"""Rows of the demo library shown: its shapes and texts, the camera photo, three clips."""
+
+PREFERENCE_PAGES = ("folders", "model", "thumbnails", "sidecars", "appearance")
 
 
 def pump(condition: Callable[[], bool], timeout: float = 60.0) -> None:
@@ -90,11 +104,19 @@ def offscreen_screens(folder: Path) -> None:
     if os.environ.get("QT_QPA_PLATFORM") != "offscreen":
         return
     left, screens = 0, []
-    for width, height in VIEWER_SIZES:
+    for width, height in SIZES:
         screens.append(
-            {"name": f"{width}x{height}", "x": left, "y": 0, "width": width, "height": height,
-             "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}
-        )  # fmt: skip
+            {
+                "name": f"{width}x{height}",
+                "x": left,
+                "y": 0,
+                "width": width,
+                "height": height,
+                "logicalDpi": 96,
+                "logicalBaseDpi": 96,
+                "dpr": 1,
+            }
+        )
         left += width
     config = folder / "screens.json"
     config.write_text(json.dumps({"screens": screens}), encoding="utf-8")
@@ -140,131 +162,237 @@ def camera_photo(folder: Path) -> Path:
     return path
 
 
-def viewer_states(window: MainWindow, photo_id: int, out: Path) -> None:
-    """The viewer fitted, zoomed in, in full screen, and its info panel with a suggested tag, at each size."""
+def on_screen(window: QWidget, width: int, height: int) -> None:
+    """Put the window alone on the screen of that size (offscreen), at that size."""
+    screens = {screen.name(): screen for screen in QApplication.screens()}
+    name = f"{width}x{height}"
+    handle = window.windowHandle()
+    if name in screens and handle is not None:
+        handle.setScreen(screens[name])
+        window.move(screens[name].geometry().topLeft())
+    window.resize(width, height)
+    settle(0.3)
+
+
+def fit_dialog(dialog: QWidget, width: int, height: int, window: tuple[int, int]) -> None:
+    """A dialog at its usual size, smaller when the window (and so the screen) is smaller."""
+    dialog.resize(min(width, window[0] - 40), min(height, window[1] - 40))
+
+
+def viewer_states(window: MainWindow, photo_id: int, out: Path, size: tuple[int, int]) -> None:
+    """The viewer fitted, zoomed to 100%, its info panel (whole, as tall as its content), and full screen."""
     from PySide6.QtCore import QPointF
 
     viewer = window.viewer
-    screens = {screen.name(): screen for screen in QApplication.screens()}
-    for width, height in VIEWER_SIZES:
-        name = f"{width}x{height}"
-        if name in screens:
-            window.windowHandle().setScreen(screens[name])
-            window.move(screens[name].geometry().topLeft())
-        window.resize(width, height)
-        window.open_viewer(photo_id)
-        pump(
-            lambda: viewer.view.full_resolution and viewer.details is not None and viewer.model_view is not None,
-            timeout=180,
-        )
-        save(window, out / f"viewer-fit-{name}.png")
-        view = viewer.view
-        view.set_zoom(1.0, QPointF(view.width() * 0.45, view.height() * 0.4))
-        save(window, out / f"viewer-zoomed-{name}.png")
-        save(viewer.panel.page, out / f"viewer-info-{name}.png")  # the whole panel, as tall as its content
-        view.fit()
-        settle(1.5)  # the zoom badge fades
-        window.toggle_full_screen()
-        pump(lambda: window.isFullScreen() and not window.menuBar().isVisible())
-        save(window, out / f"viewer-full-screen-{name}.png")
-        window.toggle_full_screen()
-        pump(lambda: not window.isFullScreen())
-        window.close_viewer()
+    window.open_viewer(photo_id)
+    pump(
+        lambda: viewer.view.full_resolution and viewer.details is not None and viewer.model_view is not None,
+        timeout=180,
+    )
+    save(window, out / "viewer-fit.png")
+    view = viewer.view
+    view.set_zoom(1.0, QPointF(view.width() * 0.45, view.height() * 0.4))
+    save(window, out / "viewer-zoomed.png")
+    save(viewer.panel.page, out / "viewer-info.png")
+    view.fit()
+    settle(1.5)  # the zoom badge fades
+    window.toggle_full_screen()
+    pump(lambda: window.isFullScreen() and not window.menuBar().isVisible())
+    save(window, out / "viewer-full-screen.png")
+    window.toggle_full_screen()
+    pump(lambda: not window.isFullScreen())
+    window.close_viewer()
+    on_screen(window, *size)
+
+
+def dialogs(
+    window: MainWindow, controller: LibraryController, settings: AppSettings, out: Path, size: tuple[int, int]
+) -> None:
+    """The auto-tag dialog after a run, the label set editor testing a label, each page of Preferences."""
+    from photoclip.ui.autotag_dialog import AutoTagDialog
+    from photoclip.ui.labelset_editor import LabelSetEditor
+    from photoclip.ui.preferences import PreferencesDialog
+
+    dialog = AutoTagDialog(controller, window.model.ids, "search results for “a red circle”", window)
+    dialog.show()
+    pump(lambda: dialog.sets.count() > 0)
+    dialog.sets.setCurrentText("Shapes (demo)")
+    dialog.run()
+    pump(lambda: not dialog._running, 120)
+    save(dialog, out / "auto-tag.png")
+    dialog.close()
+
+    editor = LabelSetEditor(controller, window, select="Colours (demo)")
+    fit_dialog(editor, 1100, 680, size)
+    editor.show()
+    pump(lambda: editor.table.rowCount() > 0)
+    editor.table.setCurrentCell(0, 0)
+    editor._test_label()  # the "Test this label" button
+    settle(2.5)
+    save(editor, out / "label-set-editor.png")
+    editor.close()
+
+    preferences = PreferencesDialog(controller, settings, window)
+    fit_dialog(preferences, preferences.width(), preferences.height(), size)
+    preferences.show()
+    pump(lambda: preferences.model_table.rowCount() > 0)
+    for page, name in enumerate(PREFERENCE_PAGES):
+        preferences.tabs.setCurrentIndex(page)
+        settle(0.8)  # the cache size and the folder list come from the library
+        save(preferences, out / f"preferences-{name}.png")
+    preferences.reject()
+
+
+def grid_states(window: MainWindow, out: Path, prefix: str = "") -> None:
+    """All photos (the grid, first one selected) and a search's results."""
+    window.clear_search()
+    pump(lambda: window.model.rowCount() == SHOWN and "matches" not in window.header.text())
+    window.grid.scrollToTop()
+    window.grid.select_ids(window.model.ids[:1])
+    pump(lambda: thumbnails_shown(window, 30))
+    save(window, out / f"{prefix}grid.png")
+    window.search.setText("a red circle")
+    window.search.search_now()
+    pump(lambda: window.result is not None and "matches" in window.header.text())
+    window.grid.select_ids(window.model.ids[:1])
+    pump(lambda: thumbnails_shown(window, 30))
+    save(window, out / f"{prefix}search.png")
+
+
+def welcome_state(
+    app: QApplication, settings: AppSettings, base: Path, out_of: Callable[[tuple[int, int]], Path]
+) -> None:
+    """A new, empty library: the welcome page (nothing is downloaded unless asked)."""
+    from photoclip.ui.window import WELCOME
+
+    controller = LibraryController(base / "new-library", thumbnail_dir=base / "new-thumbs", watch=False)
+    window = MainWindow(controller, settings)
+    window.show()
+    controller.open()
+    pump(lambda: controller.library is not None and window.stack.currentIndex() == WELCOME)
+    for size in SIZES:
+        on_screen(window, *size)
+        save(window, out_of(size) / "welcome.png")
+    window.close()
+    controller.close()
+
+
+def demo_banner_state(window: MainWindow, base: Path, out_of: Callable[[tuple[int, int]], Path]) -> None:
+    """The tiny model on a person's own photos: the banner above the grid says its results mean nothing."""
+    from PIL import Image as PILImage
+
+    mine = base / "My Pictures"
+    mine.mkdir()
+    PILImage.new("RGB", (640, 480), (200, 150, 90)).save(mine / "beach.jpg")
+    window.controller.add_folder(mine)
+    pump(lambda: window.demo_banner.isVisible())
+    window.clear_search()
+    for size in SIZES:
+        on_screen(window, *size)
+        save(window, out_of(size) / "demo-model-banner.png")
+
+
+def video_states(window: MainWindow, out: Path) -> None:
+    """A search that finds a clip's scene, and the viewer playing it from the matching moment."""
+    window.search.setText("a blue star")
+    window.search.search_now()
+    pump(lambda: window.result is not None and "a blue star" in window.header.text())
+    pump(lambda: thumbnails_shown(window, 30))
+    video = next(h.photo_id for h in window.result.hits if h.is_video)
+    window.grid.select_ids([video])
+    save(window, out / "videos.png")
+    window.open_viewer(video)
+    pump(lambda: window.viewer.video.photo is not None)
+    settle(2.5)  # playing from the matching moment
+    window.viewer.video.toggle_play()
+    save(window, out / "video-viewer.png")
+    window.close_viewer()
+    window.clear_search()
+
+
+def build_demo(base: Path) -> tuple[Path, int]:
+    """The offline demo's photos and a camera JPEG, indexed with the tiny model, an album and tags."""
+    photos = prepare_demo_photos(base / "demo", 240)
+    add_demo_clips(photos / "videos")
+    camera = camera_photo(photos)
+    with Library.open(base / "library", model=TINY_MODEL_KEY) as library:
+        library.folders.add(photos)
+        library.indexer.update()
+        library.albums.create("Holiday 2024")
+        library.albums.add("Holiday 2024", library.searcher.browse_ids(PhotoFilter())[:40])
+        library.tags.auto_tag("Colours (demo)")
+        camera_photo_row = library.photos.by_path(camera)
+        assert camera_photo_row is not None
+        camera_id = int(camera_photo_row.id)
+        library.albums.add("Holiday 2024", [camera_id])
+        library.tags.tag([camera_id], "evening walk")
+    return base / "library", camera_id
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "screenshots")
-    parser.add_argument("--theme", default="light", choices=["light", "dark", "system"])
-    parser.add_argument("--size", default="1280x800", help="window size, WIDTHxHEIGHT")
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="device pixel ratio (QT_SCALE_FACTOR): 2 checks high-DPI crispness"
+    )
+    parser.add_argument("--only", choices=["grid"], help="only the grid and viewer (with --scale)")
     args = parser.parse_args()
-    width, height = (int(v) for v in args.size.split("x"))
+    if args.scale != 1.0:
+        os.environ["QT_SCALE_FACTOR"] = str(args.scale)
     args.out.mkdir(parents=True, exist_ok=True)
+
+    def out_of(size: tuple[int, int]) -> Path:
+        folder = args.out / f"{size[0]}x{size[1]}"
+        folder.mkdir(exist_ok=True)
+        return folder
+
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
-        photos = prepare_demo_photos(base / "demo", 240)
-        add_demo_clips(photos / "videos")
-        shown = 240 + DEMO_TEXT_PHOTOS + 1 + 3  # the demo's shapes and texts, the camera photo, three clips
-        camera = camera_photo(photos)
+        library_dir, camera_id = build_demo(base)
         offscreen_screens(base)
-        with Library.open(base / "library", model=TINY_MODEL_KEY) as library:
-            library.folders.add(photos)
-            library.indexer.update()
-            library.albums.create("Holiday 2024")
-            library.albums.add("Holiday 2024", library.searcher.browse_ids(PhotoFilter())[:40])
-            library.tags.auto_tag("Colours (demo)")
-            camera_photo_row = library.photos.by_path(camera)
-            assert camera_photo_row is not None
-            camera_id = int(camera_photo_row.id)
-            library.albums.add("Holiday 2024", [camera_id])
-            library.tags.tag([camera_id], "evening walk")
         app = make_application()
         QSettings.setDefaultFormat(QSettings.Format.IniFormat)
         QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(base / "qsettings"))
         settings = AppSettings()
-        settings.theme = args.theme
+        settings.theme = "light"
         apply_appearance(app, settings)
-        controller = LibraryController(base / "library", thumbnail_dir=base / "thumbs", watch=False)
+        controller = LibraryController(library_dir, thumbnail_dir=base / "thumbs", watch=False)
         window = MainWindow(controller, settings)
-        window.resize(width, height)
         window.show()
         controller.open()
-        pump(lambda: controller.state == MODEL_READY and window.model.rowCount() == shown)
-        window.sidebar.expandAll()
-        window.search.setText("a red circle")
-        window.search.search_now()
-        pump(lambda: window.result is not None and "matches" in window.header.text())
-        window.grid.select_ids(window.model.ids[:1])
-        pump(lambda: thumbnails_shown(window, 30))
-        save(window, args.out / "main-window.png")
-
-        window.open_viewer(window.model.ids[0])
-        pump(lambda: window.viewer.view.full_resolution and window.viewer.model_view is not None)
-        save(window, args.out / "viewer.png")
-        window.close_viewer()
-        window.clear_search()
-        pump(lambda: window.model.rowCount() == shown)
-        viewer_states(window, camera_id, args.out)
-        window.resize(1280, 800)
-
-        window.search.setText("a blue star")
-        window.search.search_now()
-        pump(lambda: "a blue star" in window.header.text())
-        pump(lambda: thumbnails_shown(window, 30))
-        video = next(h.photo_id for h in window.result.hits if h.is_video)
-        window.grid.select_ids([video])
-        save(window, args.out / "videos.png")
-        window.open_viewer(video)
-        pump(lambda: window.viewer.video.photo is not None)
-        settle(2.5)  # playing from the matching moment
-        window.viewer.video.toggle_play()
-        save(window, args.out / "video-viewer.png")
-        window.close_viewer()
-
-        from photoclip.ui.autotag_dialog import AutoTagDialog
-
-        dialog = AutoTagDialog(controller, window.model.ids, "search results for “a red circle”", window)
-        dialog.show()
-        pump(lambda: dialog.sets.count() > 0)
-        dialog.sets.setCurrentText("Shapes (demo)")
-        dialog.run()
-        pump(lambda: not dialog._running)
-        save(dialog, args.out / "auto-tag.png")
-        dialog.close()
-
-        from photoclip.ui.labelset_editor import LabelSetEditor
-
-        editor = LabelSetEditor(controller, window, select="Colours (demo)")
-        editor.resize(1100, 680)
-        editor.show()
-        pump(lambda: editor.table.rowCount() > 0)
-        editor.table.setCurrentCell(0, 0)
-        editor._test_label()  # the "Test this label" button
-        settle(2.5)
-        save(editor, args.out / "label-set-editor.png")
-        editor.close()
+        pump(lambda: controller.state == MODEL_READY and window.model.rowCount() == SHOWN)
+        window.sidebar.expandToDepth(1)
+        if args.only == "grid":
+            on_screen(window, *README_SIZE)
+            grid_states(window, args.out, f"x{args.scale:g}-")
+            window.close_viewer()
+            viewer_states(window, camera_id, out_of(README_SIZE), README_SIZE)
+            return
+        for size in SIZES:
+            out = out_of(size)
+            on_screen(window, *size)
+            grid_states(window, out)
+            if size == README_SIZE:
+                save(window, args.out / "main-window.png")
+                window.open_viewer(window.model.ids[0])
+                pump(lambda: window.viewer.view.full_resolution and window.viewer.model_view is not None)
+                save(window, args.out / "viewer.png")
+                window.close_viewer()
+                video_states(window, args.out)
+            window.clear_search()
+            pump(lambda: window.model.rowCount() == SHOWN)
+            viewer_states(window, camera_id, out, size)
+            dialogs(window, controller, settings, out, size)
+            apply_theme(app, "dark")
+            grid_states(window, out, "dark-")
+            apply_theme(app, "light")
+        for name in ("auto-tag", "label-set-editor"):
+            (args.out / f"{name}.png").write_bytes((out_of(README_SIZE) / f"{name}.png").read_bytes())
+        (args.out / "dark.png").write_bytes((out_of(README_SIZE) / "dark-search.png").read_bytes())
+        demo_banner_state(window, base, out_of)
         window.close()
         controller.close()
+        welcome_state(app, settings, base, out_of)
         duplicates_screenshot(app, settings, base, args.out)
 
 
@@ -279,11 +407,11 @@ def duplicates_screenshot(app: QApplication, settings: AppSettings, base: Path, 
         library.smart_albums.create("Red things", "red", relevance=0.5)
     controller = LibraryController(base / "dup-library", thumbnail_dir=base / "dup-thumbs", watch=False)
     window = MainWindow(controller, settings)
-    window.resize(1280, 800)
+    window.resize(*README_SIZE)
     window.show()
     controller.open()
     pump(lambda: controller.state == MODEL_READY)
-    window.sidebar.expandAll()
+    window.sidebar.expandToDepth(1)
     window.show_duplicates()
     pump(lambda: window.similar.found is not None and bool(window.duplicates.cards), 120)
     pump(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from photoclip.core.changes import ChangeBus, Changes, Outcome
+    from photoclip.core.clip.demo_model import demo_model_misused, is_demo_folder, mark_demo_folder
     from photoclip.core.clip.loading import resolve_device
     from photoclip.core.clip.manager import Integrity, ModelInfo, ModelInUse, ModelManager, Speed
     from photoclip.core.clip.registry import DEFAULT_MODEL_KEY, TINY_MODEL_KEY, ModelSpec, catalogue_entry, known_models
@@ -85,6 +86,9 @@ if TYPE_CHECKING:
     from photoclip.core.util.units import MB, counted, human_bytes
 
 _HOMES: dict[str, str] = {
+    "demo_model_misused": "photoclip.core.clip.demo_model",
+    "is_demo_folder": "photoclip.core.clip.demo_model",
+    "mark_demo_folder": "photoclip.core.clip.demo_model",
     "ACCEPTED": "photoclip.core.store.tags",
     "Activity": "photoclip.core.ingest.watcher",
     "Album": "photoclip.core.store.albums",
@@ -226,6 +230,9 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "MB",
+    "demo_model_misused",
+    "is_demo_folder",
+    "mark_demo_folder",
     "ACCEPTED",
     "DEFAULT_DATE_RELEVANCE",
     "DEFAULT_MODEL_KEY",

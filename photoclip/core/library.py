@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from photoclip.core.changes import ChangeBus, Changes
+from photoclip.core.clip.demo_model import demo_model_misused, is_demo_model
 from photoclip.core.clip.registry import ModelSpec, resolve_model
 from photoclip.core.clip.service import Models, ModelSwitch
 from photoclip.core.errors import LibraryError
@@ -84,6 +85,8 @@ class LibraryStatus:
     switch: ModelSwitch | None = None  # a model change in progress
     videos: int = 0  # of the photos, how many are videos
     scenes: int = 0  # the scenes found in them (each one is an entry of the index)
+    demo_model: bool = False  # the model is the bundled demo model (`clip/demo_model.py`)
+    demo_model_misused: bool = False  # ...and serves folders that are not demo photos: its results mean nothing
 
 
 class Library:
@@ -230,11 +233,12 @@ class Library:
         catalog_bytes = sum(p.stat().st_size for p in self.directory.glob("catalog.sqlite*") if p.is_file())
         skip_reasons = self.photos.skip_reasons()
         scenes = SceneStore(self.catalog)
+        folders = self.folders.statuses()
         return LibraryStatus(
             directory=self.directory,
             model_key=self.model.key,
             model_id=model_id,
-            folders=self.folders.statuses(),
+            folders=folders,
             photos=stats.photos,
             embedded=stats.embedded,
             pending=stats.pending,
@@ -247,6 +251,8 @@ class Library:
             switch=self.models.switch_state(),
             videos=scenes.video_count(),
             scenes=scenes.count(model_id),
+            demo_model=is_demo_model(self.model.key),
+            demo_model_misused=demo_model_misused(self.model.key, [f.path for f in folders]),
         )
 
     def watch(

@@ -89,6 +89,9 @@ def generate_photos(
         png_every: every n-th photo is saved as PNG instead of JPEG.
         places: GPS coordinates given to the JPEGs in turn (none: no GPS).
     """
+    from photoclip.core import mark_demo_folder
+
+    mark_demo_folder(folder)  # these are demo photos: the tiny model is meaningful on them
     rng = random.Random(seed)
     cycle = list(combos) if combos is not None else None
     photos = []
@@ -138,4 +141,8 @@ def prepare_demo_photos(base: Path, count: int = 240) -> Path:
     if not photos_dir.exists():
         generate_photos(photos_dir, count, seed=DEMO_SEED, pair_probability=0.25, places=DEMO_PLACES)
         generate_text_photos(photos_dir / "documents", DEMO_TEXT_PHOTOS, seed=DEMO_SEED, places=DEMO_PLACES)
+    else:  # made by an earlier version, before demo folders carried their marker
+        from photoclip.core import mark_demo_folder
+
+        mark_demo_folder(photos_dir)
     return photos_dir

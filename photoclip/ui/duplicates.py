@@ -157,15 +157,19 @@ class PhotoCard(QFrame):
         self.show_thumbnail()
 
     def show_thumbnail(self) -> None:
-        pixmap = self.loader.pixmap(int(self.member.id), self.member.path, self.member.content_hash, THUMB)
+        ratio = self.devicePixelRatioF()  # sharp on high-DPI screens: device pixels, not scaled-up logical ones
+        pixmap = self.loader.pixmap(
+            int(self.member.id), self.member.path, self.member.content_hash, round(THUMB * ratio)
+        )
         if pixmap is None:
             failed = self.loader.failed.get(int(self.member.id))
             self.image.setText("No preview" if failed else "…")
             self.image.setToolTip(failed or "")
             return
         scaled: QPixmap = pixmap.scaled(
-            self.image.size(), Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+            self.image.size() * ratio, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
         )
+        scaled.setDevicePixelRatio(ratio)
         self.image.setPixmap(scaled)
 
 

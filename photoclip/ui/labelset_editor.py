@@ -147,6 +147,9 @@ class LabelSetEditor(QDialog):
         panel = QWidget(self)
         self.set_list = QListWidget(panel)
         self.set_list.setAccessibleName("Label sets")
+        # Long names end in "…" rather than a scroll bar under a list that only scrolls sideways.
+        self.set_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.set_list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.set_list.currentItemChanged.connect(self._set_chosen)
         self.new_button = make_button("&New", "New label set", self._new_set)
         self.duplicate_button = make_button("D&uplicate", "Duplicate label set", self._duplicate_set)

@@ -121,7 +121,7 @@ def size_text(photo: Photo) -> str:
     if photo.file_type:
         parts.append(photo.file_type.upper())
     parts.append(human_bytes(photo.size))
-    return " · ".join(parts)
+    return " · ".join(part.replace(" ", "\u00a0") for part in parts)  # wraps between parts, never in "384.6 KB"
 
 
 class ElidedLabel(QWidget):

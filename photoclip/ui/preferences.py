@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QRadioButton,
+    QSizePolicy,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -98,7 +99,7 @@ class PreferencesDialog(QDialog):
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName("Preference pages")
         self.tabs.addTab(self._folders_page(), "&Folders")
-        self.tabs.addTab(self._model_page(), "&Model")
+        self.model_page_index = self.tabs.addTab(self._model_page(), "&Model")
         self.tabs.addTab(self._thumbnails_page(), "&Thumbnails")
         self.tabs.addTab(self._sidecars_page(), "&Sidecars")
         self.tabs.addTab(self._appearance_page(), "&Appearance")
@@ -318,8 +319,17 @@ class PreferencesDialog(QDialog):
         self.theme_combo.addItem("Follow the system", "system")
         self.theme_combo.addItem("Light", "light")
         self.theme_combo.addItem("Dark", "dark")
+        self.theme_combo.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)  # not a wide bar
         form = QFormLayout(page)
         form.addRow("T&heme:", self.theme_combo)
+        form.addRow(
+            _note(
+                "“Follow the system” switches between light and dark with your desktop, also while photoclip "
+                "runs. Icons and thumbnails are drawn for your screen's scale, so they stay sharp on "
+                "high-resolution displays.",
+                page,
+            )
+        )
         return page
 
     # -- loading ------------------------------------------------------------------------------------
@@ -526,6 +536,14 @@ class PreferencesDialog(QDialog):
         return cleaned
 
     # -- model actions ------------------------------------------------------------------------------
+
+    def offer_model(self, name: str) -> None:
+        """Open on the Model page with `name` selected, to download and use from there (the demo banner's offer)."""
+        self.tabs.setCurrentIndex(self.model_page_index)
+        self._select_next = name
+        if self._models:
+            self._models_loaded(self._models)
+        self._show_message(f"{name} is selected: press Use, then OK. It is downloaded, and your photos re-indexed.")
 
     def _selected_model(self) -> str | None:
         items = self.model_table.selectedItems()

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from photoclip.ui.grid import local_files_from_mime, photo_ids_from_mime
+from photoclip.ui.icons import icon
 
 if TYPE_CHECKING:
     from photoclip.core import QueryChip
@@ -74,6 +75,7 @@ class SearchField(QLineEdit):
         self.setPlaceholderText("Search: describe a photo, or tag:…, album:…, after:2023 (Ctrl+F)")
         self.setAccessibleName("Search photos")
         self.setClearButtonEnabled(True)
+        self.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)  # says what the field is for
         self.setAcceptDrops(True)
         self.setMinimumWidth(260)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)  # the toolbar's main part

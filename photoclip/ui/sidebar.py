@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QBrush, QDragEnterEvent, QDragMoveEvent, QDropEvent, QPalette
-from PySide6.QtWidgets import QAbstractItemView, QMenu, QStyle, QTreeWidget, QTreeWidgetItem, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeWidget, QTreeWidgetItem, QWidget
 
 from photoclip.core import PhotoFilter, counted
 from photoclip.ui.controller import LibraryController
 from photoclip.ui.grid import photo_ids_from_mime
+from photoclip.ui.icons import icon
 
 if TYPE_CHECKING:
     from photoclip.core import Album, FolderStatus, Library, PlaceNode, TagCount
@@ -128,13 +129,15 @@ class Sidebar(QTreeWidget):
         self._places = self._section("Places", "places")
         self._places.setHidden(True)  # until a photo has a location
         self._places.setToolTip(0, "Where the photos were taken, from the GPS coordinates they hold")
-        style = self.style()
-        self._all.setIcon(0, style.standardIcon(QStyle.StandardPixmap.SP_DirHomeIcon))
-        self._similar.setIcon(0, style.standardIcon(QStyle.StandardPixmap.SP_FileDialogListView))
-        self._folders.setIcon(0, style.standardIcon(QStyle.StandardPixmap.SP_DirIcon))
-        self._albums.setIcon(0, style.standardIcon(QStyle.StandardPixmap.SP_FileDialogContentsView))
-        self._tags.setIcon(0, style.standardIcon(QStyle.StandardPixmap.SP_FileDialogDetailedView))
-        self._places.setIcon(0, style.standardIcon(QStyle.StandardPixmap.SP_DriveNetIcon))
+        for section, name in (
+            (self._all, "photos"),
+            (self._similar, "duplicates"),
+            (self._folders, "folder"),
+            (self._albums, "album"),
+            (self._tags, "tag"),
+            (self._places, "place"),
+        ):
+            section.setIcon(0, icon(name))
         for signal in (
             controller.folders_changed,
             controller.albums_changed,
@@ -167,7 +170,7 @@ class Sidebar(QTreeWidget):
             self._all.setText(0, f"All photos  {data.total:,}")
             self._fill_folders(data)
             self._albums.takeChildren()
-            smart_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserReload)
+            smart_icon = icon("smart-album")
             for album in data.albums:
                 item = self._child(self._albums, f"{album.name}  {album.count:,}", "album", album.name)
                 rule = data.smart_rules.get(album.name)

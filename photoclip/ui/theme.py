@@ -15,6 +15,12 @@ from PySide6.QtWidgets import QApplication
 
 THEMES = ("system", "light", "dark")
 
+# One scale for spacing and sizes, so every view lines up the same way (logical pixels).
+SPACING = 6  # between controls in a row, and around a page's content
+SMALL_SPACING = 2  # inside a group of tool buttons
+ICON_SIZE = 20  # tool buttons and banners
+MENU_ICON_SIZE = 16  # menus and the sidebar (Qt's default for item views)
+
 _following: dict[str, str] = {}  # the theme asked for last; read by the colour-scheme handler
 _connected: set[int] = set()  # apps whose colour-scheme signal is connected (once each)
 

@@ -46,10 +46,12 @@ from PySide6.QtWidgets import (
 
 from photoclip.core import PhotoclipError, PhotoId
 from photoclip.ui.controller import MODEL_READY, LibraryController
+from photoclip.ui.icons import icon
 from photoclip.ui.image_view import FULL_SCREEN_BACKGROUND, WINDOW_BACKGROUND, ZoomView
 from photoclip.ui.photo_info import ElidedLabel, InfoPanel, ModelView, PhotoDetails
 from photoclip.ui.player import VideoPane
 from photoclip.ui.slideshow import INTERVALS, Slideshow
+from photoclip.ui.theme import ICON_SIZE
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -238,9 +240,25 @@ class PhotoViewer(QWidget):
 
     # -- building -------------------------------------------------------------------------------
 
-    def _button(self, text: str, tip: str, slot: Callable[[], object], accessible: str | None = None) -> QToolButton:
+    def _button(
+        self,
+        text: str,
+        tip: str,
+        slot: Callable[[], object],
+        accessible: str | None = None,
+        icon_name: str | None = None,
+        *,
+        with_text: bool = False,
+    ) -> QToolButton:
+        """A flat top-bar button: an icon alone (the text is its accessible name), or text, or both."""
         button = QToolButton()
         button.setText(text)
+        if icon_name is not None:
+            button.setIcon(icon(icon_name))
+            button.setIconSize(QSize(ICON_SIZE, ICON_SIZE))
+            button.setToolButtonStyle(
+                Qt.ToolButtonStyle.ToolButtonTextBesideIcon if with_text else Qt.ToolButtonStyle.ToolButtonIconOnly
+            )
         button.setToolTip(tip)
         button.setAccessibleName(accessible or tip.split(" (")[0])
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -255,21 +273,27 @@ class PhotoViewer(QWidget):
         self.view.zoom_changed.connect(self._show_zoom)
         self.title = ElidedLabel()
         self.title.setAccessibleName("Photo title")
-        back = self._button("Back", "Back to the photos (Esc)", self.closed.emit, "Back to photos")
-        previous = self._button("◀", "Previous photo (Left arrow)", lambda: self.step(-1))
-        following = self._button("▶", "Next photo (Right arrow)", lambda: self.step(1))
-        self.zoom_out_button = self._button("−", "Zoom out (−, wheel)", self.view.zoom_out)
+        back = self._button(
+            "Back", "Back to the photos (Esc)", self.closed.emit, "Back to photos", icon_name="photos", with_text=True
+        )
+        previous = self._button("Previous", "Previous photo (Left arrow)", lambda: self.step(-1), icon_name="back")
+        following = self._button("Next", "Next photo (Right arrow)", lambda: self.step(1), icon_name="next")
+        self.zoom_out_button = self._button("Zoom out", "Zoom out (−, wheel)", self.view.zoom_out, icon_name="zoom-out")
         self.zoom_button = self._button("Fit", "Fit / 100% (double-click the photo)", self.view.toggle_fit, "Zoom")
         self.zoom_button.setMinimumWidth(52)
-        self.zoom_in_button = self._button("+", "Zoom in (+, wheel)", self.view.zoom_in)
-        self.info_button = self._button("Info", "Show or hide the photo's details (I)", self.toggle_info)
+        self.zoom_in_button = self._button("Zoom in", "Zoom in (+, wheel)", self.view.zoom_in, icon_name="zoom-in")
+        self.info_button = self._button(
+            "Info", "Show or hide the photo's details (I)", self.toggle_info, icon_name="info"
+        )
         self.info_button.setCheckable(True)
         self.slideshow_button = self._button(
-            "Slideshow", "Start a slideshow (S); any key stops it", self.start_slideshow
+            "Slideshow", "Start a slideshow (S); any key stops it", self.start_slideshow, icon_name="slideshow"
         )
         self.slideshow_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         self.slideshow_button.setMenu(self._interval_menu())
-        self.full_screen_button = self._button("Full screen", "The photo alone on the screen (F, F11)", self._ask_full)
+        self.full_screen_button = self._button(
+            "Full screen", "The photo alone on the screen (F, F11)", self._ask_full, icon_name="full-screen"
+        )
         self.top_bar = QWidget()
         self.top_bar.setObjectName("viewer-top-bar")
         top = QHBoxLayout(self.top_bar)

@@ -55,9 +55,11 @@ from photoclip.core import (
 )
 from photoclip.ui.autotag_dialog import AutoTagDialog
 from photoclip.ui.controller import MODEL_DOWNLOADING, MODEL_FAILED, MODEL_MISSING, MODEL_READY, LibraryController
+from photoclip.ui.demo_banner import DemoModelBanner
 from photoclip.ui.dialogs import ProblemsDialog, TagDialog
 from photoclip.ui.duplicates import DuplicatesView, SimilarTracker
 from photoclip.ui.grid import PhotoGrid, PhotoGridModel
+from photoclip.ui.icons import icon
 from photoclip.ui.searchbar import FilterChips, SearchField, syntax_button
 from photoclip.ui.settings import AppSettings
 from photoclip.ui.sidebar import ALL, Scope, Sidebar, album_scope
@@ -166,6 +168,9 @@ class MainWindow(QMainWindow):
         grid_page = QWidget()
         grid_layout = QVBoxLayout(grid_page)
         grid_layout.setContentsMargins(6, 4, 0, 0)
+        self.demo_banner = DemoModelBanner()
+        self.demo_banner.real_model_requested.connect(self.offer_real_model)
+        grid_layout.addWidget(self.demo_banner)
         grid_layout.addWidget(self.header)
         self.chips = FilterChips()
         grid_layout.addWidget(self.chips)
@@ -231,7 +236,7 @@ class MainWindow(QMainWindow):
         self.zoom.setFixedWidth(110)
         self.zoom.setAccessibleName("Thumbnail size")
         self.zoom.setToolTip("Thumbnail size (Ctrl+Plus / Ctrl+Minus)")
-        self.auto_tag_button = QPushButton("Auto-tag…")
+        self.auto_tag_button = QPushButton(icon("auto-tag"), "Auto-tag…")
         self.auto_tag_button.setToolTip("Tag the selected photos, or everything shown, with a label set")
         toolbar.addWidget(self.auto_tag_button)
 
@@ -240,14 +245,14 @@ class MainWindow(QMainWindow):
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
         self.progress.setVisible(False)
-        self.pause_button = QPushButton("Pause")
+        self.pause_button = QPushButton(icon("pause"), "Pause")
         self.pause_button.setAccessibleName("Pause indexing")
         self.pause_button.setVisible(False)
         self.problems_button = QPushButton()
         self.problems_button.setFlat(True)
         self.problems_button.setVisible(False)
         self.problems_button.setToolTip("Files that could not be read, and why")
-        self.model_button = QPushButton()
+        self.model_button = QPushButton(icon("model"), "")
         self.model_button.setFlat(True)
         self.model_button.setAccessibleName("Model state")
         status.addWidget(self.status_text, 1)
@@ -257,10 +262,21 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.model_button)
         status.addPermanentWidget(self.zoom)  # where photo apps keep it: the toolbar stays for searching
 
+    def _show_paused(self, paused: bool) -> None:
+        self.pause_button.setText("Resume" if paused else "Pause")
+        self.pause_button.setIcon(icon("play" if paused else "pause"))
+
     def _action(
-        self, menu: QMenu, text: str, slot: Any, shortcut: str | QKeySequence.StandardKey | None = None
+        self,
+        menu: QMenu,
+        text: str,
+        slot: Any,
+        shortcut: str | QKeySequence.StandardKey | None = None,
+        icon_name: str | None = None,
     ) -> QAction:
         action = menu.addAction(text)
+        if icon_name is not None:
+            action.setIcon(icon(icon_name))
         action.triggered.connect(lambda _checked=False: slot())
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
@@ -270,9 +286,9 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file = bar.addMenu("&File")
-        self._action(file, "Add folder…", self.add_folder, "Ctrl+O")
-        self._action(file, "New album…", self.new_album, QKeySequence.StandardKey.New)
-        self._action(file, "New smart album…", self.new_smart_album, "Ctrl+Shift+N")
+        self._action(file, "Add folder…", self.add_folder, "Ctrl+O", icon_name="folder")
+        self._action(file, "New album…", self.new_album, QKeySequence.StandardKey.New, icon_name="album")
+        self._action(file, "New smart album…", self.new_smart_album, "Ctrl+Shift+N", icon_name="smart-album")
         file.addSeparator()
         self._action(file, "Export tags to XMP sidecars", self.export_xmp, "Ctrl+E")
         self._action(file, "Import keywords from sidecars", self.import_keywords)
@@ -282,31 +298,35 @@ class MainWindow(QMainWindow):
         self._action(libraries, "Offline demo library", self.open_demo)
         self._action(libraries, "Other library folder…", self.open_other_library)
         file.addSeparator()
-        self._action(file, "Preferences…", self.show_preferences, QKeySequence.StandardKey.Preferences)
+        self._action(
+            file, "Preferences…", self.show_preferences, QKeySequence.StandardKey.Preferences, icon_name="settings"
+        )
         self._action(file, "Quit", self.close, QKeySequence.StandardKey.Quit)
         edit = bar.addMenu("&Edit")
         self.undo_action = self.undo.action(self)
         self.undo_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         edit.addAction(self.undo_action)
         edit.addSeparator()
-        self._action(edit, "Find", self.focus_search, QKeySequence.StandardKey.Find)
-        self._action(edit, "Find similar", self.find_similar_to_current, "Ctrl+Shift+F")
+        self._action(edit, "Find", self.focus_search, QKeySequence.StandardKey.Find, icon_name="search")
+        self._action(edit, "Find similar", self.find_similar_to_current, "Ctrl+Shift+F", icon_name="similar")
         self._action(edit, "Select all", self.grid.selectAll, QKeySequence.StandardKey.SelectAll)
         self._action(edit, "Remove from album", self.remove_from_album, QKeySequence.StandardKey.Delete)
         view = bar.addMenu("&View")
-        self._action(view, "Zoom in", lambda: self._zoom_step(1), QKeySequence.StandardKey.ZoomIn)
-        self._action(view, "Zoom out", lambda: self._zoom_step(-1), QKeySequence.StandardKey.ZoomOut)
+        self._action(view, "Zoom in", lambda: self._zoom_step(1), QKeySequence.StandardKey.ZoomIn, icon_name="zoom-in")
+        self._action(
+            view, "Zoom out", lambda: self._zoom_step(-1), QKeySequence.StandardKey.ZoomOut, icon_name="zoom-out"
+        )
         self._action(view, "Open photo", self.open_current)
-        self._action(view, "Duplicates && bursts", self.show_duplicates, "Ctrl+D")
-        self._action(view, "Full screen", self.toggle_full_screen, "F11")
+        self._action(view, "Duplicates && bursts", self.show_duplicates, "Ctrl+D", icon_name="duplicates")
+        self._action(view, "Full screen", self.toggle_full_screen, "F11", icon_name="full-screen")
         tags = bar.addMenu("&Tags")
-        self._action(tags, "Tag selected photos…", self.tag_selection, "Ctrl+T")
-        self._action(tags, "Auto-tag…", self.auto_tag, "Ctrl+Shift+T")
+        self._action(tags, "Tag selected photos…", self.tag_selection, "Ctrl+T", icon_name="tag")
+        self._action(tags, "Auto-tag…", self.auto_tag, "Ctrl+Shift+T", icon_name="auto-tag")
         self._action(tags, "Label sets…", self.edit_label_sets, "Ctrl+L")
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "Search syntax", self.show_syntax, "F1")
         self._action(help_menu, "Skipped files…", self.show_problems)
-        self._action(help_menu, "About photoclip", self.about)
+        self._action(help_menu, "About photoclip", self.about, icon_name="info")
 
     def _connect(self) -> None:
         c = self.controller
@@ -328,7 +348,7 @@ class MainWindow(QMainWindow):
         c.tags_changed.connect(self._on_tags_changed)
         c.albums_changed.connect(self._on_albums_changed)
         c.sidecars_written.connect(self._on_sidecars_written)
-        c.watcher_paused.connect(lambda paused: self.pause_button.setText("Resume" if paused else "Pause"))
+        c.watcher_paused.connect(self._show_paused)
         c.error.connect(self.show_error)
         self.search.query_changed.connect(self.set_query)
         self.search.cleared.connect(self.clear_search)
@@ -420,6 +440,7 @@ class MainWindow(QMainWindow):
 
     def _apply_status(self, status: LibraryStatus) -> None:
         self._status = status
+        self.demo_banner.show_for(status.demo_model_misused)
         self.folders = [f.path for f in status.folders]
         self.welcome.set_folders(self.folders)
         if status.skipped:
@@ -949,16 +970,18 @@ class MainWindow(QMainWindow):
         menu = QMenu(self)
         first = ids[0]
         menu.addAction("Open", lambda: self.open_viewer(first))
-        menu.addAction("Find similar", lambda: self.find_similar(first))
+        menu.addAction(icon("similar"), "Find similar", lambda: self.find_similar(first))
         menu.addSeparator()
         photo = self.model.photo(first)
         if photo is not None:
             menu.addAction(
-                "Open with system viewer", lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(photo.path)))
+                icon("open"),
+                "Open with system viewer",
+                lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(photo.path))),
             )
-            menu.addAction("Show in folder", lambda: show_in_folder(photo.path))
+            menu.addAction(icon("folder"), "Show in folder", lambda: show_in_folder(photo.path))
         menu.addSeparator()
-        albums = menu.addMenu("Add to album")
+        albums = menu.addMenu(icon("album"), "Add to album")
         for name in self.sidebar.album_names():
             albums.addAction(name, partial(self.sidebar.add_to_album, name, ids))
         if albums.actions():
@@ -966,8 +989,8 @@ class MainWindow(QMainWindow):
         albums.addAction("New album…", lambda: self.new_album(ids))
         if self.scope.kind == "album":
             menu.addAction(f"Remove from “{self.scope.value}”", self.remove_from_album)
-        menu.addAction("Tag…", self.tag_selection)
-        menu.addAction("Auto-tag…", self.auto_tag)
+        menu.addAction(icon("tag"), "Tag…", self.tag_selection)
+        menu.addAction(icon("auto-tag"), "Auto-tag…", self.auto_tag)
         menu.addAction("Export tags to XMP", self.export_xmp)
         menu.popup(self.grid.viewport().mapToGlobal(pos))
 
@@ -1242,14 +1265,22 @@ class MainWindow(QMainWindow):
             self.label_editor = LabelSetEditor(self.controller, self)
             self.label_editor.open()
 
-    def show_preferences(self) -> None:
+    def show_preferences(self, offer_model: str | None = None) -> None:
         from photoclip.ui.preferences import PreferencesDialog
 
         if self.controller.library is None:
             return
         self.preferences = PreferencesDialog(self.controller, self.settings, self)
         self.preferences.accepted.connect(self._apply_preferences)
+        if offer_model is not None:
+            self.preferences.offer_model(offer_model)
         self.preferences.open()
+
+    def offer_real_model(self) -> None:
+        """From the demo model banner: Preferences ▸ Model with the default model chosen, to download and use."""
+        from photoclip.core import DEFAULT_MODEL_KEY
+
+        self.show_preferences(offer_model=DEFAULT_MODEL_KEY)
 
     def _apply_preferences(self) -> None:
         folder = self.settings.thumbnail_dir or default_cache_dir() / "thumbnails"

@@ -91,6 +91,7 @@ def test_wheel_has_the_resources(wheel: Path, source: Path) -> None:
     assert f"photoclip/resources/desktop/{APP_ID}.metainfo.xml" in expected
     assert f"photoclip/resources/icons/hicolor/512x512/apps/{APP_ID}.png" in expected
     assert f"photoclip/resources/icons/hicolor/scalable/apps/{APP_ID}.svg" in expected
+    assert "photoclip/resources/icons/search.svg" in expected  # the app's own icons (ui/icons.py)
     missing = expected - names(wheel)
     assert not missing, f"not in the wheel (see [tool.setuptools.package-data]): {sorted(missing)}"
     with zipfile.ZipFile(wheel) as zf:

@@ -169,7 +169,7 @@ class SmartAlbums:
             return NOTHING
         parsed = parse_query(smart.rule.query)
         combined = resolve_folders(merge_filters(parsed.filter, smart.rule.photo_filter))
-        embedder = self._models.embedder()
+        embedder = self._models.text_encoder()  # the exported tower when the whole model loaded without one
         with self._models.reading():
             model_id = self._models.model_id
             seq = self._catalog.vector_seq()  # read first: vectors written during the search are judged later
