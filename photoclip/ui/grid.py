@@ -29,6 +29,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QKeyEvent, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
+from photoclip.ui.badges import SuggestionBadges, paint_suggestion_badge
 from photoclip.ui.controller import LibraryController
 from photoclip.ui.thumbnails import ThumbnailLoader
 
@@ -236,6 +237,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
         super().__init__(grid)
         self.grid = grid
         self.show_scores = False
+        self.badges: SuggestionBadges | None = None  # suggestion badges (photoclip/ui/badges.py), set by the window
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # Qt's name
         return self.grid.gridSize()
@@ -273,6 +275,8 @@ class ThumbnailDelegate(QStyledItemDelegate):
         score = index.data(ScoreRole)
         if self.show_scores and score is not None:
             self._badge(painter, rect, f"{score:.2f}", top=False)
+        if self.badges is not None:
+            paint_suggestion_badge(painter, rect, self.badges.badge(index.data(IdRole)), palette)
         painter.restore()
 
     @staticmethod

@@ -95,6 +95,7 @@ class Sidebar(QTreeWidget):
     delete_album_requested = Signal(str)
     auto_tag_requested = Signal(object)  # Scope
     show_folder_requested = Signal(str)
+    review_requested = Signal(str, str)  # label set, label
 
     def __init__(self, controller: LibraryController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -318,10 +319,17 @@ class Sidebar(QTreeWidget):
     # -- context menu -------------------------------------------------------------------------
 
     def _context_menu(self, pos: QPoint) -> None:
+        menu = self.context_menu_at(pos)
+        if not menu.isEmpty():
+            menu.popup(self.viewport().mapToGlobal(pos))
+
+    def context_menu_at(self, pos: QPoint) -> QMenu:
+        """The menu for the item at `pos` (empty where there is nothing to do)."""
         item = self.itemAt(pos)
         kind = item.data(0, KindRole) if item is not None else None
         value = str(item.data(0, ValueRole) or "") if item is not None else ""
         menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         if kind in ("folders", "folder"):
             menu.addAction("Add folder…", self.add_folder_requested.emit)
         if kind == "folder":
@@ -344,7 +352,10 @@ class Sidebar(QTreeWidget):
                 )
             menu.addAction("Rename…", lambda: self.rename_album_requested.emit(value))
             menu.addAction("Delete album…", lambda: self.delete_album_requested.emit(value))
+        if kind == "tag":
+            scope = self.scope_of(item)
+            if scope is not None:
+                menu.addAction("Review suggestions…", lambda: self.review_requested.emit(scope.label_set, scope.value))
         if kind == "all":
             menu.addAction("Auto-tag all photos…", lambda: self.auto_tag_requested.emit(ALL))
-        if not menu.isEmpty():
-            menu.popup(self.viewport().mapToGlobal(pos))
+        return menu
