@@ -34,6 +34,7 @@ from photoclip.ui.app import apply_appearance, make_application
 from photoclip.ui.controller import MODEL_READY, LibraryController
 from photoclip.ui.grid import PixmapRole
 from photoclip.ui.settings import AppSettings
+from photoclip.ui.sidebar import ALL
 from photoclip.ui.window import MainWindow
 
 VIEWER_SIZES = ((1000, 700), (1600, 1000))
@@ -229,9 +230,34 @@ def main() -> None:
         settle(2.5)
         save(editor, args.out / "label-set-editor.png")
         editor.close()
+        review_screenshots(window, args.out)
         window.close()
         controller.close()
         duplicates_screenshot(app, settings, base, args.out)
+
+
+def review_screenshots(window: MainWindow, out: Path) -> None:
+    """Suggestion badges in the grid and review mode, after auto-tagging every photo with shapes."""
+    done: list[object] = []
+    window.controller.run_auto_tag("Shapes (demo)", None, threshold=None, auto_accept=None, on_done=done.append)
+    pump(lambda: bool(done))
+    window.set_scope(ALL)
+    window.clear_search()
+    window.grid.clearSelection()
+    for width, height in VIEWER_SIZES:
+        window.resize(width, height)
+        pump(lambda: window.model.rowCount() > 0 and thumbnails_shown(window, 12))
+        pump(lambda: all(window.badges.known(pid) for pid in window.model.ids[:12]))
+        save(window, out / f"badges-{width}x{height}.png")
+    for width, height in VIEWER_SIZES:
+        window.resize(width, height)
+        window.review_label("Shapes (demo)", "circle")
+        pump(lambda: window.review.loaded)
+        for verdict in ("accept", "accept", "reject"):
+            window.review.decide(verdict)
+        pump(lambda: window.review.canvas.image is not None)
+        save(window, out / f"review-{width}x{height}.png")
+        window.review.leave()
 
 
 def duplicates_screenshot(app: QApplication, settings: AppSettings, base: Path, out: Path) -> None:

@@ -258,7 +258,10 @@ class InfoPanel(QScrollArea):
         self.heading("Tags")
         visible = [t for t in details.tags if t.status != "rejected"]
         if not visible:
-            self.layout_.addWidget(wrapping("No tags yet. Auto-tag, or add one below."))
+            rejected_only = any(t.status == "rejected" for t in details.tags)
+            self.layout_.addWidget(
+                wrapping("No tags; add one below." if rejected_only else "No tags yet. Auto-tag, or add one below.")
+            )
         grid_box = QWidget()
         grid = QGridLayout(grid_box)
         grid.setContentsMargins(0, 0, 0, 0)

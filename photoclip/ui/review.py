@@ -40,6 +40,8 @@ PICTURE_SIDE = 1600
 """Longest side decoded for review: sharp on a large screen, quick to decode."""
 AHEAD = 2
 """Photos decoded ahead of the one shown."""
+UPSCALE = 3
+"""How far a small photo is enlarged to fill the page (large enough to judge, short of blocky)."""
 
 
 @dataclass(frozen=True)
@@ -89,8 +91,8 @@ class _Canvas(QWidget):
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.note)
             return
         size = self.image.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
-        if size.width() > self.image.width():  # never blown up past its pixels
-            size = self.image.size()
+        if size.width() > self.image.width() * UPSCALE:  # a small photo fills the page, but not in blocks
+            size = self.image.size() * UPSCALE
         target = QRect(0, 0, size.width(), size.height())
         target.moveCenter(self.rect().center())
         painter.drawImage(target, self.image)
@@ -141,10 +143,15 @@ class ReviewPage(QWidget):
         self.title.setTextFormat(Qt.TextFormat.RichText)
         self.progress = QLabel()
         self.progress.setAccessibleName("Review progress")
+        self.tally = QLabel()
+        self.tally.setAccessibleName("Decided so far")
+        self.tally.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.done_button = _button("Done", "Leave review mode (Esc)")
         self.done_button.clicked.connect(self.leave)
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
+        top.addWidget(self.tally)
+        top.addSpacing(12)
         top.addWidget(self.progress)
         top.addSpacing(12)
         top.addWidget(self.done_button)
@@ -152,6 +159,9 @@ class ReviewPage(QWidget):
         self.confidence = QLabel()
         self.confidence.setAccessibleName("Confidence")
         self.confidence.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        font = self.confidence.font()
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        self.confidence.setFont(font)
         self.back_button = _button("Back", "Back one photo and take its decision back (Backspace, Ctrl+Z)")
         self.reject_button = _button("Reject", "Not this label (N or ←)")
         self.skip_button = _button("Skip", "Decide later (Space)")
@@ -224,6 +234,8 @@ class ReviewPage(QWidget):
         for button in (self.accept_button, self.reject_button, self.skip_button):
             button.setEnabled(current is not None)
         self.back_button.setEnabled(bool(self.history))
+        counts = self.counts()
+        self.tally.setText(f"{counts[ACCEPT]:,} accepted · {counts[REJECT]:,} rejected" if self.history else "")
         total = len(self.queue)
         if not self.loaded:
             self.progress.setText("")
@@ -259,7 +271,7 @@ class ReviewPage(QWidget):
             self._apply_picture(photo_id, picture, confidence)
             return
         self.canvas.show_picture(None, "Loading…")
-        self.confidence.setText(confidence)
+        self.confidence.setText(f"<b>{confidence}</b>")
         library = self.controller.library
         if library is not None:
             self._picture_request.submit(
@@ -274,7 +286,7 @@ class ReviewPage(QWidget):
 
     def _apply_picture(self, photo_id: int, picture: Picture, confidence: str) -> None:
         self.canvas.show_picture(picture.image, picture.note)
-        self.confidence.setText(f"{confidence} · {picture.name}" if picture.name else confidence)
+        self.confidence.setText(f"<b>{confidence}</b> · {html.escape(picture.name)}" if picture.name else confidence)
 
     def _keep(self, photo_id: int, picture: Picture) -> None:
         self._pictures[photo_id] = picture
