@@ -545,6 +545,8 @@ class MainWindow(QMainWindow):
 
     def set_scope(self, scope: Scope) -> None:
         self._leave_viewer()
+        if self.stack.currentIndex() == REVIEW:
+            self.review.leave()  # its decisions become one undo step
         if scope.kind == "duplicates":
             self.show_duplicates()
             return

@@ -214,7 +214,7 @@ def test_review_mode_walks_a_label_by_confidence_and_its_keys_decide(
     assert all(statuses(library_dir, [p])[p].get("circle") == "suggested" for p in order[:6])
 
 
-def test_review_is_started_from_the_sidebar_tag(qtbot: Any, app: MainWindow) -> None:
+def test_review_is_started_from_the_sidebar_tag(qtbot: Any, app: MainWindow, library_dir: Path) -> None:
     auto_tag(qtbot, app)
     sidebar = app.sidebar
     qtbot.waitUntil(lambda: sidebar._tags.childCount() > 0, timeout=WAIT)
@@ -229,6 +229,14 @@ def test_review_is_started_from_the_sidebar_tag(qtbot: Any, app: MainWindow) -> 
     assert app.stack.currentIndex() == REVIEW
     qtbot.waitUntil(lambda: app.review.loaded, timeout=WAIT)
     assert app.review.label == "star" and app.review.progress.text().endswith("· star")
+    first = int(app.review.queue[0][0])
+    app.review.setFocus()
+    qtbot.keyClick(app.review, Qt.Key.Key_Right)
+    app.sidebar.setCurrentItem(app.sidebar._folders.child(0))  # another place to browse: back to the grid
+    assert app.stack.currentIndex() == GRID
+    qtbot.waitUntil(lambda: app.undo.can_undo(), timeout=WAIT)
+    assert app.undo.undo_text() == "Undo review of “star” (1 accepted, 0 rejected)"
+    qtbot.waitUntil(lambda: statuses(library_dir, [first])[first].get("star") == "accepted", timeout=WAIT)
 
 
 # -- rejected tags in the viewer ----------------------------------------------------------------------
