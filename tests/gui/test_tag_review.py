@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPainter, QPalette
+from PySide6.QtGui import QAction, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QLabel, QPushButton
 
 from photoclip.core import Library
@@ -214,15 +214,19 @@ def test_review_mode_walks_a_label_by_confidence_and_its_keys_decide(
     assert all(statuses(library_dir, [p])[p].get("circle") == "suggested" for p in order[:6])
 
 
+def star_item(app: MainWindow) -> Any:
+    """The sidebar's "star" entry under Shapes (demo), shown."""
+    tags = app.sidebar._tags
+    shapes = next(tags.child(i) for i in range(tags.childCount()) if tags.child(i).text(0) == SHAPES)
+    shapes.setExpanded(True)
+    return next(shapes.child(i) for i in range(shapes.childCount()) if shapes.child(i).text(0).startswith("star"))
+
+
 def test_review_is_started_from_the_sidebar_tag(qtbot: Any, app: MainWindow, library_dir: Path) -> None:
     auto_tag(qtbot, app)
     sidebar = app.sidebar
     qtbot.waitUntil(lambda: sidebar._tags.childCount() > 0, timeout=WAIT)
-    shapes = next(
-        sidebar._tags.child(i) for i in range(sidebar._tags.childCount()) if sidebar._tags.child(i).text(0) == SHAPES
-    )
-    shapes.setExpanded(True)
-    star = next(shapes.child(i) for i in range(shapes.childCount()) if shapes.child(i).text(0).startswith("star"))
+    star = star_item(app)
     sidebar.scrollToItem(star)
     menu = sidebar.context_menu_at(sidebar.visualItemRect(star).center())
     next(a for a in menu.actions() if a.text() == "Review suggestions…").trigger()
@@ -237,6 +241,16 @@ def test_review_is_started_from_the_sidebar_tag(qtbot: Any, app: MainWindow, lib
     qtbot.waitUntil(lambda: app.undo.can_undo(), timeout=WAIT)
     assert app.undo.undo_text() == "Undo review of “star” (1 accepted, 0 rejected)"
     qtbot.waitUntil(lambda: statuses(library_dir, [first])[first].get("star") == "accepted", timeout=WAIT)
+
+    # browsing the label, the Tags menu's "Review suggestions…" (Ctrl+R) reviews it: what is left of it
+    app.sidebar.setCurrentItem(star_item(app))  # the sidebar was refilled as tags changed: find it again
+    assert app.scope.kind == "tag" and app.scope.value == "star"
+    review = next(a for a in app.menuBar().findChildren(QAction) if a.text() == "Review suggestions…")
+    assert review.shortcut().toString() == "Ctrl+R"
+    review.trigger()
+    assert app.stack.currentIndex() == REVIEW
+    qtbot.waitUntil(lambda: app.review.loaded, timeout=WAIT)
+    assert first not in [int(p) for p, _ in app.review.queue]  # accepted: nothing left to review there
 
 
 # -- rejected tags in the viewer ----------------------------------------------------------------------
