@@ -39,6 +39,7 @@ from photoclip.ui.app import apply_appearance, make_application
 from photoclip.ui.controller import MODEL_READY, LibraryController
 from photoclip.ui.grid import PixmapRole
 from photoclip.ui.settings import AppSettings
+from photoclip.ui.sidebar import ALL
 from photoclip.ui.theme import apply_theme
 from photoclip.ui.window import MainWindow
 
@@ -390,10 +391,35 @@ def main() -> None:
             (args.out / f"{name}.png").write_bytes((out_of(README_SIZE) / f"{name}.png").read_bytes())
         (args.out / "dark.png").write_bytes((out_of(README_SIZE) / "dark-search.png").read_bytes())
         demo_banner_state(window, base, out_of)
+        review_screenshots(window, args.out)
         window.close()
         controller.close()
         welcome_state(app, settings, base, out_of)
         duplicates_screenshot(app, settings, base, args.out)
+
+
+def review_screenshots(window: MainWindow, out: Path) -> None:
+    """Suggestion badges in the grid and review mode, after auto-tagging every photo with shapes."""
+    done: list[object] = []
+    window.controller.run_auto_tag("Shapes (demo)", None, threshold=None, auto_accept=None, on_done=done.append)
+    pump(lambda: bool(done))
+    window.set_scope(ALL)
+    window.clear_search()
+    window.grid.clearSelection()
+    for width, height in SIZES:
+        window.resize(width, height)
+        pump(lambda: window.model.rowCount() > 0 and thumbnails_shown(window, 12))
+        pump(lambda: all(window.badges.known(pid) for pid in window.model.ids[:12]))
+        save(window, out / f"badges-{width}x{height}.png")
+    for width, height in SIZES:
+        window.resize(width, height)
+        window.review_label("Shapes (demo)", "circle")
+        pump(lambda: window.review.loaded)
+        for verdict in ("accept", "accept", "reject"):
+            window.review.decide(verdict)
+        pump(lambda: window.review.canvas.image is not None)
+        save(window, out / f"review-{width}x{height}.png")
+        window.review.leave()
 
 
 def duplicates_screenshot(app: QApplication, settings: AppSettings, base: Path, out: Path) -> None:

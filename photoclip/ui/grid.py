@@ -35,6 +35,7 @@ from PySide6.QtGui import QColor, QFont, QKeyEvent, QMouseEvent, QPainter, QPale
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from photoclip.core import format_clip_time
+from photoclip.ui.badges import SuggestionBadges, paint_suggestion_badge
 from photoclip.ui.controller import LibraryController
 from photoclip.ui.thumbnails import ThumbnailLoader
 
@@ -345,6 +346,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
         super().__init__(grid)
         self.grid = grid
         self.show_scores = False
+        self.badges: SuggestionBadges | None = None  # suggestion badges (photoclip/ui/badges.py), set by the window
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # Qt's name
         return self.grid.gridSize()
@@ -385,6 +387,8 @@ class ThumbnailDelegate(QStyledItemDelegate):
         duration = index.data(DurationRole)
         if duration is not None:
             self._video_marks(painter, rect, duration, index.data(ScrubRole), index.data(MomentRole))
+        if self.badges is not None:
+            paint_suggestion_badge(painter, rect, self.badges.badge(index.data(IdRole)), palette)
         painter.restore()
 
     @staticmethod

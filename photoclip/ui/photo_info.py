@@ -181,7 +181,7 @@ class _Content(QWidget):
 class InfoPanel(QScrollArea):
     """The photo's details beside it; tag buttons ask for edits through `tag_action` and `add_tag`."""
 
-    tag_action = Signal(str, object)  # "accept" / "reject" / "remove", the Tag
+    tag_action = Signal(str, object)  # "accept" / "reject" / "remove" / "unreject", the Tag
     add_tag = Signal(str)
     show_in_folder = Signal(object)  # the photo's Path
 
@@ -354,7 +354,10 @@ class InfoPanel(QScrollArea):
         self.heading("Tags")
         visible = [t for t in details.tags if t.status != "rejected"]
         if not visible:
-            self.layout_.addWidget(wrapping("No tags yet. Auto-tag, or add one below."))
+            rejected_only = any(t.status == "rejected" for t in details.tags)
+            self.layout_.addWidget(
+                wrapping("No tags; add one below." if rejected_only else "No tags yet. Auto-tag, or add one below.")
+            )
         grid_box = QWidget()
         grid = QGridLayout(grid_box)
         grid.setContentsMargins(0, 0, 0, 0)
@@ -378,6 +381,7 @@ class InfoPanel(QScrollArea):
                 grid.addWidget(self._tag_button("Remove", "remove", tag), row, 1, 1, 2)
         if visible:
             self.layout_.addWidget(grid_box)
+        self._show_rejected([t for t in details.tags if t.status == "rejected"])
         adder = QWidget()
         layout = QHBoxLayout(adder)
         layout.setContentsMargins(0, 4, 0, 0)
@@ -401,6 +405,30 @@ class InfoPanel(QScrollArea):
         layout.addWidget(self.new_tag, 1)
         layout.addWidget(add)
         self.layout_.addWidget(adder)
+
+    def _show_rejected(self, rejected: Sequence[Tag]) -> None:
+        """Rejections stay visible, struck through, each with Undo (the suggestion comes back)."""
+        if not rejected:
+            return
+        caption = QLabel("Rejected")
+        caption.setContentsMargins(0, 6, 0, 0)
+        caption.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.layout_.addWidget(caption)
+        box = QWidget()
+        box.setAccessibleName("Rejected tags")
+        grid = QGridLayout(box)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(4)
+        grid.setVerticalSpacing(3)
+        grid.setColumnStretch(0, 1)
+        for row, tag in enumerate(rejected):
+            label = wrapping(f"<s>{html.escape('/'.join(tag.path))}</s>", rich=True)
+            label.setToolTip(f"Rejected; label set: {tag.label_set}. Auto-tag will not suggest it again.")
+            grid.addWidget(label, row, 0)
+            undo = self._tag_button("Undo", "unreject", tag)
+            undo.setToolTip(f"Undo the rejection of “{tag.label}” ({tag.label_set})")
+            grid.addWidget(undo, row, 1, 1, 2)
+        self.layout_.addWidget(box)
 
     def _tag_button(self, text: str, action: str, tag: Tag) -> QPushButton:
         button = QPushButton(text)

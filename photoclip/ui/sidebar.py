@@ -104,6 +104,7 @@ class Sidebar(QTreeWidget):
     delete_album_requested = Signal(str)
     auto_tag_requested = Signal(object)  # Scope
     show_folder_requested = Signal(str)
+    review_requested = Signal(str, str)  # label set, label
 
     def __init__(self, controller: LibraryController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -356,10 +357,17 @@ class Sidebar(QTreeWidget):
     # -- context menu -------------------------------------------------------------------------
 
     def _context_menu(self, pos: QPoint) -> None:
+        menu = self.context_menu_at(pos)
+        if not menu.isEmpty():
+            menu.popup(self.viewport().mapToGlobal(pos))
+
+    def context_menu_at(self, pos: QPoint) -> QMenu:
+        """The menu for the item at `pos` (empty where there is nothing to do)."""
         item = self.itemAt(pos)
         kind = item.data(0, KindRole) if item is not None else None
         value = str(item.data(0, ValueRole) or "") if item is not None else ""
         menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         if kind in ("folders", "folder"):
             menu.addAction("Add folder…", self.add_folder_requested.emit)
         if kind == "folder":
@@ -372,20 +380,24 @@ class Sidebar(QTreeWidget):
         if kind in ("albums", "album"):
             menu.addAction("New album…", self.new_album_requested.emit)
             menu.addAction("New smart album…", self.new_smart_album_requested.emit)
-        if kind == "album":
-            scope = self.scope_of(item)
-            menu.addAction("Auto-tag this album…", lambda: self.auto_tag_requested.emit(scope))
-            if item is not None and item.data(0, SmartRole):
-                menu.addAction("Edit smart album…", lambda: self.edit_smart_album_requested.emit(value))
-                menu.addAction(
-                    "Freeze (keep its photos, stop updating)", lambda: self.freeze_album_requested.emit(value)
-                )
-            menu.addAction("Rename…", lambda: self.rename_album_requested.emit(value))
-            menu.addAction("Delete album…", lambda: self.delete_album_requested.emit(value))
+        if kind == "album" and item is not None:
+            self._album_actions(menu, item, value)
+        if kind == "tag":
+            tag = self.scope_of(item)
+            if tag is not None:
+                menu.addAction("Review suggestions…", lambda: self.review_requested.emit(tag.label_set, tag.value))
         if kind == "all":
             menu.addAction("Auto-tag all photos…", lambda: self.auto_tag_requested.emit(ALL))
         if kind == "place":
-            scope = self.scope_of(item)
-            menu.addAction("Auto-tag the photos taken here…", lambda: self.auto_tag_requested.emit(scope))
-        if not menu.isEmpty():
-            menu.popup(self.viewport().mapToGlobal(pos))
+            place = self.scope_of(item)
+            menu.addAction("Auto-tag the photos taken here…", lambda: self.auto_tag_requested.emit(place))
+        return menu
+
+    def _album_actions(self, menu: QMenu, item: QTreeWidgetItem, name: str) -> None:
+        album = self.scope_of(item)
+        menu.addAction("Auto-tag this album…", lambda: self.auto_tag_requested.emit(album))
+        if item.data(0, SmartRole):
+            menu.addAction("Edit smart album…", lambda: self.edit_smart_album_requested.emit(name))
+            menu.addAction("Freeze (keep its photos, stop updating)", lambda: self.freeze_album_requested.emit(name))
+        menu.addAction("Rename…", lambda: self.rename_album_requested.emit(name))
+        menu.addAction("Delete album…", lambda: self.delete_album_requested.emit(name))

@@ -758,6 +758,7 @@ class PhotoViewer(QWidget):
             "accept": lambda: library.tags.accept([photo_id], tag.label_set, tag.label),
             "reject": lambda: library.tags.reject([photo_id], tag.label_set, tag.label),
             "remove": lambda: library.tags.remove([photo_id], tag.label_set, tag.label),
+            "unreject": lambda: library.tags.unreject([photo_id], tag.label_set, tag.label),
         }
         self.controller.write(calls[action])
 

@@ -54,15 +54,18 @@ from photoclip.core import (
     parse_query,
 )
 from photoclip.ui.autotag_dialog import AutoTagDialog
+from photoclip.ui.badges import SuggestionBadges
 from photoclip.ui.controller import MODEL_DOWNLOADING, MODEL_FAILED, MODEL_MISSING, MODEL_READY, LibraryController
 from photoclip.ui.demo_banner import DemoModelBanner
 from photoclip.ui.dialogs import ProblemsDialog, TagDialog
 from photoclip.ui.duplicates import DuplicatesView, SimilarTracker
 from photoclip.ui.grid import PhotoGrid, PhotoGridModel
 from photoclip.ui.icons import icon
+from photoclip.ui.review import ReviewPage
 from photoclip.ui.searchbar import FilterChips, SearchField, syntax_button
 from photoclip.ui.settings import AppSettings
 from photoclip.ui.sidebar import ALL, Scope, Sidebar, album_scope
+from photoclip.ui.suggestions import ACCEPT, REJECT, SuggestionDecisions
 from photoclip.ui.thumbnails import ThumbnailLoader
 from photoclip.ui.undo import UndoStack
 from photoclip.ui.viewer import PhotoViewer, show_in_folder
@@ -79,7 +82,7 @@ CHIP_THUMBNAIL = 64  # pixels: the example chip's thumbnail, shown at half size 
 SEARCH_LIMIT = 2000
 """Results fetched per search; the relevance slider and date order work within them."""
 
-WELCOME, GRID, VIEWER, SIMILAR_VIEW = 0, 1, 2, 3
+WELCOME, GRID, VIEWER, SIMILAR_VIEW, REVIEW = 0, 1, 2, 3, 4
 
 
 def app_icon() -> QIcon:
@@ -153,6 +156,10 @@ class MainWindow(QMainWindow):
         self.undo = UndoStack(controller, self)
         self.similar = SimilarTracker(controller, self)
         self.duplicates = DuplicatesView(controller, self.similar, self.loader, self.undo)
+        self.review = ReviewPage(controller, self.undo)
+        self.decisions = SuggestionDecisions(controller, self.undo, self)
+        self.badges = SuggestionBadges(controller, self)
+        self.grid.delegate.badges = self.badges
         self.header = QLabel()
         self.header.setAccessibleName("What is shown")
         self.header.setTextFormat(Qt.TextFormat.RichText)
@@ -181,6 +188,7 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(grid_page)
         self.stack.addWidget(self.viewer)
         self.stack.addWidget(self.duplicates)
+        self.stack.addWidget(self.review)
         self.stack.setCurrentIndex(GRID)
         splitter = QSplitter()
         splitter.addWidget(self.sidebar)
@@ -306,6 +314,9 @@ class MainWindow(QMainWindow):
         self.undo_action = self.undo.action(self)
         self.undo_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         edit.addAction(self.undo_action)
+        self.redo_action = self.undo.redo_action(self)
+        self.redo_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        edit.addAction(self.redo_action)
         edit.addSeparator()
         self._action(edit, "Find", self.focus_search, QKeySequence.StandardKey.Find, icon_name="search")
         self._action(edit, "Find similar", self.find_similar_to_current, "Ctrl+Shift+F", icon_name="similar")
@@ -323,6 +334,16 @@ class MainWindow(QMainWindow):
         self._action(tags, "Tag selected photos…", self.tag_selection, "Ctrl+T", icon_name="tag")
         self._action(tags, "Auto-tag…", self.auto_tag, "Ctrl+Shift+T", icon_name="auto-tag")
         self._action(tags, "Label sets…", self.edit_label_sets, "Ctrl+L")
+        tags.addSeparator()
+        self._action(tags, "Review suggestions…", self.review_suggestions, "Ctrl+R")
+        for text, verdict, key in (
+            ("Accept suggestions", ACCEPT, "Ctrl+Return"),
+            ("Reject suggestions", REJECT, "Ctrl+Backspace"),
+        ):
+            action = self._action(tags, text, lambda verdict=verdict: self.decide_suggestions(verdict), key)
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # the grid's keys: text fields keep theirs
+            action.setToolTip(f"{text} of the selected photos")
+            self.grid.addAction(action)
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "Search syntax", self.show_syntax, "F1")
         self._action(help_menu, "Skipped files…", self.show_problems)
@@ -376,6 +397,11 @@ class MainWindow(QMainWindow):
         )
         self.duplicates.message.connect(lambda text: self.statusBar().showMessage(text, 15_000))
         self.undo.undone.connect(lambda text: self.statusBar().showMessage(text, 15_000))
+        self.badges.updated.connect(self.grid.viewport().update)
+        self.decisions.message.connect(lambda text: self.statusBar().showMessage(text, 15_000))
+        self.review.message.connect(lambda text: self.statusBar().showMessage(text, 15_000))
+        self.review.finished.connect(self._leave_review)
+        self.sidebar.review_requested.connect(self.review_label)
         self.sidebar.rename_album_requested.connect(self.rename_album)
         self.sidebar.delete_album_requested.connect(self.delete_album)
         self.sidebar.auto_tag_requested.connect(self.auto_tag_scope)
@@ -557,6 +583,8 @@ class MainWindow(QMainWindow):
 
     def set_scope(self, scope: Scope) -> None:
         self._leave_viewer()
+        if self.stack.currentIndex() == REVIEW:
+            self.review.leave()  # its decisions become one undo step
         if scope.kind == "duplicates":
             self.show_duplicates()
             return
@@ -961,13 +989,20 @@ class MainWindow(QMainWindow):
     # -- grid context menu ----------------------------------------------------------------------
 
     def _grid_menu(self, pos: QPoint) -> None:
+        menu = self.grid_menu_at(pos)
+        if menu is not None:
+            menu.popup(self.grid.viewport().mapToGlobal(pos))
+
+    def grid_menu_at(self, pos: QPoint) -> QMenu | None:
+        """The grid's context menu for the photo at `pos` (or the selection it is in); None: no photo there."""
         index = self.grid.indexAt(pos)
         if index.isValid() and not self.grid.selectionModel().isSelected(index):
             self.grid.setCurrentIndex(index)
         ids = self.grid.selected_ids()
         if not ids:
-            return
+            return None
         menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         first = ids[0]
         menu.addAction("Open", lambda: self.open_viewer(first))
         menu.addAction(icon("similar"), "Find similar", lambda: self.find_similar(first))
@@ -990,9 +1025,50 @@ class MainWindow(QMainWindow):
         if self.scope.kind == "album":
             menu.addAction(f"Remove from “{self.scope.value}”", self.remove_from_album)
         menu.addAction(icon("tag"), "Tag…", self.tag_selection)
+        menu.addAction("Accept suggestions", lambda: self.decide_suggestions(ACCEPT)).setShortcut("Ctrl+Return")
+        menu.addAction("Reject suggestions", lambda: self.decide_suggestions(REJECT)).setShortcut("Ctrl+Backspace")
+        if self.scope.kind == "tag":
+            menu.addAction(f"Review suggestions of “{self.scope.value}”…", self.review_suggestions)
         menu.addAction(icon("auto-tag"), "Auto-tag…", self.auto_tag)
         menu.addAction("Export tags to XMP", self.export_xmp)
-        menu.popup(self.grid.viewport().mapToGlobal(pos))
+        return menu
+
+    # -- reviewing suggestions ------------------------------------------------------------------
+
+    def decide_suggestions(self, verdict: str) -> None:
+        """Accept or reject every suggestion of the selected photos (Ctrl+Enter, Ctrl+Backspace)."""
+        if self.stack.currentIndex() == GRID:
+            self.decisions.decide(self.grid.selected_ids(), verdict)
+
+    def review_suggestions(self) -> None:
+        """Review a label: the one browsed, else one chosen among those with suggestions left."""
+        library = self.controller.library
+        if library is None:
+            return
+        if self.scope.kind == "tag":
+            self.review_label(self.scope.label_set, self.scope.value)
+            return
+        self.controller.read(library.tags.counts, self._choose_label_to_review)
+
+    def _choose_label_to_review(self, counts: list[Any]) -> None:
+        waiting = sorted((c for c in counts if c.suggested), key=lambda c: (-c.suggested, c.label.casefold()))
+        if not waiting:
+            self.statusBar().showMessage("No suggestions to review. Auto-tag some photos first (Ctrl+Shift+T).", 15_000)
+            return
+        items = [f"{c.label} ({c.label_set}) · {counted(c.suggested, 'suggestion')}" for c in waiting]
+        choice, ok = QInputDialog.getItem(self, "Review suggestions", "Label to review:", items, 0, False)
+        if ok and choice in items:
+            chosen = waiting[items.index(choice)]
+            self.review_label(chosen.label_set, chosen.label)
+
+    def review_label(self, label_set: str, label: str) -> None:
+        self.stack.setCurrentIndex(REVIEW)
+        self.review.start(label_set, label)
+
+    def _leave_review(self) -> None:
+        if self.stack.currentIndex() == REVIEW:
+            self.stack.setCurrentIndex(GRID)
+            self.grid.setFocus()
 
     def find_similar_to_current(self) -> None:
         photo_id = self.viewer.current_id if self.stack.currentIndex() == VIEWER else self.grid.current_id()

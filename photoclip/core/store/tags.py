@@ -386,6 +386,39 @@ class TagStore:
                     )
         return changed
 
+    def unaccept(self, photo_ids: Sequence[int], label_id: int) -> set[PhotoId]:
+        """Undo acceptances: an accepted tag that was a suggestion (it kept its score) becomes that
+        suggestion again, one accepted without a suggestion is forgotten. Returns the photos changed."""
+        changed: set[PhotoId] = set()
+        now = time.time()
+        with self.catalog.transaction() as conn:
+            for pid in dict.fromkeys(int(p) for p in photo_ids):
+                found = conn.execute(
+                    "SELECT score FROM tags WHERE photo_id = ? AND label_id = ? AND status = 'accepted'",
+                    (pid, label_id),
+                ).fetchone()
+                if found is None:
+                    continue
+                changed.add(PhotoId(pid))
+                if found[0] is None:
+                    conn.execute("DELETE FROM tags WHERE photo_id = ? AND label_id = ?", (pid, label_id))
+                else:
+                    conn.execute(
+                        "UPDATE tags SET status = 'suggested', source = 'auto', updated_at = ? "
+                        "WHERE photo_id = ? AND label_id = ?",
+                        (now, pid, label_id),
+                    )
+        return changed
+
+    def suggested_of_label(self, label_id: int) -> list[tuple[PhotoId, float | None]]:
+        """One label's unreviewed suggestions, most confident first (ties by photo id, so the order is stable)."""
+        rows = self.catalog.reader().execute(
+            "SELECT photo_id, score FROM tags WHERE label_id = ? AND status = 'suggested' "
+            "ORDER BY score IS NULL, score DESC, photo_id",
+            (label_id,),
+        )
+        return [(PhotoId(int(r[0])), None if r[1] is None else float(r[1])) for r in rows]
+
     def accept_pairs(self, pairs: Sequence[tuple[int, int]]) -> int:
         """Accept many (photo, label) tags in one transaction (keyword import: tens of thousands at once)."""
         now = time.time()

@@ -25,7 +25,7 @@ from photoclip.core.search.ranking import SearchHit, SearchResult
 from photoclip.core.store.catalog import Catalog
 from photoclip.core.store.records import Photo, PhotoId
 from photoclip.core.store.scenes import SceneStore
-from photoclip.core.store.tags import ACCEPTED, REJECTED, Tag, TagCount, TagStore
+from photoclip.core.store.tags import ACCEPTED, REJECTED, SUGGESTED, Tag, TagCount, TagStore
 from photoclip.core.store.texts import TextStore
 from photoclip.core.tagging.autotagger import AutoTagger, AutoTagProgress, AutoTagReport
 from photoclip.core.tagging.classifier import DEFAULT_BACKGROUND_PROMPTS, background_vector
@@ -172,6 +172,27 @@ class Tags:
         """
         changed = self._store.unreject(photo_ids, self._label_id(label_set, label))
         return Outcome(len(changed), self._changes.publish(Changes.of_tags(changed)))
+
+    def unaccept(self, photo_ids: Sequence[int], label_set: str, label: str) -> Outcome[int]:
+        """Undo an acceptance: back to the suggestion it was, with its score, or to no tag at all.
+
+        The value is the number of photos that had the label accepted.
+        """
+        changed = self._store.unaccept(photo_ids, self._label_id(label_set, label))
+        return Outcome(len(changed), self._changes.publish(Changes.of_tags(changed)))
+
+    def suggestions(self, photo_ids: Sequence[int]) -> dict[PhotoId, list[Tag]]:
+        """The unreviewed suggestions of these photos, most confident first (what is left to review)."""
+        result: dict[PhotoId, list[Tag]] = {}
+        for pid, tags in self._store.tags_of(photo_ids).items():
+            found = [t for t in tags if t.status == SUGGESTED]
+            if found:
+                result[pid] = sorted(found, key=lambda t: -(t.score if t.score is not None else -1.0))
+        return result
+
+    def review_queue(self, label_set: str, label: str) -> list[tuple[PhotoId, float | None]]:
+        """One label's suggestions to review, most confident first: (photo, confidence)."""
+        return self._store.suggested_of_label(self._label_id(label_set, label))
 
     def remove(self, photo_ids: Sequence[int], label_set: str, label: str) -> Outcome[int]:
         """Forget the tag entirely (a later auto-tag run may suggest it again)."""

@@ -291,6 +291,36 @@ def test_undoing_a_rejection_in_a_multi_label_set_leaves_other_labels(store: Tag
     }
 
 
+def test_undoing_an_acceptance_gives_back_the_suggestion_or_nothing(store: TagStore, photos: list[PhotoId]) -> None:
+    scenes = saved_scenes(store)
+    ids = store.label_ids(scenes)
+    store.record_auto(scenes, photos[:1], [Decision(photos[0], ids["beach"], 0.93, False)])
+    store.set_status([photos[0]], ids["beach"], ACCEPTED)
+    store.set_status([photos[1]], ids["city"], ACCEPTED)  # accepted by hand, never suggested
+
+    assert store.unaccept([photos[0], photos[1], photos[2], photos[0]], ids["beach"]) == {photos[0]}
+    restored = tag(store, photos[0], "beach")
+    assert restored is not None and (restored.source, restored.status) == (AUTO, SUGGESTED)
+    assert restored.score == pytest.approx(0.93)
+    assert store.unaccept([photos[1]], ids["city"]) == {photos[1]}
+    assert store.tags_of([photos[1]]) == {}
+    assert store.unaccept([photos[0]], ids["beach"]) == set()  # a suggestion, not an acceptance: left alone
+
+
+def test_a_labels_suggestions_come_most_confident_first(store: TagStore, photos: list[PhotoId]) -> None:
+    scenes = saved_scenes(store)
+    ids = store.label_ids(scenes)
+    scores = [0.61, 0.95, 0.72, 0.95, 0.88]
+    decisions = [Decision(p, ids["beach"], s, False) for p, s in zip(photos[:5], scores, strict=True)]
+    store.record_auto(scenes, photos[:5], decisions)
+    store.set_status([photos[4]], ids["beach"], ACCEPTED)  # reviewed: no longer in the queue
+    store.set_status([photos[2]], ids["beach"], REJECTED)
+    queue = store.suggested_of_label(ids["beach"])
+    assert [p for p, _ in queue] == [photos[1], photos[3], photos[0]]
+    assert [s for _, s in queue] == pytest.approx([0.95, 0.95, 0.61])
+    assert store.suggested_of_label(ids["forest"]) == []
+
+
 def test_tagged_photos_include_rejections(store: TagStore, photos: list[PhotoId]) -> None:
     ids = store.label_ids(store.save(SCENES))
     store.set_status([photos[3]], ids["beach"], ACCEPTED)
