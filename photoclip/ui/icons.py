@@ -32,6 +32,7 @@ ICON_NAMES = (
     "next",
     "open",
     "pause",
+    "place",
     "photos",
     "play",
     "search",
