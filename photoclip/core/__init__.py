@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from photoclip.core.similar.service import GroupMember, MeasureProgress, PhotoGroup, SimilarPhotos
     from photoclip.core.store.albums import Album
     from photoclip.core.store.problems import SkippedFile
+    from photoclip.core.store.ratings import MAX_STARS, UNRATED, Rating, check_stars
     from photoclip.core.store.records import Folder, FolderId, Photo, PhotoFilter, PhotoId, PhotoState
     from photoclip.core.store.settings import SIDECAR_NAMINGS, LibrarySettings
     from photoclip.core.store.smart_albums import Rule as SmartRule
@@ -71,6 +72,10 @@ _HOMES: dict[str, str] = {
     "ACCEPTED": "photoclip.core.store.tags",
     "Activity": "photoclip.core.ingest.watcher",
     "Album": "photoclip.core.store.albums",
+    "MAX_STARS": "photoclip.core.store.ratings",
+    "Rating": "photoclip.core.store.ratings",
+    "UNRATED": "photoclip.core.store.ratings",
+    "check_stars": "photoclip.core.store.ratings",
     "AutoTagProgress": "photoclip.core.tagging.autotagger",
     "AutoTagReport": "photoclip.core.tagging.autotagger",
     "CatalogError": "photoclip.core.errors",
@@ -191,6 +196,10 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "MB",
+    "MAX_STARS",
+    "UNRATED",
+    "Rating",
+    "check_stars",
     "ACCEPTED",
     "DEFAULT_DATE_RELEVANCE",
     "DEFAULT_MODEL_KEY",

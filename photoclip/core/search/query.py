@@ -10,6 +10,8 @@ Syntax (the same in the CLI and the GUI's search field):
     type:png                         file type (jpeg, png, heif, ...; repeatable)
     tag:beach                        photos tagged beach (a parent label matches its children)
     album:"Holiday 2024"             photos in an album
+    rating:>=4  rating:5  rating:<2  star rating (also >, <=, and rating:0 for unrated)
+    is:favourite  -is:favourite      favourites only, or all but them (also is:favorite, is:fav)
 
 Concept arithmetic follows CLIP's shared space: the query vector is the
 normalised sum of the free-text and ``+`` embeddings minus the ``-`` embeddings
@@ -32,6 +34,8 @@ from photoclip.core.store.records import PhotoFilter
 
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _FILE_TYPE_ALIASES = {"jpg": "jpeg", "jpe": "jpeg", "tif": "tiff", "heic": "heif"}
+_RATING = re.compile(r"^(>=|<=|>|<|=)?([0-5])$")
+_FAVOURITE_WORDS = frozenset({"favourite", "favorite", "fav", "favourites", "favorites"})
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,7 @@ class ParsedQuery:
         return not (self.text or self.plus or self.minus)
 
 
-def parse_query(query: str) -> ParsedQuery:
+def parse_query(query: str) -> ParsedQuery:  # noqa: C901 - one branch per filter word, as the syntax lists them
     """Split free text, +/- concepts and key:value filters (see the module docstring)."""
     tokens = split_query(query)
     words: list[str] = []
@@ -64,10 +68,16 @@ def parse_query(query: str) -> ParsedQuery:
     types: list[str] = []
     tags: list[str] = []
     albums: list[str] = []
+    stars: tuple[int | None, int | None] = (None, None)
+    favourite: bool | None = None
     for token in tokens:
         key, sep, value = token.partition(":")
         key = key.lower()
-        if sep and value and key in ("folder", "in"):
+        if sep and key == "rating":
+            stars = _narrowed(stars, rating_bounds(value))
+        elif sep and key in ("is", "-is") and value.lower() in _FAVOURITE_WORDS:
+            favourite = key == "is"
+        elif sep and value and key in ("folder", "in"):
             folders.append(Path(value).expanduser())
         elif sep and key == "after":
             after = date_bound(value, end=False)
@@ -89,8 +99,47 @@ def parse_query(query: str) -> ParsedQuery:
         text=" ".join(words),
         plus=tuple(plus),
         minus=tuple(minus),
-        filter=PhotoFilter(tuple(folders), after, before, tuple(types), tuple(tags), tuple(albums)),
+        filter=PhotoFilter(
+            tuple(folders),
+            after,
+            before,
+            tuple(types),
+            tuple(tags),
+            tuple(albums),
+            min_stars=stars[0],
+            max_stars=stars[1],
+            favourite=favourite,
+        ),
     )
+
+
+def rating_bounds(value: str) -> tuple[int | None, int | None]:
+    """The inclusive star range of a `rating:` word: "5" (exactly), ">=4", ">3", "<2", "<=2"."""
+    match = _RATING.match(value.strip())
+    if match is None:
+        raise QueryError(
+            f"Ratings look like rating:4, rating:>=4 or rating:<2 (0 to 5 stars; 0 is unrated), not {value!r}."
+        )
+    op, stars = match.group(1) or "=", int(match.group(2))
+    low, high = {
+        "=": (stars, stars),
+        ">=": (stars, None),
+        ">": (stars + 1, None),
+        "<=": (None, stars),
+        "<": (None, stars - 1),
+    }[op]
+    if (low is not None and low > 5) or (high is not None and high < 0):
+        raise QueryError(f"No photo can have a rating {op}{stars}: ratings are 0 to 5 stars.")
+    return low, high
+
+
+def _narrowed(
+    current: tuple[int | None, int | None], extra: tuple[int | None, int | None]
+) -> tuple[int | None, int | None]:
+    """Two rating words together: photos that satisfy both (rating:>=2 rating:<5 is 2 to 4 stars)."""
+    lows = [v for v in (current[0], extra[0]) if v is not None]
+    highs = [v for v in (current[1], extra[1]) if v is not None]
+    return (max(lows) if lows else None, min(highs) if highs else None)
 
 
 def split_query(query: str) -> list[str]:
@@ -165,6 +214,9 @@ def merge_filters(base: PhotoFilter, extra: PhotoFilter) -> PhotoFilter:
         tags=base.tags + extra.tags,
         albums=base.albums + extra.albums,
         set_tags=base.set_tags + extra.set_tags,
+        min_stars=_narrowed((base.min_stars, base.max_stars), (extra.min_stars, extra.max_stars))[0],
+        max_stars=_narrowed((base.min_stars, base.max_stars), (extra.min_stars, extra.max_stars))[1],
+        favourite=extra.favourite if extra.favourite is not None else base.favourite,
     )
 
 

@@ -196,7 +196,7 @@ class Catalog:
         with self._write() as conn:
             for target in range(version + 1, SCHEMA_VERSION + 1):
                 log.info("migrating catalog %s to schema %d", self.path, target)
-                for statement in MIGRATIONS[target].split(";"):
+                for statement in MIGRATIONS.get(target, "").split(";"):  # 6 and 7 come from other branches
                     if statement.strip():
                         conn.execute(statement)
                 conn.execute(
@@ -781,7 +781,22 @@ def _filter_clauses(photo_filter: PhotoFilter) -> tuple[list[str], list[object]]
             f"WHERE a.name COLLATE CASEFOLD IN ({marks}))"
         )
         params += list(photo_filter.albums)
+    _rating_clauses(photo_filter, clauses, params)
     return clauses, params
+
+
+def _rating_clauses(photo_filter: PhotoFilter, clauses: list[str], params: list[object]) -> None:
+    """Stars and favourites (`store.ratings`): a photo never rated has 0 stars and is no favourite."""
+    stars = "COALESCE((SELECT r.stars FROM ratings r WHERE r.photo_id = p.id), 0)"
+    if photo_filter.min_stars is not None:
+        clauses.append(f"{stars} >= ?")
+        params.append(photo_filter.min_stars)
+    if photo_filter.max_stars is not None:
+        clauses.append(f"{stars} <= ?")
+        params.append(photo_filter.max_stars)
+    if photo_filter.favourite is not None:
+        favourites = "p.id IN (SELECT r.photo_id FROM ratings r WHERE r.favourite = 1)"
+        clauses.append(favourites if photo_filter.favourite else f"NOT {favourites}")
 
 
 def _casefold_compare(a: str, b: str) -> int:

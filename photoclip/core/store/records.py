@@ -155,6 +155,9 @@ class PhotoFilter:
     tags: tuple[str, ...] = ()  # label names (a parent matches its children); every one must match
     albums: tuple[str, ...] = ()  # album names; a photo in any of them matches
     set_tags: tuple[tuple[str, str], ...] = ()  # (label set, label name): like `tags`, within one set
+    min_stars: int | None = None  # inclusive; a photo never rated has 0 stars (`store.ratings`)
+    max_stars: int | None = None  # inclusive
+    favourite: bool | None = None  # True: favourites only; False: all but favourites
 
     def is_empty(self) -> bool:
         return not (
@@ -165,6 +168,9 @@ class PhotoFilter:
             or self.tags
             or self.albums
             or self.set_tags
+            or self.min_stars is not None
+            or self.max_stars is not None
+            or self.favourite is not None
         )
 
 

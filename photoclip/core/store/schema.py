@@ -6,7 +6,7 @@ so a crash mid-migration leaves the previous version intact.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 8
 
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -153,6 +153,16 @@ MIGRATIONS: dict[int, str] = {
         refreshed_at REAL
     );
     """,
+    8: """
+    CREATE TABLE ratings (
+        photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+        stars INTEGER NOT NULL DEFAULT 0 CHECK (stars BETWEEN 0 AND 5),
+        favourite INTEGER NOT NULL DEFAULT 0 CHECK (favourite IN (0, 1)),
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX ratings_stars ON ratings(stars);
+    CREATE INDEX ratings_favourite ON ratings(favourite) WHERE favourite = 1;
+    """,
 }
 """
 Version 4: `folders.device` (the folder's st_dev when last seen with its photos, to tell an
@@ -170,4 +180,9 @@ blown to white; `luma` and `contrast`, the grey image's mean and standard deviat
 edit from a re-encode; `taken_subsec`, EXIF's sub-second part of the time taken), and
 `smart_albums`: an album that fills itself from a search (its query, filters and relevance, and
 the bar a photo's score must clear, kept so new photos are judged without searching again).
+"""
+"""
+Version 8: `ratings`, a person's star rating (0-5) and favourite flag per photo. A row exists
+once a person (or an XMP import) rated the photo, so "never rated" and "set back to 0 stars"
+differ where it matters: only a rated photo's sidecar gets `xmp:Rating` written.
 """

@@ -16,11 +16,14 @@ from photoclip.core.changes import NOTHING, Changes
 from photoclip.core.errors import LibraryError, PhotoclipError
 from photoclip.core.media.xmp import (
     Keyword,
+    XmpRating,
     embedded_keywords,
     read_sidecar_keywords,
+    read_sidecar_rating,
     sidecar_targets,
     write_sidecar,
 )
+from photoclip.core.store.ratings import Rating
 from photoclip.core.store.records import Photo, PhotoId
 from photoclip.core.store.tags import ACCEPTED, SUGGESTED, Tag
 from photoclip.core.tagging.labelsets import Label, LabelSet
@@ -64,6 +67,7 @@ class ImportReport:
     photos: int = 0
     keywords: int = 0
     labels_added: int = 0
+    rated: int = 0  # photos whose rating or favourite flag the XMP set
     problems: list[tuple[Path, str]] = field(default_factory=list)
     changes: Changes = NOTHING
 
@@ -71,6 +75,8 @@ class ImportReport:
         text = f"{counted(self.keywords, 'keyword')} on {counted(self.photos, 'photo')}"
         if self.labels_added:
             text += f", {counted(self.labels_added, 'new label')}"
+        if self.rated:
+            text += f", {counted(self.rated, 'rating')}"
         if self.problems:
             text += f"; {counted(len(self.problems), 'file')} could not be read ({self.problems[0][1]})"
         return text
@@ -82,8 +88,10 @@ def write_sidecars(
     *,
     naming: str,
     include_suggestions: bool,
+    ratings: Mapping[PhotoId, Rating] | None = None,
 ) -> ExportReport:
-    """Write each photo's tags to its sidecar (merging with what is there)."""
+    """Write each photo's tags (and its rating, when it was ever rated) to its sidecar, merging with what is there."""
+    ratings = ratings or {}
     report = ExportReport()
     targets = sidecar_targets([p.path for p in photos.values()], naming)
     for pid, photo in photos.items():
@@ -93,7 +101,8 @@ def write_sidecars(
             if tag.status == ACCEPTED or (include_suggestions and tag.status == SUGGESTED)
         ]
         target, clash = targets[photo.path]
-        if not keywords and not target.exists():
+        rating = ratings.get(pid)
+        if not keywords and rating is None and not target.exists():
             report.unchanged += 1  # nothing to write, and no sidecar of ours holding tags removed since
             report.only_suggested += any(tag.status == SUGGESTED for tag in tags.get(pid, []))
             continue
@@ -103,7 +112,8 @@ def write_sidecars(
         if clash:
             report.warnings.append((photo.path, clash))
         try:
-            report.written.append(write_sidecar(photo.path, keywords, naming=naming, path=target))
+            xmp_rating = None if rating is None else XmpRating(rating.stars, rating.favourite)
+            report.written.append(write_sidecar(photo.path, keywords, naming=naming, path=target, rating=xmp_rating))
         except PhotoclipError as e:
             report.problems.append((photo.path, str(e)))
         except OSError as e:
@@ -127,6 +137,34 @@ def read_keywords_of(
         if paths:
             found[photo.id] = list(dict.fromkeys(paths))
     return found
+
+
+def read_ratings_of(photos: Collection[Photo], report: ImportReport) -> dict[PhotoId, XmpRating]:
+    """The ratings photos' XMP holds (sidecar first, else the packet inside the photo), never writing any file."""
+    found: dict[PhotoId, XmpRating] = {}
+    for photo in photos:
+        try:
+            xmp = read_sidecar_rating(photo.path)
+        except (LibraryError, OSError) as e:
+            if not any(p == photo.path for p, _ in report.problems):
+                report.problems.append((photo.path, str(e)))
+            continue
+        if xmp.stars is not None or xmp.favourite is not None:
+            found[photo.id] = xmp
+    return found
+
+
+def merged_ratings(current: Mapping[PhotoId, Rating], found: Mapping[PhotoId, XmpRating]) -> dict[PhotoId, Rating]:
+    """What the catalog holds after an import: the XMP's stars and flag where it has them, the catalog's otherwise."""
+    merged: dict[PhotoId, Rating] = {}
+    for pid, xmp in found.items():
+        old = current.get(pid, Rating())
+        new = Rating(
+            old.stars if xmp.stars is None else xmp.stars, old.favourite if xmp.favourite is None else xmp.favourite
+        )
+        if pid not in current or new != old:
+            merged[pid] = new
+    return merged
 
 
 def with_keywords(label_set: LabelSet | None, found: Mapping[PhotoId, list[tuple[str, ...]]]) -> LabelSet:

@@ -21,6 +21,7 @@ from photoclip.core.clip.service import Models
 from photoclip.core.errors import LibraryError
 from photoclip.core.search.ranking import SearchHit, SearchResult
 from photoclip.core.store.catalog import Catalog
+from photoclip.core.store.ratings import Ratings
 from photoclip.core.store.records import PhotoId
 from photoclip.core.store.tags import ACCEPTED, REJECTED, Tag, TagCount, TagStore
 from photoclip.core.tagging.autotagger import AutoTagger, AutoTagProgress, AutoTagReport
@@ -29,7 +30,9 @@ from photoclip.core.tagging.keywords import (
     IMPORTED_SET,
     ExportReport,
     ImportReport,
+    merged_ratings,
     read_keywords_of,
+    read_ratings_of,
     with_keywords,
     write_sidecars,
 )
@@ -56,9 +59,16 @@ class Tags:
     """Label sets (validated), tags with their provenance, auto-tagging and keyword exchange."""
 
     def __init__(
-        self, catalog: Catalog, store: TagStore, models: Models, vectors: VectorKeeper, changes: ChangeBus
+        self,
+        catalog: Catalog,
+        store: TagStore,
+        models: Models,
+        vectors: VectorKeeper,
+        changes: ChangeBus,
+        ratings: Ratings | None = None,
     ) -> None:
         self._catalog = catalog
+        self._ratings = ratings or Ratings(catalog, changes)
         self._store = store
         self._models = models
         self._vectors = vectors
@@ -288,22 +298,32 @@ class Tags:
     def export_xmp(
         self, photo_ids: Sequence[int], *, naming: str = "digikam", include_suggestions: bool = False
     ) -> ExportReport:
-        """Write each photo's tags to its sidecar, merging with what is there (photos are never written)."""
+        """Write each photo's tags and rating to its sidecar, merging with what is there (photos are never written)."""
         photos = self._catalog.photos(photo_ids)
         return write_sidecars(
-            photos, self._store.tags_of(list(photos)), naming=naming, include_suggestions=include_suggestions
+            photos,
+            self._store.tags_of(list(photos)),
+            naming=naming,
+            include_suggestions=include_suggestions,
+            ratings=self._ratings.of(list(photos)),
         )
 
     def import_keywords(
         self, photo_ids: Sequence[int], *, progress: Callable[[int, int], None] | None = None
     ) -> ImportReport:
-        """Read keywords from sidecars and embedded XMP/IPTC as user tags (never writing any file).
+        """Read keywords from sidecars and embedded XMP/IPTC as user tags, and `xmp:Rating` and photoclip's
+        favourite flag as the photos' ratings (never writing any file).
 
         Linear in the number of photos and keywords (tens of thousands import in seconds);
         `progress` hears (photos read, photos in all).
         """
         report = ImportReport()
-        found = read_keywords_of(self._catalog.photos(photo_ids).values(), report, progress)
+        photos = self._catalog.photos(photo_ids)
+        found = read_keywords_of(photos.values(), report, progress)
+        ratings = merged_ratings(self._ratings.of(list(photos)), read_ratings_of(photos.values(), report))
+        if ratings:
+            report.rated = len(ratings)
+            report.changes = self._ratings.assign(ratings).changes
         if not found:
             return report
         try:
@@ -317,5 +337,5 @@ class Tags:
         pairs = [(pid, ids[path[-1]]) for pid, paths in found.items() for path in paths]
         self._store.accept_pairs(pairs)
         report.keywords, report.photos = len(pairs), len(found)
-        report.changes = self._changes.publish(Changes.of_tags(found, label_sets=True))
+        report.changes = report.changes | self._changes.publish(Changes.of_tags(found, label_sets=True))
         return report
