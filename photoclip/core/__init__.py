@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from photoclip.core.ingest.walk import check_ignore_pattern, clean_ignore_patterns
     from photoclip.core.ingest.watcher import Activity, LibraryWatcher
     from photoclip.core.library import Library, LibraryStatus
+    from photoclip.core.media.copying import CopyReport
     from photoclip.core.media.decode import DecodedPhoto, decode_photo, read_exif
     from photoclip.core.media.exif import GpsPosition, PhotoExif
     from photoclip.core.media.thumbnails import CacheUsage, ThumbnailStore
@@ -72,6 +73,7 @@ _HOMES: dict[str, str] = {
     "ACCEPTED": "photoclip.core.store.tags",
     "Activity": "photoclip.core.ingest.watcher",
     "Album": "photoclip.core.store.albums",
+    "CopyReport": "photoclip.core.media.copying",
     "MAX_STARS": "photoclip.core.store.ratings",
     "Rating": "photoclip.core.store.ratings",
     "UNRATED": "photoclip.core.store.ratings",
@@ -197,6 +199,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "MB",
     "MAX_STARS",
+    "CopyReport",
     "UNRATED",
     "Rating",
     "check_stars",

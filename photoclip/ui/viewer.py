@@ -330,9 +330,11 @@ class PhotoViewer(QWidget):
             self.view.zoom_in()
         elif key in (Qt.Key.Key_Minus, Qt.Key.Key_Underscore):
             self.view.zoom_out()
-        elif key == Qt.Key.Key_0:
+        elif key == Qt.Key.Key_Z:  # 0-5 rate the photo (the window's Rate actions), as in Lightroom
+            self.view.toggle_fit()
+        elif key == Qt.Key.Key_0 and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             self.view.fit()
-        elif key == Qt.Key.Key_1:
+        elif key == Qt.Key.Key_1 and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             self.view.actual_size()
         elif key == Qt.Key.Key_Escape:
             if self.full_screen:
