@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photoclip.core import PhotoExif, human_bytes
+from photoclip.core import MAX_STARS, PhotoExif, Rating, human_bytes
 from photoclip.ui.grid import format_date
 
 if TYPE_CHECKING:
@@ -47,6 +47,7 @@ class PhotoDetails:
     tags: list[Tag]
     albums: list[str]
     exif: PhotoExif = field(default_factory=PhotoExif)
+    rating: Rating = field(default_factory=Rating)
 
 
 @dataclass
@@ -116,6 +117,20 @@ class ElidedLabel(QWidget):
         painter.setPen(self.palette().windowText().color())
         painter.drawText(self.rect(), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.shown_text())
         painter.end()
+
+
+def rating_label(rating: Rating) -> QLabel:
+    """★★★★☆ and a heart for a favourite; the keys that change them in the tooltip."""
+    stars = "★" * rating.stars + "☆" * (MAX_STARS - rating.stars)
+    text = f'<span style="font-size: 15px; letter-spacing: 1px;">{stars}</span>'
+    if rating.favourite:
+        text += ' <span style="color: #d33;">♥</span> Favourite'
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setAccessibleName("Rating")
+    label.setAccessibleDescription(rating.describe())
+    label.setToolTip(f"{rating.describe().capitalize()}. Keys 0-5 set the stars; . marks a favourite.")
+    return label
 
 
 def wrapping(text: str, *, rich: bool = False, selectable: bool = False) -> QLabel:
@@ -213,7 +228,8 @@ class InfoPanel(QScrollArea):
         date.setAccessibleName("Date taken")
         folder = ElidedLabel(str(photo.path.parent))
         folder.setAccessibleName("Folder")
-        rows: list[tuple[str, QWidget]] = [(caption, date), ("Size", wrapping(size_text(photo))), ("Folder", folder)]
+        rows: list[tuple[str, QWidget]] = [(caption, date), ("Rating", rating_label(details.rating))]
+        rows += [("Size", wrapping(size_text(photo))), ("Folder", folder)]
         if details.albums:
             rows.append(("Albums", wrapping(", ".join(details.albums))))
         self._form(rows)

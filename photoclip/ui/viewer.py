@@ -117,7 +117,7 @@ def load_details(library: Library, photo_id: int) -> PhotoDetails:
     tags = library.tags.tags_of([photo_id]).get(PhotoId(photo_id), [])
     albums = library.albums.albums_of(photo_id)
     exif = read_exif(photo.path) if photo is not None else PhotoExif()
-    return PhotoDetails(photo, tags, albums, exif)
+    return PhotoDetails(photo, tags, albums, exif, library.ratings.get(photo_id))
 
 
 def load_model_view(library: Library, photo_id: int) -> ModelView:
@@ -183,6 +183,7 @@ class PhotoViewer(QWidget):
         self._build()
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         controller.tags_changed.connect(self._reload_details)
+        controller.ratings_changed.connect(self._reload_details)
         controller.albums_changed.connect(self._reload_details)
         controller.label_sets_changed.connect(lambda: self._reload_model_view(again=True))
         controller.model_state.connect(self._on_model_state)

@@ -162,6 +162,7 @@ MIGRATIONS: dict[int, str] = {
     );
     CREATE INDEX ratings_stars ON ratings(stars);
     CREATE INDEX ratings_favourite ON ratings(favourite) WHERE favourite = 1;
+    ALTER TABLE removed_photos ADD COLUMN rating TEXT;
     """,
 }
 """
@@ -184,5 +185,6 @@ the bar a photo's score must clear, kept so new photos are judged without search
 """
 Version 8: `ratings`, a person's star rating (0-5) and favourite flag per photo. A row exists
 once a person (or an XMP import) rated the photo, so "never rated" and "set back to 0 stars"
-differ where it matters: only a rated photo's sidecar gets `xmp:Rating` written.
+differ where it matters: only a rated photo's sidecar gets `xmp:Rating` written. `removed_photos.rating` keeps a removed
+photo's rating (JSON [stars, favourite]) with its tags and albums, for when it comes back.
 """
