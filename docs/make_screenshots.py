@@ -178,6 +178,8 @@ def main() -> None:
             camera_id = int(camera_photo_row.id)
             library.albums.add("Holiday 2024", [camera_id])
             library.tags.tag([camera_id], "evening walk")
+            library.ratings.rate([camera_id], 4)  # the info panel shows stars and a favourite
+            library.ratings.set_favourite([camera_id], True)
         app = make_application()
         QSettings.setDefaultFormat(QSettings.Format.IniFormat)
         QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(base / "qsettings"))

@@ -30,8 +30,17 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
         "--stars", type=_stars, metavar="0..5", help="the stars, when the last photo is an id from 0 to 5"
     )
     favourite = rate.add_mutually_exclusive_group()
-    favourite.add_argument("--favourite", "--favorite", dest="favourite", action="store_true", default=None)
-    favourite.add_argument("--no-favourite", "--no-favorite", dest="favourite", action="store_false")
+    favourite.add_argument(
+        "--favourite",
+        "--favorite",
+        dest="favourite",
+        action="store_true",
+        default=None,
+        help="mark the photos as favourites",
+    )
+    favourite.add_argument(
+        "--no-favourite", "--no-favorite", dest="favourite", action="store_false", help="unmark them as favourites"
+    )
     rate.set_defaults(handler=cmd_rate)
 
 

@@ -37,6 +37,9 @@ SYNTAX_HELP = """<b>Search syntax</b>
 <tr><td><code>folder:~/Pictures/2023</code></td><td>only photos under a folder (also <code>in:</code>)</td></tr>
 <tr><td><code>after:2023-06 before:2023-08</code></td><td>date taken, inclusive (YYYY, YYYY-MM or YYYY-MM-DD)</td></tr>
 <tr><td><code>type:png</code></td><td>file type (jpeg, png, heif, raw, ...)</td></tr>
+<tr><td><code>rating:&gt;=4</code> <code>rating:5</code> <code>rating:&lt;2</code></td>
+<td>star rating (keys 0-5 set it; <code>rating:0</code> is unrated)</td></tr>
+<tr><td><code>is:favourite</code> <code>-is:favourite</code></td><td>favourites (the . key), or all but them</td></tr>
 </table>
 <p>Drop a photo on the search field, or right-click one and choose <i>Find similar</i>, to search by example.
 Filters alone (<code>tag:beach</code>) list the matching photos newest first.</p>
