@@ -1,7 +1,8 @@
 """The large view of one photo: zoom and pan, full screen, a slideshow, and everything about the photo beside it.
 
 Arrow keys walk through the photos of the grid in its order. The wheel, + and -,
-and a pinch zoom; a double-click toggles fit and 100%; dragging pans a zoomed photo
+and a pinch zoom; a double-click or Z toggles fit and 100% (digits rate the photo, through the
+window's Rate actions); dragging pans a zoomed photo
 (see `image_view`). F or F11 shows the photo alone on the screen (Esc comes back),
 S or F5 starts a slideshow that any input stops, and I shows or hides the info panel.
 
@@ -211,7 +212,9 @@ class PhotoViewer(QWidget):
         previous = self._button("◀", "Previous photo (Left arrow)", lambda: self.step(-1))
         following = self._button("▶", "Next photo (Right arrow)", lambda: self.step(1))
         self.zoom_out_button = self._button("−", "Zoom out (−, wheel)", self.view.zoom_out)
-        self.zoom_button = self._button("Fit", "Fit / 100% (double-click the photo)", self.view.toggle_fit, "Zoom")
+        self.zoom_button = self._button(
+            "Fit", "Fit / 100% (double-click the photo, or Z)", self.view.toggle_fit, "Zoom"
+        )
         self.zoom_button.setMinimumWidth(52)
         self.zoom_in_button = self._button("+", "Zoom in (+, wheel)", self.view.zoom_in)
         self.info_button = self._button("Info", "Show or hide the photo's details (I)", self.toggle_info)

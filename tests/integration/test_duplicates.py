@@ -17,6 +17,7 @@ from photoclip.cli import main
 from photoclip.core import Library, PhotoFilter
 from photoclip.core.clip.embedder import Embedder
 from photoclip.core.clip.registry import TINY_MODEL_KEY
+from photoclip.core.store.schema import SCHEMA_VERSION
 from photoclip.demo.variants import DuplicateTruth, build_duplicate_library
 
 REASONS = {"best shot", "same file", "re-encoded", "resized", "cropped", "edited", "burst"}
@@ -123,11 +124,13 @@ def test_a_library_from_before_measuring_is_measured_once_then_grouped_alike(
     for column in ("phash", "sharpness", "clipping", "luma", "contrast", "taken_subsec"):
         conn.execute(f"ALTER TABLE photos DROP COLUMN {column}")
     conn.execute("DROP TABLE smart_albums")
+    conn.execute("DROP TABLE ratings")  # and what schema 8 added: the catalog as version 4 left it
+    conn.execute("ALTER TABLE removed_photos DROP COLUMN rating")
     conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
     conn.commit()
     conn.close()
     with Library.open(directory, embedder=tiny_embedder) as upgraded:
-        assert upgraded.catalog.schema_version() == 5
+        assert upgraded.catalog.schema_version() == SCHEMA_VERSION
         assert len(upgraded.similar.unmeasured()) == len(duplicate_library.truth.files)
         seen: list[int] = []
         found = upgraded.similar.find(progress=lambda p: seen.append(p.done))
