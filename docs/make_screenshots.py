@@ -327,6 +327,8 @@ def build_demo(base: Path) -> tuple[Path, int]:
         camera_id = int(camera_photo_row.id)
         library.albums.add("Holiday 2024", [camera_id])
         library.tags.tag([camera_id], "evening walk")
+        library.ratings.rate([camera_id], 4)  # the info panel shows stars and a favourite
+        library.ratings.set_favourite([camera_id], True)
     return base / "library", camera_id
 
 

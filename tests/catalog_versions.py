@@ -10,6 +10,9 @@ import sqlite3
 from pathlib import Path
 
 _ADDED_AFTER_4 = [
+    # version 8: ratings
+    "DROP TABLE ratings",
+    "ALTER TABLE removed_photos DROP COLUMN rating",
     # version 7: videos
     "DROP TABLE scenes",
     "DROP TABLE removed_scenes",

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from photoclip.core.ingest.walk import check_ignore_pattern, clean_ignore_patterns
     from photoclip.core.ingest.watcher import Activity, LibraryWatcher
     from photoclip.core.library import Library, LibraryStatus
+    from photoclip.core.media.copying import CopyReport
     from photoclip.core.media.decode import DecodedPhoto, decode_photo, read_exif
     from photoclip.core.media.exif import GpsPosition, PhotoExif
     from photoclip.core.media.kinds import VIDEO_SUFFIXES, kind_of
@@ -60,6 +61,7 @@ if TYPE_CHECKING:
     from photoclip.core.store.albums import Album
     from photoclip.core.store.places import PhotoPlace
     from photoclip.core.store.problems import SkippedFile
+    from photoclip.core.store.ratings import MAX_STARS, UNRATED, Rating, check_stars
     from photoclip.core.store.records import Folder, FolderId, Photo, PhotoFilter, PhotoId, PhotoState
     from photoclip.core.store.scenes import SceneSpan
     from photoclip.core.store.settings import SIDECAR_NAMINGS, LibrarySettings
@@ -92,6 +94,11 @@ _HOMES: dict[str, str] = {
     "ACCEPTED": "photoclip.core.store.tags",
     "Activity": "photoclip.core.ingest.watcher",
     "Album": "photoclip.core.store.albums",
+    "CopyReport": "photoclip.core.media.copying",
+    "MAX_STARS": "photoclip.core.store.ratings",
+    "Rating": "photoclip.core.store.ratings",
+    "UNRATED": "photoclip.core.store.ratings",
+    "check_stars": "photoclip.core.store.ratings",
     "AutoTagProgress": "photoclip.core.tagging.autotagger",
     "AutoTagReport": "photoclip.core.tagging.autotagger",
     "CatalogError": "photoclip.core.errors",
@@ -233,6 +240,11 @@ __all__ = [
     "demo_model_misused",
     "is_demo_folder",
     "mark_demo_folder",
+    "MAX_STARS",
+    "CopyReport",
+    "UNRATED",
+    "Rating",
+    "check_stars",
     "ACCEPTED",
     "DEFAULT_DATE_RELEVANCE",
     "DEFAULT_MODEL_KEY",

@@ -30,6 +30,7 @@ class Changes:
         photos: photos were added, changed, moved, removed or (re)embedded.
         tagged: the photos whose tags changed (added, accepted, rejected, removed, renamed).
         tags: tags changed at all (counts, label names); true whenever `tagged` is non-empty.
+        rated: the photos whose star rating or favourite flag changed (`store.ratings`).
     """
 
     photos: bool = False
@@ -40,6 +41,11 @@ class Changes:
     label_sets: bool = False
     settings: bool = False
     model: bool = False
+    rated: frozenset[PhotoId] = field(default_factory=frozenset)
+
+    @classmethod
+    def of_ratings(cls, photo_ids: Iterable[int]) -> Changes:
+        return cls(rated=frozenset(PhotoId(int(i)) for i in photo_ids))
 
     @classmethod
     def of_tags(cls, photo_ids: Iterable[int], *, label_sets: bool = False) -> Changes:
@@ -56,10 +62,13 @@ class Changes:
             label_sets=self.label_sets or other.label_sets,
             settings=self.settings or other.settings,
             model=self.model or other.model,
+            rated=self.rated | other.rated,
         )
 
     def __bool__(self) -> bool:
-        return any((self.photos, self.tags, self.albums, self.folders, self.label_sets, self.settings, self.model))
+        return any(
+            (self.photos, self.tags, self.albums, self.folders, self.label_sets, self.settings, self.model, self.rated)
+        )
 
 
 NOTHING = Changes()

@@ -233,7 +233,7 @@ def repair(directory: Path, *, cache_dir: Path | None = None) -> list[str]:
 
     done: list[str] = []
     catalog_path = Path(directory) / "catalog.sqlite"
-    if damage(catalog_path):
+    if damage(catalog_path) or not _opens(directory, cache_dir):
         restored = restore_latest(catalog_path)
         done.append(
             f"restored the library database from its backup of {restored.backup.label}; the damaged file is kept "
@@ -248,6 +248,20 @@ def repair(directory: Path, *, cache_dir: Path | None = None) -> list[str]:
             count = library.vectors.rebuild()
             done.append(f"rebuilt the index from the {count} vectors stored in the catalog")
     return done or ["nothing needed repair"]
+
+
+def _opens(directory: Path, cache_dir: Path | None) -> bool:
+    """Whether the library opens: SQLite's quick check passes a file whose text cannot be decoded (a flipped
+    byte inside a label set's prompts), which stops every command all the same, so it is damage too."""
+    from photoclip.core.errors import CatalogDamaged
+
+    if not (Path(directory) / "catalog.sqlite").exists():
+        return True
+    try:
+        Library.open(directory, cache_dir=cache_dir).close()
+    except CatalogDamaged:
+        return False
+    return True
 
 
 def self_test(work_dir: Path) -> Check:

@@ -14,6 +14,7 @@ The parts, each owning its own lock:
     searcher  text / example search, browsing by filters
     tags      label sets, tags, auto-tagging, keyword import and XMP export
     albums    albums
+    ratings   star ratings (0-5) and favourites
     smart_albums  albums that fill themselves from a search, kept current as photos change
     photos    reading photo rows
     similar   near-duplicates and bursts, best shot first
@@ -48,6 +49,7 @@ from photoclip.core.store.albums import Albums
 from photoclip.core.store.catalog import Catalog
 from photoclip.core.store.photos import Photos
 from photoclip.core.store.places import PlaceStore
+from photoclip.core.store.ratings import Ratings
 from photoclip.core.store.scenes import SceneStore
 from photoclip.core.store.settings import LibrarySettings, SettingsFile
 from photoclip.core.store.tags import TagStore
@@ -135,7 +137,8 @@ class Library:
             places=self.places,
         )
         self.searcher = Searcher(catalog, self.vectors, self.models, self.folders, self.places)
-        self.tags = Tags(catalog, TagStore(catalog), self.models, self.vectors, self.changes, self.places)
+        self.ratings = Ratings(catalog, self.changes)
+        self.tags = Tags(catalog, TagStore(catalog), self.models, self.vectors, self.changes, self.places, self.ratings)
         self.albums = Albums(catalog, self.changes)
         self.photos = Photos(catalog, lambda: self.models.model_id)
         self.similar = Similar(catalog, self.vectors, self.models)

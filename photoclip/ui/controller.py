@@ -73,6 +73,7 @@ class LibraryController(QObject):
     photos_changed = Signal()
     tags_changed = Signal()
     albums_changed = Signal()
+    ratings_changed = Signal()  # stars or favourites changed (`Changes.rated`)
     folders_changed = Signal()
     label_sets_changed = Signal()
     settings_changed = Signal()
@@ -424,7 +425,7 @@ class LibraryController(QObject):
         every 1.5 s; everything else at once.
         """
         self._pending_changes = self._pending_changes | changes
-        only_photos = not (changes.tags or changes.albums or changes.folders or changes.label_sets)
+        only_photos = not (changes.tags or changes.albums or changes.folders or changes.label_sets or changes.rated)
         if only_photos and not (changes.settings or changes.model):
             wait = _CHANGE_SIGNAL_SECONDS - (time.monotonic() - self._last_photos_signal)
             if wait > 0:
@@ -445,6 +446,8 @@ class LibraryController(QObject):
             self.tags_changed.emit()
         if changes.albums:
             self.albums_changed.emit()
+        if changes.rated:
+            self.ratings_changed.emit()
         if changes.label_sets:
             self.label_sets_changed.emit()
         if changes.settings or changes.model:

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photoclip.core import PhotoExif, format_clip_time, human_bytes
+from photoclip.core import MAX_STARS, PhotoExif, Rating, format_clip_time, human_bytes
 from photoclip.ui.grid import format_date
 
 if TYPE_CHECKING:
@@ -51,6 +51,7 @@ class PhotoDetails:
     text: str | None = None  # the text read in the photo
     text_state: str | None = None  # "read", "gated", "failed", or None (not looked at yet)
     ocr_missing: str | None = None  # what to install to read text, when no OCR engine is
+    rating: Rating = field(default_factory=Rating)
 
 
 @dataclass
@@ -157,6 +158,20 @@ class ElidedLabel(QWidget):
         painter.setPen(self.palette().windowText().color())
         painter.drawText(self.rect(), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.shown_text())
         painter.end()
+
+
+def rating_label(rating: Rating) -> QLabel:
+    """★★★★☆ and a heart for a favourite; the keys that change them in the tooltip."""
+    stars = "★" * rating.stars + "☆" * (MAX_STARS - rating.stars)
+    text = f'<span style="font-size: 15px; letter-spacing: 1px;">{stars}</span>'
+    if rating.favourite:
+        text += ' <span style="color: #d33;">♥</span> Favourite'
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setAccessibleName("Rating")
+    label.setAccessibleDescription(rating.describe())
+    label.setToolTip(f"{rating.describe().capitalize()}. Keys 0-5 set the stars; . marks a favourite.")
+    return label
 
 
 def wrapping(text: str, *, rich: bool = False, selectable: bool = False) -> QLabel:
@@ -267,7 +282,8 @@ class InfoPanel(QScrollArea):
         date.setAccessibleName("Date taken")
         folder = ElidedLabel(str(photo.path.parent))
         folder.setAccessibleName("Folder")
-        rows: list[tuple[str, QWidget]] = [(caption, date), ("Size", wrapping(size_text(photo)))]
+        rows: list[tuple[str, QWidget]] = [(caption, date), ("Rating", rating_label(details.rating))]
+        rows.append(("Size", wrapping(size_text(photo))))
         if photo.is_video and photo.duration is not None:
             video = wrapping(video_text(photo))
             video.setAccessibleName("Video")

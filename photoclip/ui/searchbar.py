@@ -51,6 +51,9 @@ SYNTAX_HELP = """<b>Search syntax</b>
 <td>photos whose text holds these words (read in the photos; whole words, case and accents aside)</td></tr>
 <tr><td><code>place:Lisbon</code></td>
 <td>taken in a city, region or country (<code>place:"Paris, Texas"</code> narrows)</td></tr>
+<tr><td><code>rating:&gt;=4</code> <code>rating:5</code> <code>rating:&lt;2</code></td>
+<td>star rating (keys 0-5 set it; <code>rating:0</code> is unrated)</td></tr>
+<tr><td><code>is:favourite</code> <code>-is:favourite</code></td><td>favourites (the . key), or all but them</td></tr>
 </table>
 <p><b>Words that are filters:</b> a year (<code>2023</code>), a month with its year (<code>july 2023</code>)
 and <code>in</code> with a place of your library (<code>beach in Portugal</code>) become filters, shown as

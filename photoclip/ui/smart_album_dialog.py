@@ -125,6 +125,9 @@ class SmartAlbumDialog(QDialog):
             existing.file_types,
             existing.tags,
             existing.albums,
+            min_stars=existing.min_stars,
+            max_stars=existing.max_stars,
+            favourite=existing.favourite,
         )
 
     def _save(self) -> None:

@@ -1,7 +1,8 @@
 """The large view of one photo: zoom and pan, full screen, a slideshow, and everything about the photo beside it.
 
 Arrow keys walk through the photos of the grid in its order. The wheel, + and -,
-and a pinch zoom; a double-click toggles fit and 100%; dragging pans a zoomed photo
+and a pinch zoom; a double-click or Z toggles fit and 100% (digits rate the photo, through the
+window's Rate actions); dragging pans a zoomed photo
 (see `image_view`). F or F11 shows the photo alone on the screen (Esc comes back),
 S or F5 starts a slideshow that any input stops, and I shows or hides the info panel.
 
@@ -165,6 +166,7 @@ def load_details(library: Library, photo_id: int) -> PhotoDetails:
         text=library.texts.text_of(photo_id),
         text_state=library.texts.state_of(photo_id),
         ocr_missing=library.texts.status().how_to_get,
+        rating=library.ratings.get(photo_id),
     )
 
 
@@ -233,6 +235,7 @@ class PhotoViewer(QWidget):
         self._build()
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         controller.tags_changed.connect(self._reload_details)
+        controller.ratings_changed.connect(self._reload_details)
         controller.albums_changed.connect(self._reload_details)
         controller.photos_changed.connect(self._reload_details)  # text read, a place found
         controller.label_sets_changed.connect(lambda: self._reload_model_view(again=True))
@@ -279,7 +282,7 @@ class PhotoViewer(QWidget):
         previous = self._button("Previous", "Previous photo (Left arrow)", lambda: self.step(-1), icon_name="back")
         following = self._button("Next", "Next photo (Right arrow)", lambda: self.step(1), icon_name="next")
         self.zoom_out_button = self._button("Zoom out", "Zoom out (−, wheel)", self.view.zoom_out, icon_name="zoom-out")
-        self.zoom_button = self._button("Fit", "Fit / 100% (double-click the photo)", self.view.toggle_fit, "Zoom")
+        self.zoom_button = self._button("Fit", "Fit / 100% (double-click, or Z)", self.view.toggle_fit, "Zoom")
         self.zoom_button.setMinimumWidth(52)
         self.zoom_in_button = self._button("Zoom in", "Zoom in (+, wheel)", self.view.zoom_in, icon_name="zoom-in")
         self.info_button = self._button(
@@ -427,9 +430,11 @@ class PhotoViewer(QWidget):
             self.view.zoom_in()
         elif key in (Qt.Key.Key_Minus, Qt.Key.Key_Underscore):
             self.view.zoom_out()
-        elif key == Qt.Key.Key_0:
+        elif key == Qt.Key.Key_Z:  # 0-5 rate the photo (the window's Rate actions), as in Lightroom
+            self.view.toggle_fit()
+        elif key == Qt.Key.Key_0 and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             self.view.fit()
-        elif key == Qt.Key.Key_1:
+        elif key == Qt.Key.Key_1 and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             self.view.actual_size()
         elif key == Qt.Key.Key_Escape:
             if self.full_screen:

@@ -61,6 +61,7 @@ from photoclip.ui.dialogs import ProblemsDialog, TagDialog
 from photoclip.ui.duplicates import DuplicatesView, SimilarTracker
 from photoclip.ui.grid import PhotoGrid, PhotoGridModel
 from photoclip.ui.icons import icon
+from photoclip.ui.photo_actions import PhotoActions
 from photoclip.ui.review import ReviewPage
 from photoclip.ui.searchbar import FilterChips, SearchField, syntax_button
 from photoclip.ui.settings import AppSettings
@@ -68,7 +69,7 @@ from photoclip.ui.sidebar import ALL, Scope, Sidebar, album_scope
 from photoclip.ui.suggestions import ACCEPT, REJECT, SuggestionDecisions
 from photoclip.ui.thumbnails import ThumbnailLoader
 from photoclip.ui.undo import UndoStack
-from photoclip.ui.viewer import PhotoViewer, show_in_folder
+from photoclip.ui.viewer import PhotoViewer
 from photoclip.ui.welcome import WelcomePage
 
 if TYPE_CHECKING:
@@ -160,6 +161,15 @@ class MainWindow(QMainWindow):
         self.decisions = SuggestionDecisions(controller, self.undo, self)
         self.badges = SuggestionBadges(controller, self)
         self.grid.delegate.badges = self.badges
+        self.photo_actions = PhotoActions(
+            self,
+            controller,
+            self.undo,
+            targets=self._photo_targets,
+            grid_targets=self._grid_targets,
+            album=self._album_shown,
+            photo_of=self.model.photo,
+        )
         self.header = QLabel()
         self.header.setAccessibleName("What is shown")
         self.header.setTextFormat(Qt.TextFormat.RichText)
@@ -321,7 +331,12 @@ class MainWindow(QMainWindow):
         self._action(edit, "Find", self.focus_search, QKeySequence.StandardKey.Find, icon_name="search")
         self._action(edit, "Find similar", self.find_similar_to_current, "Ctrl+Shift+F", icon_name="similar")
         self._action(edit, "Select all", self.grid.selectAll, QKeySequence.StandardKey.SelectAll)
-        self._action(edit, "Remove from album", self.remove_from_album, QKeySequence.StandardKey.Delete)
+        edit.addSeparator()
+        self.photo_actions.rate_menu(edit)
+        edit.addAction(self.photo_actions.favourite_action)
+        edit.addAction(self.photo_actions.delete_action)
+        edit.addAction(self.photo_actions.copy_action)
+        edit.aboutToShow.connect(self.photo_actions.update_texts)
         view = bar.addMenu("&View")
         self._action(view, "Zoom in", lambda: self._zoom_step(1), QKeySequence.StandardKey.ZoomIn, icon_name="zoom-in")
         self._action(
@@ -384,7 +399,9 @@ class MainWindow(QMainWindow):
         self.model_button.clicked.connect(self._on_model_button)
         self.grid.activated_photo.connect(self.open_viewer)
         self.grid.customContextMenuRequested.connect(self._grid_menu)
-        self.grid.delete_pressed.connect(self.remove_from_album)
+        self.grid.delete_pressed.connect(self.photo_actions.delete_selection)
+        self.photo_actions.message.connect(lambda text: self.statusBar().showMessage(text, 15_000))
+        c.ratings_changed.connect(self._on_ratings_changed)
         self.sidebar.scope_changed.connect(self.set_scope)
         self.sidebar.add_folder_requested.connect(self.add_folder)
         self.sidebar.remove_folder_requested.connect(self.remove_folder)
@@ -1007,14 +1024,14 @@ class MainWindow(QMainWindow):
         menu.addAction("Open", lambda: self.open_viewer(first))
         menu.addAction(icon("similar"), "Find similar", lambda: self.find_similar(first))
         menu.addSeparator()
-        photo = self.model.photo(first)
-        if photo is not None:
-            menu.addAction(
-                icon("open"),
-                "Open with system viewer",
-                lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(photo.path))),
-            )
-            menu.addAction(icon("folder"), "Show in folder", lambda: show_in_folder(photo.path))
+        actions = self.photo_actions
+        actions.update_texts()
+        menu.addAction(actions.open_action)
+        menu.addAction(actions.reveal_action)
+        menu.addAction(actions.copy_action)
+        menu.addSeparator()
+        actions.rate_menu(menu)
+        menu.addAction(actions.favourite_action)
         menu.addSeparator()
         albums = menu.addMenu(icon("album"), "Add to album")
         for name in self.sidebar.album_names():
@@ -1022,8 +1039,6 @@ class MainWindow(QMainWindow):
         if albums.actions():
             albums.addSeparator()
         albums.addAction("New album…", lambda: self.new_album(ids))
-        if self.scope.kind == "album":
-            menu.addAction(f"Remove from “{self.scope.value}”", self.remove_from_album)
         menu.addAction(icon("tag"), "Tag…", self.tag_selection)
         menu.addAction("Accept suggestions", lambda: self.decide_suggestions(ACCEPT)).setShortcut("Ctrl+Return")
         menu.addAction("Reject suggestions", lambda: self.decide_suggestions(REJECT)).setShortcut("Ctrl+Backspace")
@@ -1031,6 +1046,8 @@ class MainWindow(QMainWindow):
             menu.addAction(f"Review suggestions of “{self.scope.value}”…", self.review_suggestions)
         menu.addAction(icon("auto-tag"), "Auto-tag…", self.auto_tag)
         menu.addAction("Export tags to XMP", self.export_xmp)
+        menu.addSeparator()
+        menu.addAction(actions.delete_action)  # "Remove from <album>" in an album, else "Move to trash…"
         return menu
 
     # -- reviewing suggestions ------------------------------------------------------------------
@@ -1216,12 +1233,27 @@ class MainWindow(QMainWindow):
             self.controller.write(lambda: library.albums.delete(name), after)
 
     def remove_from_album(self) -> None:
-        if self.scope.kind != "album" or self.stack.currentIndex() != GRID:
-            return
-        ids = self.grid.selected_ids()
-        library, name = self.controller.library, self.scope.value
-        if ids and library is not None:
-            self.controller.write(lambda: library.albums.remove(name, ids))
+        if self.scope.kind == "album":
+            self.photo_actions.delete_selection()
+
+    # -- ratings and file actions (`photo_actions`) --------------------------------------------------
+
+    def _photo_targets(self) -> list[int]:
+        """What Rate, Favourite, Open and Copy apply to: the photo in the viewer, else the grid's selection."""
+        if self.stack.currentIndex() == VIEWER:
+            return [self.viewer.current_id] if self.viewer.current_id is not None else []
+        return self._grid_targets()
+
+    def _grid_targets(self) -> list[int]:
+        return self.grid.selected_ids() if self.stack.currentIndex() == GRID else []
+
+    def _album_shown(self) -> str | None:
+        return self.scope.value if self.scope.kind == "album" else None
+
+    def _on_ratings_changed(self) -> None:
+        query = self.query.lower()
+        if "rating:" in query or "is:" in query:
+            self.refresh()
 
     def _on_albums_changed(self) -> None:
         if self.scope.kind == "album":

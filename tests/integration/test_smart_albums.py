@@ -89,6 +89,16 @@ def test_a_tag_filter_follows_tags_as_they_change(library: Library) -> None:
     assert members(library, "Kept reds") == set(reds[1:])
 
 
+def test_rating_words_in_a_smart_album_follow_ratings_as_they_change(library: Library) -> None:
+    library.smart_albums.create("Best reds", "red rating:>=4", relevance=0.3)
+    assert members(library, "Best reds") == set()
+    reds = sorted(searched(library, "red", 0.3))[:3]
+    library.ratings.rate(reds, 5)
+    assert members(library, "Best reds") == set(reds)
+    library.ratings.rate(reds[:1], 2)
+    assert members(library, "Best reds") == set(reds[1:])
+
+
 def test_edit_and_freeze(library: Library) -> None:
     library.smart_albums.create("Blue", "a blue star", relevance=0.0)
     loose = members(library, "Blue")

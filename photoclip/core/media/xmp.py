@@ -7,6 +7,13 @@ Unreviewed suggestions are only written when asked, and only under a branch of
 their own (photoclip|auto|beach) in the hierarchical fields, so they never leak
 into a curated flat keyword list and are replaced wholesale on the next export.
 
+A photo rated in photoclip also gets `xmp:Rating` (0-5, the field every one of those tools
+reads and writes) and `photoclip:Favourite` ("True"/"False"): XMP has no common favourite
+field (Lightroom's "pick" is its own, digiKam's "Pick label" lives in its database, and
+`xmp:Label` is a colour label people already use), so the flag goes in photoclip's own
+namespace where it round-trips without overwriting anyone's colour labels. A photo never
+rated in photoclip leaves whatever rating another tool wrote alone.
+
 An existing sidecar is merged, not replaced: every other field and every other
 keyword stays as it was, namespace prefixes included. The keywords photoclip
 wrote last time are remembered in the sidecar (`photoclip:Keywords`), so a tag
@@ -45,6 +52,7 @@ NS = {
     "x": "adobe:ns:meta/",
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "dc": "http://purl.org/dc/elements/1.1/",
+    "xmp": "http://ns.adobe.com/xap/1.0/",
     "lr": "http://ns.adobe.com/lightroom/1.0/",
     "digiKam": "http://www.digikam.org/ns/1.0/",
     "photoclip": "http://photoclip.app/ns/1.0/",
@@ -62,6 +70,14 @@ _PACKET_END = '\n<?xpacket end="w"?>\n'
 
 def _q(prefix: str, name: str) -> str:
     return f"{{{NS[prefix]}}}{name}"
+
+
+@dataclass(frozen=True)
+class XmpRating:
+    """A rating as a sidecar holds it: `xmp:Rating` (0-5; None: not there) and photoclip's favourite flag."""
+
+    stars: int | None = None
+    favourite: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -100,13 +116,15 @@ def write_sidecar(
     path: Path | None = None,
     text: str | None = None,
     place: Place | None = None,
+    rating: XmpRating | None = None,
 ) -> Path:
-    """Merge keywords (and the text read in the photo, and its place) into its sidecar; returns its path.
+    """Merge keywords (and the text read in the photo, its place and its rating) into its sidecar; returns its path.
 
     Args:
         path: where the sidecar goes when the caller settled a naming clash (`sidecar_targets`).
         text: the text read in the photo (None: leave the description fields as they are).
         place: where it was taken (None: leave the place fields as they are).
+        rating: the photo's rating in photoclip (None: leave any rating in the sidecar as it is).
     """
     path = path or sidecar_path(photo, naming)
     for keyword in keywords:
@@ -149,6 +167,8 @@ def write_sidecar(
         _set_description(descriptions, text)
     if place is not None:
         _set_place(descriptions, place)
+    if rating is not None:
+        _set_rating(descriptions, rating)
     data = (_PACKET_START + ET.tostring(tree.getroot(), encoding="unicode") + _PACKET_END).encode("utf-8")
     _check_parses_back(path, data, plain)
     write_bytes_atomic(path, data)
@@ -286,6 +306,44 @@ def _clean(parts: Iterable[str]) -> tuple[str, ...]:
     return tuple(part for part in cleaned if part)
 
 
+def read_rating(xmp: bytes | str) -> XmpRating:
+    """The rating in an XMP packet: `xmp:Rating` (as an attribute or an element; -1, "rejected", and
+    values outside 0-5 are not star ratings and read as none) and photoclip's favourite flag."""
+    data = _strip_packet(xmp)
+    if len(data) > MAX_XMP_BYTES:
+        raise LibraryError(f"The XMP data is {len(data) / 1e6:.0f} MB, more than XMP metadata ever is; not read.")
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as e:
+        raise LibraryError(f"The XMP data cannot be read: {e}") from e
+    stars: int | None = None
+    favourite: bool | None = None
+    for description in root.iter(_q("rdf", "Description")):
+        for value in _items(description, _q("xmp", "Rating")):
+            try:
+                number = round(float(value))
+            except ValueError:
+                continue
+            if 0 <= number <= 5:
+                stars = number
+        for value in _items(description, _q("photoclip", "Favourite")):
+            if value.strip().lower() in ("true", "false"):
+                favourite = value.strip().lower() == "true"
+    return XmpRating(stars, favourite)
+
+
+def read_sidecar_rating(photo: Path) -> XmpRating:
+    """The rating in the photo's sidecar, else in the XMP packet inside the photo (read-only)."""
+    path = existing_sidecar(photo)
+    if path is not None and path.stat().st_size <= MAX_XMP_BYTES:
+        found = read_rating(path.read_bytes())
+        if found.stars is not None or found.favourite is not None:
+            return found
+    with photo.open("rb") as f:
+        packet = _first_packet(f.read(MAX_XMP_BYTES * 2))
+    return read_rating(packet) if packet is not None else XmpRating()
+
+
 def read_sidecar_keywords(photo: Path) -> list[tuple[str, ...]]:
     path = existing_sidecar(photo)
     if path is None:
@@ -398,6 +456,21 @@ def _items(description: ET.Element, tag: str) -> list[str]:
         if prop.text and prop.text.strip() and not len(prop):
             values.append(prop.text.strip())
     return values
+
+
+def _set_rating(descriptions: list[ET.Element], rating: XmpRating) -> None:
+    """`xmp:Rating` and `photoclip:Favourite` as attributes of the first description, wherever they were before."""
+    for tag, value in (
+        (_q("xmp", "Rating"), None if rating.stars is None else str(rating.stars)),
+        (_q("photoclip", "Favourite"), None if rating.favourite is None else str(bool(rating.favourite))),
+    ):
+        if value is None:
+            continue
+        for description in descriptions:
+            description.attrib.pop(tag, None)
+            for old in description.findall(tag):
+                description.remove(old)
+        descriptions[0].set(tag, value)
 
 
 def _merge_bag(

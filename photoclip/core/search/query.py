@@ -13,6 +13,8 @@ Syntax (the same in the CLI and the GUI's search field):
     text:"boarding pass"             photos whose text holds these words (read by OCR;
                                      whole words, case and accents aside)
     place:Lisbon                     taken in a city, region or country ("Paris, Texas" narrows)
+    rating:>=4  rating:5  rating:<2  star rating (also >, <=, and rating:0 for unrated)
+    is:favourite  -is:favourite      favourites only, or all but them (also is:favorite, is:fav)
 
 Words that are filters: a year (2023), a month with its year (july 2023) and
 "in <place>" for a place of the library (in Portugal) are read as filters and
@@ -26,6 +28,7 @@ normalised sum of the free-text and ``+`` embeddings minus the ``-`` embeddings
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -42,6 +45,8 @@ from photoclip.core.store.records import PhotoFilter
 __all__ = ["ParsedQuery", "QueryChip", "date_bound", "merge_filters", "parse_query", "split_query", "tokenize"]
 
 _FILE_TYPE_ALIASES = {"jpg": "jpeg", "jpe": "jpeg", "tif": "tiff", "heic": "heif"}
+_RATING = re.compile(r"^(>=|<=|>|<|=)?([0-5])$")
+_FAVOURITE_WORDS = frozenset({"favourite", "favorite", "fav", "favourites", "favorites"})
 
 
 @dataclass(frozen=True)
@@ -79,11 +84,19 @@ def parse_query(query: str, *, places: Mapping[str, str] | None = None) -> Parse
     minus: list[str] = []
     values: dict[str, list[str]] = {key: [] for key in _FILTER_KEYS}
     chips: list[QueryChip] = []
+    stars: tuple[int | None, int | None] = (None, None)
+    favourite: bool | None = None
     for token in tokens:
         text = token.text
         key, sep, value = text.partition(":")
         key = key.lower()
-        if sep and key in _FILTER_KEYS and (value or key in ("after", "before")) and not token.quoted:
+        if sep and key == "rating" and not token.quoted:
+            stars = _narrowed(stars, rating_bounds(value))
+            chips.append(_typed_chip(query, token, key, value))
+        elif sep and key in ("is", "-is") and value.lower() in _FAVOURITE_WORDS and not token.quoted:
+            favourite = key == "is"
+            chips.append(_typed_chip(query, token, key, value))
+        elif sep and key in _FILTER_KEYS and (value or key in ("after", "before")) and not token.quoted:
             values[key].append(_filter_value(key, value))
             chips.append(_typed_chip(query, token, key, value))
         elif text.startswith("+") and len(text) > 1:
@@ -102,6 +115,9 @@ def parse_query(query: str, *, places: Mapping[str, str] | None = None) -> Parse
         tuple(values["album"]),
         texts=tuple(values["text"]),
         places=tuple(values["place"]) + read.places,
+        min_stars=stars[0],
+        max_stars=stars[1],
+        favourite=favourite,
     )
     return ParsedQuery(
         text=" ".join(w.text for w in read.words),
@@ -134,7 +150,39 @@ _MEANINGS = {
     "album": "in the album {}",
     "text": "with the words “{}” in them",
     "place": "taken in {}",
+    "rating": "rated {} stars",
+    "is": "favourites only",
+    "-is": "all but favourites",
 }
+
+
+def rating_bounds(value: str) -> tuple[int | None, int | None]:
+    """The inclusive star range of a `rating:` word: "5" (exactly), ">=4", ">3", "<2", "<=2"."""
+    match = _RATING.match(value.strip())
+    if match is None:
+        raise QueryError(
+            f"Ratings look like rating:4, rating:>=4 or rating:<2 (0 to 5 stars; 0 is unrated), not {value!r}."
+        )
+    op, stars = match.group(1) or "=", int(match.group(2))
+    low, high = {
+        "=": (stars, stars),
+        ">=": (stars, None),
+        ">": (stars + 1, None),
+        "<=": (None, stars),
+        "<": (None, stars - 1),
+    }[op]
+    if (low is not None and low > 5) or (high is not None and high < 0):
+        raise QueryError(f"No photo can have a rating {op}{stars}: ratings are 0 to 5 stars.")
+    return low, high
+
+
+def _narrowed(
+    current: tuple[int | None, int | None], extra: tuple[int | None, int | None]
+) -> tuple[int | None, int | None]:
+    """Two rating words together: photos that satisfy both (rating:>=2 rating:<5 is 2 to 4 stars)."""
+    lows = [v for v in (current[0], extra[0]) if v is not None]
+    highs = [v for v in (current[1], extra[1]) if v is not None]
+    return (max(lows) if lows else None, min(highs) if highs else None)
 
 
 def _typed_chip(query: str, token: Token, key: str, value: str) -> QueryChip:
@@ -161,6 +209,9 @@ def merge_filters(base: PhotoFilter, extra: PhotoFilter) -> PhotoFilter:
         set_tags=base.set_tags + extra.set_tags,
         texts=base.texts + extra.texts,
         places=base.places + extra.places,
+        min_stars=_narrowed((base.min_stars, base.max_stars), (extra.min_stars, extra.max_stars))[0],
+        max_stars=_narrowed((base.min_stars, base.max_stars), (extra.min_stars, extra.max_stars))[1],
+        favourite=extra.favourite if extra.favourite is not None else base.favourite,
     )
 
 

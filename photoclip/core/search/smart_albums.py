@@ -237,7 +237,8 @@ class SmartAlbums:
 
     def __call__(self, changes: Changes) -> None:
         """The change bus's listener: queue the change for the background thread (never blocks the caller)."""
-        if self._closed or not (changes.photos or changes.tags or changes.albums or changes.folders or changes.model):
+        wanted = changes.photos or changes.tags or changes.albums or changes.folders or changes.model or changes.rated
+        if self._closed or not wanted:
             return
         with self._wake:
             self._pending = self._pending | changes
@@ -354,7 +355,10 @@ class SmartAlbums:
         """Could this change move photos in or out of the album's filters?"""
         if changes.photos or changes.folders:
             return True  # moves, dates, types, removals
-        return bool((changes.tags and combined.tags) or (changes.albums and combined.albums))
+        rated = combined.min_stars is not None or combined.max_stars is not None or combined.favourite is not None
+        return bool(
+            (changes.tags and combined.tags) or (changes.albums and combined.albums) or (changes.rated and rated)
+        )
 
 
 def describe_rule(rule: Rule) -> str:

@@ -821,6 +821,7 @@ def _filter_clauses(photo_filter: PhotoFilter, *, texts: bool = True) -> tuple[l
     for clause, values in text_clauses + [place_clause(p) for p in photo_filter.places]:
         clauses.append(clause)
         params += values
+    _rating_clauses(photo_filter, clauses, params)
     return clauses, params
 
 
@@ -839,6 +840,20 @@ def _types_clause(file_types: Sequence[str], params: list[object]) -> str:
         either.append(f"p.file_type IN ({','.join('?' * len(types))})")
         params += types
     return "(" + " OR ".join(either) + ")"
+
+
+def _rating_clauses(photo_filter: PhotoFilter, clauses: list[str], params: list[object]) -> None:
+    """Stars and favourites (`store.ratings`): a photo never rated has 0 stars and is no favourite."""
+    stars = "COALESCE((SELECT r.stars FROM ratings r WHERE r.photo_id = p.id), 0)"
+    if photo_filter.min_stars is not None:
+        clauses.append(f"{stars} >= ?")
+        params.append(photo_filter.min_stars)
+    if photo_filter.max_stars is not None:
+        clauses.append(f"{stars} <= ?")
+        params.append(photo_filter.max_stars)
+    if photo_filter.favourite is not None:
+        favourites = "p.id IN (SELECT r.photo_id FROM ratings r WHERE r.favourite = 1)"
+        clauses.append(favourites if photo_filter.favourite else f"NOT {favourites}")
 
 
 def _casefold_compare(a: str, b: str) -> int:

@@ -1,7 +1,7 @@
 """What was learnt about a photo whose file went away, kept for a while in case it comes back.
 
 A photo's row leaves the catalog when its file is really gone (see the scanner's
-rules for unmounted drives), but its tags, album places and vectors are kept by
+rules for unmounted drives), but its tags, album places, rating and vectors are kept by
 content hash for `GRACE_SECONDS`. A file with the same bytes that turns up again
 within that time, anywhere in the library (restored from a backup, copied back,
 a drive remounted after a scan wrongly saw it empty), gets them all back and is
@@ -60,10 +60,21 @@ class Memories:
                     albums = conn.execute(
                         "SELECT album_id, added_at FROM album_photos WHERE photo_id = ?", (photo_id,)
                     ).fetchall()
+                    rating = conn.execute(
+                        "SELECT stars, favourite FROM ratings WHERE photo_id = ?", (photo_id,)
+                    ).fetchone()
                     conn.execute(
-                        "INSERT OR REPLACE INTO removed_photos(content_hash, path, size, removed_at, tags, albums) "
-                        "VALUES (?, ?, ?, ?, ?, ?)",
-                        (content_hash, path, size, now, json.dumps(tags), json.dumps(albums)),
+                        "INSERT OR REPLACE INTO removed_photos(content_hash, path, size, removed_at, tags, albums, "
+                        "rating) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            content_hash,
+                            path,
+                            size,
+                            now,
+                            json.dumps(tags),
+                            json.dumps(albums),
+                            None if rating is None else json.dumps(list(rating)),
+                        ),
                     )
                     conn.execute(
                         "INSERT OR REPLACE INTO removed_embeddings(content_hash, model_id, dim, vector, removed_at) "
@@ -96,10 +107,10 @@ class Memories:
         return found
 
     def restore(self, photo_id: PhotoId, memory: Memory) -> None:
-        """Give a photo that came back its tags, albums and vectors (labels and albums deleted since are skipped)."""
+        """Give a photo that came back its tags, albums, rating and vectors (labels, albums deleted since: skipped)."""
         with self._catalog.transaction() as conn:
             row = conn.execute(
-                "SELECT tags, albums FROM removed_photos WHERE content_hash = ? AND path = ?",
+                "SELECT tags, albums, rating FROM removed_photos WHERE content_hash = ? AND path = ?",
                 (memory.content_hash, memory.path),
             ).fetchone()
             if row is None:
@@ -116,6 +127,12 @@ class Memories:
                     "INSERT OR IGNORE INTO album_photos(album_id, photo_id, added_at) SELECT id, ?, ? FROM albums "
                     "WHERE id = ?",
                     (photo_id, added_at, album_id),
+                )
+            if row[2] is not None:
+                stars, favourite = json.loads(row[2])
+                conn.execute(
+                    "INSERT OR IGNORE INTO ratings(photo_id, stars, favourite, updated_at) VALUES (?, ?, ?, ?)",
+                    (photo_id, int(stars), int(favourite), now),
                 )
             conn.execute("UPDATE photos SET content_hash = ? WHERE id = ?", (memory.content_hash, photo_id))
             seq = Catalog.next_seq(conn)

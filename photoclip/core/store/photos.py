@@ -1,7 +1,7 @@
-"""Reading photos for front ends: rows by id or path, skipped files, counts per folder.
+"""Reading photos for front ends: rows by id or path, skipped files, counts per folder, copies elsewhere.
 
-Read-only and cheap; every edit goes through the part that owns it (folders,
-indexer, tags, albums).
+Read-only (a copy reads the photos and writes only in the folder chosen) and cheap; every
+edit goes through the part that owns it (folders, indexer, tags, albums, ratings).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from photoclip.core.errors import LibraryError
+from photoclip.core.media.copying import CopyReport, copy_files
 from photoclip.core.store.catalog import Catalog
 from photoclip.core.store.problems import ScanProblems, SkippedFile
 from photoclip.core.store.records import Photo, PhotoId
@@ -28,6 +29,19 @@ class Photos:
 
     def one(self, photo_id: int) -> Photo | None:
         return self._catalog.photos([photo_id]).get(PhotoId(photo_id))
+
+    def copy_to(
+        self,
+        photo_ids: Sequence[int],
+        destination: Path,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> CopyReport:
+        """Copy these photos into a folder (the originals are only read; see `media.copying`)."""
+        photos = self._catalog.photos(photo_ids)
+        paths = [photos[PhotoId(int(i))].path for i in photo_ids if PhotoId(int(i)) in photos]
+        return copy_files(paths, destination, progress=progress, cancelled=cancelled)
 
     def by_path(self, path: Path) -> Photo | None:
         return self._catalog.photo_by_path(Path(path).expanduser().resolve())

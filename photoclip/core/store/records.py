@@ -170,6 +170,9 @@ class PhotoFilter:
     set_tags: tuple[tuple[str, str], ...] = ()  # (label set, label name): like `tags`, within one set
     texts: tuple[str, ...] = ()  # words read in the photo (whole words, in order); every one must match
     places: tuple[str, ...] = ()  # city, region or country names ("Paris, Texas" narrows); every one must match
+    min_stars: int | None = None  # inclusive; a photo never rated has 0 stars (`store.ratings`)
+    max_stars: int | None = None  # inclusive
+    favourite: bool | None = None  # True: favourites only; False: all but favourites
 
     def is_empty(self) -> bool:
         return not (
@@ -182,6 +185,9 @@ class PhotoFilter:
             or self.set_tags
             or self.texts
             or self.places
+            or self.min_stars is not None
+            or self.max_stars is not None
+            or self.favourite is not None
         )
 
 

@@ -6,7 +6,7 @@ so a crash mid-migration leaves the previous version intact.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -226,6 +226,17 @@ MIGRATIONS: dict[int, str] = {
         PRIMARY KEY (content_hash, model_id, idx)
     ) WITHOUT ROWID;
     """,
+    8: """
+    CREATE TABLE ratings (
+        photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+        stars INTEGER NOT NULL DEFAULT 0 CHECK (stars BETWEEN 0 AND 5),
+        favourite INTEGER NOT NULL DEFAULT 0 CHECK (favourite IN (0, 1)),
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX ratings_stars ON ratings(stars);
+    CREATE INDEX ratings_favourite ON ratings(favourite) WHERE favourite = 1;
+    ALTER TABLE removed_photos ADD COLUMN rating TEXT;
+    """,
 }
 """
 Version 4: `folders.device` (the folder's st_dev when last seen with its photos, to tell an
@@ -261,4 +272,10 @@ how many samples it merges, its vector, and the content and sequence number as f
 embeddings); a video's row in `embeddings` holds the mean of its scenes and is written only
 once every scene is (until then the video is pending and indexing resumes where it stopped);
 `removed_scenes`: a removed video's scenes, kept like `removed_embeddings`.
+"""
+"""
+Version 8: `ratings`, a person's star rating (0-5) and favourite flag per photo. A row exists
+once a person (or an XMP import) rated the photo, so "never rated" and "set back to 0 stars"
+differ where it matters: only a rated photo's sidecar gets `xmp:Rating` written. `removed_photos.rating` keeps a removed
+photo's rating (JSON [stars, favourite]) with its tags and albums, for when it comes back.
 """

@@ -40,6 +40,9 @@ class Rule:
                 "types": list(f.file_types),
                 "tags": list(f.tags),
                 "albums": list(f.albums),
+                "min_stars": f.min_stars,
+                "max_stars": f.max_stars,
+                "favourite": f.favourite,
             }
         )
 
@@ -53,6 +56,9 @@ class Rule:
             tuple(data.get("types", [])),
             tuple(data.get("tags", [])),
             tuple(data.get("albums", [])),
+            min_stars=data.get("min_stars"),
+            max_stars=data.get("max_stars"),
+            favourite=data.get("favourite"),
         )
 
 

@@ -17,14 +17,17 @@ from photoclip.core.errors import LibraryError, PhotoclipError
 from photoclip.core.media.xmp import (
     Keyword,
     XmpLocation,
+    XmpRating,
     embedded_keywords,
     embedded_location,
     read_sidecar_keywords,
     read_sidecar_location,
+    read_sidecar_rating,
     sidecar_targets,
     write_sidecar,
 )
 from photoclip.core.places.names import Place
+from photoclip.core.store.ratings import Rating
 from photoclip.core.store.records import Photo, PhotoId
 from photoclip.core.store.tags import ACCEPTED, SUGGESTED, Tag
 from photoclip.core.tagging.labelsets import Label, LabelSet
@@ -69,6 +72,7 @@ class ImportReport:
     keywords: int = 0
     labels_added: int = 0
     places: int = 0  # photos whose place names (photoshop:City, ...) or GPS coordinates were read
+    rated: int = 0  # photos whose rating or favourite flag the XMP set
     problems: list[tuple[Path, str]] = field(default_factory=list)
     changes: Changes = NOTHING
 
@@ -78,6 +82,8 @@ class ImportReport:
             text += f", {counted(self.labels_added, 'new label')}"
         if self.places:
             text += f"; places of {counted(self.places, 'photo')}"
+        if self.rated:
+            text += f", {counted(self.rated, 'rating')}"
         if self.problems:
             text += f"; {counted(len(self.problems), 'file')} could not be read ({self.problems[0][1]})"
         return text
@@ -91,14 +97,17 @@ def write_sidecars(
     include_suggestions: bool,
     texts: Mapping[PhotoId, str] | None = None,
     places: Mapping[PhotoId, Place] | None = None,
+    ratings: Mapping[PhotoId, Rating] | None = None,
 ) -> ExportReport:
-    """Write each photo's tags (and the text read in it, and its place) to its sidecar, merging with what is there.
+    """Write each photo's tags (and its text, place and rating) to its sidecar, merging with what is there.
 
-    A photo gets a sidecar when it has tags or text to write, or has one already; its place
-    goes into whichever sidecar it gets.
+    A photo gets a sidecar when it has tags, text or a rating to write, or has one already; its
+    place goes into whichever sidecar it gets. A rating is written only for a photo rated in
+    photoclip, so a rating another tool wrote stays.
     """
     texts = texts or {}
     places = places or {}
+    ratings = ratings or {}
     report = ExportReport()
     targets = sidecar_targets([p.path for p in photos.values()], naming)
     for pid, photo in photos.items():
@@ -109,7 +118,8 @@ def write_sidecars(
         ]
         target, clash = targets[photo.path]
         text = texts.get(pid, "")
-        if not keywords and not text and not target.exists():
+        rating = ratings.get(pid)
+        if not keywords and not text and rating is None and not target.exists():
             report.unchanged += 1  # nothing to write, and no sidecar of ours holding tags removed since
             report.only_suggested += any(tag.status == SUGGESTED for tag in tags.get(pid, []))
             continue
@@ -119,9 +129,16 @@ def write_sidecars(
         if clash:
             report.warnings.append((photo.path, clash))
         try:
+            xmp_rating = None if rating is None else XmpRating(rating.stars, rating.favourite)
             report.written.append(
                 write_sidecar(
-                    photo.path, keywords, naming=naming, path=target, text=text, place=places.get(pid, Place())
+                    photo.path,
+                    keywords,
+                    naming=naming,
+                    path=target,
+                    text=text,
+                    place=places.get(pid, Place()),
+                    rating=xmp_rating,
                 )
             )
         except PhotoclipError as e:
@@ -167,6 +184,34 @@ def read_locations_of(photos: Collection[Photo], report: ImportReport) -> dict[P
         if location is not None and (location.place is not None or location.latitude is not None):
             found[photo.id] = location
     return found
+
+
+def read_ratings_of(photos: Collection[Photo], report: ImportReport) -> dict[PhotoId, XmpRating]:
+    """The ratings photos' XMP holds (sidecar first, else the packet inside the photo), never writing any file."""
+    found: dict[PhotoId, XmpRating] = {}
+    for photo in photos:
+        try:
+            xmp = read_sidecar_rating(photo.path)
+        except (LibraryError, OSError) as e:
+            if not any(p == photo.path for p, _ in report.problems):
+                report.problems.append((photo.path, str(e)))
+            continue
+        if xmp.stars is not None or xmp.favourite is not None:
+            found[photo.id] = xmp
+    return found
+
+
+def merged_ratings(current: Mapping[PhotoId, Rating], found: Mapping[PhotoId, XmpRating]) -> dict[PhotoId, Rating]:
+    """What the catalog holds after an import: the XMP's stars and flag where it has them, the catalog's otherwise."""
+    merged: dict[PhotoId, Rating] = {}
+    for pid, xmp in found.items():
+        old = current.get(pid, Rating())
+        new = Rating(
+            old.stars if xmp.stars is None else xmp.stars, old.favourite if xmp.favourite is None else xmp.favourite
+        )
+        if pid not in current or new != old:
+            merged[pid] = new
+    return merged
 
 
 def with_keywords(label_set: LabelSet | None, found: Mapping[PhotoId, list[tuple[str, ...]]]) -> LabelSet:

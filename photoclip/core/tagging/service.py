@@ -23,6 +23,7 @@ from photoclip.core.errors import LibraryError
 from photoclip.core.search.matches import find
 from photoclip.core.search.ranking import SearchHit, SearchResult
 from photoclip.core.store.catalog import Catalog
+from photoclip.core.store.ratings import Ratings
 from photoclip.core.store.records import Photo, PhotoId
 from photoclip.core.store.scenes import SceneStore
 from photoclip.core.store.tags import ACCEPTED, REJECTED, SUGGESTED, Tag, TagCount, TagStore
@@ -33,8 +34,10 @@ from photoclip.core.tagging.keywords import (
     IMPORTED_SET,
     ExportReport,
     ImportReport,
+    merged_ratings,
     read_keywords_of,
     read_locations_of,
+    read_ratings_of,
     with_keywords,
     write_sidecars,
 )
@@ -71,10 +74,12 @@ class Tags:
         vectors: VectorKeeper,
         changes: ChangeBus,
         places: Places | None = None,
+        ratings: Ratings | None = None,
     ) -> None:
         self._catalog = catalog
         self._places = places
         self._texts = TextStore(catalog)
+        self._ratings = ratings or Ratings(catalog, changes)
         self._store = store
         self._models = models
         self._vectors = vectors
@@ -324,7 +329,7 @@ class Tags:
     def export_xmp(
         self, photo_ids: Sequence[int], *, naming: str = "digikam", include_suggestions: bool = False
     ) -> ExportReport:
-        """Write each photo's tags to its sidecar, merging with what is there (photos are never written)."""
+        """Write each photo's tags and rating to its sidecar, merging with what is there (photos are never written)."""
         photos = self._catalog.photos(photo_ids)
         ids = list(photos)
         places = {pid: p.place for pid, p in self._places.of(ids).items()} if self._places is not None else {}
@@ -335,12 +340,14 @@ class Tags:
             include_suggestions=include_suggestions,
             texts=self._texts.text_of(ids),
             places=places,
+            ratings=self._ratings.of(ids),
         )
 
     def import_keywords(
         self, photo_ids: Sequence[int], *, progress: Callable[[int, int], None] | None = None
     ) -> ImportReport:
-        """Read keywords from sidecars and embedded XMP/IPTC as user tags (never writing any file).
+        """Read keywords from sidecars and embedded XMP/IPTC as user tags, and `xmp:Rating` and photoclip's
+        favourite flag as the photos' ratings (never writing any file).
 
         Linear in the number of photos and keywords (tens of thousands import in seconds);
         `progress` hears (photos read, photos in all).
@@ -349,8 +356,12 @@ class Tags:
         photos = self._catalog.photos(photo_ids)
         found = read_keywords_of(photos.values(), report, progress)
         changes = self._import_places(photos, report)
+        ratings = merged_ratings(self._ratings.of(list(photos)), read_ratings_of(photos.values(), report))
+        if ratings:
+            report.rated = len(ratings)
+            report.changes = self._ratings.assign(ratings).changes
         if not found:
-            report.changes = changes
+            report.changes = report.changes | changes
             return report
         try:
             current: LabelSet | None = self._store.get(IMPORTED_SET)
@@ -363,7 +374,7 @@ class Tags:
         pairs = [(pid, ids[path[-1]]) for pid, paths in found.items() for path in paths]
         self._store.accept_pairs(pairs)
         report.keywords, report.photos = len(pairs), len(found)
-        report.changes = self._changes.publish(Changes.of_tags(found, label_sets=True)) | changes
+        report.changes = report.changes | self._changes.publish(Changes.of_tags(found, label_sets=True)) | changes
         return report
 
     def _import_places(self, photos: dict[PhotoId, Photo], report: ImportReport) -> Changes:

@@ -1,4 +1,4 @@
-"""Keep XMP sidecars in step with tags, when the library's settings ask for it.
+"""Keep XMP sidecars in step with tags and ratings, when the library's settings ask for it.
 
 One listener on the library's change bus: whatever changed a photo's tags (a
 dialog, auto-tag with auto-accept, a label rename, a keyword import, the CLI),
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 class SidecarSync:
-    """Rewrites the sidecars of photos whose tags changed (`LibrarySettings.write_sidecars_on_change`)."""
+    """Rewrites the sidecars of photos whose tags or ratings changed (`LibrarySettings.write_sidecars_on_change`)."""
 
     def __init__(self, tags: Tags, settings: SettingsFile) -> None:
         self._tags = tags
@@ -30,10 +30,10 @@ class SidecarSync:
 
     def __call__(self, changes: Changes) -> None:
         settings = self._settings.current
-        if not changes.tagged or not settings.write_sidecars_on_change:
+        if not (changes.tagged or changes.rated) or not settings.write_sidecars_on_change:
             return
         report = self._tags.export_xmp(
-            sorted(changes.tagged),
+            sorted(changes.tagged | changes.rated),
             naming=settings.sidecar_naming,
             include_suggestions=settings.sidecar_include_suggestions,
         )

@@ -14,10 +14,13 @@ from photoclip.core.errors import LibraryError
 from photoclip.core.media.xmp import (
     MAX_XMP_BYTES,
     Keyword,
+    XmpRating,
     check_xml_text,
     embedded_keywords,
     read_keywords,
+    read_rating,
     read_sidecar_keywords,
+    read_sidecar_rating,
     sidecar_path,
     sidecar_targets,
     write_sidecar,
@@ -265,3 +268,48 @@ def test_a_photo_full_of_unclosed_xmp_tags_is_read_in_linear_time(tmp_path: Path
     started = time.perf_counter()
     assert embedded_keywords(image) == []
     assert time.perf_counter() - started < 2
+
+
+# -- ratings ------------------------------------------------------------------------------------
+
+
+def test_a_rating_replaces_the_one_there_and_keeps_everything_else(tmp_path: Path) -> None:
+    image = photo(tmp_path)
+    sidecar = sidecar_path(image)
+    sidecar.write_text(XMP_WITH_OTHER_FIELDS, encoding="utf-8")
+    assert read_rating(sidecar.read_bytes()) == XmpRating(4, None)  # another tool's rating, no flag of ours
+
+    write_sidecar(image, [Keyword(("beach",))], rating=XmpRating(2, True))
+
+    data = sidecar.read_bytes()
+    assert read_rating(data) == XmpRating(2, True)
+    assert data.count(b"Rating") == 1  # replaced where it was, not written twice
+    assert b"Grandma's 80th" in data and set(keywords_in(sidecar)) == {("grandma",), ("beach",)}
+    assert read_sidecar_rating(image) == XmpRating(2, True)
+
+
+def test_no_rating_leaves_the_one_another_tool_wrote(tmp_path: Path) -> None:
+    image = photo(tmp_path)
+    sidecar_path(image).write_text(XMP_WITH_OTHER_FIELDS, encoding="utf-8")
+    write_sidecar(image, [Keyword(("beach",))])
+    assert read_rating(sidecar_path(image).read_bytes()) == XmpRating(4, None)
+
+
+@pytest.mark.parametrize(
+    ("packet", "expected"),
+    [
+        ('<rdf:Description xmlns:xmp="http://ns.adobe.com/xap/1.0/"><xmp:Rating>5</xmp:Rating></rdf:Description>', 5),
+        ('<rdf:Description xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="-1"/>', None),  # "rejected"
+        ('<rdf:Description xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="3.0"/>', 3),
+        ('<rdf:Description xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="lots"/>', None),
+    ],
+)
+def test_ratings_are_read_as_tools_write_them(packet: str, expected: int | None) -> None:
+    xmp = f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">{packet}</rdf:RDF></x:xmpmeta>'
+    assert read_rating(xmp).stars == expected
+
+
+def test_the_rating_inside_a_photo_is_read_when_there_is_no_sidecar(tmp_path: Path) -> None:
+    image = tmp_path / "IMG.jpg"
+    image.write_bytes(b"\xff\xd8" + XMP_WITH_OTHER_FIELDS.encode() + b"\xff\xd9")
+    assert read_sidecar_rating(image) == XmpRating(4, None)

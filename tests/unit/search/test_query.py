@@ -132,3 +132,53 @@ def test_dates_that_do_not_exist_are_refused(bad: str) -> None:
 @pytest.mark.parametrize("good", ["after:2024-02-29", "before:2023-12-31", "after:2023-06", "before:1999"])
 def test_real_dates_are_accepted(good: str) -> None:
     parse_query(f"beach {good}")
+
+
+@pytest.mark.parametrize(
+    ("word", "low", "high"),
+    [
+        ("rating:5", 5, 5),
+        ("rating:>=4", 4, None),
+        ("rating:>3", 4, None),
+        ("rating:<2", None, 1),
+        ("rating:<=2", None, 2),
+        ("rating:0", 0, 0),
+        ("Rating:=3", 3, 3),
+    ],
+)
+def test_rating_words(word: str, low: int | None, high: int | None) -> None:
+    parsed = parse_query(f"beach {word}")
+    assert parsed.text == "beach"  # the rating word is a filter, not a concept to embed
+    assert (parsed.filter.min_stars, parsed.filter.max_stars) == (low, high)
+    assert not parsed.filter.is_empty()
+
+
+def test_rating_words_together_narrow_the_range() -> None:
+    parsed = parse_query("rating:>=2 rating:<5")
+    assert (parsed.filter.min_stars, parsed.filter.max_stars) == (2, 4)
+    assert parsed.is_empty()  # only filters: the app and CLI browse them newest first
+
+
+@pytest.mark.parametrize("bad", ["rating:6", "rating:>5", "rating:<0", "rating:four", "rating:", "rating:>=4.5"])
+def test_bad_rating_words_say_what_a_rating_is(bad: str) -> None:
+    with pytest.raises(QueryError, match="0 to 5 stars"):
+        parse_query(bad)
+
+
+@pytest.mark.parametrize(
+    ("query", "favourite"),
+    [("is:favourite", True), ("is:favorite", True), ("IS:Fav", True), ("-is:favourite", False), ("dog", None)],
+)
+def test_favourite_words(query: str, favourite: bool | None) -> None:
+    parsed = parse_query(query)
+    assert parsed.filter.favourite is favourite
+    assert parsed.is_empty() == (favourite is not None)
+
+
+def test_other_is_words_stay_text() -> None:
+    assert parse_query("is:happy").text == "is:happy"
+
+
+def test_merge_filters_keeps_ratings_from_both_sides() -> None:
+    merged = merge_filters(parse_query("rating:>=3").filter, PhotoFilter(max_stars=4, favourite=True))
+    assert (merged.min_stars, merged.max_stars, merged.favourite) == (3, 4, True)
