@@ -213,7 +213,9 @@ def test_export_and_import_round_trip(
     imported = on_pool(qtbot, controller, lambda: controller.library.tags.label_set(copy_name))
     assert imported.to_json() == {**original.to_json(), "name": copy_name}
     assert editor.name_edit.text() == copy_name and not editor.has_unsaved_changes()
-    assert copy_name in [editor.set_list.item(i).text() for i in range(editor.set_list.count())]
+    qtbot.waitUntil(  # the list is read again off the GUI thread
+        lambda: copy_name in [editor.set_list.item(i).text() for i in range(editor.set_list.count())]
+    )
 
 
 def test_unsaved_changes_are_asked_about_when_switching_and_closing(
