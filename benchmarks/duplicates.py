@@ -219,7 +219,7 @@ def synthetic_library(directory: Path, count: int, dim: int = 512, seed: int = 1
                     taken.replace(microsecond=0).isoformat(),
                     "exif",
                     f"Camera {camera[i]}",
-                    measures,
+                    measures=measures,
                 )
                 batch.append((pid, meta, vectors[i]))
             catalog.record_batch(model.model_id, batch, [], [])
