@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -144,19 +145,28 @@ def run_update(library: Library, *, show_progress: bool) -> IndexReport:
     """Index with a progress bar; the first Ctrl-C finishes the batch in flight and stops cleanly."""
     cancel = threading.Event()
     bar = ProgressLine(sys.stderr, show_progress)
+    try:
+        with _first_ctrl_c_sets(cancel, "the current batch"):
+            return library.indexer.update(progress=bar, cancel=cancel)
+    finally:
+        bar.finish()
+
+
+@contextlib.contextmanager
+def _first_ctrl_c_sets(cancel: threading.Event, what: str) -> Iterator[None]:
+    """The first Ctrl-C asks the work to stop after `what`; a second one stops it at once."""
 
     def on_interrupt(signum: int, frame: object) -> None:
         if cancel.is_set():
             raise KeyboardInterrupt
         cancel.set()
-        sys.stderr.write("\nStopping after the current batch (press Ctrl-C again to stop at once)...\n")
+        sys.stderr.write(f"\nStopping after {what} (press Ctrl-C again to stop at once)...\n")
 
     previous = signal.signal(signal.SIGINT, on_interrupt)
     try:
-        return library.indexer.update(progress=bar, cancel=cancel)
+        yield
     finally:
         signal.signal(signal.SIGINT, previous)
-        bar.finish()
 
 
 def run_reading(library: Library, *, show_progress: bool) -> TextReport | None:
@@ -178,15 +188,8 @@ def run_reading(library: Library, *, show_progress: bool) -> TextReport | None:
     def on_progress(progress: TextProgress) -> None:
         bar.text(progress.done, progress.total, progress.read)
 
-    def on_interrupt(signum: int, frame: object) -> None:
-        if cancel.is_set():
-            raise KeyboardInterrupt
-        cancel.set()
-        sys.stderr.write("\nStopping after the current photo (press Ctrl-C again to stop at once)...\n")
-
-    previous = signal.signal(signal.SIGINT, on_interrupt)
     try:
-        return library.texts.read_pending(progress=on_progress, cancel=cancel)
+        with _first_ctrl_c_sets(cancel, "the current photo"):
+            return library.texts.read_pending(progress=on_progress, cancel=cancel)
     finally:
-        signal.signal(signal.SIGINT, previous)
         bar.finish()
