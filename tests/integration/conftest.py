@@ -23,7 +23,7 @@ from photoclip.core import Library
 from photoclip.core.clip.embedder import Embedder
 from photoclip.core.clip.loading import load_model
 from photoclip.core.clip.registry import TINY_MODEL_KEY, resolve_model
-from photoclip.demo import GeneratedPhoto, generate_photos, prepare_demo_photos, save_photo
+from photoclip.demo import DEMO_TEXT_PHOTOS, GeneratedPhoto, generate_photos, prepare_demo_photos, save_photo
 from photoclip.demo.shapes import COLOURS, SHAPES
 
 QUERY_COLOURS = ("red", "green", "blue", "yellow")
@@ -105,7 +105,7 @@ def demo_library(tmp_path_factory: pytest.TempPathFactory, tiny_embedder: Embedd
     with Library.open(base / "library", model=TINY_MODEL_KEY, embedder=tiny_embedder) as library:
         library.folders.add(prepare_demo_photos(base))
         report = library.indexer.update()
-        assert report.embedded == 240 and report.skipped == 0
+        assert report.embedded == 240 + DEMO_TEXT_PHOTOS and report.skipped == 0
     return base / "library"
 
 

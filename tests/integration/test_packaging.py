@@ -157,4 +157,4 @@ def test_installed_launcher_runs_the_self_test(wheel: Path, tmp_path: Path) -> N
         timeout=300,
     )
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr
-    assert "[ok  ] self-test: indexed 24 generated photos" in doctor.stdout, doctor.stdout
+    assert "[ok  ] self-test: indexed 25 generated photos and a video" in doctor.stdout, doctor.stdout

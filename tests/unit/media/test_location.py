@@ -56,3 +56,17 @@ def test_xmp_coordinate_forms() -> None:
     assert parse_xmp_coordinate("9,8,21.48W") == pytest.approx(-9.1393)
     assert parse_xmp_coordinate("-33.8688") == pytest.approx(-33.8688)
     assert parse_xmp_coordinate("") is None and parse_xmp_coordinate("north") is None
+
+
+def test_a_png_s_gps_is_read_from_its_exif_chunk_without_decoding_its_pixels(tmp_path: Path) -> None:
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (38.0, 42.0, 0.0), 3: "W", 4: (9.0, 8.0, 0.0)}
+    path = tmp_path / "lisbon.png"
+    Image.new("RGB", (64, 48)).save(path, exif=exif)
+    data = path.read_bytes()
+    damaged = data[: data.index(b"IDAT") + 20] + b"\0" * 64 + data[data.index(b"IEND") - 4 :]  # pixels unreadable
+    for source in (data, damaged):
+        found = locate(tmp_path / "none.png", source)
+        assert found is not None and found.source == "exif"
+        assert (round(found.latitude, 3), round(found.longitude, 3)) == (38.7, -9.133)
+    assert locate(path) is not None
