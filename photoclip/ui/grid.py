@@ -388,7 +388,10 @@ class ThumbnailDelegate(QStyledItemDelegate):
         if duration is not None:
             self._video_marks(painter, rect, duration, index.data(ScrubRole), index.data(MomentRole))
         if self.badges is not None:
-            paint_suggestion_badge(painter, rect, self.badges.badge(index.data(IdRole)), palette)
+            # a video's length sits in the same corner: the suggestion goes above it
+            lift = painter.fontMetrics().height() + 8 if duration is not None else 0
+            badge = self.badges.badge(index.data(IdRole))
+            paint_suggestion_badge(painter, rect.adjusted(0, 0, 0, -lift), badge, palette)
         painter.restore()
 
     @staticmethod
