@@ -299,10 +299,13 @@ def _scene_count(library: Path) -> int:
         conn.close()
 
 
+CLIPS_TO_KILL = 16
+
+
 def test_kill_9_while_reading_clips_loses_nothing(tmp_path: Path, tiny_embedder: Embedder) -> None:
     media = tmp_path / "media"
     rng = random.Random(12)
-    for i in range(6):
+    for i in range(CLIPS_TO_KILL):  # enough work after the first scene lands for a kill to fall inside it
         write_clip(media / f"clip{i}.mp4", shape_shots(rng, BEACH, [3, 3, 3, 3]))
     library = tmp_path / "library"
     library.mkdir()
@@ -316,7 +319,7 @@ def test_kill_9_while_reading_clips_loses_nothing(tmp_path: Path, tiny_embedder:
         deadline = time.monotonic() + 120
         while process.poll() is None and _scene_count(library) <= before and time.monotonic() < deadline:
             time.sleep(0.01)
-        time.sleep(rng.uniform(0.0, 0.3))
+        time.sleep(rng.uniform(0.0, 0.1))
         if process.poll() is None:
             process.kill()
             kills += 1
@@ -325,10 +328,10 @@ def test_kill_9_while_reading_clips_loses_nothing(tmp_path: Path, tiny_embedder:
     final = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert final.returncode == 0, final.stderr
     with Library.open(library, embedder=tiny_embedder) as opened:
-        assert opened.status().pending == 0 and opened.status().videos == 6
+        assert opened.status().pending == 0 and opened.status().videos == CLIPS_TO_KILL
         index = opened.vectors.index()
         assert index is not None and not index_differences(opened.catalog, index, opened.model_id)
-        for i in range(6):
+        for i in range(CLIPS_TO_KILL):
             photo = opened.photos.by_path(media / f"clip{i}.mp4")
             assert photo is not None
             spans = opened.searcher.scenes(photo.id)
