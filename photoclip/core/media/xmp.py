@@ -280,13 +280,7 @@ def _siblings(photo: Path) -> list[Path]:
 
 def read_keywords(xmp: bytes | str) -> list[tuple[str, ...]]:
     """Keyword paths found in an XMP packet (hierarchical fields first, then flat dc:subject); linear time."""
-    data = _strip_packet(xmp)
-    if len(data) > MAX_XMP_BYTES:
-        raise LibraryError(f"The XMP data is {len(data) / 1e6:.0f} MB, more than XMP metadata ever is; not read.")
-    try:
-        root = ET.fromstring(data)
-    except ET.ParseError as e:
-        raise LibraryError(f"The XMP data cannot be read: {e}") from e
+    root = _parse_packet(xmp)
     paths: list[tuple[str, ...]] = []
     for description in root.iter(_q("rdf", "Description")):
         for li in _items(description, _q("lr", "hierarchicalSubject")):
@@ -309,13 +303,7 @@ def _clean(parts: Iterable[str]) -> tuple[str, ...]:
 def read_rating(xmp: bytes | str) -> XmpRating:
     """The rating in an XMP packet: `xmp:Rating` (as an attribute or an element; -1, "rejected", and
     values outside 0-5 are not star ratings and read as none) and photoclip's favourite flag."""
-    data = _strip_packet(xmp)
-    if len(data) > MAX_XMP_BYTES:
-        raise LibraryError(f"The XMP data is {len(data) / 1e6:.0f} MB, more than XMP metadata ever is; not read.")
-    try:
-        root = ET.fromstring(data)
-    except ET.ParseError as e:
-        raise LibraryError(f"The XMP data cannot be read: {e}") from e
+    root = _parse_packet(xmp)
     stars: int | None = None
     favourite: bool | None = None
     for description in root.iter(_q("rdf", "Description")):
@@ -394,6 +382,17 @@ def _first_packet(data: bytes) -> bytes | None:
 
 
 # -- XML plumbing ------------------------------------------------------------------------------
+
+
+def _parse_packet(xmp: bytes | str) -> ET.Element:
+    """An XMP packet's XML, refused with a clear message when it is too large or not XML."""
+    data = _strip_packet(xmp)
+    if len(data) > MAX_XMP_BYTES:
+        raise LibraryError(f"The XMP data is {len(data) / 1e6:.0f} MB, more than XMP metadata ever is; not read.")
+    try:
+        return ET.fromstring(data)
+    except ET.ParseError as e:
+        raise LibraryError(f"The XMP data cannot be read: {e}") from e
 
 
 def _strip_packet(xmp: bytes | str) -> bytes:
@@ -597,13 +596,7 @@ def _set_place(descriptions: list[ET.Element], place: Place) -> None:
 
 def read_location(xmp: bytes | str) -> XmpLocation:
     """GPS coordinates and a person's place names in an XMP packet."""
-    data = _strip_packet(xmp)
-    if len(data) > MAX_XMP_BYTES:
-        raise LibraryError(f"The XMP data is {len(data) / 1e6:.0f} MB, more than XMP metadata ever is; not read.")
-    try:
-        root = ET.fromstring(data)
-    except ET.ParseError as e:
-        raise LibraryError(f"The XMP data cannot be read: {e}") from e
+    root = _parse_packet(xmp)
     descriptions = list(root.iter(_q("rdf", "Description")))
     latitude = parse_xmp_coordinate(_simple(descriptions, _q("exif", "GPSLatitude")))
     longitude = parse_xmp_coordinate(_simple(descriptions, _q("exif", "GPSLongitude")))
