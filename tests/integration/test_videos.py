@@ -237,7 +237,9 @@ def test_the_time_limit_bounds_each_run_and_the_next_runs_finish(tmp_path: Path,
     media = tmp_path / "media"
     clip = write_clip(media / "long.mp4", shape_shots(random.Random(6), BEACH, [10, 10, 10, 10]))
     with Library.open(tmp_path / "library", model="photoclip-tiny", embedder=tiny_embedder) as library:
-        library.update_settings(video_seconds_per_file=0.15, batch_size=4, decode_workers=1)
+        library.update_settings(
+            video_seconds_per_file=0.15, video_frames_per_minute=240, batch_size=4, decode_workers=1
+        )
         library.folders.add(media)
         library.indexer.scan()
         runs, covered = 0, []
