@@ -696,22 +696,28 @@ class Catalog:
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
     def embeddings(
-        self, model_id: str, ids: Sequence[int] | None = None
+        self, model_id: str, ids: Sequence[int] | None = None, *, photos_only: bool = False
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
-        """(ids, float32 matrix) for a model; all of them when `ids` is None."""
+        """(ids, float32 matrix) for a model; all of them when `ids` is None.
+
+        `photos_only` leaves out videos (whose row holds the mean of their scenes, which the
+        index keeps one by one).
+        """
         conn = self._conn
+        kinds = " AND p.kind != 'video'" if photos_only else ""
+        select = (
+            "SELECT e.photo_id, e.dim, e.vector FROM embeddings e JOIN photos p ON p.id = e.photo_id "
+            f"WHERE e.model_id = ?{kinds}"
+        )
         if ids is None:
-            rows = conn.execute(
-                "SELECT photo_id, dim, vector FROM embeddings WHERE model_id = ? ORDER BY photo_id", (model_id,)
-            ).fetchall()
+            rows = conn.execute(f"{select} ORDER BY e.photo_id", (model_id,)).fetchall()
         else:
             rows = []
             wanted = [int(i) for i in ids]
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start : start + 500]
                 rows += conn.execute(
-                    f"SELECT photo_id, dim, vector FROM embeddings WHERE model_id = ? "
-                    f"AND photo_id IN ({','.join('?' * len(chunk))}) ORDER BY photo_id",
+                    f"{select} AND e.photo_id IN ({','.join('?' * len(chunk))}) ORDER BY e.photo_id",
                     [model_id, *chunk],
                 ).fetchall()
         if not rows:

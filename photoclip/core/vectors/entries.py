@@ -14,12 +14,10 @@ import numpy as np
 import numpy.typing as npt
 
 from photoclip.core.store.catalog import Catalog
-from photoclip.core.store.records import VECTOR_DTYPE
 from photoclip.core.store.scenes import SceneStore
 from photoclip.core.vectors.labels import SCENE_FLAG, owners, scene_index, scene_labels
 
 Labels = npt.NDArray[np.int64]
-_CHUNK = 500
 
 
 def entry_labels(catalog: Catalog, model_id: str) -> Labels:
@@ -61,7 +59,7 @@ def entry_vectors(
     found_labels: list[Labels] = []
     found_vectors: list[npt.NDArray[np.float32]] = []
     if photo_labels.size:
-        ids, vectors = _photo_vectors(catalog, model_id, photo_labels.tolist())
+        ids, vectors = catalog.embeddings(model_id, photo_labels.tolist(), photos_only=True)
         if len(ids):
             found_labels.append(ids)
             found_vectors.append(vectors)
@@ -97,22 +95,3 @@ def entry_changes_since(catalog: Catalog, model_id: str, seq: int) -> tuple[int,
     photos = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     labels: Labels = np.concatenate([photos, scene_labels(video_ids, idx)])
     return (int(row[0]) if row else 0), labels, [int(r[1]) for r in rows] + scene_seqs
-
-
-def _photo_vectors(catalog: Catalog, model_id: str, ids: list[int]) -> tuple[Labels, npt.NDArray[np.float32]]:
-    rows = []
-    conn = catalog.reader()
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        rows += conn.execute(
-            f"SELECT e.photo_id, e.dim, e.vector FROM embeddings e JOIN photos p ON p.id = e.photo_id "
-            f"WHERE e.model_id = ? AND p.kind != 'video' AND e.photo_id IN ({','.join('?' * len(chunk))}) "
-            "ORDER BY e.photo_id",
-            [model_id, *chunk],
-        ).fetchall()
-    if not rows:
-        return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
-    dim = rows[0][1]
-    out = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    matrix = np.frombuffer(b"".join(r[2] for r in rows), dtype=VECTOR_DTYPE).reshape(len(rows), dim)
-    return out, matrix.astype(np.float32)
