@@ -55,6 +55,7 @@ from photoclip.ui.controller import MODEL_DOWNLOADING, MODEL_FAILED, MODEL_MISSI
 from photoclip.ui.dialogs import ProblemsDialog, TagDialog
 from photoclip.ui.duplicates import DuplicatesView, SimilarTracker
 from photoclip.ui.grid import PhotoGrid, PhotoGridModel
+from photoclip.ui.justified import Shapes
 from photoclip.ui.searchbar import SearchField, syntax_button
 from photoclip.ui.settings import AppSettings
 from photoclip.ui.sidebar import ALL, Scope, Sidebar, album_scope
@@ -64,7 +65,7 @@ from photoclip.ui.viewer import PhotoViewer, show_in_folder
 from photoclip.ui.welcome import WelcomePage
 
 if TYPE_CHECKING:
-    from photoclip.core import ExportReport, ImportReport, LibraryStatus, PhotoId, SearchResult
+    from photoclip.core import ExportReport, ImportReport, Library, LibraryStatus, PhotoId, SearchResult
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,7 @@ class MainWindow(QMainWindow):
         self.example: int | Path | None = None
         self.example_name = ""
         self.result: SearchResult | None = None  # the last search's results, before the relevance slider
+        self._hit_shapes: dict[PhotoId, tuple[str | None, int | None, int | None]] = {}
         self.searching = False
         self.folders: list[Path] = []
         self._results = controller.latest()  # what the grid shows: the newest search or browse wins
@@ -633,8 +635,8 @@ class MainWindow(QMainWindow):
             self._set_search_mode(False)
             photo_filter = merge_filters(parsed.filter, scope_filter)
             self._results.submit(
-                lambda: library.searcher.browse_ids(photo_filter),
-                lambda ids: self._show_browse(ids, filtered=not parsed.filter.is_empty()),
+                lambda: _with_shapes(library, library.searcher.browse_ids(photo_filter)),
+                lambda found: self._show_browse(*found, filtered=not parsed.filter.is_empty()),
             )
             return
         self.searching = True
@@ -645,12 +647,14 @@ class MainWindow(QMainWindow):
             self._show_model_needed()
             return
         example = self.example
-        self._results.submit(
-            lambda: library.searcher.search(
+
+        def search() -> tuple[SearchResult, dict[PhotoId, tuple[str | None, int | None, int | None]]]:
+            result = library.searcher.search(
                 parsed, example=example, limit=SEARCH_LIMIT, photo_filter=scope_filter, relevance=0.0
-            ),
-            self._show_search,
-        )
+            )
+            return result, library.photos.shapes([h.photo_id for h in result.hits])
+
+        self._results.submit(search, lambda found: self._show_search(*found))
 
     def _set_search_mode(self, on: bool) -> None:
         self.search_controls.setVisible(on)
@@ -683,18 +687,22 @@ class MainWindow(QMainWindow):
         self._restore_ids = []
         self._restore_top = None
 
-    def _show_browse(self, ids: list[PhotoId], *, filtered: bool) -> None:
+    def _show_browse(self, ids: list[PhotoId], shapes: Shapes, *, filtered: bool) -> None:
         self.result = None
         self._remember_position()
-        self.model.set_photos(ids)
+        self.grid.grouped = True  # browsing is the timeline
+        self.model.set_photos(ids, shapes=shapes)
         title = _escape(self.scope.title)
         if filtered:
             title += f" · {_escape(self.query)}"
         self.header.setText(f"<b>{title}</b> · {counted(len(ids), 'photo')}")
         self._show_empty_hint(not ids)
 
-    def _show_search(self, result: SearchResult) -> None:
+    def _show_search(
+        self, result: SearchResult, shapes: dict[PhotoId, tuple[str | None, int | None, int | None]]
+    ) -> None:
         self.result = result
+        self._hit_shapes = shapes
         self._remember_position()
         self._apply_relevance()
 
@@ -707,7 +715,9 @@ class MainWindow(QMainWindow):
         if self.by_date.isChecked():
             shown = shown.newest_first()
         hits = shown.hits
-        self.model.set_photos([h.photo_id for h in hits], [h.score for h in hits])
+        ids = [h.photo_id for h in hits]
+        self.grid.grouped = self.by_date.isChecked()  # by date: the timeline of the matches
+        self.model.set_photos(ids, [h.score for h in hits], Shapes.of(ids, self._hit_shapes))
         what = f"“{_escape(self.query)}”" if self.query else ""
         if self.example is not None:
             what = f"photos like {_escape(self.example_name)}" + (f" and {what}" if what else "")
@@ -1240,6 +1250,11 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         self.hide()  # the app closes the library (waiting for queued edits) once the event loop ends
         event.accept()
+
+
+def _with_shapes(library: Library, ids: list[PhotoId]) -> tuple[list[PhotoId], Shapes]:
+    """Browsed ids with the days and aspect ratios the timeline lays out (read with them, off the GUI thread)."""
+    return ids, Shapes.of(ids, library.photos.shapes(ids))
 
 
 def _escape(text: str) -> str:
