@@ -160,10 +160,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "screenshots")
     parser.add_argument("--theme", default="light", choices=["light", "dark", "system"])
+    parser.add_argument("--only", choices=["timeline"], help="render only these states")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
+        if args.only == "timeline":
+            app = make_application()
+            settings = _settings(app, base, args.theme)
+            timeline_screenshots(settings, base, args.out)
+            return
         photos = prepare_demo_photos(base / "demo", 240)
         camera = camera_photo(photos)
         offscreen_screens(base)
@@ -232,6 +238,69 @@ def main() -> None:
         window.close()
         controller.close()
         duplicates_screenshot(app, settings, base, args.out)
+        timeline_screenshots(settings, base, args.out)
+
+
+def _settings(app: QApplication, base: Path, theme: str) -> AppSettings:
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(base / "qsettings"))
+    settings = AppSettings()
+    settings.theme = theme
+    apply_appearance(app, settings)
+    return settings
+
+
+TIMELINE_SIZES = ((900, 600), (1366, 768), (1920, 1080))
+
+
+def timeline_photos(folder: Path) -> None:
+    """A fortnight of outings: 3 to 14 photos a day, landscape, portrait, square and panoramic."""
+    import datetime as dt
+    import random
+
+    from photoclip.demo import save_photo
+    from photoclip.demo.shapes import random_scene, render
+
+    rng = random.Random(11)
+    shapes = ((360, 240), (240, 360), (300, 300), (480, 180), (320, 240))
+    day = dt.datetime(2025, 6, 14, 9, 0)
+    for _outing in range(14):
+        for i in range(rng.randint(3, 14)):
+            width, height = rng.choices(shapes, weights=(6, 3, 1, 1, 3))[0]
+            taken = day + dt.timedelta(minutes=17 * i)
+            save_photo(
+                render(random_scene(rng), width, height), folder / f"{taken:%Y-%m-%d}" / f"IMG_{i:03d}.jpg", taken
+            )
+        day -= dt.timedelta(days=rng.choice((1, 1, 2, 3, 6)))
+
+
+def timeline_screenshots(settings: AppSettings, base: Path, out: Path) -> None:
+    """Browsing: the timeline (day headers, justified rows) at three window sizes; the date beside the scroll bar."""
+    timeline_photos(base / "timeline-photos")
+    with Library.open(base / "timeline-library", model=TINY_MODEL_KEY) as library:
+        library.folders.add(base / "timeline-photos")
+        library.indexer.update()
+    controller = LibraryController(base / "timeline-library", thumbnail_dir=base / "timeline-thumbs", watch=False)
+    window = MainWindow(controller, settings)
+    window.show()
+    controller.open()
+    pump(lambda: controller.state == MODEL_READY and window.model.rowCount() > 0 and window.grid.is_laid_out())
+    for width, height in TIMELINE_SIZES:
+        window.resize(width, height)
+        pump(lambda: window.grid.is_laid_out() and window.grid.layout_data.width == window.grid.viewport().width())
+        pump(lambda: thumbnails_shown(window, 20))
+        save(window, out / f"timeline-{width}x{height}.png")
+    window.resize(1366, 768)
+    bar = window.grid.verticalScrollBar()
+    pump(lambda: bar.maximum() > 0)
+    bar.setSliderDown(True)
+    bar.setValue(bar.maximum() * 2 // 3)
+    pump(lambda: thumbnails_shown(window, 1))
+    settle(1.0)
+    save(window, out / "timeline-scrubbing.png")
+    bar.setSliderDown(False)
+    window.close()
+    controller.close()
 
 
 def duplicates_screenshot(app: QApplication, settings: AppSettings, base: Path, out: Path) -> None:

@@ -98,6 +98,9 @@ class TimelineView(QAbstractItemView):
     def _apply(self, result: tuple[Layout, float]) -> None:
         layout, ms = result
         anchor = None if self._stale else self._top_item()
+        old = self.layout_data
+        # where the top photo sat in the viewport: it stays there (at the top, the first header stays in view)
+        shift = old.rect(anchor)[1] - self.verticalOffset() if anchor is not None and old is not None else 0
         self.layout_data, self.layout_ms, self._stale = layout, ms, False
         self.updateGeometries()
         if self._pending is not None:
@@ -108,7 +111,7 @@ class TimelineView(QAbstractItemView):
             elif row < layout.count:
                 self.scrollTo(self.model().index(row, 0), hint)
         elif anchor is not None and anchor < layout.count:
-            self.verticalScrollBar().setValue(layout.rect(anchor)[1])
+            self.verticalScrollBar().setValue(max(0, layout.rect(anchor)[1] - shift))
         self.viewport().update()
 
     def _top_item(self) -> int | None:
@@ -337,8 +340,9 @@ class TimelineView(QAbstractItemView):
         self.date_label.setText(layout.month_at(value + round(fraction * self.viewport().height())))
         self.date_label.adjustSize()
         label = self.date_label
-        y = bar.y() + round(fraction * (bar.height() - label.height()))
-        label.move(bar.x() - label.width() - 8, y)
+        corner = bar.mapTo(self, QPoint(0, 0))
+        y = corner.y() + round(fraction * (bar.height() - label.height()))
+        label.move(corner.x() - label.width() - 8, y)
         label.show()
         label.raise_()
         self._hide_date.stop()

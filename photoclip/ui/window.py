@@ -654,7 +654,7 @@ class MainWindow(QMainWindow):
             )
             return result, library.photos.shapes([h.photo_id for h in result.hits])
 
-        self._results.submit(search, lambda found: self._show_search(*found))
+        self._results.submit(search, lambda found: self._show_search_with(*found))
 
     def _set_search_mode(self, on: bool) -> None:
         self.search_controls.setVisible(on)
@@ -698,11 +698,14 @@ class MainWindow(QMainWindow):
         self.header.setText(f"<b>{title}</b> · {counted(len(ids), 'photo')}")
         self._show_empty_hint(not ids)
 
-    def _show_search(
+    def _show_search_with(
         self, result: SearchResult, shapes: dict[PhotoId, tuple[str | None, int | None, int | None]]
     ) -> None:
+        self._hit_shapes = shapes  # the matches' days and aspect ratios, for the grid's layout
+        self._show_search(result)
+
+    def _show_search(self, result: SearchResult) -> None:
         self.result = result
-        self._hit_shapes = shapes
         self._remember_position()
         self._apply_relevance()
 
