@@ -382,15 +382,19 @@ def scroll(rows: int) -> dict[str, Any]:
         build_s = time.perf_counter() - built
         rss_before = rss_mb()
         app, controller, window = _window(Path(tmp) / "library", Path(tmp) / "thumbs", watch=False)
+        idle = Heartbeat()  # the control: the same timer with the window idle, to tell the machine's load from ours
+        _pump_until(lambda: False, 5.0)
+        idle.timer.stop()
         opened = time.perf_counter()
-        assert _pump_until(lambda: window.model.rowCount() == rows and controller.state == MODEL_READY, 120)
-        shown_s = time.perf_counter() - opened
-        heartbeat = Heartbeat()
         grid = window.grid
         bar = grid.verticalScrollBar()
+        heartbeat = Heartbeat()
+        assert _pump_until(lambda: window.model.rowCount() == rows, 120)
+        shown_s = time.perf_counter() - opened
         layout_started = time.perf_counter()
         assert _pump_until(grid.is_laid_out, 60), "the timeline was never laid out"
         layout_s = time.perf_counter() - layout_started
+        assert _pump_until(lambda: controller.state == MODEL_READY, 120)
         layout = grid.layout_data
         first_layout_ms = grid.layout_ms
         relayouts = []  # a window resize lays 100k photos out again (on a worker); the old layout shows meanwhile
@@ -414,12 +418,22 @@ def scroll(rows: int) -> dict[str, Any]:
         bar.setSliderDown(False)
         _pump_until(lambda: False, 2.0)
         scroll_s = time.perf_counter() - started
+        paints = []  # the GUI thread's cost of one frame of the timeline, anywhere in it
+        for step in range(60):
+            bar.setValue(bar.maximum() * step // 59)
+            painted = time.perf_counter()
+            grid.viewport().repaint()
+            paints.append((time.perf_counter() - painted) * 1000)
         cache = window.loader.cache
         result = {
             "rows": rows,
             "catalogue_build_s": round(build_s, 1),
             "grid_filled_s": round(shown_s, 2),
             "layout_s": round(layout_s, 2),
+            "load_average_1min": round(os.getloadavg()[0], 1),
+            "cpu_cores": os.cpu_count(),
+            "frame_paint_ms_median": round(statistics.median(paints), 2),
+            "frame_paint_ms_max": round(max(paints), 2),
             "layout_compute_ms": round(first_layout_ms, 1),
             "relayout_after_resize_s": relayouts,
             "timeline_groups": len(layout.headers) if layout is not None else 0,
@@ -438,6 +452,7 @@ def scroll(rows: int) -> dict[str, Any]:
             "rows_with_details_loaded": len(window.model._photos),
             **{f"scroll_{k}": v for k, v in heartbeat.report().items()},
             "scroll_target_longest_gap_ms": 100,
+            **{f"idle_{k}": v for k, v in idle.report().items() if k != "longest_gap_at_s"},
             "slowest_gui_callbacks_ms": _slowest(),
         }
         heartbeat.timer.stop()

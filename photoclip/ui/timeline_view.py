@@ -10,6 +10,8 @@ photos (a resize, a zoom) keeps the photo at the top of the viewport where it wa
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 from PySide6.QtCore import (
     QAbstractItemModel,
     QItemSelection,
@@ -23,7 +25,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont, QPainter, QPaintEvent, QPalette, QRegion, QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QStyle, QStyleOptionViewItem, QWidget
 
-from photoclip.ui.justified import Layout, Shapes, justify
+from photoclip.ui.justified import HEADER_HEIGHT, Layout, Shapes, justify
 from photoclip.ui.tasks import Latest
 
 SYNC_LIMIT = 4000
@@ -119,6 +121,13 @@ class TimelineView(QAbstractItemView):
         if layout is None or not layout.count:
             return None
         return layout.nearest(0, self.verticalOffset())
+
+    def top_index(self) -> QModelIndex:
+        """The first photo in view (below a header at the top): the place to come back to."""
+        item = self._top_item()
+        if item is None or item >= self._rows():
+            return QModelIndex()
+        return self.model().index(item, 0)
 
     def is_laid_out(self) -> bool:
         """The layout on screen is the one for the current photos, width and size."""
@@ -316,14 +325,13 @@ class TimelineView(QAbstractItemView):
         painter.save()
         painter.setFont(font)
         painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
-        for header in layout.headers:  # a few thousand at most: one per day
+        first = bisect_right(layout.headers, offset - HEADER_HEIGHT, key=lambda h: h.top)
+        for header in layout.headers[first:]:
             top = header.top - offset
             if top > height:
                 break
-            if top + 40 < 0:
-                continue
             painter.drawText(
-                QRect(8, top, layout.width - 16, 40),
+                QRect(8, top, layout.width - 16, HEADER_HEIGHT),
                 int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
                 header.title,
             )

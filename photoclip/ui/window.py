@@ -671,7 +671,7 @@ class MainWindow(QMainWindow):
             self._to_top = True
             return
         self._restore_ids = self.grid.selected_ids()
-        top = self.grid.indexAt(QPoint(10, 10))
+        top = self.grid.top_index()
         self._restore_top = self.model.photo_id(top.row()) if top.isValid() else None
 
     def _restore_selection(self) -> None:
