@@ -23,7 +23,7 @@ from PySide6.QtCore import (
     QTimer,
 )
 from PySide6.QtGui import QFont, QPainter, QPaintEvent, QPalette, QRegion, QResizeEvent
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QStyle, QStyleOptionViewItem, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QStyle, QStyleOptionSlider, QStyleOptionViewItem, QWidget
 
 from photoclip.ui.justified import HEADER_HEIGHT, Layout, Shapes, justify
 from photoclip.ui.tasks import Latest
@@ -51,7 +51,8 @@ class TimelineView(QAbstractItemView):
         self.date_label.setObjectName("timelineDate")
         self.date_label.setAccessibleName("Date at the scroll position")
         self.date_label.setStyleSheet(
-            "#timelineDate { background: rgba(0, 0, 0, 170); color: white; border-radius: 6px; padding: 4px 10px; }"
+            "#timelineDate { background: rgba(0, 0, 0, 180); color: white; border-radius: 6px; padding: 6px 12px;"
+            " font-weight: bold; }"
         )
         self.date_label.hide()
         self._hide_date = QTimer(self)
@@ -348,9 +349,14 @@ class TimelineView(QAbstractItemView):
         self.date_label.setText(layout.month_at(value + round(fraction * self.viewport().height())))
         self.date_label.adjustSize()
         label = self.date_label
+        option = QStyleOptionSlider()
+        bar.initStyleOption(option)
+        handle = bar.style().subControlRect(
+            QStyle.ComplexControl.CC_ScrollBar, option, QStyle.SubControl.SC_ScrollBarSlider, bar
+        )
         corner = bar.mapTo(self, QPoint(0, 0))
-        y = corner.y() + round(fraction * (bar.height() - label.height()))
-        label.move(corner.x() - label.width() - 8, y)
+        y = corner.y() + handle.center().y() - label.height() // 2
+        label.move(corner.x() - label.width() - 8, max(0, min(y, self.height() - label.height())))
         label.show()
         label.raise_()
         self._hide_date.stop()
