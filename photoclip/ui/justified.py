@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 from array import array
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
 
 from photoclip.core import counted
 
@@ -168,22 +171,24 @@ def _when(key: str, *, long: bool) -> str:
 
 
 def justify(shapes: Shapes, width: int, size: int, *, grouped: bool) -> Layout:
-    """Lay every photo out for a viewport `width` wide with rows about `size` pixels high."""
+    """Lay every photo out for a viewport `width` wide with rows about `size` pixels high.
+
+    One Python step per row (where it breaks: a binary search in the running width), then
+    every photo's position at once with numpy: 100,000 photos in a few tens of milliseconds.
+    """
     layout = Layout(width=width)
     inner = max(1, width - 2 * MARGIN)
     target = max(16, size)  # the photo's height in a row that is not stretched
     by_month = grouped and groups_by_month(shapes, size)
     layout.by_month = by_month
     bounds = group_bounds(shapes.days, by_month=by_month) if grouped else [(0, len(shapes), "")]
-    aspects = [min(MAX_ASPECT, max(MIN_ASPECT, a)) for a in shapes.aspects]
-    x, w, row_top, row_height, row_first, row_group = (
-        layout.x,
-        layout.w,
-        layout.row_top,
-        layout.row_height,
-        layout.row_first,
-        layout.row_group,
-    )
+    aspects = np.clip(np.asarray(shapes.aspects, dtype=np.float64), MIN_ASPECT, MAX_ASPECT)
+    summed = np.concatenate(([0.0], np.cumsum(aspects)))  # aspect ratios of photos [0, i)
+    running = (summed * target + np.arange(len(summed)) * PAD).tolist()  # their width at the target height
+    sums = summed.tolist()  # plain floats: a binary search per row, no numpy scalars in the loop
+    starts: list[int] = []
+    heights: list[float] = []
+    full: list[bool] = []
     y = MARGIN
     for group, (first, end, key) in enumerate(bounds):
         layout.months.append(_when(key, long=False) if grouped else "")
@@ -191,32 +196,47 @@ def justify(shapes: Shapes, width: int, size: int, *, grouped: bool) -> Layout:
             y += 0 if group == 0 else 6
             layout.headers.append(Header(y, group_title(key, end - first), group))
             y += HEADER_HEIGHT
-        start = first
-        total = 0.0
-        for i in range(first, end):
-            total += aspects[i]
-            n = i - start + 1
-            last = i == end - 1
-            if total * target + n * PAD < inner and not last:
-                continue
-            full = total * target + n * PAD >= inner
-            photo_height = (inner - n * PAD) / total if full else float(target)
-            left = float(MARGIN)
-            positions = []
-            for j in range(start, i + 1):
-                positions.append(round(left))
-                left += aspects[j] * photo_height + PAD
-            positions.append(MARGIN + inner if full else round(left))
-            for j in range(start, i + 1):
-                x.append(positions[j - start])
-                w.append(positions[j - start + 1] - positions[j - start])
-            row_top.append(y)
-            height = round(photo_height) + PAD
-            row_height.append(height)
-            row_first.append(start)
-            row_group.append(group)
-            y += height
-            start, total = i + 1, 0.0
-    row_first.append(len(shapes))
+        row = first
+        while row < end:
+            stop = max(row + 1, bisect_left(running, running[row] + inner))
+            filled = stop <= end
+            stop = min(stop, end)
+            height = (inner - (stop - row) * PAD) / (sums[stop] - sums[row]) if filled else float(target)
+            starts.append(row)
+            heights.append(height)
+            full.append(filled)
+            layout.row_top.append(y)
+            layout.row_height.append(round(height) + PAD)
+            layout.row_group.append(group)
+            y += round(height) + PAD
+            row = stop
+    layout.row_first.extend(starts)
+    layout.row_first.append(len(shapes))
     layout.height = y + MARGIN
+    if starts:
+        _place(layout, aspects, summed, np.asarray(starts), np.asarray(heights), np.asarray(full), inner)
     return layout
+
+
+def _place(
+    layout: Layout,
+    aspects: npt.NDArray[np.float64],
+    summed: npt.NDArray[np.float64],
+    starts: npt.NDArray[np.int64],
+    heights: npt.NDArray[np.float64],
+    full: npt.NDArray[np.bool_],
+    inner: int,
+) -> None:
+    """Every photo's x and width from its row's first photo and height (the right edge of a full row is exact)."""
+    count = len(aspects)
+    counts = np.diff(np.append(starts, count))
+    row = np.repeat(np.arange(len(starts)), counts)
+    item = np.arange(count)
+    left = MARGIN + (summed[item] - summed[starts[row]]) * heights[row] + (item - starts[row]) * PAD
+    x = np.rint(left).astype(np.int64)
+    right = np.empty(count, dtype=np.int64)
+    right[:-1] = x[1:]
+    ends = np.append(starts[1:], count) - 1  # the last photo of each row
+    right[ends] = np.where(full, MARGIN + inner, np.rint(left[ends] + aspects[ends] * heights + PAD))
+    layout.x.extend(x.astype(np.int32).tolist())
+    layout.w.extend((right - x).astype(np.int32).tolist())
