@@ -29,7 +29,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from photoclip.core.clip.registry import TINY_MODEL_KEY
 from photoclip.core.library import Library
 from photoclip.core.store.catalog import PhotoFilter
-from photoclip.demo import prepare_demo_photos
+from photoclip.demo import DEMO_TEXT_PHOTOS, prepare_demo_photos
 from photoclip.ui.app import apply_appearance, make_application
 from photoclip.ui.controller import MODEL_READY, LibraryController
 from photoclip.ui.grid import PixmapRole
@@ -171,6 +171,7 @@ def main() -> None:
             timeline_screenshots(settings, base, args.out)
             return
         photos = prepare_demo_photos(base / "demo", 240)
+        shown = 240 + DEMO_TEXT_PHOTOS + 1  # the demo's shapes and texts, and the camera photo
         camera = camera_photo(photos)
         offscreen_screens(base)
         with Library.open(base / "library", model=TINY_MODEL_KEY) as library:
@@ -195,7 +196,7 @@ def main() -> None:
         window.resize(1280, 800)
         window.show()
         controller.open()
-        pump(lambda: controller.state == MODEL_READY and window.model.rowCount() == 241)
+        pump(lambda: controller.state == MODEL_READY and window.model.rowCount() == shown)
         window.sidebar.expandAll()
         window.search.setText("a red circle")
         window.search.search_now()
@@ -209,7 +210,7 @@ def main() -> None:
         save(window, args.out / "viewer.png")
         window.close_viewer()
         window.clear_search()
-        pump(lambda: window.model.rowCount() == 241)
+        pump(lambda: window.model.rowCount() == shown)
         viewer_states(window, camera_id, args.out)
         window.resize(1280, 800)
 

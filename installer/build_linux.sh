@@ -30,6 +30,10 @@ VERSION=$(sed -n 's/^__version__ = "\(.*\)"$/\1/p' photoclip/__init__.py)
 [ -n "$VERSION" ] || fail "no __version__ in photoclip/__init__.py"
 
 if [ $build = 1 ]; then
+    if ! "$PYTHON" -c "import rapidocr_onnxruntime" 2>/dev/null; then
+        say "installing the OCR extra (the bundle reads text in photos)"
+        "$PYTHON" -m pip install --quiet -e '.[ocr]'
+    fi
     if ! "$PYTHON" -c "import PyInstaller" 2>/dev/null; then
         say "installing PyInstaller into $("$PYTHON" -c 'import sys; print(sys.prefix)')"
         "$PYTHON" -m pip install --quiet pyinstaller

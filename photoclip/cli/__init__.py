@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from photoclip import __version__
-from photoclip.cli import indexing, info, models, searching, similar, tagging
+from photoclip.cli import indexing, info, models, places, searching, similar, tagging
 from photoclip.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, add_common_options
 
 
@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     add_common_options(common, defaults=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for group in (indexing, searching, similar, tagging, info, models):
+    for group in (indexing, searching, places, similar, tagging, info, models):
         group.register(commands, common)
     return parser
 

@@ -11,8 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from photoclip.core import counted
+
 if TYPE_CHECKING:
-    from photoclip.core import ExportReport, IndexProgress, IndexReport, Library
+    from photoclip.core import ExportReport, IndexProgress, IndexReport, Library, TextProgress, TextReport
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -83,6 +85,22 @@ class ProgressLine:
         )
         self.stream.flush()
 
+    def text(self, done: int, total: int, read: int) -> None:
+        """Progress of reading text in photos."""
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self._last < 0.1 and done < total:
+            return
+        self._last = now
+        width = 30
+        filled = int(width * done / max(1, total))
+        self.stream.write(
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {done:,}/{counted(total, 'photo')} looked at for text, "
+            f"{read:,} read   "
+        )
+        self.stream.flush()
+
     def finish(self) -> None:
         if self.enabled:
             self.stream.write("\n")
@@ -136,6 +154,39 @@ def run_update(library: Library, *, show_progress: bool) -> IndexReport:
     previous = signal.signal(signal.SIGINT, on_interrupt)
     try:
         return library.indexer.update(progress=bar, cancel=cancel)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        bar.finish()
+
+
+def run_reading(library: Library, *, show_progress: bool) -> TextReport | None:
+    """Locate photos catalogued before places existed, then read text in what is pending (Ctrl-C keeps it all).
+
+    None when text is not read: no OCR engine installed (said on stderr, with what to
+    install) or the library's `read_text` setting is off.
+    """
+    cancel = threading.Event()
+    library.places.locate_pending(cancel=cancel)
+    status = library.texts.status()
+    if not status.enabled or library.texts.pending() == 0:
+        return None
+    if status.engine is None:
+        print(f"Text in photos is not read: {status.how_to_get}", file=sys.stderr)
+        return None
+    bar = ProgressLine(sys.stderr, show_progress)
+
+    def on_progress(progress: TextProgress) -> None:
+        bar.text(progress.done, progress.total, progress.read)
+
+    def on_interrupt(signum: int, frame: object) -> None:
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        cancel.set()
+        sys.stderr.write("\nStopping after the current photo (press Ctrl-C again to stop at once)...\n")
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        return library.texts.read_pending(progress=on_progress, cancel=cancel)
     finally:
         signal.signal(signal.SIGINT, previous)
         bar.finish()

@@ -9,11 +9,19 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from photoclip.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, open_library, positive, run_update
+from photoclip.cli.common import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    open_library,
+    positive,
+    run_reading,
+    run_update,
+)
 from photoclip.core import counted
 
 if TYPE_CHECKING:
-    from photoclip.core import Activity, IndexReport, Library
+    from photoclip.core import Activity, IndexReport, Library, TextReport
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -21,6 +29,9 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     index.add_argument("folders", nargs="*", type=Path, metavar="FOLDER", help="folders to add (default: all known)")
     index.add_argument("--no-progress", action="store_true", help="no progress bar")
     index.add_argument("--json", action="store_true", help="print the summary as JSON")
+    index.add_argument(
+        "--no-text", action="store_true", help="do not read text in photos this time (it is read after embedding)"
+    )
     index.set_defaults(handler=cmd_index)
 
     watch = commands.add_parser(
@@ -55,7 +66,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
         "demo", help="create a sample library with the bundled tiny model (offline)", parents=[common]
     )
     demo.add_argument("--dir", type=Path, help="where to put the sample photos and library (default: data folder)")
-    demo.add_argument("--count", type=positive, default=240, help="number of sample photos (default 240)")
+    demo.add_argument("--count", type=positive, default=240, help="photos of shapes (default 240; 20 of text come too)")
     demo.set_defaults(handler=cmd_demo)
 
 
@@ -67,11 +78,16 @@ def cmd_index(args: argparse.Namespace) -> int:
             print("No folders yet: run 'photoclip index FOLDER' to add one.", file=sys.stderr)
             return EXIT_ERROR
         report = run_update(library, show_progress=not args.no_progress)
-        _print_index_report(report, library, as_json=args.json)
-        return EXIT_INTERRUPTED if report.cancelled else 0
+        text = None
+        if not report.cancelled and not args.no_text:
+            text = run_reading(library, show_progress=not args.no_progress)
+        _print_index_report(report, library, as_json=args.json, text=text)
+        return EXIT_INTERRUPTED if report.cancelled or (text is not None and text.interrupted) else 0
 
 
-def _print_index_report(report: IndexReport, library: Library, *, as_json: bool) -> None:
+def _print_index_report(
+    report: IndexReport, library: Library, *, as_json: bool, text: TextReport | None = None
+) -> None:
     problems = [(str(p.path), p.message) for scan in report.scans for p in scan.problems]
     summary = {
         "added": sum(len(s.added) for s in report.scans),
@@ -81,8 +97,19 @@ def _print_index_report(report: IndexReport, library: Library, *, as_json: bool)
         "unchanged": report.unchanged,
         "skipped": report.skipped,
         "seconds": round(report.seconds, 2),
-        "interrupted": report.cancelled,
+        "interrupted": report.cancelled or (text is not None and text.interrupted),
         "problems": problems,
+        "text": None
+        if text is None
+        else {
+            "looked_at": text.looked_at,
+            "read": text.read,
+            "with_words": text.found,
+            "passed_over": text.gated,
+            "failed": text.failed,
+            "seconds": round(text.seconds, 2),
+            "engine": text.engine,
+        },
     }
     if as_json:
         print(json.dumps(summary, indent=2))
@@ -100,7 +127,13 @@ def _print_index_report(report: IndexReport, library: Library, *, as_json: bool)
         print(f"  problem: {path}: {message}")
     if report.skipped:
         print("Run 'photoclip status' to see why photos were skipped.")
-    if report.cancelled:
+    if text is not None and text.looked_at:
+        print(
+            f"Read text in {counted(text.read, 'photo')} ({text.found:,} with words) in {text.seconds:.1f} s; "
+            f"{text.gated} passed over (no text in them, says the model)"
+            + (f"; {text.failed} could not be read." if text.failed else ".")
+        )
+    if report.cancelled or (text is not None and text.interrupted):
         print("Interrupted: run 'photoclip index' again to continue where it stopped.")
 
 
@@ -202,11 +235,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with Library.open(library_dir, model=TINY_MODEL_KEY, device=args.device) as library:
         library.folders.add(photos_dir)
         report = run_update(library, show_progress=True)
-        _print_index_report(report, library, as_json=False)
+        text = run_reading(library, show_progress=True) if not report.cancelled else None
+        _print_index_report(report, library, as_json=False, text=text)
     print(
         "\nThe demo library uses a tiny model that knows only coloured shapes. Try:\n"
         f"  photoclip --library {library_dir} search 'a red circle'\n"
         f"  photoclip --library {library_dir} search 'star -yellow' --by-date\n"
-        f"  photoclip --library {library_dir} similar {photos_dir / '2023' / '01' / 'IMG_0001.jpg'}"
+        f"  photoclip --library {library_dir} similar {photos_dir / '2023' / '01' / 'IMG_0001.jpg'}\n"
+        f"  photoclip --library {library_dir} search 'text:total'            # words read in the photos\n"
+        f"  photoclip --library {library_dir} search 'circle in Lisbon 2023'  # places and dates in the words\n"
+        f"  photoclip --library {library_dir} places"
     )
     return 0

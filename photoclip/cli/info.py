@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from photoclip.cli.common import EXIT_ERROR, open_library
 from photoclip.core import counted, human_bytes
+
+if TYPE_CHECKING:
+    from photoclip.core import PlaceNode, TextStatus
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -36,6 +39,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     with open_library(args) as library:
         status = library.status()
         skipped = library.photos.skipped(limit=_LISTED_SKIPS) if status.skip_reasons else []
+        text = library.texts.status()
+        places = library.places.tree()
     data = {
         "library": str(status.directory),
         "model": status.model_key,
@@ -52,6 +57,17 @@ def cmd_status(args: argparse.Namespace) -> int:
             for f in status.folders
         ],
         "other_models": status.other_models,
+        "text": {
+            "engine": text.engine,
+            "enabled": text.enabled,
+            "read": text.counts.read,
+            "with_words": text.counts.with_text,
+            "passed_over": text.counts.gated,
+            "failed": text.counts.failed,
+            "pending": text.counts.pending,
+            "how_to_get": text.how_to_get,
+        },
+        "places": {"countries": len(places), "photos": sum(n.photos for n in places)},
         "catalog_bytes": status.catalog_bytes,
         "index_bytes": status.index_bytes,
         "switch": None
@@ -82,6 +98,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(f"  {entry.path}: {entry.message} [{entry.reason}]")
         if status.skipped > _PRINTED_SKIPS:
             print(f"  ... and {status.skipped - _PRINTED_SKIPS} more ('photoclip status --json' lists {_LISTED_SKIPS})")
+    _print_text_and_places(text, places)
     for model_id, count in status.other_models.items():
         print(f"Also stored: {count} vectors of {model_id}")
     if status.switch is not None:
@@ -91,6 +108,22 @@ def cmd_status(args: argparse.Namespace) -> int:
         )
     print(f"Disk:     catalog {human_bytes(status.catalog_bytes)}, index {human_bytes(status.index_bytes)}")
     return 0
+
+
+def _print_text_and_places(text: TextStatus, places: list[PlaceNode]) -> None:
+    counts = text.counts
+    if text.engine is None:
+        print(f"Text:     not read. {text.how_to_get}")
+    else:
+        off = "; reading is off (Preferences or settings.json: read_text)" if not text.enabled else ""
+        print(
+            f"Text:     {counted(counts.read, 'photo')} read ({counts.with_text:,} with words), "
+            f"{counts.gated:,} passed over "
+            f"(no text, says the model), {counts.pending} to do; engine: {text.engine}{off}"
+        )
+    if places:
+        located = counted(sum(n.photos for n in places), "photo")
+        print(f"Places:   {located} in {counted(len(places), 'country', 'countries')} ('photoclip places')")
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:

@@ -18,11 +18,18 @@ _SEARCH_HELP = """\
 Query syntax:
   kids on a beach at sunset      free text
   beach -people +sunset          add (+) or remove (-) concepts; quote several words: +"golden hour"
-  folder:~/Pictures/2023         only under a folder
+  folder:~/Pictures/2023         only under a folder (also in:)
   after:2023-06 before:2023-08   date taken (YYYY, YYYY-MM or YYYY-MM-DD), inclusive
   type:png                       file type
   tag:beach                      photos tagged beach (a parent label matches its children)
   album:"Holiday 2024"           photos in an album
+  text:"boarding pass"           photos whose text holds these words (read in the photos; whole words,
+                                 case and accents aside)
+  place:Lisbon                   taken in a city, region or country ("Paris, Texas" narrows)
+
+Words that are filters: a year (2023), a month with its year (july 2023) and "in <place>"
+for a place of your library (beach in Portugal) become filters, and the search says so.
+Quote them to keep them words: "2023", "in Nice".
 """
 
 
@@ -63,18 +70,22 @@ def add_filter_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--after", metavar="DATE", help="taken on or after YYYY[-MM[-DD]]")
     parser.add_argument("--before", metavar="DATE", help="taken on or before YYYY[-MM[-DD]]")
     parser.add_argument("--type", dest="types", action="append", default=[], help="file type, e.g. jpeg or png")
+    parser.add_argument(
+        "--place", action="append", default=[], help="only photos taken in this city, region or country"
+    )
 
 
 def photo_filter_from(args: argparse.Namespace) -> PhotoFilter:
     from photoclip.core import PhotoFilter, date_bound
 
     return PhotoFilter(
-        tuple(args.folder),
-        date_bound(args.after, end=False) if args.after else None,
-        date_bound(args.before, end=True) if args.before else None,
-        tuple(t.lower() for t in args.types),
-        tuple(args.tag),
-        tuple(args.album),
+        folders=tuple(args.folder),
+        taken_after=date_bound(args.after, end=False) if args.after else None,
+        taken_before=date_bound(args.before, end=True) if args.before else None,
+        file_types=tuple(t.lower() for t in args.types),
+        tags=tuple(args.tag),
+        albums=tuple(args.album),
+        places=tuple(getattr(args, "place", ())),
     )
 
 
@@ -106,6 +117,9 @@ def _print_results(result: SearchResult, label: str, *, as_json: bool, library: 
             json.dumps(
                 {
                     "query": label,
+                    "filters": [
+                        {"filter": c.label, "meaning": c.meaning, "read_from_words": c.from_words} for c in result.chips
+                    ],
                     "results": [
                         {
                             "id": h.photo_id,
@@ -113,6 +127,8 @@ def _print_results(result: SearchResult, label: str, *, as_json: bool, library: 
                             "score": round(h.score, 4),
                             "taken_at": h.taken_at,
                             "offline": h.offline,
+                            "place": h.place,
+                            "snippet": h.snippet,
                         }
                         for h in result.hits
                     ],
@@ -125,13 +141,33 @@ def _print_results(result: SearchResult, label: str, *, as_json: bool, library: 
             )
         )
         return
+    read = [c for c in result.chips if c.from_words]
+    if read:
+        said = "; ".join(f"{c.label} ({c.meaning})" for c in read)
+        print(f"Read as filters: {said}. Quote words to keep them words.", file=sys.stderr)
     if not result.hits:
-        pending = library.photos.pending()
-        hint = f" ({counted(pending, 'photo')} not indexed yet: run 'photoclip index')" if pending else ""
-        print(f"No photos found{hint}.")
+        _print_nothing_found(result, library)
         return
     for hit in result.hits:
-        print(f"{hit.score:6.3f}  {hit.path}{'  [offline]' if hit.offline else ''}")
+        place = f"  ({hit.place})" if hit.place else ""
+        print(f"{hit.score:6.3f}  {hit.path}{'  [offline]' if hit.offline else ''}{place}")
+        if hit.snippet:
+            print(f"        {hit.snippet}")
     more = f"  (more: --page {result.offset // result.limit + 2})" if result.has_more else ""
     loading = f"; model loaded in {library.models.load_seconds:.1f} s" if library.models.load_seconds else ""
     print(f"-- {counted(len(result.hits), 'result')} in {result.seconds * 1000:.0f} ms{loading}{more}", file=sys.stderr)
+
+
+def _print_nothing_found(result: SearchResult, library: Library) -> None:
+    """Nothing found, and what may explain it: photos not indexed yet, text not read yet, or no OCR at all."""
+    pending = library.photos.pending()
+    hint = f" ({counted(pending, 'photo')} not indexed yet: run 'photoclip index')" if pending else ""
+    print(f"No photos found{hint}.")
+    if any(c.label.startswith("text:") for c in result.chips):
+        status = library.texts.status()
+        if status.engine is None:
+            print(f"Text in photos has not been read: {status.how_to_get}")
+        elif status.counts.pending:
+            print(
+                f"The text of {counted(status.counts.pending, 'photo')} has not been read yet: run 'photoclip index'."
+            )

@@ -40,17 +40,22 @@ if TYPE_CHECKING:
     from photoclip.core.media.decode import DecodedPhoto, decode_photo, read_exif
     from photoclip.core.media.exif import GpsPosition, PhotoExif
     from photoclip.core.media.thumbnails import CacheUsage, ThumbnailStore
+    from photoclip.core.places.names import Place
+    from photoclip.core.places.service import PlaceNode
     from photoclip.core.search.query import ParsedQuery, date_bound, merge_filters, parse_query
     from photoclip.core.search.ranking import DEFAULT_DATE_RELEVANCE, SearchHit, SearchResult, relevance_cutoff
     from photoclip.core.search.smart_albums import describe_rule
+    from photoclip.core.search.tokens import QueryChip
     from photoclip.core.similar.service import GroupMember, MeasureProgress, PhotoGroup, SimilarPhotos
     from photoclip.core.store.albums import Album
+    from photoclip.core.store.places import PhotoPlace
     from photoclip.core.store.problems import SkippedFile
     from photoclip.core.store.records import Folder, FolderId, Photo, PhotoFilter, PhotoId, PhotoState
     from photoclip.core.store.settings import SIDECAR_NAMINGS, LibrarySettings
     from photoclip.core.store.smart_albums import Rule as SmartRule
     from photoclip.core.store.smart_albums import SmartAlbum
     from photoclip.core.store.tags import ACCEPTED, REJECTED, SUGGESTED, Tag, TagCount
+    from photoclip.core.store.texts import TextCounts
     from photoclip.core.tagging.autotagger import AutoTagProgress, AutoTagReport
     from photoclip.core.tagging.keywords import IMPORTED_SET, ExportReport, ImportReport
     from photoclip.core.tagging.labelsets import (
@@ -63,6 +68,7 @@ if TYPE_CHECKING:
         parse_label_set,
     )
     from photoclip.core.tagging.service import PEOPLES_OWN_SETS, USER_TAGS, LabelScore
+    from photoclip.core.text.service import TextProgress, TextReport, TextStatus
     from photoclip.core.util.atomic import write_json_atomic
     from photoclip.core.util.paths import default_cache_dir, default_library_dir
     from photoclip.core.util.units import MB, counted, human_bytes
@@ -169,6 +175,14 @@ _HOMES: dict[str, str] = {
     "DiskFull": "photoclip.core.errors",
     "self_test": "photoclip.core.doctor",
     "write_json_atomic": "photoclip.core.util.atomic",
+    "PhotoPlace": "photoclip.core.store.places",
+    "Place": "photoclip.core.places.names",
+    "PlaceNode": "photoclip.core.places.service",
+    "QueryChip": "photoclip.core.search.tokens",
+    "TextCounts": "photoclip.core.store.texts",
+    "TextProgress": "photoclip.core.text.service",
+    "TextReport": "photoclip.core.text.service",
+    "TextStatus": "photoclip.core.text.service",
 }
 
 
@@ -291,4 +305,12 @@ __all__ = [
     "run_checks",
     "self_test",
     "write_json_atomic",
+    "PhotoPlace",
+    "Place",
+    "PlaceNode",
+    "QueryChip",
+    "TextCounts",
+    "TextProgress",
+    "TextReport",
+    "TextStatus",
 ]

@@ -180,11 +180,32 @@ def _disk(library: Library) -> Check:
     return Check("disk space", status, f"{free / (1 << 30):.1f} GB free at {library.directory}")
 
 
+def _text_and_places(library: Library) -> Check:
+    """Whether text in photos can be read (an OCR engine) and places named (the offline place data)."""
+    from photoclip.core.places.geocode import available
+
+    status = library.texts.status()
+    parts = []
+    state = "ok"
+    if status.engine is None:
+        state = "warn"
+        parts.append(f"text in photos is not read: {status.how_to_get}")
+    else:
+        parts.append(f"text read with {status.engine} ({counted(status.counts.pending, 'photo')} to do)")
+    if not available():
+        state = "warn"
+        parts.append("place names need the reverse-geocode package: pip install reverse-geocode")
+    else:
+        parts.append("places named offline from GeoNames")
+    return Check("text and places", state, "; ".join(parts))
+
+
 CHECKS: list[Callable[[Library], Check]] = [
     _versions,
     _device,
     _model,
     _optional_formats,
+    _text_and_places,
     _catalog,
     _index,
     _folders,
@@ -233,21 +254,28 @@ def self_test(work_dir: Path) -> Check:
     """End to end in a scratch folder: the bundled model indexes generated photos and finds the right one.
 
     What an installer runs to prove a bundle works: every native part (torch, open_clip,
-    hnswlib, SQLite, Pillow's JPEG and PNG codecs) is exercised for real, offline.
+    hnswlib, SQLite with FTS5, Pillow's JPEG and PNG codecs, the place names data and,
+    when installed, the OCR engine) is exercised for real, offline.
     """
     import time
 
     from photoclip.core.clip.registry import TINY_MODEL_KEY
     from photoclip.demo import generate_photos
+    from photoclip.demo.text_photos import DEMO_PLACES, generate_text_photos
 
     started = time.perf_counter()
     photos = generate_photos(
-        work_dir / "photos", 24, seed=3, combos=[("red", "circle"), ("blue", "star"), ("green", "square")]
+        work_dir / "photos",
+        24,
+        seed=3,
+        combos=[("red", "circle"), ("blue", "star"), ("green", "square")],
+        places=DEMO_PLACES[:1],
     )
+    signs = generate_text_photos(work_dir / "photos" / "signs", 1, seed=3, kinds=("sign",))
     with Library.open(work_dir / "library", model=TINY_MODEL_KEY, cache_dir=work_dir / "cache") as library:
         library.folders.add(work_dir / "photos")
         report = library.indexer.update()
-        if report.embedded != len(photos) or report.skipped:
+        if report.embedded != len(photos) + len(signs) or report.skipped:
             return Check(
                 "self-test", "error", f"indexed {report.embedded} of {len(photos)} photos, {report.skipped} skipped"
             )
@@ -256,10 +284,19 @@ def self_test(work_dir: Path) -> Check:
         found = sum(h.path in truth for h in hits)
         if found < 5:
             return Check("self-test", "error", f"search found {found} of 5 blue stars in the top 5")
+        if len(library.searcher.search("place:Lisbon", limit=50).hits) < sum(p.path.suffix == ".jpg" for p in photos):
+            return Check("self-test", "error", "the photos taken in Lisbon were not all found with place:Lisbon")
+        read = ""
+        if library.texts.status().engine is not None:
+            library.texts.read_pending()
+            if not library.searcher.search(f"text:{signs[0][1].key}", limit=1).hits:
+                return Check("self-test", "error", f"the word {signs[0][1].key!r} was not read on a generated sign")
+            read = ", read the text on a sign"
         device = library.models.embedder().device
     seconds = time.perf_counter() - started
     return Check(
         "self-test",
         "ok",
-        f"indexed {len(photos)} generated photos and found the right ones on {device} in {seconds:.1f} s",
+        f"indexed {len(photos) + len(signs)} generated photos and found the right ones{read} on {device} "
+        f"in {seconds:.1f} s",
     )

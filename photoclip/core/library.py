@@ -18,6 +18,8 @@ The parts, each owning its own lock:
     photos    reading photo rows
     similar   near-duplicates and bursts, best shot first
     trash     photos a person removes: to the platform trash, and back
+    places    where photos were taken (offline reverse geocoding), the places tree
+    texts     text read in photos (OCR where the CLIP gate says there is text)
     models    the current model, loading it, switching to another
     changes   the change bus: every edit above is published there
 """
@@ -37,17 +39,21 @@ from photoclip.core.errors import LibraryError
 from photoclip.core.ingest.folders import Folders, FolderStatus
 from photoclip.core.ingest.indexer import Indexer
 from photoclip.core.ingest.trash import Trash
+from photoclip.core.places.service import Places
 from photoclip.core.search.searcher import Searcher
 from photoclip.core.search.smart_albums import SmartAlbums
 from photoclip.core.similar.service import Similar
 from photoclip.core.store.albums import Albums
 from photoclip.core.store.catalog import Catalog
 from photoclip.core.store.photos import Photos
+from photoclip.core.store.places import PlaceStore
 from photoclip.core.store.settings import LibrarySettings, SettingsFile
 from photoclip.core.store.tags import TagStore
+from photoclip.core.store.texts import TextStore
 from photoclip.core.tagging.labelsets import builtin_label_sets
 from photoclip.core.tagging.service import Tags
 from photoclip.core.tagging.sidecar_sync import SidecarSync
+from photoclip.core.text.service import TextProgress, Texts
 from photoclip.core.util.paths import default_cache_dir, default_library_dir
 from photoclip.core.vectors.keeper import VectorKeeper
 
@@ -110,6 +116,8 @@ class Library:
             embedder=embedder,
         )
         self.folders = Folders(catalog, self._settings, self.vectors, self.changes, library_dir=directory)
+        self.places = Places(PlaceStore(catalog), self.changes)
+        self.texts = Texts(catalog, self.models, self._settings, self.changes, TextStore(catalog))
         self.indexer = Indexer(
             catalog,
             self._settings,
@@ -118,9 +126,10 @@ class Library:
             self.models,
             self.changes,
             lock_path=directory / "indexing.lock",
+            places=self.places,
         )
-        self.searcher = Searcher(catalog, self.vectors, self.models, self.folders)
-        self.tags = Tags(catalog, TagStore(catalog), self.models, self.vectors, self.changes)
+        self.searcher = Searcher(catalog, self.vectors, self.models, self.folders, self.places)
+        self.tags = Tags(catalog, TagStore(catalog), self.models, self.vectors, self.changes, self.places)
         self.albums = Albums(catalog, self.changes)
         self.photos = Photos(catalog, lambda: self.models.model_id)
         self.similar = Similar(catalog, self.vectors, self.models)
@@ -242,14 +251,20 @@ class Library:
         poll_seconds: float = 300.0,
         on_activity: Callable[[Activity], None] | None = None,
         on_progress: Callable[[IndexProgress], None] | None = None,
+        on_text_progress: Callable[[TextProgress], None] | None = None,
+        read_text: bool = True,
         download: bool = True,
     ) -> LibraryWatcher:
         """Follow the folders from now on (a background thread); stop it with `LibraryWatcher.stop`.
+
+        Text in photos is read in the background once indexing has nothing to do (when an
+        OCR engine is installed and `read_text` and the library's setting allow it).
 
         Args:
             download: fetch the model if needed to embed new photos; False (the app) keeps them
                 waiting, browsable, until the person asks for the model.
         """
+        from photoclip.core.ingest.reading import TextReader
         from photoclip.core.ingest.watcher import LibraryWatcher
 
         watcher = LibraryWatcher(
@@ -263,5 +278,15 @@ class Library:
             on_progress=on_progress,
             download=download,
         )
+        if read_text:
+            watcher.companions.append(
+                TextReader(
+                    self.texts,
+                    self._settings,
+                    self.changes,
+                    busy=lambda: self.indexer.busy() or watcher.busy(),
+                    on_progress=on_text_progress,
+                )
+            )
         watcher.start()
         return watcher

@@ -69,6 +69,7 @@ class LibraryController(QObject):
     text_ready = Signal()  # text queries can be answered (the exported text tower is open), before the whole model
     download_progress = Signal(object, object)  # bytes done, bytes total or None
     index_progress = Signal(object)  # IndexProgress, or None when a round of work ends
+    text_progress = Signal(object)  # TextProgress while text in photos is read in the background
     photos_changed = Signal()
     tags_changed = Signal()
     albums_changed = Signal()
@@ -376,6 +377,7 @@ class LibraryController(QObject):
             check_seconds=self._check_seconds,
             on_activity=self._on_activity,
             on_progress=self.index_progress.emit,
+            on_text_progress=self.text_progress.emit,
             download=False,  # the model is fetched only when the person asks (welcome page, status bar)
         )
         self._health.start()

@@ -1,4 +1,4 @@
-"""The viewer's info panel: the photo's facts, its camera record, why it was found, its tags, what the model sees.
+"""The viewer's info panel: the photo's facts and place, its text, camera record, why it was found, tags, model's view.
 
 Everything here wraps or elides to the panel's width (the panel never scrolls
 sideways, whatever the window size): long file names and folders are shortened in
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QFontMetrics, QPainter, QPaintEvent, QPalette, QResizeEvent
+from PySide6.QtGui import QFontMetrics, QGuiApplication, QPainter, QPaintEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -33,7 +33,7 @@ from photoclip.core import PhotoExif, human_bytes
 from photoclip.ui.grid import format_date
 
 if TYPE_CHECKING:
-    from photoclip.core import LabelScore, Photo, Tag
+    from photoclip.core import LabelScore, Photo, PhotoPlace, Tag
 
 PANEL_MIN_WIDTH = 250
 """Narrow enough for a 900-pixel window beside the photo; wide enough for a tag with both its buttons."""
@@ -47,6 +47,10 @@ class PhotoDetails:
     tags: list[Tag]
     albums: list[str]
     exif: PhotoExif = field(default_factory=PhotoExif)
+    place: PhotoPlace | None = None
+    text: str | None = None  # the text read in the photo
+    text_state: str | None = None  # "read", "gated", "failed", or None (not looked at yet)
+    ocr_missing: str | None = None  # what to install to read text, when no OCR engine is
 
 
 @dataclass
@@ -70,6 +74,30 @@ def date_text(photo: Photo) -> tuple[str, str, str]:
         f"{when} (file modified; the photo has no capture date)",
         "The photo carries no date of its own, so this is when the file was last modified.",
     )
+
+
+def place_text(located: PhotoPlace) -> tuple[str, str]:
+    """(value, tooltip): the place's name (its coordinates when it has none), and where we know it from."""
+    coordinates = (
+        f"{located.latitude:.5f}, {located.longitude:.5f}"
+        if located.latitude is not None and located.longitude is not None
+        else ""
+    )
+    source = {"xmp": "set in the photo's metadata", "sidecar": "GPS from its XMP sidecar"}.get(
+        located.source, "GPS from the photo"
+    )
+    return located.place.label() or coordinates, f"{coordinates} ({source})" if coordinates else source
+
+
+def text_note(details: PhotoDetails) -> str:
+    """Why a photo shows no text: no OCR engine, none found, not worth reading, unreadable, or not read yet."""
+    if details.ocr_missing:
+        return details.ocr_missing
+    return {
+        "read": "No text was found in this photo.",
+        "gated": "Not read: the model sees no text in this photo.",
+        "failed": "The text of this photo could not be read.",
+    }.get(details.text_state or "", "Not read yet: text is read in the background after indexing.")
 
 
 def size_text(photo: Photo) -> str:
@@ -160,6 +188,10 @@ class InfoPanel(QScrollArea):
         self.setWidget(self.page)
         self.new_tag: QComboBox | None = None
         self.model_section: QWidget | None = None
+        self.place_label: QLabel | None = None
+        self.text_view: QLabel | None = None  # the text read in the photo, selectable
+        self.copy_text_button: QPushButton | None = None
+        self.text_status: QLabel | None = None  # why there is no text
         self._tag_names: list[str] = []
         self._model_box = QVBoxLayout()
 
@@ -175,6 +207,7 @@ class InfoPanel(QScrollArea):
                 widget.deleteLater()
         self.new_tag = None
         self.model_section = None
+        self.place_label = self.text_view = self.copy_text_button = self.text_status = None
 
     def heading(self, text: str) -> QLabel:
         label = QLabel(f"<b>{html.escape(text)}</b>")
@@ -216,6 +249,12 @@ class InfoPanel(QScrollArea):
         rows: list[tuple[str, QWidget]] = [(caption, date), ("Size", wrapping(size_text(photo))), ("Folder", folder)]
         if details.albums:
             rows.append(("Albums", wrapping(", ".join(details.albums))))
+        if details.place is not None:
+            place, source = place_text(details.place)
+            self.place_label = wrapping(place, selectable=True)
+            self.place_label.setToolTip(source)
+            self.place_label.setAccessibleName("Place")
+            rows.append(("Place", self.place_label))
         self._form(rows)
         reveal = QPushButton("Show in folder")
         reveal.setFlat(True)
@@ -228,6 +267,7 @@ class InfoPanel(QScrollArea):
         holder = QWidget()
         holder.setLayout(reveal_row)
         self.layout_.addWidget(holder)
+        self._show_text(details)
         self._show_camera(details.exif, photo)
         if match:
             self.heading("Why it was found")
@@ -239,6 +279,32 @@ class InfoPanel(QScrollArea):
         self._model_box.setContentsMargins(0, 0, 0, 0)
         self._model_box.setSpacing(3)
         self.layout_.addWidget(self.model_section)
+
+    def _show_text(self, details: PhotoDetails) -> None:
+        """The text read in the photo, selectable and copyable; or why there is none."""
+        self.heading("Text in the photo")
+        if not details.text:
+            self.text_status = wrapping(text_note(details))
+            self.text_status.setAccessibleName("Text in the photo")
+            self.layout_.addWidget(self.text_status)
+            return
+        self.text_view = wrapping(details.text, selectable=True)
+        self.text_view.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+        self.text_view.setAccessibleName("Text read in the photo")
+        self.layout_.addWidget(self.text_view)
+        self.copy_text_button = QPushButton("Copy text")
+        self.copy_text_button.setToolTip("Copy the text read in this photo to the clipboard")
+        text = details.text
+        self.copy_text_button.clicked.connect(lambda: QGuiApplication.clipboard().setText(text))
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.copy_text_button)
+        row.addStretch(1)
+        holder = QWidget()
+        holder.setLayout(row)
+        self.layout_.addWidget(holder)
 
     def _show_camera(self, exif: PhotoExif, photo: Photo) -> None:
         rows = exif.rows()

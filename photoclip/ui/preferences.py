@@ -51,7 +51,7 @@ from photoclip.ui.theme import apply_theme
 from photoclip.ui.widgets import make_button
 
 if TYPE_CHECKING:
-    from photoclip.core import CacheUsage, FolderStatus, ModelInfo
+    from photoclip.core import CacheUsage, FolderStatus, Library, ModelInfo
 
 PathRole = Qt.ItemDataRole.UserRole + 1
 NameRole = Qt.ItemDataRole.UserRole + 2
@@ -230,6 +230,16 @@ class PreferencesDialog(QDialog):
             )
         )
         layout.addLayout(device_row)
+        self.read_text_check = QCheckBox("Read the text in photos after indexing (receipts, signs, screenshots…)", page)
+        self.read_text_check.setAccessibleName("Read text in photos")
+        self.read_text_check.setToolTip(
+            "Photos the model sees text in are read in the background, at low priority, so text: searches find "
+            "them. Nothing leaves this computer."
+        )
+        self.ocr_note = _note("", page)
+        self.ocr_note.hide()
+        layout.addWidget(self.read_text_check)
+        layout.addWidget(self.ocr_note)
         return page
 
     def _thumbnails_page(self) -> QWidget:
@@ -330,10 +340,22 @@ class PreferencesDialog(QDialog):
             (self.lightroom_radio if current.sidecar_naming == "lightroom" else self.digikam_radio).setChecked(True)
             self.suggestions_check.setChecked(current.sidecar_include_suggestions)
             (self.on_change_radio if current.write_sidecars_on_change else self.on_export_radio).setChecked(True)
+            self.read_text_check.setChecked(current.read_text)
+            self._load_ocr(library)
         self._load_folders()
         self._load_models()
         self._load_devices()
         self._measure_cache()
+
+    def _load_ocr(self, library: Library) -> None:
+        """Say how to get an OCR engine when none is installed (read off the GUI thread)."""
+
+        def shown(how_to_get: str | None) -> None:
+            self.ocr_note.setText(how_to_get or "")
+            self.ocr_note.setVisible(bool(how_to_get))
+            self.read_text_check.setEnabled(not how_to_get)
+
+        self.controller.read(lambda: library.texts.status().how_to_get, shown)
 
     def _load_folders(self) -> None:
         library = self.controller.library
@@ -752,6 +774,7 @@ class PreferencesDialog(QDialog):
                 "sidecar_naming": "lightroom" if self.lightroom_radio.isChecked() else "digikam",
                 "sidecar_include_suggestions": self.suggestions_check.isChecked(),
                 "write_sidecars_on_change": self.on_change_radio.isChecked(),
+                "read_text": self.read_text_check.isChecked(),
             }
             controller.write(lambda: library.update_settings(**sidecars))
         device = str(self.device_combo.currentData() or "auto")

@@ -3,17 +3,23 @@
 Typing restarts a short timer and only the settled text is searched, so a fast
 typist causes one search, not one per key. A photo dropped onto the field (from
 the grid or a file manager) becomes the example for "find similar"; Esc clears
-everything and returns to the album or folder being browsed.
+everything and returns to the album or folder being browsed. `FilterChips` show
+the filters of the query as the engine understood them (typed ones, and those
+read from the words, such as "2023" or "in Portugal"); each chip's ✕ removes
+its filter (words read as a filter are kept, as words).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QCompleter,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMenu,
@@ -24,6 +30,9 @@ from PySide6.QtWidgets import (
 )
 
 from photoclip.ui.grid import local_files_from_mime, photo_ids_from_mime
+
+if TYPE_CHECKING:
+    from photoclip.core import QueryChip
 
 DEBOUNCE_MS = 250
 
@@ -37,12 +46,20 @@ SYNTAX_HELP = """<b>Search syntax</b>
 <tr><td><code>folder:~/Pictures/2023</code></td><td>only photos under a folder (also <code>in:</code>)</td></tr>
 <tr><td><code>after:2023-06 before:2023-08</code></td><td>date taken, inclusive (YYYY, YYYY-MM or YYYY-MM-DD)</td></tr>
 <tr><td><code>type:png</code></td><td>file type (jpeg, png, heif, raw, ...)</td></tr>
+<tr><td><code>text:"boarding pass"</code></td>
+<td>photos whose text holds these words (read in the photos; whole words, case and accents aside)</td></tr>
+<tr><td><code>place:Lisbon</code></td>
+<td>taken in a city, region or country (<code>place:"Paris, Texas"</code> narrows)</td></tr>
 </table>
+<p><b>Words that are filters:</b> a year (<code>2023</code>), a month with its year (<code>july 2023</code>)
+and <code>in</code> with a place of your library (<code>beach in Portugal</code>) become filters, shown as
+chips under the search field; click a chip's ✕ to keep those words as words (or quote them).</p>
 <p>Drop a photo on the search field, or right-click one and choose <i>Find similar</i>, to search by example.
 Filters alone (<code>tag:beach</code>) list the matching photos newest first.</p>
 <p><b>Where CLIP struggles:</b> words with two meanings ("boxer": dog or athlete? add words),
 fine-grained kinds (exact bird species, car models), counting ("three people"), and reading text or
-handwriting. The relevance slider hides weak matches; the scores show how sure it is.</p>"""
+handwriting (<code>text:</code> finds what OCR read instead). The relevance slider hides weak matches; the
+scores show how sure it is.</p>"""
 
 
 class SearchField(QLineEdit):
@@ -167,3 +184,41 @@ def syntax_button(parent: QWidget) -> QToolButton:
     button.setMenu(menu)
     button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
     return button
+
+
+class FilterChips(QWidget):
+    """The query's filters as chips; clicking one emits the query without that filter."""
+
+    remove_requested = Signal(str)  # the query to search instead
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Search filters")
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(6)
+        self._intro = QLabel("Filters:")
+        self._layout.addWidget(self._intro)
+        self._layout.addStretch(1)
+        self.buttons: list[QToolButton] = []
+        self.setVisible(False)
+
+    def show_chips(self, chips: Sequence[QueryChip]) -> None:
+        for button in self.buttons:
+            self._layout.removeWidget(button)
+            button.setParent(None)
+            button.deleteLater()
+        self.buttons = []
+        for position, chip in enumerate(chips):
+            button = QToolButton(self)
+            button.setText(f"{chip.label}  ✕")
+            button.setAutoRaise(False)
+            read = "Read from your words: " if chip.from_words else ""
+            undo = "keep these words as words" if chip.from_words else "remove this filter"
+            button.setToolTip(f"{read}{chip.meaning}. Click to {undo}.")
+            button.setAccessibleName(f"Remove the filter {chip.label}")
+            without = chip.without
+            button.clicked.connect(lambda _checked=False, query=without: self.remove_requested.emit(query))
+            self._layout.insertWidget(1 + position, button)
+            self.buttons.append(button)
+        self.setVisible(bool(chips))

@@ -1,4 +1,4 @@
-"""The sidebar: All photos, the folder tree, albums and tags, each a place to browse.
+"""The sidebar: All photos, the folder tree, albums, tags and places, each a place to browse.
 
 Choosing an entry gives the window a `Scope`: a title and the core `PhotoFilter`
 that selects its photos, so browsing, searching within it and auto-tagging it all
@@ -21,18 +21,19 @@ from photoclip.ui.controller import LibraryController
 from photoclip.ui.grid import photo_ids_from_mime
 
 if TYPE_CHECKING:
-    from photoclip.core import Album, FolderStatus, Library, TagCount
+    from photoclip.core import Album, FolderStatus, Library, PlaceNode, TagCount
 
 KindRole = Qt.ItemDataRole.UserRole + 1
 ValueRole = Qt.ItemDataRole.UserRole + 2
 SmartRole = Qt.ItemDataRole.UserRole + 3  # an album that fills itself from a search
+NameRole = Qt.ItemDataRole.UserRole + 4
 
 
 @dataclass(frozen=True)
 class Scope:
-    """What the grid shows when nothing is typed: everything, a folder, an album or a tag."""
+    """What the grid shows when nothing is typed: everything, a folder, an album, a tag or a place."""
 
-    kind: str  # "all", "folder", "album", "tag", "duplicates" (the duplicates and bursts view)
+    kind: str  # "all", "folder", "album", "tag", "place", "duplicates" (the duplicates and bursts view)
     value: str = ""
     title: str = "All photos"
     photo_filter: PhotoFilter = field(default_factory=PhotoFilter)
@@ -59,6 +60,11 @@ def tag_scope(label_set: str, label: str) -> Scope:
     return Scope("tag", label, f"{label} ({label_set})", PhotoFilter(set_tags=((label_set, label),)), label_set)
 
 
+def place_scope(spec: str, name: str) -> Scope:
+    """A country, region or city of the Places tree (`spec` is the core's `place:` value for exactly it)."""
+    return Scope("place", spec, name, PhotoFilter(places=(spec,)))
+
+
 @dataclass
 class SidebarData:
     folders: list[FolderStatus]
@@ -67,6 +73,7 @@ class SidebarData:
     tags: list[TagCount]
     total: int
     smart_rules: dict[str, str] = field(default_factory=dict)  # smart album name -> its rule in words
+    places: list[PlaceNode] = field(default_factory=list)
 
 
 def collect(library: Library) -> SidebarData:
@@ -80,6 +87,7 @@ def collect(library: Library) -> SidebarData:
         library.tags.counts(),
         library.photos.browsable_count(),
         {s.name: describe_rule(s.rule) for s in library.smart_albums.all()},
+        library.places.tree(),
     )
 
 
@@ -117,13 +125,22 @@ class Sidebar(QTreeWidget):
         self._folders = self._section("Folders", "folders")
         self._albums = self._section("Albums", "albums")
         self._tags = self._section("Tags", "tags")
+        self._places = self._section("Places", "places")
+        self._places.setHidden(True)  # until a photo has a location
+        self._places.setToolTip(0, "Where the photos were taken, from the GPS coordinates they hold")
         style = self.style()
         self._all.setIcon(0, style.standardIcon(QStyle.StandardPixmap.SP_DirHomeIcon))
         self._similar.setIcon(0, style.standardIcon(QStyle.StandardPixmap.SP_FileDialogListView))
         self._folders.setIcon(0, style.standardIcon(QStyle.StandardPixmap.SP_DirIcon))
         self._albums.setIcon(0, style.standardIcon(QStyle.StandardPixmap.SP_FileDialogContentsView))
         self._tags.setIcon(0, style.standardIcon(QStyle.StandardPixmap.SP_FileDialogDetailedView))
-        for signal in (controller.folders_changed, controller.albums_changed, controller.tags_changed):
+        self._places.setIcon(0, style.standardIcon(QStyle.StandardPixmap.SP_DriveNetIcon))
+        for signal in (
+            controller.folders_changed,
+            controller.albums_changed,
+            controller.tags_changed,
+            controller.photos_changed,  # photos located as they are indexed
+        ):
             signal.connect(self.refresh)
         self.setCurrentItem(self._all)
 
@@ -177,8 +194,9 @@ class Sidebar(QTreeWidget):
                     f"{counted(count.accepted + count.suggested, 'photo')}: {count.accepted:,} accepted, "
                     f"{count.suggested:,} only suggested. Click to browse them.",
                 )
+            self._fill_places(data.places)
             for item in self._all_items():
-                if self._item_key(item) in expanded or item in (self._folders, self._albums, self._tags):
+                if self._item_key(item) in expanded or item in (self._folders, self._albums, self._tags, self._places):
                     item.setExpanded(True)
             self._select(self.current_scope)
         finally:
@@ -208,6 +226,21 @@ class Sidebar(QTreeWidget):
                 nodes[directory] = self._child(
                     parent, f"{directory.name}  {subtotal[directory]:,}", "folder", str(directory)
                 )
+
+    def _fill_places(self, nodes: list[PlaceNode]) -> None:
+        """Countries > regions > cities with their photo counts."""
+        self._places.takeChildren()
+        self._places.setHidden(not nodes)
+
+        def add(parent: QTreeWidgetItem, node: PlaceNode) -> None:
+            item = self._child(parent, f"{node.name}  {node.photos:,}", "place", node.spec)
+            item.setData(0, NameRole, node.name)
+            item.setToolTip(0, f"{counted(node.photos, 'photo')} taken in {node.spec or node.name}: click to browse")
+            for child in node.children:
+                add(item, child)
+
+        for node in nodes:
+            add(self._places, node)
 
     def _child(self, parent: QTreeWidgetItem, text: str, kind: str, value: str) -> QTreeWidgetItem:
         item = QTreeWidgetItem(parent, [text])
@@ -248,6 +281,8 @@ class Sidebar(QTreeWidget):
         if kind == "tag":
             parent = item.parent()
             return tag_scope(parent.data(0, ValueRole) if parent is not None else "", value)
+        if kind == "place":
+            return place_scope(value, str(item.data(0, NameRole) or value))
         return None
 
     def _on_current(self, item: QTreeWidgetItem | None, _previous: object) -> None:
@@ -346,5 +381,8 @@ class Sidebar(QTreeWidget):
             menu.addAction("Delete album…", lambda: self.delete_album_requested.emit(value))
         if kind == "all":
             menu.addAction("Auto-tag all photos…", lambda: self.auto_tag_requested.emit(ALL))
+        if kind == "place":
+            scope = self.scope_of(item)
+            menu.addAction("Auto-tag the photos taken here…", lambda: self.auto_tag_requested.emit(scope))
         if not menu.isEmpty():
             menu.popup(self.viewport().mapToGlobal(pos))

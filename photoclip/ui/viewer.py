@@ -9,7 +9,8 @@ The photo arrives progressively, all of it decoded on the background pool (the f
 is only read): a screen-sized preview first, then the full resolution, which replaces
 it without moving anything; the next photo's preview is decoded ahead, so leafing
 and slideshows do not wait. The info panel (`photo_info`) explains the photo: when it
-was taken and how we know, the camera's record (read from the file, not stored), its
+was taken and how we know, where it was taken, the text read in it (selectable, with a
+button to copy it), the camera's record (read from the file, not stored), its
 similarity to the current query, its tags (accept, reject, add, remove right there),
 and what the model itself sees in it.
 """
@@ -110,14 +111,23 @@ def decode_for_view(path: Path, longest: int | None, full_size: QSize | None = N
 
 
 def load_details(library: Library, photo_id: int) -> PhotoDetails:
-    """On the pool: the photo's row, tags and albums, and its EXIF read from the file."""
+    """On the pool: the photo's row, tags, albums, place and text, and its EXIF read from the file."""
     from photoclip.core import PhotoExif, read_exif
 
     photo = library.photos.one(photo_id)
     tags = library.tags.tags_of([photo_id]).get(PhotoId(photo_id), [])
     albums = library.albums.albums_of(photo_id)
     exif = read_exif(photo.path) if photo is not None else PhotoExif()
-    return PhotoDetails(photo, tags, albums, exif)
+    return PhotoDetails(
+        photo,
+        tags,
+        albums,
+        exif,
+        place=library.places.of([photo_id]).get(PhotoId(photo_id)),
+        text=library.texts.text_of(photo_id),
+        text_state=library.texts.state_of(photo_id),
+        ocr_missing=library.texts.status().how_to_get,
+    )
 
 
 def load_model_view(library: Library, photo_id: int) -> ModelView:
@@ -184,6 +194,7 @@ class PhotoViewer(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         controller.tags_changed.connect(self._reload_details)
         controller.albums_changed.connect(self._reload_details)
+        controller.photos_changed.connect(self._reload_details)  # text read, a place found
         controller.label_sets_changed.connect(lambda: self._reload_model_view(again=True))
         controller.model_state.connect(self._on_model_state)
 

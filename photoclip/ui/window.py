@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,7 +57,7 @@ from photoclip.ui.dialogs import ProblemsDialog, TagDialog
 from photoclip.ui.duplicates import DuplicatesView, SimilarTracker
 from photoclip.ui.grid import PhotoGrid, PhotoGridModel
 from photoclip.ui.justified import Shapes
-from photoclip.ui.searchbar import SearchField, syntax_button
+from photoclip.ui.searchbar import FilterChips, SearchField, syntax_button
 from photoclip.ui.settings import AppSettings
 from photoclip.ui.sidebar import ALL, Scope, Sidebar, album_scope
 from photoclip.ui.thumbnails import ThumbnailLoader
@@ -65,7 +66,7 @@ from photoclip.ui.viewer import PhotoViewer, show_in_folder
 from photoclip.ui.welcome import WelcomePage
 
 if TYPE_CHECKING:
-    from photoclip.core import ExportReport, ImportReport, Library, LibraryStatus, PhotoId, SearchResult
+    from photoclip.core import ExportReport, ImportReport, Library, LibraryStatus, ParsedQuery, PhotoId, SearchResult
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,17 @@ def app_icon() -> QIcon:
         if path.is_file():
             icon.addFile(str(path), QSize(size, size))
     return icon
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """What a refresh found: the query as understood, and either photos to browse or search results."""
+
+    parsed: ParsedQuery
+    ids: list[PhotoId] | None = None
+    result: SearchResult | None = None
+    browse_shapes: Shapes | None = None  # the browsed photos' days and aspect ratios, for the timeline
+    hit_shapes: dict[PhotoId, tuple[str | None, int | None, int | None]] = field(default_factory=dict)
 
 
 class MainWindow(QMainWindow):
@@ -157,6 +169,8 @@ class MainWindow(QMainWindow):
         grid_layout = QVBoxLayout(grid_page)
         grid_layout.setContentsMargins(6, 4, 0, 0)
         grid_layout.addWidget(self.header)
+        self.chips = FilterChips()
+        grid_layout.addWidget(self.chips)
         grid_layout.addWidget(self.empty_hint)
         grid_layout.addWidget(self.grid, 1)
         self.stack = QStackedWidget()
@@ -306,6 +320,7 @@ class MainWindow(QMainWindow):
         c.text_ready.connect(self._on_text_ready)
         c.download_progress.connect(self._on_download_bytes)
         c.index_progress.connect(self._on_index_progress)
+        c.text_progress.connect(self._on_text_progress)
         c.photos_changed.connect(self.refresh)
         c.photos_changed.connect(self._refresh_status)
         c.folders_changed.connect(self._refresh_status)
@@ -320,6 +335,7 @@ class MainWindow(QMainWindow):
         self.search.query_changed.connect(self.set_query)
         self.search.cleared.connect(self.clear_search)
         self.search.example_dropped.connect(self.find_similar)
+        self.chips.remove_requested.connect(self._search_instead)
         self.relevance.valueChanged.connect(self._on_relevance)
         self.by_date.toggled.connect(self._on_by_date)
         self.zoom.valueChanged.connect(self._on_zoom)
@@ -549,6 +565,11 @@ class MainWindow(QMainWindow):
         self.grid.scrollToTop()
         self.refresh()
 
+    def _search_instead(self, query: str) -> None:
+        """A filter chip was closed: search the query without it (words it was read from stay, as words)."""
+        self.search.setText(query)
+        self.set_query(query.strip())
+
     def clear_search(self) -> None:
         if self.query or self.example is not None:
             self._leave_viewer()
@@ -624,37 +645,46 @@ class MainWindow(QMainWindow):
         if library is None:
             return
         try:
-            parsed = parse_query(self.query)
+            parse_query(self.query)  # a mistake in the query is said at once
         except QueryError as e:
             self._results.invalidate()
+            self.chips.show_chips([])
             self.header.setText(f"<span style='color:#c0392b'>{_escape(str(e))}</span>")
             return
-        scope_filter = self.scope.photo_filter
-        if parsed.is_empty() and self.example is None:
-            self.searching = False
-            self._set_search_mode(False)
-            photo_filter = merge_filters(parsed.filter, scope_filter)
-            self._results.submit(
-                lambda: _with_shapes(library, library.searcher.browse_ids(photo_filter)),
-                lambda found: self._show_browse(*found, filtered=not parsed.filter.is_empty()),
-            )
-            return
-        self.searching = True
-        self._set_search_mode(True)
-        if not self.controller.can_search(self.example):
-            self._results.invalidate()  # searched again once the model is ready (_on_model_state, _on_text_ready)
-            self.model.set_photos([])
-            self._show_model_needed()
-            return
-        example = self.example
+        query, example, scope_filter = self.query, self.example, self.scope.photo_filter
+        ready = self.controller.can_search(example)  # words need only the text tower, outside photos the model
 
-        def search() -> tuple[SearchResult, dict[PhotoId, tuple[str | None, int | None, int | None]]]:
+        def answer() -> _Answer:
+            """Off the GUI thread: read the words against the library's places, then browse or search."""
+            parsed = library.searcher.understand(query)
+            if parsed.is_empty() and example is None:
+                ids, shapes = _with_shapes(
+                    library, library.searcher.browse_ids(merge_filters(parsed.filter, scope_filter))
+                )
+                return _Answer(parsed, ids=ids, browse_shapes=shapes)
+            if not ready:
+                return _Answer(parsed)
             result = library.searcher.search(
                 parsed, example=example, limit=SEARCH_LIMIT, photo_filter=scope_filter, relevance=0.0
             )
-            return result, library.photos.shapes([h.photo_id for h in result.hits])
+            return _Answer(parsed, result=result, hit_shapes=library.photos.shapes([h.photo_id for h in result.hits]))
 
-        self._results.submit(search, lambda found: self._show_search_with(*found))
+        self._results.submit(answer, self._show_answer)
+
+    def _show_answer(self, answer: _Answer) -> None:
+        self.chips.show_chips(answer.parsed.chips)
+        if answer.ids is not None:
+            self.searching = False
+            self._set_search_mode(False)
+            self._show_browse(answer.ids, answer.browse_shapes, filtered=not answer.parsed.filter.is_empty())
+            return
+        self.searching = True
+        self._set_search_mode(True)
+        if answer.result is None:  # searched again once the model is ready (_on_model_state, _on_text_ready)
+            self.model.set_photos([])
+            self._show_model_needed()
+            return
+        self._show_search_with(answer.result, answer.hit_shapes)
 
     def _set_search_mode(self, on: bool) -> None:
         self.search_controls.setVisible(on)
@@ -687,7 +717,7 @@ class MainWindow(QMainWindow):
         self._restore_ids = []
         self._restore_top = None
 
-    def _show_browse(self, ids: list[PhotoId], shapes: Shapes, *, filtered: bool) -> None:
+    def _show_browse(self, ids: list[PhotoId], shapes: Shapes | None, *, filtered: bool) -> None:
         self.result = None
         self._remember_position()
         self.grid.grouped = True  # browsing is the timeline
@@ -800,6 +830,16 @@ class MainWindow(QMainWindow):
         if progress.skipped:
             text += f" · {progress.skipped:,} skipped"
         self.status_text.setText(text)
+
+    def _on_text_progress(self, progress: Any) -> None:
+        """Text read in the background: said in the status bar while it goes on (no progress bar: it is slow)."""
+        if self.progress.isVisible():
+            return  # indexing is said first; reading waits for it anyway
+        left = max(progress.total - progress.done, 0)
+        if left:
+            self.status_text.setText(f"Reading text in photos · {left:,} left to look at")
+        else:
+            self._refresh_status()
 
     def show_error(self, message: str) -> None:
         self.statusBar().showMessage(message, 15_000)

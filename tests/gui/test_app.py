@@ -16,7 +16,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from photoclip.core import Library
-from photoclip.demo import generate_photos
+from photoclip.demo import DEMO_TEXT_PHOTOS, generate_photos
 from photoclip.ui.controller import MODEL_FAILED, MODEL_MISSING, MODEL_READY
 from photoclip.ui.grid import PhotoRole
 from photoclip.ui.settings import AppSettings
@@ -223,7 +223,7 @@ def test_first_run_offline_offers_the_demo(
         assert window.welcome.demo.isVisible() and window.welcome.checkpoint.isVisible()
         window.welcome.demo.click()
         qtbot.waitUntil(lambda: controller.state == MODEL_READY and window.stack.currentIndex() == GRID, timeout=60_000)
-        qtbot.waitUntil(lambda: window.model.rowCount() == 240, timeout=120_000)  # browsable at once
+        qtbot.waitUntil(lambda: window.model.rowCount() == 240 + DEMO_TEXT_PHOTOS, timeout=120_000)  # browsable at once
         qtbot.waitUntil(lambda: controller.library.status().pending == 0, timeout=120_000)  # and searchable
         assert app_settings.library_dir == tmp_path / "data" / "demo" / "library"
         search(qtbot, window, "a red circle")

@@ -17,6 +17,7 @@ from photoclip.cli import main
 from photoclip.core import Library, PhotoFilter
 from photoclip.core.clip.embedder import Embedder
 from photoclip.core.clip.registry import TINY_MODEL_KEY
+from photoclip.core.store.schema import SCHEMA_VERSION
 from photoclip.demo.variants import DuplicateTruth, build_duplicate_library
 
 REASONS = {"best shot", "same file", "re-encoded", "resized", "cropped", "edited", "burst"}
@@ -127,7 +128,7 @@ def test_a_library_from_before_measuring_is_measured_once_then_grouped_alike(
     conn.commit()
     conn.close()
     with Library.open(directory, embedder=tiny_embedder) as upgraded:
-        assert upgraded.catalog.schema_version() == 5
+        assert upgraded.catalog.schema_version() == SCHEMA_VERSION
         assert len(upgraded.similar.unmeasured()) == len(duplicate_library.truth.files)
         seen: list[int] = []
         found = upgraded.similar.find(progress=lambda p: seen.append(p.done))

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from photoclip.core import Library, ModelManager
+from photoclip.core import Library, ModelManager, PhotoFilter
 from photoclip.core.clip.embedder import Embedder
 from photoclip.core.clip.loading import load_model
 from photoclip.core.clip.registry import TINY_MODEL_KEY, bundled_model_dir, resolve_model
@@ -30,6 +30,7 @@ from photoclip.core.clip.text_towers import (
     find_text_tower,
     weights_sha256,
 )
+from photoclip.core.tagging.labelsets import Label, LabelSet
 
 from .conftest import ShapeLibrary
 
@@ -125,3 +126,20 @@ def test_importing_a_checkpoint_exports_its_text_tower(monkeypatch: pytest.Monke
     assert info.disk_bytes > 0
     freed = manager.remove("mine")
     assert not found[0].exists() and freed > info.disk_bytes
+
+
+def test_a_model_loaded_without_its_text_tower_still_gates_text_and_names_labels(
+    tower_cache: Path, shape_library: ShapeLibrary, tmp_path: Path
+) -> None:
+    """With an export present the whole model is loaded without its text tower; what encodes prompts beside
+    a search (the text gate's prompts, the viewer's "what the model sees") must use the export."""
+    library_dir, cache = tmp_path / "library", tmp_path / "cache"
+    shutil.copytree(shape_library.directory, library_dir)
+    shutil.copytree(tower_cache, cache)
+    with Library.open(library_dir, cache_dir=cache) as library:
+        assert library.models.embedder().loaded.tokenizer is None, "the export answers text"
+        levels = library.texts.gate_levels()
+        assert levels.clear_text > levels.no_text
+        photo_id = int(library.searcher.browse_ids(PhotoFilter())[0])
+        library.tags.save_label_set(LabelSet("Shapes", tuple(Label(n) for n in ("circle", "square", "triangle"))))
+        assert [score.label for score in library.tags.best_labels(photo_id, minimum=0.0)]

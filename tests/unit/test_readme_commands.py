@@ -110,10 +110,20 @@ def test_every_command_has_complete_help(path: tuple[str, ...]) -> None:
 
 
 def test_search_help_lists_every_filter_of_the_query_syntax() -> None:
-    """The CLI help and the core syntax cannot drift: each key:value filter is explained."""
+    """The CLI help, the app's syntax help and the core syntax cannot drift: each key:value filter is explained."""
+    import ast
+
     from photoclip.cli.searching import _SEARCH_HELP
     from photoclip.core.search import query as search
 
-    keys = {"folder:", "after:", "before:", "type:", "tag:", "album:"}
-    assert all(key in search.__doc__ for key in keys)  # type: ignore[operator]
-    assert all(key in _SEARCH_HELP for key in keys)
+    app_help = next(
+        ast.literal_eval(node.value)
+        for node in ast.parse((Path(search.__file__).parents[2] / "ui" / "searchbar.py").read_text()).body
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "SYNTAX_HELP" for t in node.targets)
+    )
+    keys = {f"{key}:" for key in search._FILTER_KEYS}
+    assert {"text:", "place:"} <= keys
+    for where, text in (("query.py", search.__doc__ or ""), ("cli", _SEARCH_HELP), ("ui", app_help)):
+        missing = [key for key in keys if key not in text]
+        assert not missing, f"{where} does not explain {missing}"
+        assert "2023" in text and "in Portugal" in text.replace("in <place>", "in Portugal"), where

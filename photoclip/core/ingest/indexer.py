@@ -34,6 +34,7 @@ from photoclip.core.vectors.keeper import VectorKeeper
 if TYPE_CHECKING:
     from photoclip.core.clip.embedder import Embedder
     from photoclip.core.ingest.pipeline import Batch, PipelineStats
+    from photoclip.core.places.service import Places
 
 
 @dataclass(frozen=True)
@@ -93,8 +94,10 @@ class Indexer:
         changes: ChangeBus,
         *,
         lock_path: Path,
+        places: Places | None = None,
     ) -> None:
         self._catalog = catalog
+        self._places = places
         self._settings = settings
         self._folders = folders
         self._vectors = vectors
@@ -127,6 +130,10 @@ class Indexer:
                 yield True
             finally:
                 self._file_lock.release()
+
+    def busy(self) -> bool:
+        """True while this process is scanning or embedding (text reading waits for it)."""
+        return bool(self._file_lock.is_locked)
 
     def scan(self, subtrees: Sequence[Path] | None = None, *, settle_seconds: float = 0.0) -> list[ScanReport]:
         """Bring the catalog up to date with the folders on disk (no model needed).
@@ -297,4 +304,6 @@ class Indexer:
                 kept = [(item.id, vector) for item, _, vector in batch.embedded if item.id in written]
                 self._vectors.add([i for i, _ in kept], [v for _, v in kept], recorded.seq)
             self._vectors.remove([s.item.id for s in batch.skipped])  # unreadable now: gone for every model
+        if self._places is not None and model_id == self._vectors.model_id:
+            self._places.record([(item.id, meta.location) for item, meta, _ in batch.embedded if item.id in written])
         self._changes.publish(Changes(photos=bool(written)))

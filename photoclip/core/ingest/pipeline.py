@@ -26,6 +26,7 @@ import torch
 from photoclip.core.clip.embedder import Embedder
 from photoclip.core.errors import DecodeError
 from photoclip.core.media.decode import DecodedPhoto, PhotoBytes, decode_bytes, read_photo
+from photoclip.core.media.location import locate
 from photoclip.core.similar.measure import MEASURE_SIDE, measure
 from photoclip.core.store.records import PhotoMetadata, WorkItem
 from photoclip.core.util.threads import lower_thread_priority
@@ -118,13 +119,14 @@ def prepare(
                 return _Unchanged(item, photo.size, photo.mtime_ns)
             # read before measuring existed, or back from the trash: its vector stays, its facts are read again
             decoded = decode_bytes(photo, min_side=MEASURE_SIDE)
-            return _Unchanged(item, photo.size, photo.mtime_ns, _metadata(photo, decoded))
+            return _Unchanged(item, photo.size, photo.mtime_ns, _metadata(photo, decoded, _location(item, photo)))
+        location = _location(item, photo)
         if known_content is not None and (known := known_content(photo.content_hash)) is not None:
             vector, meta = known
-            return _Duplicate(item, replace(meta, size=photo.size, mtime_ns=photo.mtime_ns), vector)
+            return _Duplicate(item, replace(meta, size=photo.size, mtime_ns=photo.mtime_ns, location=location), vector)
         decoded = decode_bytes(photo, min_side=min_side)
         tensor = embedder_preprocess(decoded.image)
-        meta = _metadata(photo, decoded)
+        meta = _metadata(photo, decoded, location)
     except DecodeError as e:
         size, mtime_ns = _stat_or_zero(item)
         return Skip(item, e.reason, e.message, size, mtime_ns)
@@ -135,7 +137,13 @@ def prepare(
     return _Prepared(item, meta, tensor)
 
 
-def _metadata(photo: PhotoBytes, decoded: DecodedPhoto) -> PhotoMetadata:
+def _location(item: WorkItem, photo: PhotoBytes) -> tuple[float, float, str] | None:
+    """Where the photo was taken, from its EXIF or a sidecar: (latitude, longitude, source)."""
+    where = locate(item.path, photo.data)
+    return None if where is None else (where.latitude, where.longitude, where.source)
+
+
+def _metadata(photo: PhotoBytes, decoded: DecodedPhoto, location: tuple[float, float, str] | None) -> PhotoMetadata:
     """What the catalog keeps about a decoded photo, its measures included."""
     info = decoded.info
     taken_at = info.taken_at
@@ -154,6 +162,7 @@ def _metadata(photo: PhotoBytes, decoded: DecodedPhoto) -> PhotoMetadata:
         date_source=date_source,
         camera=info.camera,
         measures=measure(decoded.image, subsec=info.subsec),
+        location=location,
     )
 
 

@@ -151,6 +151,7 @@ class LibraryWatcher:
         self._thread: threading.Thread | None = None
         self.error: BaseException | None = None
         self.rounds = 0
+        self.companions: list[Any] = []  # background work that lives, pauses and stops with the watcher
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -159,14 +160,23 @@ class LibraryWatcher:
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="photoclip-watcher", daemon=True)
         self._thread.start()
+        for companion in self.companions:
+            companion.start()
 
     def stop(self, timeout: float = 30.0) -> None:
         self._stop.set()
         self._cancel.set()
         self._wake.set()
+        for companion in self.companions:
+            companion.stop(timeout)
         if self._thread is not None:
             self._thread.join(timeout)
         self._stop_observer()
+
+    def busy(self) -> bool:
+        """True while a round of scanning or embedding is under way or folders wait to be rescanned."""
+        with self._lock:
+            return bool(self._dirty) or not self._idle.is_set()
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """True once nothing is dirty or running (for tests and for `photoclip watch --once`)."""
@@ -187,12 +197,16 @@ class LibraryWatcher:
         """Stop embedding now (the current batch is kept); changes are still noted for later."""
         self._paused = True
         self._cancel.set()
+        for companion in self.companions:
+            companion.pause()
 
     def resume(self) -> None:
         """Catch up with everything noted while paused, then carry on watching."""
         self._paused = False
         self._check_now = True
         self._wake.set()
+        for companion in self.companions:
+            companion.resume()
 
     def check_now(self) -> None:
         """Look at the folders now rather than at the next check (a folder was just added, the model came)."""

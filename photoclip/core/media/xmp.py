@@ -36,6 +36,7 @@ from pathlib import Path
 from photoclip import __version__
 from photoclip.core.errors import LibraryError
 from photoclip.core.media.decode import RAW_SUFFIXES, SUPPORTED_SUFFIXES
+from photoclip.core.places.names import Place
 from photoclip.core.util.atomic import write_bytes_atomic
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,10 @@ NS = {
     "lr": "http://ns.adobe.com/lightroom/1.0/",
     "digiKam": "http://www.digikam.org/ns/1.0/",
     "photoclip": "http://photoclip.app/ns/1.0/",
+    "photoshop": "http://ns.adobe.com/photoshop/1.0/",
+    "Iptc4xmpCore": "http://iptc.org/std/Iptc4xmpCore/1.0/xmlns/",
+    "exif": "http://ns.adobe.com/exif/1.0/",
+    "xml": "http://www.w3.org/XML/1998/namespace",
 }
 MAX_XMP_BYTES = 8 << 20
 """Sidecars and embedded packets bigger than this are refused (real ones are a few KB)."""
@@ -88,17 +93,26 @@ def existing_sidecar(photo: Path) -> Path | None:
 
 
 def write_sidecar(
-    photo: Path, keywords: Sequence[Keyword], *, naming: str = "digikam", path: Path | None = None
+    photo: Path,
+    keywords: Sequence[Keyword],
+    *,
+    naming: str = "digikam",
+    path: Path | None = None,
+    text: str | None = None,
+    place: Place | None = None,
 ) -> Path:
-    """Merge keywords into the photo's sidecar (creating it if needed); returns its path.
+    """Merge keywords (and the text read in the photo, and its place) into its sidecar; returns its path.
 
     Args:
         path: where the sidecar goes when the caller settled a naming clash (`sidecar_targets`).
+        text: the text read in the photo (None: leave the description fields as they are).
+        place: where it was taken (None: leave the place fields as they are).
     """
     path = path or sidecar_path(photo, naming)
     for keyword in keywords:
         for part in keyword.path:
             check_xml_text(part, "a keyword")
+    text = _XML_FORBIDDEN.sub(" ", text) if text is not None else None
     if _read_only(path):
         raise LibraryError(f"{path.name} is read-only; photoclip leaves it as it is.")
     tree, descriptions = _load_or_create(path)
@@ -131,6 +145,10 @@ def write_sidecar(
         container="Seq",
     )
     _merge_bag(descriptions, _q("photoclip", "Keywords"), ["|".join(k.path) for k in ours], drop_prefix="")
+    if text is not None:
+        _set_description(descriptions, text)
+    if place is not None:
+        _set_place(descriptions, place)
     data = (_PACKET_START + ET.tostring(tree.getroot(), encoding="unicode") + _PACKET_END).encode("utf-8")
     _check_parses_back(path, data, plain)
     write_bytes_atomic(path, data)
@@ -415,3 +433,168 @@ def _merge_bag(
     bag = ET.SubElement(prop, _q("rdf", container))
     for value in merged:
         ET.SubElement(bag, _q("rdf", "li")).text = value
+
+
+# -- the text read in a photo, and its place ------------------------------------------------------
+
+_PLACE_FIELDS = (
+    ("photoshop", "City"),
+    ("photoshop", "State"),
+    ("photoshop", "Country"),
+    ("Iptc4xmpCore", "CountryCode"),
+)
+
+
+@dataclass(frozen=True)
+class XmpLocation:
+    """Location facts in an XMP packet: GPS coordinates, and place names a person set."""
+
+    latitude: float | None = None
+    longitude: float | None = None
+    place: Place | None = None  # None when empty or when photoclip wrote them itself
+
+
+def _simple(descriptions: list[ET.Element], tag: str) -> str:
+    """A simple property's value, written as an attribute or as an element."""
+    for description in descriptions:
+        value = description.get(tag)
+        if value is None:
+            element = description.find(tag)
+            value = element.text if element is not None and not len(element) else None
+        if value and value.strip():
+            return value.strip()
+    return ""
+
+
+def _put_simple(descriptions: list[ET.Element], tag: str, value: str) -> None:
+    for description in descriptions:
+        description.attrib.pop(tag, None)
+        for old in description.findall(tag):
+            description.remove(old)
+    if value:
+        ET.SubElement(descriptions[0], tag).text = value
+
+
+def _description_text(descriptions: list[ET.Element]) -> str:
+    """dc:description's default-language text."""
+    tag = _q("dc", "description")
+    for description in descriptions:
+        for prop in description.findall(tag):
+            items = list(prop.iter(_q("rdf", "li")))
+            default = [li for li in items if li.get(_q("xml", "lang")) == "x-default"] or items
+            if default and default[0].text:
+                return default[0].text.strip()
+            if prop.text and prop.text.strip() and not len(prop):
+                return prop.text.strip()
+        if description.get(tag):
+            return str(description.get(tag)).strip()
+    return ""
+
+
+def _set_description(descriptions: list[ET.Element], text: str) -> None:
+    """The text read in the photo as its description, unless the description is a person's."""
+    ours_before = _simple(descriptions, _q("photoclip", "Text"))
+    current = _description_text(descriptions)
+    _put_simple(descriptions, _q("photoclip", "Text"), text)
+    if current and current != ours_before:
+        return  # their caption stays
+    tag = _q("dc", "description")
+    for description in descriptions:
+        description.attrib.pop(tag, None)
+        for old in description.findall(tag):
+            description.remove(old)
+    if text:
+        alt = ET.SubElement(ET.SubElement(descriptions[0], tag), _q("rdf", "Alt"))
+        ET.SubElement(alt, _q("rdf", "li"), {_q("xml", "lang"): "x-default"}).text = text
+
+
+def _set_place(descriptions: list[ET.Element], place: Place) -> None:
+    """City, state, country and country code, each where it is empty or still photoclip's."""
+    recorded = _simple(descriptions, _q("photoclip", "Place")).split("|")
+    ours_before = recorded if len(recorded) == len(_PLACE_FIELDS) else [""] * len(_PLACE_FIELDS)
+    values = (place.city, place.region, place.country, place.country_code)
+    for (prefix, name), value, before in zip(_PLACE_FIELDS, values, ours_before, strict=True):
+        check_xml_text(value, "a place name")
+        tag = _q(prefix, name)
+        current = _simple(descriptions, tag)
+        if not current or current == before:
+            _put_simple(descriptions, tag, value)
+    _put_simple(descriptions, _q("photoclip", "Place"), "|".join(values) if place else "")
+
+
+def read_location(xmp: bytes | str) -> XmpLocation:
+    """GPS coordinates and a person's place names in an XMP packet."""
+    data = _strip_packet(xmp)
+    if len(data) > MAX_XMP_BYTES:
+        raise LibraryError(f"The XMP data is {len(data) / 1e6:.0f} MB, more than XMP metadata ever is; not read.")
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as e:
+        raise LibraryError(f"The XMP data cannot be read: {e}") from e
+    descriptions = list(root.iter(_q("rdf", "Description")))
+    latitude = parse_xmp_coordinate(_simple(descriptions, _q("exif", "GPSLatitude")))
+    longitude = parse_xmp_coordinate(_simple(descriptions, _q("exif", "GPSLongitude")))
+    if latitude is None or longitude is None:
+        latitude = longitude = None
+    values = [_XML_FORBIDDEN.sub("", _simple(descriptions, _q(p, n))) for p, n in _PLACE_FIELDS]
+    ours = _simple(descriptions, _q("photoclip", "Place")).split("|")
+    place = Place(*values)
+    if not place or values == ours:
+        return XmpLocation(latitude, longitude, None)
+    return XmpLocation(latitude, longitude, place)
+
+
+def parse_xmp_coordinate(value: str) -> float | None:
+    """XMP's GPS form, "DDD,MM.mmk" or "DDD,MM,SSk" (k one of NSEW), or plain decimal degrees."""
+    text = value.strip().upper()
+    if not text:
+        return None
+    sign = 1.0
+    if text[-1] in "NSEW":
+        sign = -1.0 if text[-1] in "SW" else 1.0
+        text = text[:-1]
+    try:
+        parts = [float(p) for p in text.split(",")]
+    except ValueError:
+        return None
+    if not 1 <= len(parts) <= 3 or any(p < 0 for p in parts[1:]):
+        return None
+    parts += [0.0] * (3 - len(parts))
+    degrees = abs(parts[0]) + parts[1] / 60 + parts[2] / 3600
+    return sign * (-degrees if parts[0] < 0 else degrees)
+
+
+def read_sidecar_location(photo: Path) -> XmpLocation | None:
+    """The location in the photo's sidecar, if it has one."""
+    path = existing_sidecar(photo)
+    if path is None or path.stat().st_size > MAX_XMP_BYTES:
+        return None
+    return read_location(path.read_bytes())
+
+
+def embedded_location(photo: Path) -> XmpLocation | None:
+    """Place names a person set inside the photo itself: its XMP packet, else its IPTC fields."""
+    from PIL import Image, IptcImagePlugin
+
+    data = photo.read_bytes()
+    packet = _first_packet(data)
+    if packet is not None:
+        try:
+            found = read_location(packet)
+        except LibraryError:
+            found = None
+        if found is not None and found.place is not None:
+            return found
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            iptc = IptcImagePlugin.getiptcinfo(image) or {}
+    except Exception:  # an unreadable photo simply has no place for us
+        return None
+
+    def field(key: tuple[int, int]) -> str:
+        value = iptc.get(key, b"")
+        value = value[0] if isinstance(value, list) and value else value
+        return _XML_FORBIDDEN.sub("", value.decode("utf-8", "replace")).strip() if isinstance(value, bytes) else ""
+
+    place = Place(field((2, 90)), field((2, 95)), field((2, 101)), field((2, 100)))
+    return XmpLocation(place=place) if place else None

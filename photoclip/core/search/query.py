@@ -10,6 +10,14 @@ Syntax (the same in the CLI and the GUI's search field):
     type:png                         file type (jpeg, png, heif, ...; repeatable)
     tag:beach                        photos tagged beach (a parent label matches its children)
     album:"Holiday 2024"             photos in an album
+    text:"boarding pass"             photos whose text holds these words (read by OCR;
+                                     whole words, case and accents aside)
+    place:Lisbon                     taken in a city, region or country ("Paris, Texas" narrows)
+
+Words that are filters: a year (2023), a month with its year (july 2023) and
+"in <place>" for a place of the library (in Portugal) are read as filters and
+shown back; anything ambiguous stays words. Quote them to keep them words:
+"2023", "in Nice". See `search.words`.
 
 Concept arithmetic follows CLIP's shared space: the query vector is the
 normalised sum of the free-text and ``+`` embeddings minus the ``-`` embeddings
@@ -18,9 +26,7 @@ normalised sum of the free-text and ``+`` embeddings minus the ``-`` embeddings
 
 from __future__ import annotations
 
-import datetime
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -28,9 +34,13 @@ import numpy as np
 import numpy.typing as npt
 
 from photoclip.core.errors import QueryError
+from photoclip.core.search.tokens import QueryChip, Token, date_bound, tokenize
+from photoclip.core.search.words import read_word_filters
+from photoclip.core.store.filters import text_match
 from photoclip.core.store.records import PhotoFilter
 
-_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+__all__ = ["ParsedQuery", "QueryChip", "date_bound", "merge_filters", "parse_query", "split_query", "tokenize"]
+
 _FILE_TYPE_ALIASES = {"jpg": "jpeg", "jpe": "jpeg", "tif": "tiff", "heic": "heif"}
 
 
@@ -42,6 +52,7 @@ class ParsedQuery:
     plus: tuple[str, ...] = ()
     minus: tuple[str, ...] = ()
     filter: PhotoFilter = field(default_factory=PhotoFilter)
+    chips: tuple[QueryChip, ...] = ()
 
     @property
     def texts(self) -> list[str]:
@@ -52,106 +63,89 @@ class ParsedQuery:
         return not (self.text or self.plus or self.minus)
 
 
-def parse_query(query: str) -> ParsedQuery:
-    """Split free text, +/- concepts and key:value filters (see the module docstring)."""
-    tokens = split_query(query)
-    words: list[str] = []
+_FILTER_KEYS = ("folder", "in", "after", "before", "tag", "album", "type", "text", "place")
+
+
+def parse_query(query: str, *, places: Mapping[str, str] | None = None) -> ParsedQuery:
+    """Split free text, +/- concepts and key:value filters (see the module docstring).
+
+    Args:
+        places: the library's place names (folded name -> spelling), so "in Lisbon" can be
+            read as a filter; without them only years and months are read from the words.
+    """
+    tokens = tokenize(query)
+    words: list[Token] = []
     plus: list[str] = []
     minus: list[str] = []
-    folders: list[Path] = []
-    after: str | None = None
-    before: str | None = None
-    types: list[str] = []
-    tags: list[str] = []
-    albums: list[str] = []
+    values: dict[str, list[str]] = {key: [] for key in _FILTER_KEYS}
+    chips: list[QueryChip] = []
     for token in tokens:
-        key, sep, value = token.partition(":")
+        text = token.text
+        key, sep, value = text.partition(":")
         key = key.lower()
-        if sep and value and key in ("folder", "in"):
-            folders.append(Path(value).expanduser())
-        elif sep and key == "after":
-            after = date_bound(value, end=False)
-        elif sep and key == "before":
-            before = date_bound(value, end=True)
-        elif sep and value and key == "tag":
-            tags.append(value)
-        elif sep and value and key == "album":
-            albums.append(value)
-        elif sep and value and key == "type":
-            types.append(_FILE_TYPE_ALIASES.get(value.lower().lstrip("."), value.lower().lstrip(".")))
-        elif token.startswith("+") and len(token) > 1:
-            plus.append(token[1:])
-        elif token.startswith("-") and len(token) > 1:
-            minus.append(token[1:])
+        if sep and key in _FILTER_KEYS and (value or key in ("after", "before")) and not token.quoted:
+            values[key].append(_filter_value(key, value))
+            chips.append(_typed_chip(query, token, key, value))
+        elif text.startswith("+") and len(text) > 1:
+            plus.append(text[1:])
+        elif text.startswith("-") and len(text) > 1:
+            minus.append(text[1:])
         else:
             words.append(token)
+    read = read_word_filters(query, words, places=places, typed_dates=bool(values["after"] or values["before"]))
+    photo_filter = PhotoFilter(
+        tuple(Path(v).expanduser() for v in values["folder"] + values["in"]),
+        values["after"][-1] if values["after"] else read.after,
+        values["before"][-1] if values["before"] else read.before,
+        tuple(values["type"]),
+        tuple(values["tag"]),
+        tuple(values["album"]),
+        texts=tuple(values["text"]),
+        places=tuple(values["place"]) + read.places,
+    )
     return ParsedQuery(
-        text=" ".join(words),
+        text=" ".join(w.text for w in read.words),
         plus=tuple(plus),
         minus=tuple(minus),
-        filter=PhotoFilter(tuple(folders), after, before, tuple(types), tuple(tags), tuple(albums)),
+        filter=photo_filter,
+        chips=tuple(chips) + read.chips,
     )
 
 
-def split_query(query: str) -> list[str]:
-    """Words, with quotes grouping words as people write them: "golden hour", +'at night', album:"Trip 2024".
-
-    A quote opens a group only where a word starts (or after +, - or key:) and closes at
-    a matching quote that ends a word, so apostrophes inside words stay letters
-    ("kid's birthday", "o'clock"). A double quote left open is a mistake worth saying;
-    an unpaired single quote is an apostrophe.
-    """
-    tokens: list[str] = []
-    i, n = 0, len(query)
-    while i < n:
-        if query[i].isspace():
-            i += 1
-            continue
-        token = ""
-        while i < n and not query[i].isspace():
-            char = query[i]
-            if char in "\"'" and (token in ("", "+", "-") or (token.endswith(":") and token.count(":") == 1)):
-                end = _closing_quote(query, i + 1, char)
-                if end is not None:
-                    token += query[i + 1 : end]
-                    i = end + 1
-                    continue
-                if char == '"':
-                    raise QueryError('Cannot read the query: a double quote (") is not closed; check the quotes.')
-            token += char
-            i += 1
-        tokens.append(token)
-    return tokens
-
-
-def _closing_quote(query: str, start: int, quote: str) -> int | None:
-    """The position of the quote that closes a group opened just before `start`: one that ends a word."""
-    position = query.find(quote, start)
-    while position != -1:
-        if position + 1 == len(query) or query[position + 1].isspace():
-            return position
-        position = query.find(quote, position + 1)
-    return None
-
-
-def date_bound(value: str, *, end: bool) -> str:
-    """Validate YYYY[-MM[-DD]]; an end bound covers the whole period (before:2023-06 includes June 30)."""
-    if not _DATE.match(value) or not _real_date(value):
-        raise QueryError(f"Dates look like 2023, 2023-06 or 2023-06-30 (a real day), not {value!r}.")
-    if end and len(value) == 4:
-        return value + "-12-31"
-    if end and len(value) == 7:
-        return value + "-31"
+def _filter_value(key: str, value: str) -> str:
+    if key == "after":
+        return date_bound(value, end=False)
+    if key == "before":
+        return date_bound(value, end=True)
+    if key == "type":
+        return _FILE_TYPE_ALIASES.get(value.lower().lstrip("."), value.lower().lstrip("."))
+    if key == "text":
+        text_match(value)  # a value without any word is a mistake worth saying now
     return value
 
 
-def _real_date(value: str) -> bool:
-    parts = [int(p) for p in value.split("-")]
-    try:
-        datetime.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
-    except ValueError:
-        return False
-    return parts[0] >= 1
+_MEANINGS = {
+    "folder": "under the folder {}",
+    "in": "under the folder {}",
+    "after": "taken on or after {}",
+    "before": "taken on or before {}",
+    "type": "{} files",
+    "tag": "tagged {}",
+    "album": "in the album {}",
+    "text": "with the words “{}” in them",
+    "place": "taken in {}",
+}
+
+
+def _typed_chip(query: str, token: Token, key: str, value: str) -> QueryChip:
+    without = (query[: token.start].rstrip() + " " + query[token.end :].lstrip()).strip()
+    shown = f'"{value}"' if any(c.isspace() for c in value) else value
+    return QueryChip(f"{key}:{shown}", _MEANINGS[key].format(value), without, False)
+
+
+def split_query(query: str) -> list[str]:
+    """The words of a query as `tokenize` finds them, quotes removed."""
+    return [token.text for token in tokenize(query)]
 
 
 def merge_filters(base: PhotoFilter, extra: PhotoFilter) -> PhotoFilter:
@@ -165,6 +159,8 @@ def merge_filters(base: PhotoFilter, extra: PhotoFilter) -> PhotoFilter:
         tags=base.tags + extra.tags,
         albums=base.albums + extra.albums,
         set_tags=base.set_tags + extra.set_tags,
+        texts=base.texts + extra.texts,
+        places=base.places + extra.places,
     )
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from photoclip.core.search.tokens import QueryChip
 from photoclip.core.store.order import newest_first_key
 from photoclip.core.store.records import PhotoId
 
@@ -50,6 +51,8 @@ class SearchHit:
     path: Path
     taken_at: str | None
     offline: bool = False  # its folder is offline (see `Folder.is_offline`)
+    place: str | None = None  # where it was taken ("Lisbon, Portugal"), when known
+    snippet: str | None = None  # for text: filters, the text around the words found, [matches] in brackets
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class SearchResult:
     cutoff: float | None
     seconds: float
     typical: float | None = None  # the library's median score for this query: relevance 0
+    chips: tuple[QueryChip, ...] = ()  # the query's filters, as understood (typed, and read from the words)
 
     def relevant(self, relevance: float) -> SearchResult:
         """These results without the ones below `relevance` (see `relevance_cutoff`), order kept."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -22,7 +23,11 @@ from photoclip.core.search.ranking import (
 )
 from photoclip.core.store.catalog import Catalog
 from photoclip.core.store.records import Photo, PhotoFilter, PhotoId
+from photoclip.core.store.texts import TextStore
 from photoclip.core.vectors.keeper import VectorKeeper
+
+if TYPE_CHECKING:
+    from photoclip.core.places.service import Places
 
 DATE_ORDER_LIMIT = 5000
 """Most results considered when relevant results are shown by date instead of score."""
@@ -33,11 +38,24 @@ ORDERS = ("relevance", "date")
 class Searcher:
     """Searches the current model's index; browsing (no words, no example) needs no model at all."""
 
-    def __init__(self, catalog: Catalog, vectors: VectorKeeper, models: Models, folders: Folders) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        vectors: VectorKeeper,
+        models: Models,
+        folders: Folders,
+        places: Places | None = None,
+    ) -> None:
         self._catalog = catalog
         self._vectors = vectors
         self._models = models
         self._folders = folders
+        self._places = places
+        self._texts = TextStore(catalog)
+
+    def understand(self, query: str) -> ParsedQuery:
+        """The query as this library reads it: "in Lisbon" is a filter when the library has photos there."""
+        return parse_query(query, places=self._places.known_names() if self._places is not None else None)
 
     def search(
         self,
@@ -62,17 +80,19 @@ class Searcher:
         """
         if order not in ORDERS:
             raise QueryError(f"Unknown order {order!r}: use relevance or date.")
-        parsed = parse_query(query) if isinstance(query, str) else query
+        parsed = self.understand(query) if isinstance(query, str) else query
         combined = resolve_folders(merge_filters(parsed.filter, photo_filter or PhotoFilter()))
         if parsed.is_empty() and example is None:
             if combined.is_empty():
                 raise QueryError("The query is empty: type some words, or give an example photo.")
             started = time.perf_counter()
-            return self._page(self.browse_ids(combined), offset, limit, started)
+            ids = self.browse_ids(combined, text_order=order != "date")
+            return replace(self._page(ids, offset, limit, started, combined), chips=parsed.chips)
         if not parsed.is_empty():
             self._models.text_encoder()  # loading the text side is not part of the search time
         with self._models.reading():
-            return self._rank(parsed, example, combined, limit, offset, min_score, relevance, order)
+            result = self._rank(parsed, example, combined, limit, offset, min_score, relevance, order)
+        return replace(result, chips=parsed.chips)
 
     def _rank(  # one pass through the options, in the order they apply; splitting it hides that
         self,
@@ -118,7 +138,7 @@ class Searcher:
             hits = [by_id[i] for i in self._catalog.taken_order([h.photo_id for h in hits])]
         page = hits[offset : offset + limit]
         photos = self._catalog.photos([h.photo_id for h in page])
-        result = self._hits([(photos.get(PhotoId(h.photo_id)), h.score) for h in page])
+        result = self._hits([(photos.get(PhotoId(h.photo_id)), h.score) for h in page], combined)
         has_more = len(hits) > offset + limit
         return SearchResult(result, offset, limit, has_more, cutoff, time.perf_counter() - started, typical)
 
@@ -145,27 +165,47 @@ class Searcher:
             order=order,
         )
 
-    def browse_ids(self, photo_filter: PhotoFilter) -> list[PhotoId]:
+    def browse_ids(self, photo_filter: PhotoFilter, *, text_order: bool = True) -> list[PhotoId]:
         """Every photo matching the filters (an empty filter: the whole library), newest first.
 
         Indexed or not yet: browsing needs no model, so a new library shows its photos as
         soon as they are catalogued (only photos that could not be read are left out).
+        With `text:` filters, the best text matches come first (FTS5's bm25), newest first among
+        equals, unless `text_order` is off.
         """
         ids = self._catalog.filter_ids(
-            self._models.model_id, resolve_folders(photo_filter), by_date=True, embedded=False
+            self._models.model_id,
+            resolve_folders(photo_filter),
+            by_date=True,
+            embedded=False,
+            by_text=text_order,
         )
         return [PhotoId(int(i)) for i in ids]
 
-    def _page(self, ordered: list[PhotoId], offset: int, limit: int, started: float) -> SearchResult:
+    def _page(
+        self, ordered: list[PhotoId], offset: int, limit: int, started: float, photo_filter: PhotoFilter
+    ) -> SearchResult:
         page = ordered[offset : offset + limit]
         photos = self._catalog.photos(page)
-        hits = self._hits([(photos.get(i), 0.0) for i in page])
+        hits = self._hits([(photos.get(i), 0.0) for i in page], photo_filter)
         return SearchResult(hits, offset, limit, len(ordered) > offset + limit, None, time.perf_counter() - started)
 
-    def _hits(self, found: list[tuple[Photo | None, float]]) -> list[SearchHit]:
+    def _hits(self, found: list[tuple[Photo | None, float]], photo_filter: PhotoFilter) -> list[SearchHit]:
+        """Hits with what a person wants to see beside each: offline or not, its place, the text found."""
         offline = self._folders.offline_ids()
+        ids = [photo.id for photo, _ in found if photo is not None]
+        places = self._places.of(ids) if self._places is not None else {}
+        snippets = self._texts.snippets(ids, photo_filter.texts) if photo_filter.texts else {}
         return [
-            SearchHit(photo.id, score, photo.path, photo.taken_at, photo.folder_id in offline)
+            SearchHit(
+                photo.id,
+                score,
+                photo.path,
+                photo.taken_at,
+                photo.folder_id in offline,
+                place=places[photo.id].place.label() or None if photo.id in places else None,
+                snippet=snippets.get(photo.id),
+            )
             for photo, score in found
             if photo is not None
         ]

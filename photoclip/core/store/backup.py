@@ -109,6 +109,8 @@ def check_file(path: Path) -> list[str]:
             conn.close()
     except sqlite3.DatabaseError as e:
         return [str(e)]
+    except UnicodeDecodeError:  # SQLite's message quotes bytes from a damaged schema page
+        return ["its schema cannot be read"]
     return [str(r[0]) for r in rows if r[0] != "ok"]
 
 

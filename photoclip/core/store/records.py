@@ -134,6 +134,7 @@ class PhotoMetadata:
     date_source: str
     camera: str | None
     measures: Measures | None = None
+    location: tuple[float, float, str] | None = None  # (latitude, longitude, "exif" or "sidecar")
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,8 @@ class PhotoFilter:
     tags: tuple[str, ...] = ()  # label names (a parent matches its children); every one must match
     albums: tuple[str, ...] = ()  # album names; a photo in any of them matches
     set_tags: tuple[tuple[str, str], ...] = ()  # (label set, label name): like `tags`, within one set
+    texts: tuple[str, ...] = ()  # words read in the photo (whole words, in order); every one must match
+    places: tuple[str, ...] = ()  # city, region or country names ("Paris, Texas" narrows); every one must match
 
     def is_empty(self) -> bool:
         return not (
@@ -165,6 +168,8 @@ class PhotoFilter:
             or self.tags
             or self.albums
             or self.set_tags
+            or self.texts
+            or self.places
         )
 
 

@@ -6,7 +6,7 @@ so a crash mid-migration leaves the previous version intact.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -153,6 +153,43 @@ MIGRATIONS: dict[int, str] = {
         refreshed_at REAL
     );
     """,
+    6: """
+    CREATE TABLE places (
+        id INTEGER PRIMARY KEY,
+        city TEXT NOT NULL,
+        region TEXT NOT NULL,
+        country TEXT NOT NULL,
+        country_code TEXT NOT NULL,
+        city_key TEXT NOT NULL,
+        region_key TEXT NOT NULL,
+        country_key TEXT NOT NULL,
+        UNIQUE (city, region, country, country_code)
+    );
+    CREATE INDEX places_city ON places(city_key);
+    CREATE INDEX places_region ON places(region_key);
+    CREATE INDEX places_country ON places(country_key);
+    CREATE TABLE photo_places (
+        photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+        latitude REAL,
+        longitude REAL,
+        place_id INTEGER REFERENCES places(id),
+        source TEXT NOT NULL
+    );
+    CREATE INDEX photo_places_place ON photo_places(place_id);
+    CREATE TABLE photo_texts (
+        id INTEGER PRIMARY KEY,
+        content_hash TEXT NOT NULL UNIQUE,
+        state TEXT NOT NULL,
+        text TEXT NOT NULL DEFAULT '',
+        engine TEXT,
+        model_id TEXT,
+        gate_score REAL,
+        read_at REAL NOT NULL
+    );
+    CREATE VIRTUAL TABLE photo_text_index USING fts5(
+        text, content='photo_texts', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+    );
+    """,
 }
 """
 Version 4: `folders.device` (the folder's st_dev when last seen with its photos, to tell an
@@ -170,4 +207,13 @@ blown to white; `luma` and `contrast`, the grey image's mean and standard deviat
 edit from a re-encode; `taken_subsec`, EXIF's sub-second part of the time taken), and
 `smart_albums`: an album that fills itself from a search (its query, filters and relevance, and
 the bar a photo's score must clear, kept so new photos are judged without searching again).
+"""
+"""
+Version 6: `places` (city, region and country names, with case- and accent-folded keys that
+`place:` looks up) and `photo_places` (each photo's coordinates and place, and where they came
+from: "exif", "sidecar", "xmp" for names a person set, "none" once looked at without finding
+any); `photo_texts` (text read in photos, by content hash so duplicates share it and a changed
+photo is read again; "read", or "gated" when the CLIP gate said it holds no text, or "failed")
+with `photo_text_index`, its FTS5 index (unicode61, diacritics removed), kept in step by
+`store.texts` rather than triggers.
 """

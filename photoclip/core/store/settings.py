@@ -47,6 +47,7 @@ class LibrarySettings:
     write_sidecars_on_change: bool = False  # keep each photo's XMP sidecar in step with its tags
     sidecar_naming: str = "digikam"  # see SIDECAR_NAMINGS
     sidecar_include_suggestions: bool = False  # unreviewed suggestions go to the sidecar too (marked)
+    read_text: bool = True  # read the text in photos after embedding (OCR, where the gate says there is text)
 
     def as_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)

@@ -40,6 +40,8 @@ def translated(path: Path) -> Iterator[None]:
         yield
     except sqlite3.DatabaseError as e:
         raise _translate(e, path) from e
+    except UnicodeDecodeError as e:  # SQLite's message itself is garbled: it quotes a name from a damaged schema page
+        raise _damaged(path, "its schema cannot be read") from e
 
 
 def _translate(error: sqlite3.DatabaseError, path: Path) -> BaseException:
@@ -49,11 +51,15 @@ def _translate(error: sqlite3.DatabaseError, path: Path) -> BaseException:
     if isinstance(error, sqlite3.IntegrityError) or "locked" in text or "busy" in text:
         return error
     if any(sign in text for sign in _DAMAGE_SIGNS):
-        return CatalogDamaged(
-            f"The library database {path} is damaged or not a photoclip catalog ({error}). Run 'photoclip doctor "
-            "--repair' to restore its latest backup; your photos are not affected."
-        )
+        return _damaged(path, str(error))
     return error
+
+
+def _damaged(path: Path, why: str) -> CatalogDamaged:
+    return CatalogDamaged(
+        f"The library database {path} is damaged or not a photoclip catalog ({why}). Run 'photoclip doctor "
+        "--repair' to restore its latest backup; your photos are not affected."
+    )
 
 
 def disk_full(path: Path) -> DiskFull:

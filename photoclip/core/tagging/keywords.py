@@ -16,11 +16,15 @@ from photoclip.core.changes import NOTHING, Changes
 from photoclip.core.errors import LibraryError, PhotoclipError
 from photoclip.core.media.xmp import (
     Keyword,
+    XmpLocation,
     embedded_keywords,
+    embedded_location,
     read_sidecar_keywords,
+    read_sidecar_location,
     sidecar_targets,
     write_sidecar,
 )
+from photoclip.core.places.names import Place
 from photoclip.core.store.records import Photo, PhotoId
 from photoclip.core.store.tags import ACCEPTED, SUGGESTED, Tag
 from photoclip.core.tagging.labelsets import Label, LabelSet
@@ -64,6 +68,7 @@ class ImportReport:
     photos: int = 0
     keywords: int = 0
     labels_added: int = 0
+    places: int = 0  # photos whose place names (photoshop:City, ...) or GPS coordinates were read
     problems: list[tuple[Path, str]] = field(default_factory=list)
     changes: Changes = NOTHING
 
@@ -71,6 +76,8 @@ class ImportReport:
         text = f"{counted(self.keywords, 'keyword')} on {counted(self.photos, 'photo')}"
         if self.labels_added:
             text += f", {counted(self.labels_added, 'new label')}"
+        if self.places:
+            text += f"; places of {counted(self.places, 'photo')}"
         if self.problems:
             text += f"; {counted(len(self.problems), 'file')} could not be read ({self.problems[0][1]})"
         return text
@@ -82,8 +89,16 @@ def write_sidecars(
     *,
     naming: str,
     include_suggestions: bool,
+    texts: Mapping[PhotoId, str] | None = None,
+    places: Mapping[PhotoId, Place] | None = None,
 ) -> ExportReport:
-    """Write each photo's tags to its sidecar (merging with what is there)."""
+    """Write each photo's tags (and the text read in it, and its place) to its sidecar, merging with what is there.
+
+    A photo gets a sidecar when it has tags or text to write, or has one already; its place
+    goes into whichever sidecar it gets.
+    """
+    texts = texts or {}
+    places = places or {}
     report = ExportReport()
     targets = sidecar_targets([p.path for p in photos.values()], naming)
     for pid, photo in photos.items():
@@ -93,7 +108,8 @@ def write_sidecars(
             if tag.status == ACCEPTED or (include_suggestions and tag.status == SUGGESTED)
         ]
         target, clash = targets[photo.path]
-        if not keywords and not target.exists():
+        text = texts.get(pid, "")
+        if not keywords and not text and not target.exists():
             report.unchanged += 1  # nothing to write, and no sidecar of ours holding tags removed since
             report.only_suggested += any(tag.status == SUGGESTED for tag in tags.get(pid, []))
             continue
@@ -103,7 +119,11 @@ def write_sidecars(
         if clash:
             report.warnings.append((photo.path, clash))
         try:
-            report.written.append(write_sidecar(photo.path, keywords, naming=naming, path=target))
+            report.written.append(
+                write_sidecar(
+                    photo.path, keywords, naming=naming, path=target, text=text, place=places.get(pid, Place())
+                )
+            )
         except PhotoclipError as e:
             report.problems.append((photo.path, str(e)))
         except OSError as e:
@@ -126,6 +146,26 @@ def read_keywords_of(
             continue
         if paths:
             found[photo.id] = list(dict.fromkeys(paths))
+    return found
+
+
+def read_locations_of(photos: Collection[Photo], report: ImportReport) -> dict[PhotoId, XmpLocation]:
+    """GPS coordinates and a person's place names in each photo's sidecar, else inside the photo."""
+    found: dict[PhotoId, XmpLocation] = {}
+    for photo in photos:
+        try:
+            location = read_sidecar_location(photo.path)
+            if location is None or location.place is None:
+                inside = embedded_location(photo.path)
+                if inside is not None:
+                    location = XmpLocation(
+                        location.latitude if location else None, location.longitude if location else None, inside.place
+                    )
+        except (LibraryError, OSError) as e:
+            report.problems.append((photo.path, str(e)))
+            continue
+        if location is not None and (location.place is not None or location.latitude is not None):
+            found[photo.id] = location
     return found
 
 

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,8 +22,9 @@ from photoclip.core.clip.service import Models
 from photoclip.core.errors import LibraryError
 from photoclip.core.search.ranking import SearchHit, SearchResult
 from photoclip.core.store.catalog import Catalog
-from photoclip.core.store.records import PhotoId
+from photoclip.core.store.records import Photo, PhotoId
 from photoclip.core.store.tags import ACCEPTED, REJECTED, Tag, TagCount, TagStore
+from photoclip.core.store.texts import TextStore
 from photoclip.core.tagging.autotagger import AutoTagger, AutoTagProgress, AutoTagReport
 from photoclip.core.tagging.classifier import DEFAULT_BACKGROUND_PROMPTS, background_vector
 from photoclip.core.tagging.keywords import (
@@ -30,11 +32,15 @@ from photoclip.core.tagging.keywords import (
     ExportReport,
     ImportReport,
     read_keywords_of,
+    read_locations_of,
     with_keywords,
     write_sidecars,
 )
 from photoclip.core.tagging.labelsets import Label, LabelSet, check_label_set, load_label_set_file, with_label
 from photoclip.core.vectors.keeper import VectorKeeper
+
+if TYPE_CHECKING:
+    from photoclip.core.places.service import Places
 
 USER_TAGS = "My tags"
 """The label set that collects tags people type by hand."""
@@ -56,9 +62,17 @@ class Tags:
     """Label sets (validated), tags with their provenance, auto-tagging and keyword exchange."""
 
     def __init__(
-        self, catalog: Catalog, store: TagStore, models: Models, vectors: VectorKeeper, changes: ChangeBus
+        self,
+        catalog: Catalog,
+        store: TagStore,
+        models: Models,
+        vectors: VectorKeeper,
+        changes: ChangeBus,
+        places: Places | None = None,
     ) -> None:
         self._catalog = catalog
+        self._places = places
+        self._texts = TextStore(catalog)
         self._store = store
         self._models = models
         self._vectors = vectors
@@ -247,14 +261,13 @@ class Tags:
                 return []
             photo = (vectors[0] / norm).astype(np.float32)
             embedder = self._models.embedder()
+            text = self._models.text_encoder()  # the model may have been loaded without its text tower
             best: dict[str, LabelScore] = {}
             for label_set in self._store.label_sets():
                 if label_set.name in PEOPLES_OWN_SETS or not label_set.labels:
                     continue
                 labels = self._autotagger.label_vectors(label_set)
-                background = background_vector(
-                    embedder.encode_texts, label_set.background or DEFAULT_BACKGROUND_PROMPTS
-                )
+                background = background_vector(text.encode_texts, label_set.background or DEFAULT_BACKGROUND_PROMPTS)
                 margins = (labels @ photo - float(background @ photo)).astype(np.float64)
                 confidences = 1.0 / (1.0 + np.exp(-embedder.logit_scale * margins))
                 for entry, confidence in zip(label_set.labels, confidences.tolist(), strict=True):
@@ -290,8 +303,15 @@ class Tags:
     ) -> ExportReport:
         """Write each photo's tags to its sidecar, merging with what is there (photos are never written)."""
         photos = self._catalog.photos(photo_ids)
+        ids = list(photos)
+        places = {pid: p.place for pid, p in self._places.of(ids).items()} if self._places is not None else {}
         return write_sidecars(
-            photos, self._store.tags_of(list(photos)), naming=naming, include_suggestions=include_suggestions
+            photos,
+            self._store.tags_of(ids),
+            naming=naming,
+            include_suggestions=include_suggestions,
+            texts=self._texts.text_of(ids),
+            places=places,
         )
 
     def import_keywords(
@@ -303,8 +323,11 @@ class Tags:
         `progress` hears (photos read, photos in all).
         """
         report = ImportReport()
-        found = read_keywords_of(self._catalog.photos(photo_ids).values(), report, progress)
+        photos = self._catalog.photos(photo_ids)
+        found = read_keywords_of(photos.values(), report, progress)
+        changes = self._import_places(photos, report)
         if not found:
+            report.changes = changes
             return report
         try:
             current: LabelSet | None = self._store.get(IMPORTED_SET)
@@ -317,5 +340,22 @@ class Tags:
         pairs = [(pid, ids[path[-1]]) for pid, paths in found.items() for path in paths]
         self._store.accept_pairs(pairs)
         report.keywords, report.photos = len(pairs), len(found)
-        report.changes = self._changes.publish(Changes.of_tags(found, label_sets=True))
+        report.changes = self._changes.publish(Changes.of_tags(found, label_sets=True)) | changes
         return report
+
+    def _import_places(self, photos: dict[PhotoId, Photo], report: ImportReport) -> Changes:
+        """Places a person set (photoshop:City, ...) and sidecar GPS coordinates, read back into the library."""
+        if self._places is None:
+            return Changes()
+        locations = read_locations_of(photos.values(), report)
+        coordinates = [
+            (pid, (loc.latitude, loc.longitude, "sidecar"))
+            for pid, loc in locations.items()
+            if loc.latitude is not None and loc.longitude is not None
+        ]
+        if coordinates:
+            self._places.record(coordinates)
+        named = [(pid, loc.place) for pid, loc in locations.items() if loc.place is not None]
+        report.places = len(locations)
+        changes = self._places.set_by_person(named) if named else Changes()
+        return changes | Changes(photos=bool(coordinates))

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from photoclip.core.errors import CatalogError, SchemaTooNew
+from photoclip.core.errors import CatalogDamaged, CatalogError, SchemaTooNew
 from photoclip.core.store.catalog import (
     SCHEMA_VERSION,
     Catalog,
@@ -18,6 +18,7 @@ from photoclip.core.store.catalog import (
     PhotoMetadata,
     PhotoState,
 )
+from photoclip.core.store.sqlite import translated
 
 MODEL = "test-model"
 
@@ -65,6 +66,13 @@ def test_reopening_keeps_data_and_does_not_migrate_again(tmp_path: Path) -> None
     second = Catalog(tmp_path / "c.sqlite")
     assert len(second.known_files(second.folders()[0].id)) == 1
     second.close()
+
+
+def test_a_garbled_sqlite_message_is_damage_not_a_crash(tmp_path: Path) -> None:
+    """A damaged schema page can make SQLite quote bytes that are not UTF-8 in its message; Python then
+    raises UnicodeDecodeError from the statement itself, which must read as damage (restore the backup)."""
+    with pytest.raises(CatalogDamaged, match="doctor --repair"), translated(tmp_path / "c.sqlite"):
+        b"malformed schema \xba".decode()
 
 
 def test_newer_schema_is_refused_not_damaged(tmp_path: Path) -> None:
