@@ -13,8 +13,11 @@ Four measurements of the real app (offscreen unless QT_QPA_PLATFORM says otherwi
             time from launch to the first text search's results, typed as the window shows,
             and whether they came before the image tower (the whole model) had loaded.
   scroll    a 100,000-photo catalogue (rows and vectors written straight into the
-            catalog, pointing at real small JPEGs); the grid is scrolled from top to
-            bottom page by page; memory (RSS) and the thumbnail cache are sampled.
+            catalog, pointing at real small JPEGs; ~37 photos a day over seven years, mixed
+            shapes); the timeline (day headers, justified rows) is laid out, laid out again
+            after two window resizes, then dragged from top to bottom page by page with the
+            date indicator showing; GUI-thread stalls, the layout's time, memory (RSS) and
+            the thumbnail cache are recorded.
   viewer    a 24-megapixel JPEG (6000x4000, photo-like detail and noise) opened in the
             viewer of a 1600x1000 window: time from the click to its screen-size preview
             on screen and to its full resolution (first open with a cold decoder, then the
@@ -29,6 +32,7 @@ Four measurements of the real app (offscreen unless QT_QPA_PLATFORM says otherwi
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import shutil
 import statistics
@@ -336,10 +340,9 @@ def _fake_catalogue(library_dir: Path, rows: int) -> None:
                         s.size,
                         s.mtime_ns,
                         f"{start + i:064x}",
-                        160,
-                        120,
+                        *_shape(start + i),
                         "jpeg",
-                        f"2020-01-01T00:{(start + i) % 60:02d}:00",
+                        _taken(start + i),
                         "exif",
                         None,
                     ),
@@ -348,6 +351,17 @@ def _fake_catalogue(library_dir: Path, rows: int) -> None:
                 for i, (pid, s) in enumerate(zip(ids, stats, strict=True))
             ]
             library.catalog.record_batch(library.model_id, embedded=embedded, unchanged=[], skipped=[])
+
+
+def _shape(i: int) -> tuple[int, int]:
+    """Mostly landscape, every 4th portrait, every 13th a panorama, every 7th square: a timeline's mix."""
+    return (120, 160) if i % 4 == 3 else (480, 120) if i % 13 == 5 else (120, 120) if i % 7 == 2 else (160, 120)
+
+
+def _taken(i: int) -> str:
+    """About 37 photos a day over seven years (a busy photographer's timeline), newest with the highest ids."""
+    day = dt.date(2020, 1, 1) + dt.timedelta(days=i // 37)
+    return f"{day.isoformat()}T{8 + (i % 37) // 4:02d}:{i % 60:02d}:00"
 
 
 def _link_tree(source: list[Path], folder: Path, rows: int) -> Path:
@@ -361,46 +375,71 @@ def _link_tree(source: list[Path], folder: Path, rows: int) -> Path:
 def scroll(rows: int) -> dict[str, Any]:
     from photoclip.ui.controller import MODEL_READY
 
+    _time_callbacks()
     with tempfile.TemporaryDirectory() as tmp:
         built = time.perf_counter()
         _fake_catalogue(Path(tmp) / "library", rows)
         build_s = time.perf_counter() - built
         rss_before = rss_mb()
         app, controller, window = _window(Path(tmp) / "library", Path(tmp) / "thumbs", watch=False)
+        idle = Heartbeat()  # the control: the same timer with the window idle, to tell the machine's load from ours
+        _pump_until(lambda: False, 5.0)
+        idle.timer.stop()
         opened = time.perf_counter()
-        assert _pump_until(lambda: window.model.rowCount() == rows and controller.state == MODEL_READY, 120)
-        shown_s = time.perf_counter() - opened
+        grid = window.grid
+        bar = grid.verticalScrollBar()
         heartbeat = Heartbeat()
-        bar = window.grid.verticalScrollBar()
-        assert _pump_until(lambda: bar.maximum() > 0, 60), "the grid was never laid out"
+        assert _pump_until(lambda: window.model.rowCount() == rows, 120)
+        shown_s = time.perf_counter() - opened
         layout_started = time.perf_counter()
-        seen = [bar.maximum(), time.perf_counter()]
-
-        def laid_out() -> bool:  # the view lays long lists out in batches: wait until the end stops moving
-            if bar.maximum() != seen[0]:
-                seen[:] = [bar.maximum(), time.perf_counter()]
-            return time.perf_counter() - seen[1] > 1.0
-
-        _pump_until(laid_out, 120)
-        layout_s = time.perf_counter() - layout_started - 1.0
+        assert _pump_until(grid.is_laid_out, 60), "the timeline was never laid out"
+        layout_s = time.perf_counter() - layout_started
+        assert _pump_until(lambda: controller.state == MODEL_READY, 120)
+        layout = grid.layout_data
+        first_layout_ms = grid.layout_ms
+        relayouts = []  # a window resize lays 100k photos out again (on a worker); the old layout shows meanwhile
+        for width in (1100, 1280):
+            window.resize(width, 800)
+            resized = time.perf_counter()
+            assert _pump_until(lambda: grid.is_laid_out() and grid.layout_data.width == grid.viewport().width(), 60)
+            relayouts.append(round(time.perf_counter() - resized, 2))
         samples = []
         pages = 0
         started = time.perf_counter()
-        # the view lays a long list out in batches, so the end moves while scrolling: go until it stops
-        while bar.value() < bar.maximum() or _pump_until(lambda: bar.value() < bar.maximum(), 0.5):
+        bar.setSliderDown(True)  # dragged, as a person scrubs through years: the date indicator follows
+        dates_shown = set()
+        while bar.value() < bar.maximum():
             bar.setValue(bar.value() + bar.pageStep())
             _pump_until(lambda: False, 0.02)
+            dates_shown.add(grid.date_label.text())
             pages += 1
             if pages % 200 == 0:
                 samples.append(round(rss_mb(), 1))
+        bar.setSliderDown(False)
         _pump_until(lambda: False, 2.0)
         scroll_s = time.perf_counter() - started
+        paints = []  # the GUI thread's cost of one frame of the timeline, anywhere in it
+        for step in range(60):
+            bar.setValue(bar.maximum() * step // 59)
+            painted = time.perf_counter()
+            grid.viewport().repaint()
+            paints.append((time.perf_counter() - painted) * 1000)
         cache = window.loader.cache
         result = {
             "rows": rows,
             "catalogue_build_s": round(build_s, 1),
             "grid_filled_s": round(shown_s, 2),
             "layout_s": round(layout_s, 2),
+            "load_average_1min": round(os.getloadavg()[0], 1),
+            "cpu_cores": os.cpu_count(),
+            "frame_paint_ms_median": round(statistics.median(paints), 2),
+            "frame_paint_ms_max": round(max(paints), 2),
+            "layout_compute_ms": round(first_layout_ms, 1),
+            "relayout_after_resize_s": relayouts,
+            "timeline_groups": len(layout.headers) if layout is not None else 0,
+            "timeline_by_month": layout.by_month if layout is not None else None,
+            "timeline_rows": len(layout.row_top) if layout is not None else 0,
+            "months_shown_while_dragging": len(dates_shown),
             "scroll_height_px": bar.maximum(),
             "pages_scrolled": pages,
             "scroll_s": round(scroll_s, 1),
@@ -412,6 +451,9 @@ def scroll(rows: int) -> dict[str, Any]:
             "pixmap_cache_budget_mb": round(cache.budget_bytes / 1e6, 1),
             "rows_with_details_loaded": len(window.model._photos),
             **{f"scroll_{k}": v for k, v in heartbeat.report().items()},
+            "scroll_target_longest_gap_ms": 100,
+            **{f"idle_{k}": v for k, v in idle.report().items() if k != "longest_gap_at_s"},
+            "slowest_gui_callbacks_ms": _slowest(),
         }
         heartbeat.timer.stop()
         window.close()

@@ -338,7 +338,9 @@ def main() -> None:
     parser.add_argument(
         "--scale", type=float, default=1.0, help="device pixel ratio (QT_SCALE_FACTOR): 2 checks high-DPI crispness"
     )
-    parser.add_argument("--only", choices=["grid"], help="only the grid and viewer (with --scale)")
+    parser.add_argument(
+        "--only", choices=["grid", "timeline"], help="only the grid and viewer (with --scale), or only the timeline"
+    )
     args = parser.parse_args()
     if args.scale != 1.0:
         os.environ["QT_SCALE_FACTOR"] = str(args.scale)
@@ -351,14 +353,14 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
+        if args.only == "timeline":
+            offscreen_screens(base)
+            timeline_screenshots(light_settings(make_application(), base), base, args.out)
+            return
         library_dir, camera_id = build_demo(base)
         offscreen_screens(base)
         app = make_application()
-        QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(base / "qsettings"))
-        settings = AppSettings()
-        settings.theme = "light"
-        apply_appearance(app, settings)
+        settings = light_settings(app, base)
         controller = LibraryController(library_dir, thumbnail_dir=base / "thumbs", watch=False)
         window = MainWindow(controller, settings)
         window.show()
@@ -398,6 +400,17 @@ def main() -> None:
         controller.close()
         welcome_state(app, settings, base, out_of)
         duplicates_screenshot(app, settings, base, args.out)
+        timeline_screenshots(settings, base, args.out)
+
+
+def light_settings(app: QApplication, base: Path) -> AppSettings:
+    """The app's settings kept in the temporary folder, light theme."""
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(base / "qsettings"))
+    settings = AppSettings()
+    settings.theme = "light"
+    apply_appearance(app, settings)
+    return settings
 
 
 def review_screenshots(window: MainWindow, out: Path) -> None:
@@ -422,6 +435,56 @@ def review_screenshots(window: MainWindow, out: Path) -> None:
         pump(lambda: window.review.canvas.image is not None)
         save(window, out / f"review-{width}x{height}.png")
         window.review.leave()
+
+
+def timeline_photos(folder: Path) -> None:
+    """A fortnight of outings: 3 to 14 photos a day, landscape, portrait, square and panoramic."""
+    import datetime as dt
+    import random
+
+    from photoclip.demo import save_photo
+    from photoclip.demo.shapes import random_scene, render
+
+    rng = random.Random(11)
+    shapes = ((360, 240), (240, 360), (300, 300), (480, 180), (320, 240))
+    day = dt.datetime(2025, 6, 14, 9, 0)
+    for _outing in range(14):
+        for i in range(rng.randint(3, 14)):
+            width, height = rng.choices(shapes, weights=(6, 3, 1, 1, 3))[0]
+            taken = day + dt.timedelta(minutes=17 * i)
+            save_photo(
+                render(random_scene(rng), width, height), folder / f"{taken:%Y-%m-%d}" / f"IMG_{i:03d}.jpg", taken
+            )
+        day -= dt.timedelta(days=rng.choice((1, 1, 2, 3, 6)))
+
+
+def timeline_screenshots(settings: AppSettings, base: Path, out: Path) -> None:
+    """Browsing: the timeline (day headers, justified rows) at three window sizes; the date beside the scroll bar."""
+    timeline_photos(base / "timeline-photos")
+    with Library.open(base / "timeline-library", model=TINY_MODEL_KEY) as library:
+        library.folders.add(base / "timeline-photos")
+        library.indexer.update()
+    controller = LibraryController(base / "timeline-library", thumbnail_dir=base / "timeline-thumbs", watch=False)
+    window = MainWindow(controller, settings)
+    window.show()
+    controller.open()
+    pump(lambda: controller.state == MODEL_READY and window.model.rowCount() > 0 and window.grid.is_laid_out())
+    for width, height in SIZES:
+        window.resize(width, height)
+        pump(lambda: window.grid.is_laid_out() and window.grid.layout_data.width == window.grid.viewport().width())
+        pump(lambda: thumbnails_shown(window, 20))
+        save(window, out / f"timeline-{width}x{height}.png")
+    window.resize(*README_SIZE)
+    bar = window.grid.verticalScrollBar()
+    pump(lambda: bar.maximum() > 0)
+    bar.setSliderDown(True)
+    bar.setValue(bar.maximum() * 2 // 3)
+    pump(lambda: thumbnails_shown(window, 1))
+    settle(1.0)
+    save(window, out / "timeline-scrubbing.png")
+    bar.setSliderDown(False)
+    window.close()
+    controller.close()
 
 
 def duplicates_screenshot(app: QApplication, settings: AppSettings, base: Path, out: Path) -> None:

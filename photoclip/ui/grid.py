@@ -1,4 +1,4 @@
-"""The thumbnail grid: a list model of photo ids, a painting delegate and an icon-mode view.
+"""The thumbnail grid: a list model of photo ids, a painting delegate and a justified timeline view.
 
 No widget per photo: the model holds ids (and scores in search mode); a photo's
 row details are fetched in pages off the GUI thread the first time the view asks
@@ -32,12 +32,14 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QColor, QFont, QKeyEvent, QMouseEvent, QPainter, QPalette, QPen
-from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from photoclip.core import format_clip_time
 from photoclip.ui.badges import SuggestionBadges, paint_suggestion_badge
 from photoclip.ui.controller import LibraryController
+from photoclip.ui.justified import Shapes
 from photoclip.ui.thumbnails import ThumbnailLoader
+from photoclip.ui.timeline_view import TimelineView
 
 if TYPE_CHECKING:
     from photoclip.core import FolderId, Photo, PhotoId, SceneHit, SceneSpan
@@ -71,6 +73,7 @@ class PhotoGridModel(QAbstractListModel):
         self.loader = loader
         self.thumbnail_size = 192
         self._ids: list[int] = []
+        self.shapes = Shapes()
         self._scores: list[float] | None = None
         self._rows: dict[int, int] = {}
         self._photos: dict[int, Photo] = {}
@@ -86,9 +89,18 @@ class PhotoGridModel(QAbstractListModel):
 
     # -- contents ---------------------------------------------------------------------------
 
-    def set_photos(self, ids: Sequence[int], scores: Sequence[float] | None = None) -> None:
-        """Show these photos; rows already fetched are kept (a refresh only reads what is new)."""
+    def set_photos(
+        self, ids: Sequence[int], scores: Sequence[float] | None = None, shapes: Shapes | None = None
+    ) -> None:
+        """Show these photos; rows already fetched are kept (a refresh only reads what is new).
+
+        `shapes` (each photo's day and aspect ratio, read off the GUI thread) lay the grid out;
+        without them every photo is a square tile.
+        """
         ids = [int(i) for i in ids]
+        if shapes is None or len(shapes) != len(ids):
+            shapes = Shapes([""] * len(ids), [1.0] * len(ids))
+        self.shapes = shapes
         self.loader.forget()
         if ids[: len(self._ids)] == self._ids and scores is None and self._scores is None and len(ids) > len(self._ids):
             self.beginInsertRows(QModelIndex(), len(self._ids), len(ids) - 1)
@@ -349,7 +361,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
         self.badges: SuggestionBadges | None = None  # suggestion badges (photoclip/ui/badges.py), set by the window
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # Qt's name
-        return self.grid.gridSize()
+        return QSize(self.grid.thumbnail_size, self.grid.thumbnail_size)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         painter.save()
@@ -443,25 +455,20 @@ class ThumbnailDelegate(QStyledItemDelegate):
         painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
 
 
-class PhotoGrid(QListView):
-    """Icon-mode view with uniform cells, multi-selection, drag out, Enter to open."""
+class PhotoGrid(TimelineView):
+    """Justified rows of thumbnails (under day headers on the timeline), multi-selection, drag out, Enter to open."""
 
     activated_photo = Signal(int)  # Enter or double-click
     delete_pressed = Signal()
 
     def __init__(self, model: PhotoGridModel, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(model.controller.latest(), parent)
         self.setModel(model)
-        self.setViewMode(QListView.ViewMode.IconMode)
-        self.setResizeMode(QListView.ResizeMode.Adjust)
-        self.setMovement(QListView.Movement.Static)
-        self.setUniformItemSizes(True)
-        self.setLayoutMode(QListView.LayoutMode.Batched)
-        self.setBatchSize(256)  # a long list is laid out over several event-loop turns
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setDragEnabled(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.setAccessibleName("Photos")
         self.setMouseTracking(True)  # scrubbing through a video's scenes follows the pointer
@@ -476,9 +483,10 @@ class PhotoGrid(QListView):
         return model
 
     def set_thumbnail_size(self, size: int) -> None:
-        self.setGridSize(QSize(size + 8, size + 8))
-        self.verticalScrollBar().setSingleStep(max(8, size // 6))
-        self.grid_model().set_thumbnail_size(int(size * self.devicePixelRatioF()))
+        """Rows about `size` pixels high; thumbnails big enough for a landscape photo's long side."""
+        self.thumbnail_size = size
+        self.grid_model().set_thumbnail_size(int(size * 1.5 * self.devicePixelRatioF()))
+        self.relayout()
 
     def selected_ids(self) -> list[int]:
         rows = sorted(i.row() for i in self.selectionModel().selectedIndexes())

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -61,6 +61,7 @@ from photoclip.ui.dialogs import ProblemsDialog, TagDialog
 from photoclip.ui.duplicates import DuplicatesView, SimilarTracker
 from photoclip.ui.grid import PhotoGrid, PhotoGridModel
 from photoclip.ui.icons import icon
+from photoclip.ui.justified import Shapes
 from photoclip.ui.photo_actions import PhotoActions
 from photoclip.ui.review import ReviewPage
 from photoclip.ui.searchbar import FilterChips, SearchField, syntax_button
@@ -73,7 +74,7 @@ from photoclip.ui.viewer import PhotoViewer
 from photoclip.ui.welcome import WelcomePage
 
 if TYPE_CHECKING:
-    from photoclip.core import ExportReport, ImportReport, LibraryStatus, ParsedQuery, PhotoId, SearchResult
+    from photoclip.core import ExportReport, ImportReport, Library, LibraryStatus, ParsedQuery, PhotoId, SearchResult
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,8 @@ class _Answer:
     parsed: ParsedQuery
     ids: list[PhotoId] | None = None
     result: SearchResult | None = None
+    browse_shapes: Shapes | None = None  # the browsed photos' days and aspect ratios, for the timeline
+    hit_shapes: dict[PhotoId, tuple[str | None, int | None, int | None]] = field(default_factory=dict)
 
 
 class MainWindow(QMainWindow):
@@ -119,6 +122,7 @@ class MainWindow(QMainWindow):
         self.example: int | Path | SceneRef | None = None
         self.example_name = ""
         self.result: SearchResult | None = None  # the last search's results, before the relevance slider
+        self._hit_shapes: dict[PhotoId, tuple[str | None, int | None, int | None]] = {}
         self.searching = False
         self.folders: list[Path] = []
         self._results = controller.latest()  # what the grid shows: the newest search or browse wins
@@ -733,13 +737,16 @@ class MainWindow(QMainWindow):
             """Off the GUI thread: read the words against the library's places, then browse or search."""
             parsed = library.searcher.understand(query)
             if parsed.is_empty() and example is None:
-                return _Answer(parsed, ids=library.searcher.browse_ids(merge_filters(parsed.filter, scope_filter)))
+                ids, shapes = _with_shapes(
+                    library, library.searcher.browse_ids(merge_filters(parsed.filter, scope_filter))
+                )
+                return _Answer(parsed, ids=ids, browse_shapes=shapes)
             if not ready:
                 return _Answer(parsed)
             result = library.searcher.search(
                 parsed, example=example, limit=SEARCH_LIMIT, photo_filter=scope_filter, relevance=0.0
             )
-            return _Answer(parsed, result=result)
+            return _Answer(parsed, result=result, hit_shapes=library.photos.shapes([h.photo_id for h in result.hits]))
 
         self._results.submit(answer, self._show_answer)
 
@@ -748,7 +755,7 @@ class MainWindow(QMainWindow):
         if answer.ids is not None:
             self.searching = False
             self._set_search_mode(False)
-            self._show_browse(answer.ids, filtered=not answer.parsed.filter.is_empty())
+            self._show_browse(answer.ids, answer.browse_shapes, filtered=not answer.parsed.filter.is_empty())
             return
         self.searching = True
         self._set_search_mode(True)
@@ -756,7 +763,7 @@ class MainWindow(QMainWindow):
             self.model.set_photos([])
             self._show_model_needed()
             return
-        self._show_search(answer.result)
+        self._show_search_with(answer.result, answer.hit_shapes)
 
     def _set_search_mode(self, on: bool) -> None:
         self.search_controls.setVisible(on)
@@ -773,7 +780,7 @@ class MainWindow(QMainWindow):
             self._to_top = True
             return
         self._restore_ids = self.grid.selected_ids()
-        top = self.grid.indexAt(QPoint(10, 10))
+        top = self.grid.top_index()
         self._restore_top = self.model.photo_id(top.row()) if top.isValid() else None
 
     def _restore_selection(self) -> None:
@@ -789,15 +796,22 @@ class MainWindow(QMainWindow):
         self._restore_ids = []
         self._restore_top = None
 
-    def _show_browse(self, ids: list[PhotoId], *, filtered: bool) -> None:
+    def _show_browse(self, ids: list[PhotoId], shapes: Shapes | None, *, filtered: bool) -> None:
         self.result = None
         self._remember_position()
-        self.model.set_photos(ids)
+        self.grid.grouped = True  # browsing is the timeline
+        self.model.set_photos(ids, shapes=shapes)
         title = _escape(self.scope.title)
         if filtered:
             title += f" · {_escape(self.query)}"
         self.header.setText(f"<b>{title}</b> · {counted(len(ids), 'photo')}")
         self._show_empty_hint(not ids)
+
+    def _show_search_with(
+        self, result: SearchResult, shapes: dict[PhotoId, tuple[str | None, int | None, int | None]]
+    ) -> None:
+        self._hit_shapes = shapes  # the matches' days and aspect ratios, for the grid's layout
+        self._show_search(result)
 
     def _show_search(self, result: SearchResult) -> None:
         self.result = result
@@ -813,7 +827,9 @@ class MainWindow(QMainWindow):
         if self.by_date.isChecked():
             shown = shown.newest_first()
         hits = shown.hits
-        self.model.set_photos([h.photo_id for h in hits], [h.score for h in hits])
+        ids = [h.photo_id for h in hits]
+        self.grid.grouped = self.by_date.isChecked()  # by date: the timeline of the matches
+        self.model.set_photos(ids, [h.score for h in hits], Shapes.of(ids, self._hit_shapes))
         self.model.set_matches({int(h.photo_id): h.scenes for h in hits if h.scenes})
         what = f"“{_escape(self.query)}”" if self.query else ""
         if self.example is not None:
@@ -1432,6 +1448,11 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         self.hide()  # the app closes the library (waiting for queued edits) once the event loop ends
         event.accept()
+
+
+def _with_shapes(library: Library, ids: list[PhotoId]) -> tuple[list[PhotoId], Shapes]:
+    """Browsed ids with the days and aspect ratios the timeline lays out (read with them, off the GUI thread)."""
+    return ids, Shapes.of(ids, library.photos.shapes(ids))
 
 
 def _escape(text: str) -> str:

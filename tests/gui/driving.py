@@ -53,6 +53,10 @@ def wait_for_results(qtbot: Any, window: MainWindow, text: str) -> None:
 
 
 def first_visible_row(window: MainWindow) -> int:
-    """The row of the tile at the grid's top-left corner (-1 when the grid is empty)."""
-    index = window.grid.indexAt(window.grid.viewport().rect().topLeft() + _INSET)
-    return index.row() if index.isValid() else -1
+    """The row of the first tile down the grid's left edge (past a day's header; -1 when the grid is empty)."""
+    viewport = window.grid.viewport().rect()
+    for y in range(0, viewport.height() - _INSET.y(), 4):
+        index = window.grid.indexAt(viewport.topLeft() + _INSET + QPoint(0, y))
+        if index.isValid():
+            return index.row()
+    return -1

@@ -621,6 +621,19 @@ class Catalog:
                 result[photo.id] = photo
         return result
 
+    def shapes(self, ids: Sequence[int]) -> dict[PhotoId, tuple[str | None, int | None, int | None]]:
+        """(taken_at, width, height) of the given ids: what a timeline lays out, without the rest of the row."""
+        result: dict[PhotoId, tuple[str | None, int | None, int | None]] = {}
+        conn = self._conn
+        for start in range(0, len(ids), 900):
+            chunk = [int(i) for i in ids[start : start + 900]]
+            marks = ",".join("?" * len(chunk))
+            for pid, taken, width, height in conn.execute(
+                f"SELECT id, taken_at, width, height FROM photos WHERE id IN ({marks})", chunk
+            ):
+                result[PhotoId(pid)] = (taken, width, height)
+        return result
+
     def photo_by_path(self, path: Path) -> Photo | None:
         row = self._conn.execute(
             f"SELECT {self._PHOTO_COLUMNS} FROM photos WHERE path = ?", (_path_key(path),)

@@ -27,6 +27,10 @@ class Photos:
         """Rows for the given ids (ids no longer in the library are absent)."""
         return self._catalog.photos(ids)
 
+    def shapes(self, ids: Sequence[int]) -> dict[PhotoId, tuple[str | None, int | None, int | None]]:
+        """(taken_at, width, height) by id: the little a timeline needs to group and lay out photos."""
+        return self._catalog.shapes(ids)
+
     def one(self, photo_id: int) -> Photo | None:
         return self._catalog.photos([photo_id]).get(PhotoId(photo_id))
 

@@ -226,3 +226,14 @@ def test_date_order_in_sql_matches_taken_order_including_ties(catalog: Catalog, 
     expected = [ids[4], ids[2], ids[1], ids[3], ids[0]]  # newest; a tie goes to the newer row; undated by path
     assert catalog.taken_order(ids) == expected
     assert catalog.filter_ids(MODEL, PhotoFilter(), by_date=True).tolist() == expected
+
+
+def test_shapes_give_each_photos_date_and_size_without_the_rest_of_its_row(catalog: Catalog, tmp_path: Path) -> None:
+    dated, undated, pending = add(catalog, tmp_path, ["a.jpg", "b.png", "c.jpg"])
+    catalog.record_metadata([(dated, meta("h1")), (undated, meta("h2", taken_at=None, file_type="png"))])
+    shapes = catalog.shapes([pending, dated, undated, 9999] * 300)  # more ids than one query takes
+    assert shapes == {
+        dated: ("2023-05-01T10:00:00", 40, 30),
+        undated: (None, 40, 30),
+        pending: (None, None, None),  # catalogued, not read yet: no size to lay out
+    }
