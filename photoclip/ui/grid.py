@@ -16,7 +16,7 @@ import datetime as dt
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from PySide6.QtCore import (
     QAbstractListModel,
@@ -31,7 +31,7 @@ from PySide6.QtCore import (
     QUrl,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QKeyEvent, QMouseEvent, QPainter, QPalette, QPen
+from PySide6.QtGui import QColor, QFont, QKeyEvent, QMouseEvent, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from photoclip.core import format_clip_time
@@ -60,6 +60,19 @@ ScrubRole = Qt.ItemDataRole.UserRole + 8  # (scene shown, scenes) while the poin
 MomentRole = Qt.ItemDataRole.UserRole + 9  # the moment of a video the thumbnail shows (seconds), or None
 
 Index = QModelIndex | QPersistentModelIndex
+
+
+class Tile(NamedTuple):
+    """What one thumbnail shows (`PhotoGridModel.tile`); the details are None while its row loads."""
+
+    photo_id: int
+    pixmap: QPixmap | None
+    failed: str | None  # why there is no preview
+    offline: bool
+    score: float | None
+    duration: float | None  # a video's length
+    scrub: tuple[int, int] | None  # (scene shown, scenes) while the pointer scrubs across a video
+    moment: float | None  # the moment of a video shown
 
 
 class PhotoGridModel(QAbstractListModel):
@@ -238,12 +251,7 @@ class PhotoGridModel(QAbstractListModel):
             return pid
         if role == ScoreRole:
             return self.score(row)
-        page = row // PAGE
-        if page not in self._pages_requested:
-            self._request_page(page)
-        elif page in self._page_ids:
-            self._page_ids.move_to_end(page)
-        photo = self._photos.get(pid)
+        photo = self._shown(row)
         if photo is None:
             return None
         if role == PhotoRole:
@@ -259,15 +267,51 @@ class PhotoGridModel(QAbstractListModel):
         if role == MomentRole:
             return self.moment(photo)
         if role == ScrubRole:
-            scrubbed = self._scrub(pid)
-            return None if scrubbed is None else (scrubbed, len(self._spans[pid]))
+            return self._scrub_shown(pid)
         if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
             return _describe(photo, self.score(row), photo.folder_id in self._offline_folders, self.matches(pid))
         if role == Qt.ItemDataRole.DisplayRole:
             return photo.path.name
         return None
 
-    def _pixmap(self, photo: Photo) -> Any:
+    def tile(self, row: int) -> Tile:
+        """Everything the delegate paints for one row, in one Python call.
+
+        Painting asks this instead of `data()` role by role: each `data()` is a trip through
+        Qt and back (six per tile), which cost more than the painting itself while
+        workers held the interpreter.
+        """
+        pid = self._ids[row]
+        score = self._scores[row] if self._scores is not None else None
+        photo = self._shown(row)
+        if photo is None:
+            return Tile(pid, None, None, False, score, None, None, None)
+        video = photo.is_video
+        return Tile(
+            pid,
+            self._pixmap(photo),
+            self.loader.failed.get(pid),
+            photo.folder_id in self._offline_folders,
+            score,
+            photo.duration if video else None,
+            self._scrub_shown(pid) if video else None,
+            self.moment(photo) if video else None,
+        )
+
+    def _shown(self, row: int) -> Photo | None:
+        """The row's photo if its page is loaded (a page not asked for yet is asked for now)."""
+        page = row // PAGE
+        if page not in self._pages_requested:
+            self._request_page(page)
+        elif page in self._page_ids:
+            self._page_ids.move_to_end(page)
+        return self._photos.get(self._ids[row])
+
+    def _scrub_shown(self, photo_id: int) -> tuple[int, int] | None:
+        scrubbed = self._scrub(photo_id)
+        return None if scrubbed is None else (scrubbed, len(self._spans[photo_id]))
+
+    def _pixmap(self, photo: Photo) -> QPixmap | None:
         size = self.thumbnail_size
         at = self.moment(photo)
         found = self.loader.pixmap(photo.id, photo.path, photo.content_hash, size, at)
@@ -352,7 +396,7 @@ def format_date(taken_at: str) -> str:
 
 
 class ThumbnailDelegate(QStyledItemDelegate):
-    """Paints a thumbnail (or a placeholder), the selection, a score badge and the offline mark."""
+    """Paints a thumbnail (or a placeholder), the selection, a score badge, video marks and the offline mark."""
 
     def __init__(self, grid: PhotoGrid) -> None:
         super().__init__(grid)
@@ -364,45 +408,46 @@ class ThumbnailDelegate(QStyledItemDelegate):
         return QSize(self.grid.thumbnail_size, self.grid.thumbnail_size)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        self.paint_tile(painter, option.rect, selected, option.palette, self.grid.grid_model().tile(index.row()))
+
+    def paint_tile(self, painter: QPainter, cell: QRect, selected: bool, palette: QPalette, tile: Tile) -> None:
+        """One tile in its cell (the grid calls this directly: no item option, no `data()` per role)."""
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        rect: QRect = option.rect.adjusted(4, 4, -4, -4)
-        palette: QPalette = option.palette
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        rect = cell.adjusted(4, 4, -4, -4)
         if selected:
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(palette.color(QPalette.ColorRole.Highlight))
-            painter.drawRoundedRect(option.rect.adjusted(1, 1, -1, -1), 6, 6)
-        pixmap = index.data(PixmapRole)
+            painter.drawRoundedRect(cell.adjusted(1, 1, -1, -1), 6, 6)
+        pixmap = tile.pixmap
+        target = rect
         if pixmap is not None and not pixmap.isNull():
             scaled = pixmap.size().scaled(rect.size(), Qt.AspectRatioMode.KeepAspectRatio)
             target = QRect(0, 0, scaled.width(), scaled.height())
             target.moveCenter(rect.center())
             painter.drawPixmap(target, pixmap)
-            if index.data(OfflineRole):
+            if tile.offline:
                 painter.fillRect(target, QColor(0, 0, 0, 110))
         else:
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(palette.color(QPalette.ColorRole.AlternateBase))
             painter.drawRoundedRect(rect, 4, 4)
-            failed = index.data(FailedRole)
-            if failed:
+            if tile.failed:
                 painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
-                painter.drawText(rect.adjusted(6, 6, -6, -6), Qt.TextFlag.TextWordWrap, "No preview\n" + failed)
+                painter.drawText(rect.adjusted(6, 6, -6, -6), Qt.TextFlag.TextWordWrap, "No preview\n" + tile.failed)
         if selected:
-            self._selection_mark(painter, target if pixmap is not None and not pixmap.isNull() else rect, palette)
-        if index.data(OfflineRole):
+            self._selection_mark(painter, target, palette)
+        if tile.offline:
             self._badge(painter, rect, "offline", top=True)
-        score = index.data(ScoreRole)
-        if self.show_scores and score is not None:
-            self._badge(painter, rect, f"{score:.2f}", top=False)
-        duration = index.data(DurationRole)
-        if duration is not None:
-            self._video_marks(painter, rect, duration, index.data(ScrubRole), index.data(MomentRole))
+        if self.show_scores and tile.score is not None:
+            self._badge(painter, rect, f"{tile.score:.2f}", top=False)
+        if tile.duration is not None:
+            self._video_marks(painter, rect, tile.duration, tile.scrub, tile.moment)
         if self.badges is not None:
             # a video's length sits in the same corner: the suggestion goes above it
-            lift = painter.fontMetrics().height() + 8 if duration is not None else 0
-            badge = self.badges.badge(index.data(IdRole))
+            lift = painter.fontMetrics().height() + 8 if tile.duration is not None else 0
+            badge = self.badges.badge(tile.photo_id)
             paint_suggestion_badge(painter, rect.adjusted(0, 0, 0, -lift), badge, palette)
         painter.restore()
 
@@ -464,6 +509,7 @@ class PhotoGrid(TimelineView):
     def __init__(self, model: PhotoGridModel, parent: QWidget | None = None) -> None:
         super().__init__(model.controller.latest(), parent)
         self.setModel(model)
+        self._model = model  # the model never changes: painting asks it directly
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setDragEnabled(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
@@ -481,6 +527,12 @@ class PhotoGrid(TimelineView):
         model = self.model()
         assert isinstance(model, PhotoGridModel)
         return model
+
+    def paint_item(
+        self, painter: QPainter, row: int, cell: QRect, selected: bool, current: bool, palette: QPalette
+    ) -> None:
+        """A tile straight from the model's `tile()`: no item option, no `data()` call per role."""
+        self.delegate.paint_tile(painter, cell, selected, palette, self._model.tile(row))
 
     def set_thumbnail_size(self, size: int) -> None:
         """Rows about `size` pixels high; thumbnails big enough for a landscape photo's long side."""

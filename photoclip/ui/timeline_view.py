@@ -291,30 +291,47 @@ class TimelineView(QAbstractItemView):
     # -- painting ---------------------------------------------------------------------------------
 
     def paintEvent(self, event: QPaintEvent) -> None:  # Qt's name
+        """Headers and the photos in view: rows found by binary search, nothing done for the others."""
         layout = self.layout_data
         if layout is None:
             return
         painter = QPainter(self.viewport())
         offset = self.verticalOffset()
         self._paint_headers(painter, layout, offset)
-        model, selection, delegate = self.model(), self.selectionModel(), self.itemDelegate()
-        current = self.currentIndex()
-        focused = self.hasFocus()
-        first, end = self._visible_items()
-        for row in range(first, end):
-            index = model.index(row, 0)
-            option = QStyleOptionViewItem()
-            self.initViewItemOption(option)
-            x, y, w, h = layout.rect(row)
-            option.rect = QRect(x, y - offset, w, h)
-            state = option.state
-            if selection.isSelected(index):
-                state |= QStyle.StateFlag.State_Selected
-            if focused and index == current:
-                state |= QStyle.StateFlag.State_HasFocus
-            option.state = state
-            delegate.paint(painter, option, index)
+        model, selection = self.model(), self.selectionModel()
+        current = self.currentIndex().row() if self.hasFocus() and self.currentIndex().isValid() else -1
+        palette = self.palette()
+        area = event.rect()
+        rows = min(layout.count, self._rows())
+        first_row = max(0, layout.row_at(offset + area.top()))
+        last_row = layout.row_at(offset + area.bottom())
+        left, right = area.left(), area.right()
+        for row in range(first_row, last_row + 1):
+            top = layout.row_top[row] - offset
+            height = layout.row_height[row]
+            for item in range(layout.row_first[row], min(layout.row_first[row + 1], rows)):
+                x, w = layout.x[item], layout.w[item]
+                if x + w <= left or x > right:
+                    continue  # outside the area to repaint (a thumbnail arrived beside it)
+                selected = selection.isSelected(model.index(item, 0))
+                self.paint_item(painter, item, QRect(x, top, w, height), selected, item == current, palette)
         painter.end()
+
+    def paint_item(
+        self, painter: QPainter, row: int, cell: QRect, selected: bool, current: bool, palette: QPalette
+    ) -> None:
+        """One item in its cell, through the item delegate (`PhotoGrid` paints its tiles directly)."""
+        option = QStyleOptionViewItem()
+        self.initViewItemOption(option)
+        option.rect = cell
+        option.palette = palette
+        state = option.state
+        if selected:
+            state |= QStyle.StateFlag.State_Selected
+        if current:
+            state |= QStyle.StateFlag.State_HasFocus
+        option.state = state
+        self.itemDelegate().paint(painter, option, self.model().index(row, 0))
 
     def _paint_headers(self, painter: QPainter, layout: Layout, offset: int) -> None:
         if not layout.headers:
