@@ -6,16 +6,18 @@ from __future__ import annotations
 import itertools
 import json
 import shutil
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from photoclip.cli import main
-from photoclip.core import Library, PhotoFilter
+from photoclip.core import Library, Photo, PhotoFilter, PhotoId
 from photoclip.core.clip.embedder import Embedder
 from photoclip.core.clip.registry import TINY_MODEL_KEY
+from photoclip.core.similar import service
 from photoclip.core.store.schema import SCHEMA_VERSION
 from photoclip.demo.variants import DuplicateTruth, build_duplicate_library
 from tests.catalog_versions import make_version_4
@@ -128,6 +130,44 @@ def test_a_library_from_before_measuring_is_measured_once_then_grouped_alike(
         found = upgraded.similar.find(progress=lambda p: seen.append(p.done))
         assert seen[-1] == len(duplicate_library.truth.files) and upgraded.similar.unmeasured() == []
         assert {frozenset(m.path for m in g.members) for g in found.duplicates} == before
+
+
+def test_measuring_goes_a_slice_at_a_time_and_a_cancel_keeps_what_was_measured(
+    library: Library, tiny_embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first measuring run reads, submits and records a slice of photos at a time (so a 100,000-photo
+    library never holds all its rows and futures at once); cancelled, it keeps every photo measured."""
+    monkeypatch.setattr(service, "_CHUNK", 7)
+    directory = library.directory
+    library.close()
+    make_version_4(directory / "catalog.sqlite")
+    with Library.open(directory, embedder=tiny_embedder) as upgraded:
+        total = len(upgraded.similar.unmeasured())
+        assert total > 14
+        read = upgraded.catalog.photos
+        asked: list[int] = []
+
+        def photos(ids: Sequence[int]) -> dict[PhotoId, Photo]:
+            asked.append(len(ids))
+            return read(ids)
+
+        monkeypatch.setattr(upgraded.catalog, "photos", photos)
+        cancel = threading.Event()
+        seen: list[int] = []
+
+        def progress(done: int) -> None:
+            seen.append(done)
+            if done == 10:
+                cancel.set()
+
+        report = upgraded.similar.measure_missing(progress=lambda p: progress(p.done), cancel=cancel)
+        assert report.measured == 10 and seen == list(range(1, 11))
+        assert len(upgraded.similar.unmeasured()) == total - 10
+        rest: list[tuple[int, int]] = []
+        report = upgraded.similar.measure_missing(progress=lambda p: rest.append((p.done, p.total)))
+        assert report.measured == total - 10 and rest[-1] == (total - 10, total - 10)
+        assert upgraded.similar.unmeasured() == []
+        assert max(asked) == 7  # the rows of one slice at a time
 
 
 @pytest.fixture

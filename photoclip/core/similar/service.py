@@ -155,37 +155,59 @@ class Similar:
         progress: Callable[[MeasureProgress], None] | None = None,
         cancel: threading.Event | None = None,
     ) -> MeasureReport:
-        """Decode and measure the photos in scope that lack measures (in parallel; photos are only read)."""
+        """Decode and measure the photos in scope that lack measures (in parallel; photos are only read).
+
+        A slice of `_CHUNK` photos at a time: their rows, futures and results are all that is
+        alive at once. (Submitting a first run's 100,000 photos at once kept 100,000 rows and
+        futures alive for minutes, and every full garbage collection in the process walked
+        them: the app's window stalled for about a second each time, on any thread's behalf.)
+        """
         with self._measure_lock:
             ids = self.unmeasured(photo_filter)
             report = MeasureReport()
             if not ids:
                 return report
-            paths = {p.id: p.path for p in self._catalog.photos(ids).values()}
-            done: list[tuple[PhotoId, Measures]] = []
             workers = os.cpu_count() or 2
             with cf.ThreadPoolExecutor(workers, "photoclip-measure", initializer=lower_thread_priority) as pool:
-                futures = {pool.submit(_measure_or_error, path): pid for pid, path in paths.items()}
-                for count, future in enumerate(cf.as_completed(futures), start=1):
-                    if cancel is not None and cancel.is_set():
-                        for other in futures:
-                            other.cancel()
+                for start in range(0, len(ids), _CHUNK):
+
+                    def one(count: int, start: int = start) -> None:
+                        if progress is not None:
+                            progress(MeasureProgress(start + count, len(ids)))
+
+                    if not self._measure_slice(pool, ids[start : start + _CHUNK], report, one, cancel):
                         break
-                    result = future.result()
-                    if isinstance(result, Measures):
-                        done.append((futures[future], result))
-                    else:
-                        report.failed.append((paths[futures[future]], result))
-                    if len(done) >= _CHUNK:
-                        self._catalog.record_measures(done)
-                        report.measured += len(done)
-                        done = []
-                    if progress is not None:
-                        progress(MeasureProgress(count, len(paths)))
-            if done:
-                self._catalog.record_measures(done)
-                report.measured += len(done)
             return report
+
+    def _measure_slice(
+        self,
+        pool: cf.Executor,
+        ids: Sequence[PhotoId],
+        report: MeasureReport,
+        measured: Callable[[int], None],
+        cancel: threading.Event | None,
+    ) -> bool:
+        """Measure these photos and record what was measured (`measured(n)` after each); False when cancelled."""
+        paths = {p.id: p.path for p in self._catalog.photos(ids).values()}
+        futures = {pool.submit(_measure_or_error, path): pid for pid, path in paths.items()}
+        done: list[tuple[PhotoId, Measures]] = []
+        cancelled = False
+        for count, future in enumerate(cf.as_completed(futures), start=1):
+            if cancel is not None and cancel.is_set():
+                for other in futures:
+                    other.cancel()
+                cancelled = True
+                break
+            result = future.result()
+            if isinstance(result, Measures):
+                done.append((futures[future], result))
+            else:
+                report.failed.append((paths[futures[future]], result))
+            measured(count)
+        if done:
+            self._catalog.record_measures(done)
+            report.measured += len(done)
+        return not cancelled
 
     # -- grouping -----------------------------------------------------------------------------
 
