@@ -39,6 +39,7 @@ from photoclip.ui.badges import SuggestionBadges, paint_suggestion_badge
 from photoclip.ui.controller import LibraryController
 from photoclip.ui.justified import Shapes
 from photoclip.ui.thumbnails import ThumbnailLoader
+from photoclip.ui.tile_ratings import TileRatings, paint_rating
 from photoclip.ui.timeline_view import TimelineView
 
 if TYPE_CHECKING:
@@ -403,6 +404,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
         self.grid = grid
         self.show_scores = False
         self.badges: SuggestionBadges | None = None  # suggestion badges (photoclip/ui/badges.py), set by the window
+        self.ratings: TileRatings | None = None  # stars and favourites (photoclip/ui/tile_ratings.py)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # Qt's name
         return QSize(self.grid.thumbnail_size, self.grid.thumbnail_size)
@@ -420,26 +422,39 @@ class ThumbnailDelegate(QStyledItemDelegate):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(palette.color(QPalette.ColorRole.Highlight))
             painter.drawRoundedRect(cell.adjusted(1, 1, -1, -1), 6, 6)
+        target = self._picture(painter, rect, palette, tile)
+        if selected:
+            self._selection_mark(painter, target, palette)
+        self._marks(painter, rect, palette, tile)
+        painter.restore()
+
+    @staticmethod
+    def _picture(painter: QPainter, rect: QRect, palette: QPalette, tile: Tile) -> QRect:
+        """The thumbnail at its aspect ratio (dimmed when offline), or a placeholder; where it went."""
         pixmap = tile.pixmap
-        target = rect
-        if pixmap is not None and not pixmap.isNull():
-            scaled = pixmap.size().scaled(rect.size(), Qt.AspectRatioMode.KeepAspectRatio)
-            target = QRect(0, 0, scaled.width(), scaled.height())
-            target.moveCenter(rect.center())
-            painter.drawPixmap(target, pixmap)
-            if tile.offline:
-                painter.fillRect(target, QColor(0, 0, 0, 110))
-        else:
+        if pixmap is None or pixmap.isNull():
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(palette.color(QPalette.ColorRole.AlternateBase))
             painter.drawRoundedRect(rect, 4, 4)
             if tile.failed:
                 painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
                 painter.drawText(rect.adjusted(6, 6, -6, -6), Qt.TextFlag.TextWordWrap, "No preview\n" + tile.failed)
-        if selected:
-            self._selection_mark(painter, target, palette)
+            return rect
+        scaled = pixmap.size().scaled(rect.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        target = QRect(0, 0, scaled.width(), scaled.height())
+        target.moveCenter(rect.center())
+        painter.drawPixmap(target, pixmap)
+        if tile.offline:
+            painter.fillRect(target, QColor(0, 0, 0, 110))
+        return target
+
+    def _marks(self, painter: QPainter, rect: QRect, palette: QPalette, tile: Tile) -> None:
+        """Offline and stars top-right, the score bottom-right, a video's length and the suggestion bottom-left."""
         if tile.offline:
             self._badge(painter, rect, "offline", top=True)
+        if self.ratings is not None:
+            below = painter.fontMetrics().height() + 8 if tile.offline else 0  # under the offline mark
+            paint_rating(painter, rect, self.ratings.rating(tile.photo_id), below=below)
         if self.show_scores and tile.score is not None:
             self._badge(painter, rect, f"{tile.score:.2f}", top=False)
         if tile.duration is not None:
@@ -449,7 +464,6 @@ class ThumbnailDelegate(QStyledItemDelegate):
             lift = painter.fontMetrics().height() + 8 if tile.duration is not None else 0
             badge = self.badges.badge(tile.photo_id)
             paint_suggestion_badge(painter, rect.adjusted(0, 0, 0, -lift), badge, palette)
-        painter.restore()
 
     @staticmethod
     def _selection_mark(painter: QPainter, target: QRect, palette: QPalette) -> None:
@@ -520,6 +534,9 @@ class PhotoGrid(TimelineView):
         self.setMouseTracking(True)  # scrubbing through a video's scenes follows the pointer
         self.delegate = ThumbnailDelegate(self)
         self.setItemDelegate(self.delegate)
+        self.ratings = TileRatings(model.controller, self)
+        self.ratings.updated.connect(self.viewport().update)
+        self.delegate.ratings = self.ratings
         self.doubleClicked.connect(lambda index: self.activated_photo.emit(index.data(IdRole)))
         self.set_thumbnail_size(model.thumbnail_size)
 
