@@ -8,9 +8,10 @@ two lists the catalog gives cheaply (each photo's day and aspect ratio), so a
 on screen. Big layouts are computed off the GUI thread (see `PhotoGrid`).
 
 Grouping rule: by day, unless thumbnails are zoomed out to `MONTH_BELOW_SIZE` or
-less, or the photos are spread thinly over many days (more than `SPARSE_DAYS`
-days averaging fewer than `SPARSE_PHOTOS_PER_DAY` photos): then by month, so a
-screen is not a column of headers over single photos.
+less, or the photos are spread thinly over more than a screenful of days (more
+than `SPARSE_DAYS` days averaging fewer than `SPARSE_PHOTOS_PER_DAY` photos, as the
+matches of a search by date often are): then by month, so a screen is not a
+column of headers over single photos.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from photoclip.core import PhotoId
 
 MONTH_BELOW_SIZE = 128
-SPARSE_DAYS = 60
+SPARSE_DAYS = 8
 SPARSE_PHOTOS_PER_DAY = 3.0
 MIN_ASPECT, MAX_ASPECT = 0.4, 3.0
 """Extremes (panoramas, slivers) are laid out at these ratios and letterboxed in their tile."""

@@ -30,6 +30,10 @@ def test_months_when_zoomed_out_or_when_days_are_sparse() -> None:
     assert groups_by_month(busy, 128), "the smallest thumbnails group by month"
     sparse = Shapes([f"2024-{m:02d}-{d:02d}" for m in range(1, 13) for d in range(1, 11)], [1.5] * 120)
     assert groups_by_month(sparse, 192), "120 days with one photo each would be a column of headers"
+    matches = Shapes([f"2024-{m:02d}-{d:02d}" for m in range(1, 4) for d in range(1, 30, 3)], [1.5] * 30)
+    assert groups_by_month(matches, 192), "a search's 30 matches on 30 days, by date: months"
+    few = Shapes(["2025-06-14", "2025-06-12", "2025-06-01", "2025-05-28"], [1.5] * 4)
+    assert not groups_by_month(few, 192), "four days fit on a screen: their own headers"
 
 
 @pytest.mark.parametrize("width", [900, 1000, 1600, 333])
