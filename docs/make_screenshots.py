@@ -469,6 +469,7 @@ def timeline_screenshots(settings: AppSettings, base: Path, out: Path) -> None:
     window.show()
     controller.open()
     pump(lambda: controller.state == MODEL_READY and window.model.rowCount() > 0 and window.grid.is_laid_out())
+    window.demo_banner.dismiss()  # the tiny model on photos it does not know: shown elsewhere, not the point here
     for width, height in SIZES:
         window.resize(width, height)
         pump(lambda: window.grid.is_laid_out() and window.grid.layout_data.width == window.grid.viewport().width())
