@@ -186,3 +186,32 @@ def test_keys_and_selection_cross_from_one_day_to_the_next(qtbot: Any, timeline:
     grid.scrollTo(model.index(3))
     qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=grid.visualRect(model.index(3)).center())
     assert grid.selected_ids() == [model.ids[3]] and rect.isValid()
+
+
+def test_a_paint_asks_the_model_only_for_the_tiles_it_draws(
+    qtbot: Any, app: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Painting finds the rows on screen by binary search and asks for those tiles only, each once; a
+    thumbnail arriving repaints its own tile, not the screen."""
+    grid, model = app.grid, app.model
+    qtbot.waitUntil(grid.is_laid_out, timeout=WAIT)
+    bar = grid.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=WAIT)
+    bar.setValue(bar.maximum() // 2)
+    asked: list[int] = []
+    tile = model.tile
+
+    def counted_tile(row: int) -> Any:
+        asked.append(row)
+        return tile(row)
+
+    monkeypatch.setattr(model, "tile", counted_tile)
+    grid.viewport().repaint()
+    view = grid.viewport().rect()
+    visible = [r for r in range(model.rowCount()) if view.intersects(grid.visualRect(model.index(r)))]
+    assert 0 < len(visible) < model.rowCount()
+    assert sorted(asked) == visible
+    asked.clear()
+    one = visible[len(visible) // 2]
+    grid.viewport().repaint(grid.visualRect(model.index(one)))
+    assert asked == [one]
