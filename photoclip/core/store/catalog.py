@@ -23,10 +23,10 @@ import numpy as np
 import numpy.typing as npt
 
 from photoclip.core.errors import CatalogDamaged, CatalogError, SchemaTooNew
-from photoclip.core.media.kinds import KINDS, kind_of
+from photoclip.core.media.kinds import kind_of
 from photoclip.core.store.backup import Backup, damage, make_backup
 from photoclip.core.store.backup import due as backup_due
-from photoclip.core.store.filters import place_clause, text_clause, text_match
+from photoclip.core.store.filters import filter_clauses, prefix_range, text_match
 from photoclip.core.store.order import NEWEST_FIRST_SQL, newest_first_key
 from photoclip.core.store.records import (
     VECTOR_DTYPE,
@@ -67,16 +67,10 @@ def _under(sql: str, folder_id: FolderId, under: Path | None) -> tuple[str, list
     """Restrict a per-folder photo query to one subfolder (an index-friendly path range)."""
     params: list[object] = [folder_id]
     if under is not None:
-        low, high = _prefix_range(under)
+        low, high = prefix_range(under)
         sql += " AND path >= ? AND path < ?"
         params += [low, high]
     return sql, params
-
-
-def _prefix_range(folder: Path) -> tuple[str, str]:
-    """Bounds selecting every path under `folder` with an index-friendly range comparison."""
-    prefix = str(folder).rstrip(os.sep) + os.sep
-    return prefix, prefix[:-1] + chr(ord(os.sep) + 1)
 
 
 class Catalog:
@@ -654,7 +648,7 @@ class Catalog:
             limit: only the first `limit` ids (a page of a search), found without ordering the rest.
         """
         ranked = by_text and bool(photo_filter.texts)
-        clauses, params = _filter_clauses(photo_filter, texts=not ranked)
+        clauses, params = filter_clauses(photo_filter, texts=not ranked)
         vectors = " JOIN embeddings e ON e.photo_id = p.id" if embedded else ""
         if embedded:
             clauses.insert(0, "e.model_id = ?")
@@ -830,86 +824,6 @@ class Catalog:
         """SQLite's own consistency check; empty when healthy."""
         rows = self._conn.execute("PRAGMA quick_check").fetchall()
         return [str(r[0]) for r in rows if r[0] != "ok"]
-
-
-def _filter_clauses(photo_filter: PhotoFilter, *, texts: bool = True) -> tuple[list[str], list[object]]:
-    """SQL conditions (over `photos p`) and their parameters for a filter; each filter kind is one clause.
-
-    `texts=False` leaves the `text:` filters out, for a query that the full-text index leads.
-    """
-    clauses: list[str] = []
-    params: list[object] = []
-    if photo_filter.folders:
-        ors = []
-        for folder in photo_filter.folders:
-            low, high = _prefix_range(folder)
-            ors.append("(p.path >= ? AND p.path < ?)")
-            params += [low, high]
-        clauses.append("(" + " OR ".join(ors) + ")")
-    if photo_filter.taken_after:
-        clauses.append("p.taken_at >= ?")
-        params.append(photo_filter.taken_after)
-    if photo_filter.taken_before:
-        clauses.append("p.taken_at <= ?")
-        bound = photo_filter.taken_before
-        params.append(bound + "T99" if "T" not in bound else bound)  # a bare date includes the whole day
-    if photo_filter.file_types:
-        clauses.append(_types_clause(photo_filter.file_types, params))
-    tagged = (  # photos with a label (or one of its children) that was not rejected
-        "p.id IN (WITH RECURSIVE wanted(id) AS (SELECT id FROM labels WHERE name = ? COLLATE CASEFOLD{} "
-        "UNION SELECT l.id FROM labels l JOIN wanted w ON l.parent_id = w.id) "
-        "SELECT t.photo_id FROM tags t JOIN wanted w ON t.label_id = w.id WHERE t.status != 'rejected')"
-    )
-    for tag in photo_filter.tags:
-        clauses.append(tagged.format(""))
-        params.append(tag)
-    for label_set, tag in photo_filter.set_tags:
-        clauses.append(tagged.format(" AND set_id IN (SELECT id FROM label_sets WHERE name = ?)"))
-        params += [tag, label_set]
-    if photo_filter.albums:
-        marks = ",".join("?" * len(photo_filter.albums))
-        clauses.append(
-            "p.id IN (SELECT ap.photo_id FROM album_photos ap JOIN albums a ON a.id = ap.album_id "
-            f"WHERE a.name COLLATE CASEFOLD IN ({marks}))"
-        )
-        params += list(photo_filter.albums)
-    text_clauses = [text_clause(t) for t in photo_filter.texts] if texts else []
-    for clause, values in text_clauses + [place_clause(p) for p in photo_filter.places]:
-        clauses.append(clause)
-        params += values
-    _rating_clauses(photo_filter, clauses, params)
-    return clauses, params
-
-
-def _types_clause(file_types: Sequence[str], params: list[object]) -> str:
-    """The file types clause, its parameters appended to `params`.
-
-    The kinds ("video", "photo") are file types too: a query's "type:video" keeps the videos.
-    """
-    kinds = [t.lower() for t in file_types if t.lower() in KINDS]
-    types = [t.lower() for t in file_types if t.lower() not in KINDS]
-    either = []
-    if kinds:
-        either.append(f"p.kind IN ({','.join('?' * len(kinds))})")
-        params += kinds
-    if types:
-        either.append(f"p.file_type IN ({','.join('?' * len(types))})")
-        params += types
-    return "(" + " OR ".join(either) + ")"
-
-
-def _rating_clauses(photo_filter: PhotoFilter, clauses: list[str], params: list[object]) -> None:
-    """Stars and favourites (`store.ratings`): a photo never rated has 0 stars and is no favourite."""
-    stars = "COALESCE((SELECT r.stars FROM ratings r WHERE r.photo_id = p.id), 0)"
-    if photo_filter.min_stars is not None:
-        clauses.append(f"{stars} >= ?")
-        params.append(photo_filter.min_stars)
-    if photo_filter.max_stars is not None:
-        clauses.append(f"{stars} <= ?")
-        params.append(photo_filter.max_stars)
-    if photo_filter.favourite is not None:
-        favourites = "p.id IN (SELECT r.photo_id FROM ratings r WHERE r.favourite = 1)"
-        clauses.append(favourites if photo_filter.favourite else f"NOT {favourites}")
 
 
 def _casefold_compare(a: str, b: str) -> int:
