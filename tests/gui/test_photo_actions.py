@@ -11,26 +11,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Slot
+from PySide6.QtCore import QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from photoclip.core import TINY_MODEL_KEY, Library, PhotoId, Rating
 from photoclip.core.clip.embedder import Embedder
 from photoclip.demo import generate_photos
-from photoclip.ui.controller import MODEL_READY, LibraryController
+from photoclip.ui.controller import MODEL_READY
 from photoclip.ui.settings import AppSettings
 from photoclip.ui.sidebar import ALL, album_scope
 from photoclip.ui.window import GRID, VIEWER, MainWindow
-from tests.gui.driving import WAIT
+from tests.gui.driving import WAIT, answer_next_question, open_window
 
 N = 12
-
-
-@pytest.fixture
-def trash_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    return tmp_path / "data" / "Trash"
 
 
 @pytest.fixture
@@ -44,12 +38,7 @@ def own_app(
         library.folders.add(photos)
         library.indexer.update()
         library.albums.create("Trip")
-    controller = LibraryController(tmp_path / "library", watch=False, thumbnail_dir=app_settings.thumbnail_dir)
-    window = MainWindow(controller, app_settings)
-    qtbot.addWidget(window)
-    window.resize(1000, 700)
-    window.show()
-    controller.open()
+    window, controller = open_window(qtbot, tmp_path / "library", app_settings, size=(1000, 700), watch=False)
     qtbot.waitUntil(lambda: controller.state == MODEL_READY and window.model.rowCount() == N, timeout=WAIT)
     qtbot.waitUntil(lambda: all(window.model.photo(i) is not None for i in window.model.ids), timeout=WAIT)
     engine = controller.library
@@ -70,21 +59,6 @@ def select_rows(window: MainWindow, rows: list[int]) -> list[int]:
 
 def status(window: MainWindow) -> str:
     return window.statusBar().currentMessage()
-
-
-def answer_next_question(accept: bool, seen: list[str]) -> None:
-    """Answer the confirmation the next key or click opens, noting what it said."""
-
-    def answer() -> None:
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            QTimer.singleShot(20, answer)
-            return
-        seen.append(f"{box.text()} {box.informativeText()}")
-        wanted = QMessageBox.ButtonRole.AcceptRole if accept else QMessageBox.ButtonRole.RejectRole
-        next(b for b in box.buttons() if box.buttonRole(b) == wanted).click()
-
-    QTimer.singleShot(20, answer)
 
 
 def test_keys_rate_the_selection_and_ctrl_z_undoes_it(own_app: tuple[MainWindow, Library], qtbot: Any) -> None:
