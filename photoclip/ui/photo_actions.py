@@ -190,8 +190,9 @@ class PhotoActions(QObject):
             if removed:
                 self.undo.push(UndoStep(f"Remove {what} from “{name}”", lambda: library.albums.add(name, ids)))
                 self.removed.emit(list(ids))
+            them = "it" if len(ids) == 1 else "them"
             self.message.emit(
-                f"Removed {what} from “{name}” (still in the library). Ctrl+Z puts them back."
+                f"Removed {what} from “{name}” (still in the library). Ctrl+Z puts {them} back."
                 if removed
                 else f"{what} {'is' if len(ids) == 1 else 'are'} not in “{name}”."
             )
@@ -217,7 +218,8 @@ class PhotoActions(QObject):
                 )
                 self.message.emit(f"{path.name} was not moved to the trash: {why}{more}")
             elif report.trashed:
-                self.message.emit(f"Moved {counted(len(report.trashed), 'photo')} to the trash. Ctrl+Z puts them back.")
+                moved, them = counted(len(report.trashed), "photo"), "it" if len(report.trashed) == 1 else "them"
+                self.message.emit(f"Moved {moved} to the trash. Ctrl+Z puts {them} back.")
 
         self.controller.write(lambda: library.trash.move(ids), done)
 

@@ -278,7 +278,7 @@ def test_del_in_the_viewer_trashes_the_photo_shown_and_shows_the_next(
     assert window.stack.currentIndex() == VIEWER, "the viewer stays, on the next photo"
     assert window.viewer.ids == [i for i in order if i != shown]
     qtbot.waitUntil(lambda: window.viewer.details is not None and window.viewer.details.photo.id == order[2])
-    assert status(window) == "Moved 1 photo to the trash. Ctrl+Z puts them back."
+    assert status(window) == "Moved 1 photo to the trash. Ctrl+Z puts it back."
 
     window.undo_action.trigger()
     qtbot.waitUntil(lambda: path.exists() and window.model.rowCount() == N, timeout=WAIT)
