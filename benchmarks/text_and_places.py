@@ -16,7 +16,7 @@
    `Searcher.search` as the CLI calls it. Target: <= 20 ms.
 4. Reverse geocoding: photos named per second, alone and stored. Target: >= 10,000/s.
 
-    python benchmarks/text_and_places.py [--text-photos 60] [--plain-photos 240] [--quick]
+    python benchmarks/text_and_places.py [--text-photos 60] [--plain-photos 240] [--quick] [--part latency ...]
 
 Results: benchmarks/results/text_and_places.json (and the last line of output).
 """
@@ -24,6 +24,7 @@ Results: benchmarks/results/text_and_places.json (and the last line of output).
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import resource
 import statistics
@@ -253,6 +254,9 @@ def geocoding(count: int, base: Path) -> dict[str, Any]:
     }
 
 
+PARTS = ("ocr_engines", "library", "latency", "geocoding")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--text-photos", type=int, default=60)
@@ -261,23 +265,34 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=100_000, help="library size for the latency test")
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--quick", action="store_true", help="small sizes, to check the script")
+    parser.add_argument(
+        "--part",
+        action="append",
+        choices=PARTS,
+        help="measure only this part (repeatable); the other parts keep their figures in the results file",
+    )
     args = parser.parse_args()
     if args.quick:
         args.text_photos, args.plain_photos, args.engine_photos, args.photos, args.queries = 10, 20, 5, 5000, 10
+    parts = args.part or list(PARTS)
     with tempfile.TemporaryDirectory(prefix="photoclip-text-bench-") as scratch:
         base = Path(scratch)
-        engine_photos = generate_text_photos(base / "engines", args.engine_photos, seed=4)
+        measure = {
+            "ocr_engines": lambda: compare_engines(generate_text_photos(base / "engines", args.engine_photos, seed=4)),
+            "library": lambda: library_run(base / "lib", args.text_photos, args.plain_photos),
+            "latency": lambda: latency_at_scale(base, args.photos, max(args.photos // 5, 1), args.queries),
+            "geocoding": lambda: geocoding(100_000 if not args.quick else 5000, base),
+        }
+        earlier = json.loads(RESULTS.read_text()) if RESULTS.exists() and args.part else {}
         result = {
+            **earlier,
             "benchmark": "text_and_places",
             "machine": machine(),
             "fonts": [Path(f).name for f in available_fonts()],
-            "ocr_engines": compare_engines(engine_photos),
-            "library": library_run(base / "lib", args.text_photos, args.plain_photos),
-            "latency": latency_at_scale(base, args.photos, max(args.photos // 5, 1), args.queries),
-            "geocoding": geocoding(100_000 if not args.quick else 5000, base),
+            **{part: measure[part]() for part in parts},
         }
     if not args.quick:
-        RESULTS.write_text(__import__("json").dumps(result, indent=2) + "\n")
+        RESULTS.write_text(json.dumps(result, indent=2) + "\n")
     emit(result)
 
 

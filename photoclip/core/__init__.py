@@ -67,7 +67,7 @@ if TYPE_CHECKING:
     from photoclip.core.store.settings import SIDECAR_NAMINGS, LibrarySettings
     from photoclip.core.store.smart_albums import Rule as SmartRule
     from photoclip.core.store.smart_albums import SmartAlbum
-    from photoclip.core.store.tags import ACCEPTED, REJECTED, SUGGESTED, Tag, TagCount
+    from photoclip.core.store.tags import ACCEPTED, REJECTED, SUGGESTED, Tag, TagCount, TagState
     from photoclip.core.store.texts import TextCounts
     from photoclip.core.tagging.autotagger import AutoTagProgress, AutoTagReport
     from photoclip.core.tagging.keywords import IMPORTED_SET, ExportReport, ImportReport
@@ -167,6 +167,7 @@ _HOMES: dict[str, str] = {
     "TINY_MODEL_KEY": "photoclip.core.clip.registry",
     "Tag": "photoclip.core.store.tags",
     "TagCount": "photoclip.core.store.tags",
+    "TagState": "photoclip.core.store.tags",
     "ThumbnailStore": "photoclip.core.media.thumbnails",
     "CacheUsage": "photoclip.core.media.thumbnails",
     "resolve_device": "photoclip.core.clip.loading",
@@ -320,6 +321,7 @@ __all__ = [
     "Speed",
     "Tag",
     "TagCount",
+    "TagState",
     "ThumbnailStore",
     "cached_weights",
     "catalogue_entry",

@@ -391,14 +391,15 @@ class DuplicatesView(QWidget):
 
     def _confirm(self, members: list[GroupMember], kept: str) -> bool:
         size = human_bytes(sum(m.size for m in members))
-        files = f"{len(members):,} file{'s' if len(members) != 1 else ''}"
+        files = counted(len(members), "file")
+        them, their = ("it", "its") if len(members) == 1 else ("them", "their")
         box = QMessageBox(self)
         box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle("Move to the trash")
         box.setText(f"Move {files} ({size}) to the trash?")
         box.setInformativeText(
-            f"{kept} Undo (Ctrl+Z) puts them back with their tags and albums, and your file manager's trash "
-            "can restore them too. Nothing is deleted."
+            f"{kept} Undo (Ctrl+Z) puts {them} back with {their} tags and albums, and your file manager's trash "
+            f"can restore {them} too. Nothing is deleted."
         )
         move = box.addButton(f"Move {files} to the trash", QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
@@ -429,7 +430,8 @@ class DuplicatesView(QWidget):
                 self.message.emit(f"{path.name} was not moved: {why}{more}")
                 self._render()
             elif report.trashed:
-                self.message.emit(f"Moved {counted(len(report.trashed), 'file')} to the trash. Ctrl+Z puts them back.")
+                moved, them = counted(len(report.trashed), "file"), "it" if len(report.trashed) == 1 else "them"
+                self.message.emit(f"Moved {moved} to the trash. Ctrl+Z puts {them} back.")
 
         self.controller.write(lambda: library.trash.move(photo_ids), done)
 

@@ -6,10 +6,11 @@ says the same thing wherever it is used:
 - **Rate** ▸ 0-5 (keys 0-5, as in Lightroom, digiKam and Shotwell) and **Favourite** (`.`, as in
   Apple Photos) apply to the grid's selection, or to the photo in the viewer. Each is one step
   on the window's undo stack, and the status bar says what it did.
-- **Del** in the grid: inside an album it takes the selection out of the album (the photos stay
-  in the library); anywhere else it moves the files to the platform trash after a confirmation
-  that says how many and that they can be restored (Ctrl+Z or the file manager's trash). Nothing
-  is ever deleted outright (`core.media.trash`).
+- **Del** in the grid or the viewer: inside an album it takes the selection (or the photo shown)
+  out of the album (the photos stay in the library); anywhere else it moves the files to the
+  platform trash after a confirmation that says how many and that they can be restored (Ctrl+Z
+  or the file manager's trash). Nothing is ever deleted outright (`core.media.trash`). `removed`
+  says which photos left, so the viewer goes on to the next one.
 - **Open in default app**, **Show in folder**, and **Copy to folder…**: copies only, made off the
   GUI thread with a progress dialog and a final message (`core.media.copying`).
 
@@ -66,6 +67,7 @@ class PhotoActions(QObject):
     """The actions (see the module docstring); `message` is what the status bar should say."""
 
     message = Signal(str)
+    removed = Signal(list)  # photo ids that left what is shown (to the trash, or out of the album shown)
 
     def __init__(
         self,
@@ -74,7 +76,6 @@ class PhotoActions(QObject):
         undo: UndoStack,
         *,
         targets: Callable[[], list[int]],
-        grid_targets: Callable[[], list[int]],
         album: Callable[[], str | None],
         photo_of: Callable[[int], Photo | None],
     ) -> None:
@@ -83,7 +84,6 @@ class PhotoActions(QObject):
         self.controller = controller
         self.undo = undo
         self.targets = targets
-        self.grid_targets = grid_targets
         self.album = album
         self.photo_of = photo_of
         self.choose_folder: Callable[[], Path | None] = self._choose_folder
@@ -173,7 +173,8 @@ class PhotoActions(QObject):
     # -- Del: out of the album, or to the trash -------------------------------------------------
 
     def delete_selection(self) -> None:
-        library, ids = self._library(), self.grid_targets()
+        """Del: the viewer's photo or the grid's selection, out of the album shown or to the trash."""
+        library, ids = self._library(), self.targets()
         if library is None or not ids:
             return
         name = self.album()
@@ -188,8 +189,10 @@ class PhotoActions(QObject):
         def done(removed: int) -> None:
             if removed:
                 self.undo.push(UndoStep(f"Remove {what} from “{name}”", lambda: library.albums.add(name, ids)))
+                self.removed.emit(list(ids))
+            them = "it" if len(ids) == 1 else "them"
             self.message.emit(
-                f"Removed {what} from “{name}” (still in the library). Ctrl+Z puts them back."
+                f"Removed {what} from “{name}” (still in the library). Ctrl+Z puts {them} back."
                 if removed
                 else f"{what} {'is' if len(ids) == 1 else 'are'} not in “{name}”."
             )
@@ -207,6 +210,7 @@ class PhotoActions(QObject):
                 gone = report.trashed
                 name = gone[0].file.original.name if len(gone) == 1 else counted(len(gone), "photo")
                 self.undo.push(UndoStep(f"Move {name} to the trash", lambda: library.trash.restore(gone), _restored))
+                self.removed.emit([int(t.photo_id) for t in gone])
             if report.failed:
                 path, why = report.failed[0]
                 more = (
@@ -214,7 +218,8 @@ class PhotoActions(QObject):
                 )
                 self.message.emit(f"{path.name} was not moved to the trash: {why}{more}")
             elif report.trashed:
-                self.message.emit(f"Moved {counted(len(report.trashed), 'photo')} to the trash. Ctrl+Z puts them back.")
+                moved, them = counted(len(report.trashed), "photo"), "it" if len(report.trashed) == 1 else "them"
+                self.message.emit(f"Moved {moved} to the trash. Ctrl+Z puts {them} back.")
 
         self.controller.write(lambda: library.trash.move(ids), done)
 

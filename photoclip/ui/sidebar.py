@@ -8,11 +8,12 @@ rebuilt keeping the current selection and what was expanded.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QDragEnterEvent, QDragMoveEvent, QDropEvent, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeWidget, QTreeWidgetItem, QWidget
 
@@ -47,6 +48,8 @@ class Scope:
 
 ALL = Scope("all")
 SIMILAR = Scope("duplicates", title="Duplicates & bursts")
+REFRESH_SECONDS = 1.0
+"""The sidebar's counts are read again at most this often while they keep changing (indexing)."""
 
 
 def folder_scope(path: Path) -> Scope:
@@ -121,6 +124,10 @@ class Sidebar(QTreeWidget):
         self.current_scope: Scope = ALL
         self._suppress = False
         self._counts = controller.latest()
+        self._refreshed_at = 0.0
+        self._refresh_later = QTimer(self)
+        self._refresh_later.setSingleShot(True)
+        self._refresh_later.timeout.connect(self.refresh)
         self._all = self._section("All photos", "all")
         self._similar = self._section("Duplicates & bursts", "duplicates")
         self._similar.setToolTip(0, "Copies of the same picture and bursts of shots, to tidy up")
@@ -160,9 +167,21 @@ class Sidebar(QTreeWidget):
     # -- contents ---------------------------------------------------------------------------
 
     def refresh(self) -> None:
+        """Counts and lists again: at once after a quiet second, else at most once a second.
+
+        Indexing changes the counts with every batch; rebuilding the tree each time kept the GUI
+        thread busy (tens of ms a batch), while a second's delay in a count is invisible.
+        """
         library = self.controller.library
-        if library is not None:
-            self._counts.submit(lambda: collect(library), self.populate)
+        if library is None:
+            return
+        wait = self._refreshed_at + REFRESH_SECONDS - time.monotonic()
+        if wait > 0:
+            if not self._refresh_later.isActive():
+                self._refresh_later.start(int(wait * 1000) + 1)
+            return
+        self._refreshed_at = time.monotonic()
+        self._counts.submit(lambda: collect(library), self.populate)
 
     def populate(self, data: SidebarData) -> None:
         expanded = {self._item_key(i) for i in self._all_items() if i.isExpanded()}

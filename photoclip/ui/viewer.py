@@ -52,6 +52,7 @@ from photoclip.ui.image_view import FULL_SCREEN_BACKGROUND, WINDOW_BACKGROUND, Z
 from photoclip.ui.photo_info import ElidedLabel, InfoPanel, ModelView, PhotoDetails
 from photoclip.ui.player import VideoPane
 from photoclip.ui.slideshow import INTERVALS, Slideshow
+from photoclip.ui.tag_edits import TagEdits
 from photoclip.ui.theme import ICON_SIZE
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
 
     from photoclip.core import Library, Photo, SceneHit, SceneSpan, Tag
     from photoclip.ui.settings import AppSettings
+    from photoclip.ui.undo import UndoStack
 
 __all__ = [
     "ClipToPlay",
@@ -192,11 +194,16 @@ class PhotoViewer(QWidget):
     similar_scene = Signal(int, int)  # "find similar" from a video's scene: (photo id, scene index)
 
     def __init__(
-        self, controller: LibraryController, settings: AppSettings | None = None, parent: QWidget | None = None
+        self,
+        controller: LibraryController,
+        settings: AppSettings | None = None,
+        undo: UndoStack | None = None,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.controller = controller
         self.settings = settings
+        self.tag_edits = TagEdits(controller, undo, self)
         self.ids: list[int] = []
         self.position = 0
         self.scores: dict[int, float] = {}
@@ -358,6 +365,24 @@ class PhotoViewer(QWidget):
         self._leafing = False
         self._load()
         self.setFocus()
+
+    def forget(self, photo_ids: Sequence[int]) -> None:
+        """These photos are gone from what the viewer walks through (Del): the next one shows in the place
+        of the one shown, the last photo's predecessor after the last; nothing when none is left."""
+        gone = {int(i) for i in photo_ids}
+        if not gone.intersection(self.ids):
+            return
+        shown = self.current_id
+        before = sum(1 for i in self.ids[: self.position] if i in gone)
+        self.ids = [i for i in self.ids if i not in gone]
+        for photo_id in gone:
+            self._previews.pop(photo_id, None)
+        if not self.ids:
+            self.leave()
+            return
+        self.position = min(self.position - before, len(self.ids) - 1)
+        if shown in gone:
+            self._load()
 
     @property
     def current_id(self) -> int | None:
@@ -755,34 +780,23 @@ class PhotoViewer(QWidget):
         return self.panel.new_tag
 
     def _tag_action(self, action: str, tag: Tag) -> None:
-        library = self.controller.library
         photo_id = self.current_id
-        if library is None or photo_id is None:
-            return
-        calls: dict[str, Callable[[], object]] = {
-            "accept": lambda: library.tags.accept([photo_id], tag.label_set, tag.label),
-            "reject": lambda: library.tags.reject([photo_id], tag.label_set, tag.label),
-            "remove": lambda: library.tags.remove([photo_id], tag.label_set, tag.label),
-            "unreject": lambda: library.tags.unreject([photo_id], tag.label_set, tag.label),
-        }
-        self.controller.write(calls[action])
+        if photo_id is not None:
+            self.tag_edits.edit(photo_id, self._shown_name(), action, tag.label_set, tag.label)
 
     def _add_tag(self, text: str) -> None:
-        library = self.controller.library
         photo_id = self.current_id
-        if library is None or photo_id is None or not text:
+        if photo_id is None or not text:
             return
         existing = {t.label.casefold(): t for t in (self.details.tags if self.details else [])}
         if text.casefold() in existing and existing[text.casefold()].status == "accepted":
             return
+        self.tag_edits.add(photo_id, self._shown_name(), text)
 
-        def work() -> object:
-            for count in library.tags.counts():
-                if count.label.casefold() == text.casefold():
-                    return library.tags.accept([photo_id], count.label_set, count.label)
-            return library.tags.tag([photo_id], text)
-
-        self.controller.write(work)
+    def _shown_name(self) -> str:
+        """The photo's file name, for the undo menu's words."""
+        details = self.details
+        return details.photo.path.name if details is not None and details.photo is not None else "this photo"
 
 
 def show_in_folder(path: Path) -> None:

@@ -156,9 +156,9 @@ class MainWindow(QMainWindow):
         self.grid = PhotoGrid(self.model)
         self.grid.set_thumbnail_size(self.settings.thumbnail_size)
         self.sidebar = Sidebar(controller)
-        self.viewer = PhotoViewer(controller, self.settings)
-        self.welcome = WelcomePage(controller)
         self.undo = UndoStack(controller, self)
+        self.viewer = PhotoViewer(controller, self.settings, self.undo)
+        self.welcome = WelcomePage(controller)
         self.similar = SimilarTracker(controller, self)
         self.duplicates = DuplicatesView(controller, self.similar, self.loader, self.undo)
         self.review = ReviewPage(controller, self.undo)
@@ -170,7 +170,6 @@ class MainWindow(QMainWindow):
             controller,
             self.undo,
             targets=self._photo_targets,
-            grid_targets=self._grid_targets,
             album=self._album_shown,
             photo_of=self.model.photo,
         )
@@ -405,6 +404,7 @@ class MainWindow(QMainWindow):
         self.grid.customContextMenuRequested.connect(self._grid_menu)
         self.grid.delete_pressed.connect(self.photo_actions.delete_selection)
         self.photo_actions.message.connect(lambda text: self.statusBar().showMessage(text, 15_000))
+        self.photo_actions.removed.connect(self._on_photos_removed)
         c.ratings_changed.connect(self._on_ratings_changed)
         self.sidebar.scope_changed.connect(self.set_scope)
         self.sidebar.add_folder_requested.connect(self.add_folder)
@@ -969,6 +969,14 @@ class MainWindow(QMainWindow):
             self.clear_search()
             return
         super().keyPressEvent(event)
+
+    def _on_photos_removed(self, photo_ids: list[int]) -> None:
+        """Photos Del took away: the viewer shows the next one, or goes back to the grid when none is left."""
+        if self.stack.currentIndex() != VIEWER:
+            return
+        self.viewer.forget(photo_ids)
+        if self.viewer.current_id is None:
+            self.close_viewer()
 
     def _leave_viewer(self) -> None:
         """New results replace the photos the viewer walks through: back to the grid, which shows them.

@@ -114,3 +114,10 @@ def tiny_tower_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cache = tmp_path_factory.mktemp("tower-cache")
     assert prepare_text_tower(resolve_model(TINY_MODEL_KEY), cache) is not None
     return cache
+
+
+@pytest.fixture
+def trash_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The platform trash of a test: under a temporary XDG_DATA_HOME, never the user's."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    return tmp_path / "data" / "Trash"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QPoint
+from PySide6.QtCore import QPoint, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from photoclip.ui.controller import LibraryController
 from photoclip.ui.grid import PhotoRole
@@ -17,9 +18,9 @@ _INSET = QPoint(10, 10)  # inside the first tile, past the grid's spacing
 
 
 def open_window(
-    qtbot: Any, library_dir: Path, settings: AppSettings, **options: Any
+    qtbot: Any, library_dir: Path, settings: AppSettings, *, size: tuple[int, int] | None = None, **options: Any
 ) -> tuple[MainWindow, LibraryController]:
-    """A shown window on `library_dir` with quick watcher timings; the caller waits for what it needs."""
+    """A shown window on `library_dir` (at `size`) with quick watcher timings; the caller waits for what it needs."""
     controller = LibraryController(
         library_dir,
         settle_seconds=0.3,
@@ -29,6 +30,8 @@ def open_window(
     )
     window = MainWindow(controller, settings)
     qtbot.addWidget(window)
+    if size is not None:
+        window.resize(*size)
     window.show()
     controller.open()
     return window, controller
@@ -60,3 +63,18 @@ def first_visible_row(window: MainWindow) -> int:
         if index.isValid():
             return index.row()
     return -1
+
+
+def answer_next_question(accept: bool, seen: list[str]) -> None:
+    """Answer the confirmation the next key or click opens (accept or cancel), noting what it said."""
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, answer)
+            return
+        seen.append(f"{box.text()} {box.informativeText()}")
+        wanted = QMessageBox.ButtonRole.AcceptRole if accept else QMessageBox.ButtonRole.RejectRole
+        next(b for b in box.buttons() if box.buttonRole(b) == wanted).click()
+
+    QTimer.singleShot(20, answer)

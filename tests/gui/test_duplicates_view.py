@@ -12,26 +12,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QTimer
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QApplication, QMessageBox
 
 from photoclip.core import Library
 from photoclip.core.clip.embedder import Embedder
 from photoclip.core.clip.registry import TINY_MODEL_KEY
 from photoclip.demo.variants import DuplicateTruth, build_duplicate_library
-from photoclip.ui.controller import MODEL_READY, LibraryController
+from photoclip.ui.controller import MODEL_READY
 from photoclip.ui.settings import AppSettings
 from photoclip.ui.sidebar import SIMILAR, KindRole, SmartRole
 from photoclip.ui.window import GRID, SIMILAR_VIEW, MainWindow
-
-WAIT = 60_000
-
-
-@pytest.fixture
-def trash_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    return tmp_path / "data" / "Trash"
+from tests.gui.driving import WAIT, answer_next_question, open_window
 
 
 @pytest.fixture
@@ -43,32 +34,11 @@ def duplicates_app(
         library.folders.add(tmp_path / "photos")
         library.indexer.update()
         library.smart_albums.create("Stars", "a star", relevance=0.5)
-    controller = LibraryController(tmp_path / "library", watch=False, thumbnail_dir=app_settings.thumbnail_dir)
-    window = MainWindow(controller, app_settings)
-    qtbot.addWidget(window)
-    window.resize(1000, 700)
-    window.show()
-    controller.open()
+    window, controller = open_window(qtbot, tmp_path / "library", app_settings, size=(1000, 700), watch=False)
     qtbot.waitUntil(lambda: controller.state == MODEL_READY and window.similar.found is not None, timeout=WAIT)
     yield window, truth
     window.close()
     controller.close()
-
-
-def answer_next_question(accept: bool, seen: list[str]) -> None:
-    """Answer the confirmation the next click opens, noting what it said."""
-
-    def answer() -> None:
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            QTimer.singleShot(20, answer)
-            return
-        seen.append(f"{box.text()} {box.informativeText()}")
-        wanted = QMessageBox.ButtonRole.AcceptRole if accept else QMessageBox.ButtonRole.RejectRole
-        button = next(b for b in box.buttons() if box.buttonRole(b) == wanted)
-        button.click()
-
-    QTimer.singleShot(20, answer)
 
 
 def test_the_sidebar_counts_the_groups_and_opens_the_view(

@@ -8,6 +8,7 @@ shows its example; messages say "1 photo" and give a reason when nothing happene
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -267,3 +268,30 @@ def test_nothing_is_cut_off_or_collapsed_in_a_small_window(qtbot: Any, app: Main
     labels = [item.widget() for item in items if item is not None]
     location = next(w for w in labels if isinstance(w, QLabel) and "Location" in w.text())
     assert location.buddy() is prefs.thumbnail_dir_edit, "Alt+L works and no literal '&' shows"
+
+
+def test_a_burst_of_changes_rebuilds_the_sidebar_at_most_once_a_second_and_ends_current(
+    qtbot: Any, app: MainWindow
+) -> None:
+    """Indexing changes the counts with every batch: the tree is rebuilt about once a second, not per batch,
+    and the last change still shows."""
+    sidebar = app.sidebar
+    qtbot.waitUntil(lambda: "All photos  80" in sidebar._all.text(0), timeout=WAIT)
+    library = app.controller.library
+    assert library is not None
+    rebuilt: list[float] = []
+    populate = sidebar.populate
+    sidebar.populate = lambda data: (rebuilt.append(time.monotonic()), populate(data))  # type: ignore[method-assign]
+    qtbot.wait(1100)  # past the last refresh
+    for i in range(20):  # twenty batches, 50 ms apart
+        library.albums.create(f"Batch {i}")
+        sidebar.refresh()
+        qtbot.wait(50)
+    qtbot.waitUntil(
+        lambda: any(
+            sidebar._albums.child(i).text(0).startswith("Batch 19") for i in range(sidebar._albums.childCount())
+        ),
+        timeout=WAIT,
+    )
+    assert 2 <= len(rebuilt) <= 3, rebuilt
+    assert all(b - a >= 0.9 for a, b in zip(rebuilt, rebuilt[1:], strict=False))

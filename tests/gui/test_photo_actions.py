@@ -11,26 +11,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Slot
+from PySide6.QtCore import QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from photoclip.core import TINY_MODEL_KEY, Library, PhotoId, Rating
 from photoclip.core.clip.embedder import Embedder
 from photoclip.demo import generate_photos
-from photoclip.ui.controller import MODEL_READY, LibraryController
+from photoclip.ui.controller import MODEL_READY
 from photoclip.ui.settings import AppSettings
 from photoclip.ui.sidebar import ALL, album_scope
 from photoclip.ui.window import GRID, VIEWER, MainWindow
-from tests.gui.driving import WAIT
+from tests.gui.driving import WAIT, answer_next_question, open_window
 
 N = 12
-
-
-@pytest.fixture
-def trash_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    return tmp_path / "data" / "Trash"
 
 
 @pytest.fixture
@@ -44,12 +38,7 @@ def own_app(
         library.folders.add(photos)
         library.indexer.update()
         library.albums.create("Trip")
-    controller = LibraryController(tmp_path / "library", watch=False, thumbnail_dir=app_settings.thumbnail_dir)
-    window = MainWindow(controller, app_settings)
-    qtbot.addWidget(window)
-    window.resize(1000, 700)
-    window.show()
-    controller.open()
+    window, controller = open_window(qtbot, tmp_path / "library", app_settings, size=(1000, 700), watch=False)
     qtbot.waitUntil(lambda: controller.state == MODEL_READY and window.model.rowCount() == N, timeout=WAIT)
     qtbot.waitUntil(lambda: all(window.model.photo(i) is not None for i in window.model.ids), timeout=WAIT)
     engine = controller.library
@@ -70,21 +59,6 @@ def select_rows(window: MainWindow, rows: list[int]) -> list[int]:
 
 def status(window: MainWindow) -> str:
     return window.statusBar().currentMessage()
-
-
-def answer_next_question(accept: bool, seen: list[str]) -> None:
-    """Answer the confirmation the next key or click opens, noting what it said."""
-
-    def answer() -> None:
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            QTimer.singleShot(20, answer)
-            return
-        seen.append(f"{box.text()} {box.informativeText()}")
-        wanted = QMessageBox.ButtonRole.AcceptRole if accept else QMessageBox.ButtonRole.RejectRole
-        next(b for b in box.buttons() if box.buttonRole(b) == wanted).click()
-
-    QTimer.singleShot(20, answer)
 
 
 def test_keys_rate_the_selection_and_ctrl_z_undoes_it(own_app: tuple[MainWindow, Library], qtbot: Any) -> None:
@@ -274,3 +248,105 @@ def test_copy_to_folder_copies_in_the_background_and_reports_what_it_could_not(
     assert warning.isVisible() and str(paths[2]) in warning.detailedText()
     warning.close()
     assert window.stack.currentIndex() == GRID
+
+
+def open_in_viewer(qtbot: Any, window: MainWindow, row: int) -> int:
+    photo_id = window.model.ids[row]
+    window.activateWindow()  # keys reach the window's shortcuts once a closed dialog gave the focus back
+    window.open_viewer(photo_id)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.viewer, timeout=WAIT)
+    qtbot.waitUntil(
+        lambda: window.viewer.details is not None and window.viewer.details.photo.id == photo_id, timeout=WAIT
+    )
+    return photo_id
+
+
+def test_del_in_the_viewer_trashes_the_photo_shown_and_shows_the_next(
+    own_app: tuple[MainWindow, Library], qtbot: Any, trash_dir: Path
+) -> None:
+    window, library = own_app
+    window.sidebar.select_scope(ALL)
+    order = list(window.model.ids)
+    shown = open_in_viewer(qtbot, window, 1)
+    path = library.photos.get([shown])[PhotoId(shown)].path
+    said: list[str] = []
+
+    answer_next_question(True, said)
+    qtbot.keyClick(window.viewer, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: not path.exists() and window.viewer.current_id == order[2], timeout=WAIT)
+    assert said[0].startswith(f"Move {path.name} to the trash?")
+    assert window.stack.currentIndex() == VIEWER, "the viewer stays, on the next photo"
+    assert window.viewer.ids == [i for i in order if i != shown]
+    qtbot.waitUntil(lambda: window.viewer.details is not None and window.viewer.details.photo.id == order[2])
+    assert status(window) == "Moved 1 photo to the trash. Ctrl+Z puts it back."
+
+    window.undo_action.trigger()
+    qtbot.waitUntil(lambda: path.exists() and window.model.rowCount() == N, timeout=WAIT)
+
+    last = open_in_viewer(qtbot, window, N - 1)  # the last photo: its predecessor shows next
+    walked = list(window.viewer.ids)
+    answer_next_question(True, said)
+    qtbot.keyClick(window.viewer, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: window.viewer.current_id == walked[-2], timeout=WAIT)
+    assert window.viewer.ids == walked[:-1] and last not in window.viewer.ids
+
+
+def test_del_in_the_viewer_of_an_album_takes_the_photo_out_and_the_last_one_leaves_the_viewer(
+    own_app: tuple[MainWindow, Library], qtbot: Any
+) -> None:
+    window, library = own_app
+    members = window.model.ids[:2]
+    library.albums.add("Trip", members)
+    window.sidebar.select_scope(album_scope("Trip"))
+    qtbot.waitUntil(lambda: sorted(window.model.ids) == sorted(members), timeout=WAIT)
+    first, second = window.model.ids
+    open_in_viewer(qtbot, window, 0)
+
+    qtbot.keyClick(window.viewer, Qt.Key.Key_Delete)  # no question: the photo stays in the library
+    qtbot.waitUntil(lambda: window.viewer.current_id == second, timeout=WAIT)
+    assert library.albums.photo_ids("Trip") == [second]
+    qtbot.keyClick(window.viewer, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: window.stack.currentIndex() == GRID, timeout=WAIT)
+    assert library.albums.photo_ids("Trip") == []
+    assert all(p.path.exists() for p in library.photos.get(members).values())
+
+
+def tag_statuses(library: Library, photo_id: int) -> dict[str, tuple[str, float | None]]:
+    return {t.label: (t.status, t.score) for t in library.tags.tags_of([photo_id]).get(PhotoId(photo_id), [])}
+
+
+def test_tag_decisions_in_the_viewer_are_undone_and_redone_exactly(
+    own_app: tuple[MainWindow, Library], qtbot: Any
+) -> None:
+    window, library = own_app
+    shown = window.model.ids[0]
+    library.tags.auto_tag("Shapes (demo)", [shown], threshold=0.0)
+    suggested = tag_statuses(library, shown)
+    label = next(name for name, (state, _) in suggested.items() if state == "suggested")
+    open_in_viewer(qtbot, window, 0)
+    viewer = window.viewer
+    tag = next(t for t in viewer.details.tags if t.label == label)
+
+    for action, after in (("accept", "accepted"), ("reject", "rejected"), ("remove", None)):
+        viewer.panel.tag_action.emit(action, tag)
+        qtbot.waitUntil(lambda after=after: tag_statuses(library, shown).get(label, (None,))[0] == after, timeout=WAIT)
+        qtbot.waitUntil(window.undo_action.isEnabled, timeout=WAIT)
+        assert window.undo_action.text().endswith(
+            f"“{label}” {'from' if action == 'remove' else 'for'} {viewer.details.photo.path.name}"
+        )
+        window.undo_action.trigger()
+        qtbot.waitUntil(lambda: tag_statuses(library, shown) == suggested, timeout=WAIT)  # its confidence too
+        qtbot.waitUntil(window.redo_action.isEnabled, timeout=WAIT)
+        window.redo_action.trigger()
+        qtbot.waitUntil(lambda after=after: tag_statuses(library, shown).get(label, (None,))[0] == after, timeout=WAIT)
+        qtbot.waitUntil(window.undo_action.isEnabled, timeout=WAIT)
+        window.undo_action.trigger()
+        qtbot.waitUntil(lambda: tag_statuses(library, shown) == suggested, timeout=WAIT)
+        qtbot.waitUntil(window.redo_action.isEnabled, timeout=WAIT)  # the undo has finished
+
+    viewer.new_tag.setEditText("lighthouse")
+    viewer.panel.add_tag.emit("lighthouse")
+    qtbot.waitUntil(lambda: tag_statuses(library, shown).get("lighthouse") == ("accepted", None), timeout=WAIT)
+    qtbot.waitUntil(lambda: window.undo_action.text().startswith("Undo tag "), timeout=WAIT)
+    window.undo_action.trigger()
+    qtbot.waitUntil(lambda: tag_statuses(library, shown) == suggested, timeout=WAIT)

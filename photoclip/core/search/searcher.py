@@ -101,7 +101,7 @@ class Searcher:
             if combined.is_empty():
                 raise QueryError("The query is empty: type some words, or give an example photo.")
             started = time.perf_counter()
-            ids = self.browse_ids(combined, text_order=order != "date")
+            ids = self.browse_ids(combined, text_order=order != "date", limit=offset + limit + 1)
             return replace(self._page(ids, offset, limit, started, combined), chips=parsed.chips)
         if not parsed.is_empty():
             self._models.text_encoder()  # loading the text side is not part of the search time
@@ -214,13 +214,15 @@ class Searcher:
             order=order,
         )
 
-    def browse_ids(self, photo_filter: PhotoFilter, *, text_order: bool = True) -> list[PhotoId]:
+    def browse_ids(
+        self, photo_filter: PhotoFilter, *, text_order: bool = True, limit: int | None = None
+    ) -> list[PhotoId]:
         """Every photo matching the filters (an empty filter: the whole library), newest first.
 
         Indexed or not yet: browsing needs no model, so a new library shows its photos as
         soon as they are catalogued (only photos that could not be read are left out).
         With `text:` filters, the best text matches come first (FTS5's bm25), newest first among
-        equals, unless `text_order` is off.
+        equals, unless `text_order` is off. `limit`: only the first so many (a page and one more).
         """
         ids = self._catalog.filter_ids(
             self._models.model_id,
@@ -228,6 +230,7 @@ class Searcher:
             by_date=True,
             embedded=False,
             by_text=text_order,
+            limit=limit,
         )
         return [PhotoId(int(i)) for i in ids]
 

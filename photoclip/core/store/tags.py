@@ -54,6 +54,22 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class TagState:
+    """One photo's tag of one label as it was (`status` None: no tag): what undoing an edit writes back.
+
+    Labels are named, not numbered, so a state taken before a typed tag created its label
+    still says where to write.
+    """
+
+    photo_id: PhotoId
+    label_set: str
+    label: str
+    status: str | None
+    score: float | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
 class TagCount:
     label_set: str
     label: str
@@ -335,6 +351,32 @@ class TagStore:
                     (label_id, status, now, int(pid)),
                 )
             return conn.total_changes - before
+
+    def rows_of(self, photo_ids: Sequence[int], label_id: int) -> dict[PhotoId, tuple[float | None, str, str]]:
+        """(score, source, status) of the photos tagged with the label; untagged photos are left out."""
+        rows = self.catalog.reader().execute(
+            f"SELECT photo_id, score, source, status FROM tags WHERE label_id = ? "
+            f"AND photo_id IN ({','.join('?' * len(photo_ids))})",
+            (label_id, *(int(p) for p in photo_ids)),
+        )
+        return {PhotoId(int(r[0])): (r[1], str(r[2]), str(r[3])) for r in rows}
+
+    def put_rows(self, label_id: int, rows: dict[PhotoId, tuple[float | None, str, str] | None]) -> None:
+        """Write tags back as they were (None: no tag), in one transaction."""
+        now = time.time()
+        with self.catalog.transaction() as conn:
+            for pid, row in rows.items():
+                if row is None:
+                    conn.execute("DELETE FROM tags WHERE photo_id = ? AND label_id = ?", (int(pid), label_id))
+                    continue
+                score, source, status = row
+                conn.execute(
+                    "INSERT INTO tags(photo_id, label_id, score, source, status, updated_at) "
+                    "SELECT id, ?, ?, ?, ?, ? FROM photos WHERE id = ? "
+                    "ON CONFLICT(photo_id, label_id) DO UPDATE SET score = excluded.score, "
+                    "source = excluded.source, status = excluded.status, updated_at = excluded.updated_at",
+                    (label_id, score, source, status, now, int(pid)),
+                )
 
     def unreject(self, photo_ids: Sequence[int], label_id: int) -> set[PhotoId]:
         """Undo rejections: a rejected suggestion becomes the suggestion it was (its score kept),

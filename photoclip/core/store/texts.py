@@ -200,13 +200,21 @@ class TextStore:
             return {}
         query = " AND ".join(text_match(p) for p in phrases)
         hashes = self._hashes(photo_ids)
-        wanted = set(hashes.values())
-        rows = self._catalog.reader().execute(
-            "SELECT t.content_hash, snippet(photo_text_index, 0, '[', ']', '…', ?) FROM photo_text_index "
-            "JOIN photo_texts t ON t.id = photo_text_index.rowid WHERE photo_text_index MATCH ?",
-            (words, query),
-        )
-        by_hash = {str(r[0]): " ".join(str(r[1]).split()) for r in rows if r[0] in wanted}
+        wanted = sorted(set(hashes.values()))
+        by_hash: dict[str, str] = {}
+        conn = self._catalog.reader()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            # The rowid restriction lets FTS5 build snippets for these photos only, not every match
+            # (a common word in 20k photos: 73 ms -> 0.3 ms for a page).
+            marks = ",".join("?" * len(chunk))
+            rows = conn.execute(
+                "SELECT t.content_hash, snippet(photo_text_index, 0, '[', ']', '…', ?) FROM photo_text_index "
+                "JOIN photo_texts t ON t.id = photo_text_index.rowid WHERE photo_text_index MATCH ? AND "
+                f"photo_text_index.rowid IN (SELECT id FROM photo_texts WHERE content_hash IN ({marks}))",
+                (words, query, *chunk),
+            )
+            by_hash.update({str(r[0]): " ".join(str(r[1]).split()) for r in rows})
         return {pid: by_hash[h] for pid, h in hashes.items() if h in by_hash}
 
     def _hashes(self, photo_ids: Sequence[int]) -> dict[PhotoId, str]:

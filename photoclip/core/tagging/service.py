@@ -26,7 +26,7 @@ from photoclip.core.store.catalog import Catalog
 from photoclip.core.store.ratings import Ratings
 from photoclip.core.store.records import Photo, PhotoId
 from photoclip.core.store.scenes import SceneStore
-from photoclip.core.store.tags import ACCEPTED, REJECTED, SUGGESTED, Tag, TagCount, TagStore
+from photoclip.core.store.tags import ACCEPTED, REJECTED, SUGGESTED, USER, Tag, TagCount, TagState, TagStore
 from photoclip.core.store.texts import TextStore
 from photoclip.core.tagging.autotagger import AutoTagger, AutoTagProgress, AutoTagReport
 from photoclip.core.tagging.classifier import DEFAULT_BACKGROUND_PROMPTS, background_vector
@@ -222,6 +222,35 @@ class Tags:
             added = self.save_label_set(with_label(current, Label(label))).changes
         accepted = self.accept(photo_ids, label_set, label)
         return Outcome(accepted.value, added | accepted.changes)
+
+    def states(self, photo_ids: Sequence[int], label_set: str, label: str) -> list[TagState]:
+        """How these photos are tagged with `label` now, to put back later (`restore`): the undo of any tag edit.
+
+        A label that does not exist yet (a tag about to be typed) reads as no tag on every photo.
+        """
+        try:
+            rows = self._store.rows_of(photo_ids, self._label_id(label_set, label))
+        except LibraryError:
+            rows = {}
+        states = []
+        for pid in dict.fromkeys(PhotoId(int(p)) for p in photo_ids):
+            score, source, status = rows.get(pid, (None, None, None))
+            states.append(TagState(pid, label_set, label, status, score, source))
+        return states
+
+    def restore(self, states: Sequence[TagState]) -> Changes:
+        """Put tags back as `states` says they were: status, confidence and who decided, or no tag.
+
+        A decision a person undoes stops being a correction the next auto-tag run learns from,
+        and a suggestion comes back with its confidence.
+        """
+        by_label: dict[tuple[str, str], dict[PhotoId, tuple[float | None, str, str] | None]] = {}
+        for state in states:
+            row = None if state.status is None else (state.score, state.source or USER, state.status)
+            by_label.setdefault((state.label_set, state.label), {})[state.photo_id] = row
+        for (label_set, label), rows in by_label.items():
+            self._store.put_rows(self._label_id(label_set, label), rows)
+        return self._changes.publish(Changes.of_tags([s.photo_id for s in states]))
 
     def _label_id(self, label_set: str, label: str) -> int:
         labels = self._store.label_ids(self._store.get(label_set))

@@ -579,3 +579,24 @@ def test_set_names_differing_only_in_non_ascii_case_are_one_set(store: TagStore)
     store.save(LabelSet("Été", (Label("plage"),)))
     store.save(LabelSet("été", (Label("forêt"),)))
     assert [s.name for s in store.label_sets()] == ["été"]
+
+
+def test_rows_put_back_undo_any_edit_exactly(store: TagStore, catalog: Catalog, photos: list[PhotoId]) -> None:
+    """What undo in the viewer relies on: the rows read before an edit, written back, are the rows before it."""
+    scenes = saved_scenes(store)
+    ids = store.label_ids(scenes)
+    store.record_auto(scenes, photos[:2], [Decision(photos[0], ids["beach"], 0.81, False)])
+    store.set_status([photos[1]], ids["beach"], REJECTED)  # a correction the next run learns from
+    before = tag_rows(catalog)
+    kept = store.rows_of(photos, ids["beach"])
+    assert kept == {photos[0]: (pytest.approx(0.81), AUTO, SUGGESTED), photos[1]: (None, USER, REJECTED)}
+    for edit in (
+        lambda: store.set_status(photos, ids["beach"], ACCEPTED),
+        lambda: store.remove(photos, ids["beach"]),
+        lambda: store.unreject(photos, ids["beach"]),
+    ):
+        edit()
+        assert tag_rows(catalog) != before
+        store.put_rows(ids["beach"], {pid: kept.get(pid) for pid in photos})
+        assert tag_rows(catalog) == before and store.rows_of(photos, ids["beach"]) == kept
+        assert store.examples(scenes).get("beach") == ([], [photos[1]])

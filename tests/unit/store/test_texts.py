@@ -65,6 +65,41 @@ def test_best_text_match_first_then_newest(catalog: Catalog) -> None:
     assert ids_for(catalog, "total") == [best, new, old]
 
 
+def test_a_page_of_text_matches_is_the_start_of_the_whole_ranking(catalog: Catalog) -> None:
+    """The first-page shortcut (rank the texts, join only the best) orders exactly as the full query:
+    ties in rank broken newest first, shared texts giving every photo, filters that leave the best
+    texts out making it look further down."""
+    count = 60
+    names = [f"{i:02d}.jpg" for i in range(count)]
+    hashes = [f"h{i % 50}" for i in range(count)]  # ten texts shared by two photos each
+    dates = [f"20{10 + i % 7}-01-{1 + i % 28:02d}" for i in range(count)]
+    ids = indexed(catalog, names, hashes, dates)
+    store = TextStore(catalog)
+    for i in range(50):
+        store.record(f"h{i}", READ, "total " * (1 + i % 3) + "word " * (i % 5))  # many equal ranks
+    whole = ids_for(catalog, "total")
+    assert len(whole) == count == len(set(whole)) and ids[0] in whole
+    for limit in (1, 5, 7, 20, 59, 100):
+        page = catalog.filter_ids(
+            MODEL, PhotoFilter(texts=("total",)), by_date=True, by_text=True, limit=limit
+        ).tolist()
+        assert page == whole[:limit]
+    late = PhotoFilter(texts=("total",), taken_after="2016-01-01")  # leaves out most of the best texts
+    all_late = catalog.filter_ids(MODEL, late, by_date=True, by_text=True).tolist()
+    assert 0 < len(all_late) < count // 3
+    assert catalog.filter_ids(MODEL, late, by_date=True, by_text=True, limit=3).tolist() == all_late[:3]
+    assert catalog.filter_ids(MODEL, late, by_date=True, by_text=True, limit=1000).tolist() == all_late
+
+
+def test_snippets_of_a_page_among_many_matches(catalog: Catalog) -> None:
+    ids = indexed(catalog, [f"{i}.jpg" for i in range(30)], [f"h{i}" for i in range(30)], ["2024-01-01"] * 30)
+    store = TextStore(catalog)
+    for i in range(30):
+        store.record(f"h{i}", READ, f"receipt {i} total due")
+    page = ids[10:13]
+    assert store.snippets(page, ["total"]) == {pid: f"receipt {i} [total] due" for i, pid in enumerate(page, 10)}
+
+
 def test_snippets_mark_the_words_found(catalog: Catalog) -> None:
     (pid,) = indexed(catalog, ["a.jpg"], ["ha"], ["2024-01-01"])
     store = TextStore(catalog)
