@@ -514,6 +514,10 @@ class TagStore:
             "LEFT JOIN tags t ON t.label_id = st.id "
             "GROUP BY l.id ORDER BY ls.name COLLATE NOCASE, l.name COLLATE NOCASE"
         )
+        # A label added between the two reads (a tag typed meanwhile) has no path yet: its own name is its path.
         return [
-            TagCount(str(r[0]), str(r[1]), int(r[2]), paths[int(r[2])], int(r[3]), int(r[4]) - int(r[3])) for r in rows
+            TagCount(
+                str(r[0]), str(r[1]), int(r[2]), paths.get(int(r[2]), (str(r[1]),)), int(r[3]), int(r[4]) - int(r[3])
+            )
+            for r in rows
         ]

@@ -600,3 +600,15 @@ def test_rows_put_back_undo_any_edit_exactly(store: TagStore, catalog: Catalog, 
         store.put_rows(ids["beach"], {pid: kept.get(pid) for pid in photos})
         assert tag_rows(catalog) == before and store.rows_of(photos, ids["beach"]) == kept
         assert store.examples(scenes).get("beach") == ([], [photos[1]])
+
+
+def test_counts_survive_a_label_added_between_their_two_reads(
+    store: TagStore, photos: list[PhotoId], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app counts tags on a worker while a person types a new tag on another: the label paths,
+    read first, may miss the new label the counts then see (a KeyError in the sidebar before)."""
+    scenes = saved_scenes(store)
+    store.set_status(photos[:1], store.label_ids(scenes)["beach"], ACCEPTED)
+    monkeypatch.setattr(store, "_label_paths", lambda: {})  # read before any label existed
+    beach = next(c for c in store.counts() if c.label == "beach")
+    assert (beach.path, beach.accepted) == (("beach",), 1)
