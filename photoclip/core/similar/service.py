@@ -244,41 +244,26 @@ class Similar:
         full_scores = np.full((len(facts), labels.shape[1]), -np.inf, dtype=np.float32)
         full_labels[rows], full_scores[rows] = labels, scores
         pairs = grouping.neighbour_pairs(facts, full_labels, full_scores)
+        del full_labels, full_scores, labels, scores
         band_i, band_j = grouping.band_pairs(facts)
-        known = set((pairs.i * len(facts) + pairs.j).tolist())
-        fresh = np.fromiter(
-            (k not in known for k in (band_i * len(facts) + band_j).tolist()), dtype=bool, count=band_i.size
-        )
+        fresh = ~np.isin(band_i * len(facts) + band_j, pairs.i * len(facts) + pairs.j)  # keys as in `merge`
         band_i, band_j = band_i[fresh], band_j[fresh]
         in_index = np.isin(facts.ids[band_i], present) & np.isin(facts.ids[band_j], present)
         band_i, band_j = band_i[in_index], band_j[in_index]
-        cosine = np.zeros(band_i.size, dtype=np.float32)
-        if band_i.size:
-            rows_needed = np.unique(np.r_[band_i, band_j])
-            vectors = index.vectors(facts.ids[rows_needed])
-            where = {int(r): k for k, r in enumerate(rows_needed.tolist())}
-            left = vectors[[where[int(r)] for r in band_i.tolist()]]
-            right = vectors[[where[int(r)] for r in band_j.tolist()]]
-            cosine = (left * right).sum(axis=1).astype(np.float32)
+        cosine = _pair_cosines(index, facts.ids[band_i], facts.ids[band_j])
         return grouping.merge(facts, pairs, band_i, band_j, cosine)
 
     def _neighbours(
         self, index: VectorIndex, ids: npt.NDArray[np.int64]
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
-        """Each photo's nearest neighbours, with the query vectors read from the catalog in chunks (much faster
-        than one by one from hnswlib; memory stays one chunk)."""
+        """Each photo's `NEIGHBOURS` nearest neighbours: a bounded count per photo, so the pairs (and memory)
+        grow linearly with the photos; asked a chunk at a time, so searches are not held up for long."""
         k = min(grouping.NEIGHBOURS, len(index))
         labels = np.full((ids.size, k), -1, dtype=np.int64)
         scores = np.full((ids.size, k), -np.inf, dtype=np.float32)
-        model_id = self._models.model_id
         for start in range(0, ids.size, _QUERY_CHUNK):
             chunk = ids[start : start + _QUERY_CHUNK]
-            got, vectors = self._catalog.embeddings(model_id, chunk.tolist())
-            if not np.array_equal(got, chunk):  # changed meanwhile: ask the index itself
-                found, near = index.neighbours(chunk, k)
-            else:
-                vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-                found, near = index.neighbours(chunk, k, queries=vectors)
+            found, near = index.neighbours(chunk, k)
             labels[start : start + chunk.size, : found.shape[1]] = found
             scores[start : start + chunk.size, : near.shape[1]] = near
         return labels, scores
@@ -366,6 +351,17 @@ class Similar:
 def _ordered(groups: list[PhotoGroup]) -> list[PhotoGroup]:
     """Biggest groups first (the most to tidy), then by the keeper's path."""
     return sorted(groups, key=lambda g: (-len(g.members), str(g.best.path)))
+
+
+def _pair_cosines(
+    index: VectorIndex, left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]
+) -> npt.NDArray[np.float32]:
+    """Cosine of each pair of indexed photos, a chunk of pairs at a time (never every pair's two vectors at once)."""
+    cosine = np.zeros(left.size, dtype=np.float32)
+    for start in range(0, left.size, _QUERY_CHUNK):
+        span = slice(start, start + _QUERY_CHUNK)
+        cosine[span] = np.einsum("ij,ij->i", index.vectors(left[span]), index.vectors(right[span]))
+    return cosine
 
 
 def _measure_or_error(path: Path) -> Measures | str:
