@@ -39,7 +39,8 @@ log = logging.getLogger(__name__)
 DUPLICATES, BURSTS = "duplicates", "bursts"
 BURST_REASON = "burst"
 _CHUNK = 500
-_QUERY_CHUNK = 8192
+_PAIR_CHUNK = 8192
+"""Pairs whose cosine is computed at once (two 8192 x dim blocks of vectors)."""
 
 
 @dataclass(frozen=True)
@@ -257,16 +258,8 @@ class Similar:
         self, index: VectorIndex, ids: npt.NDArray[np.int64]
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
         """Each photo's `NEIGHBOURS` nearest neighbours: a bounded count per photo, so the pairs (and memory)
-        grow linearly with the photos; asked a chunk at a time, so searches are not held up for long."""
-        k = min(grouping.NEIGHBOURS, len(index))
-        labels = np.full((ids.size, k), -1, dtype=np.int64)
-        scores = np.full((ids.size, k), -np.inf, dtype=np.float32)
-        for start in range(0, ids.size, _QUERY_CHUNK):
-            chunk = ids[start : start + _QUERY_CHUNK]
-            found, near = index.neighbours(chunk, k)
-            labels[start : start + chunk.size, : found.shape[1]] = found
-            scores[start : start + chunk.size, : near.shape[1]] = near
-        return labels, scores
+        grow linearly with the photos. The index asks hnswlib a chunk at a time (searches are not held up)."""
+        return index.neighbours(ids, grouping.NEIGHBOURS)
 
     def _shots(self, ids: Sequence[int]) -> dict[int, best_shot.Shot]:
         """The score's inputs for the photos that are in a group (a few of the library)."""
@@ -358,8 +351,8 @@ def _pair_cosines(
 ) -> npt.NDArray[np.float32]:
     """Cosine of each pair of indexed photos, a chunk of pairs at a time (never every pair's two vectors at once)."""
     cosine = np.zeros(left.size, dtype=np.float32)
-    for start in range(0, left.size, _QUERY_CHUNK):
-        span = slice(start, start + _QUERY_CHUNK)
+    for start in range(0, left.size, _PAIR_CHUNK):
+        span = slice(start, start + _PAIR_CHUNK)
         cosine[span] = np.einsum("ij,ij->i", index.vectors(left[span]), index.vectors(right[span]))
     return cosine
 
