@@ -111,12 +111,11 @@ def neighbour_pairs(facts: Facts, labels: IntArray, scores: npt.NDArray[np.float
     n, k = labels.shape if labels.ndim == 2 else (0, 0)
     if n == 0 or k == 0:
         return _empty()
-    rows = np.repeat(np.arange(n, dtype=np.int64), k)
-    flat, sims = labels.reshape(-1), scores.reshape(-1)
-    position = np.searchsorted(facts.ids, flat)
-    position = np.minimum(position, len(facts) - 1)
-    inside = (flat >= 0) & (facts.ids[position] == flat) & (sims >= RADIUS)
-    i, j, sims = rows[inside], position[inside], sims[inside]
+    within = np.flatnonzero((labels.reshape(-1) >= 0) & (scores.reshape(-1) >= RADIUS))  # few of n x k
+    rows, flat, sims = within // k, labels.reshape(-1)[within], scores.reshape(-1)[within]
+    position = np.minimum(np.searchsorted(facts.ids, flat), len(facts) - 1)
+    inside = facts.ids[position] == flat
+    i, j, sims = rows[inside].astype(np.int64), position[inside].astype(np.int64), sims[inside]
     keep = i != j
     i, j, sims = i[keep], j[keep], sims[keep]
     low, high = np.minimum(i, j), np.maximum(i, j)

@@ -14,7 +14,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -368,22 +368,57 @@ def _measure_or_error(path: Path) -> Measures | str:
 
 
 def _facts(catalog: Catalog, ids: npt.NDArray[np.int64]) -> grouping.Facts:
-    """The grouping arrays for these photo ids (sorted), read in one pass over the catalog."""
+    """The grouping arrays for these photo ids (sorted), read in one pass over the catalog.
+
+    Rows become arrays a batch at a time, so no Python object per photo outlives its batch (a
+    tuple per row of 100,000 would be most of grouping's memory).
+    """
     ids = np.sort(ids.astype(np.int64))
+    contents: dict[Any, int] = {}
+    cameras: dict[Any, int] = {}
+    parts = [_fact_columns(rows, contents, cameras) for rows in _fact_rows(catalog, ids)]
+    if not parts:
+        empty = _fact_columns([], contents, cameras)
+        return grouping.Facts(*empty)
+    ids, content, phash, measured, seconds, camera = (np.concatenate(column) for column in zip(*parts, strict=True))
+    return grouping.Facts(ids, content, phash, measured, seconds, camera)
+
+
+_FACT_COLUMNS = "id, content_hash, phash, taken_at, date_source, taken_subsec, camera"
+_FACT_BATCH = 8192
+
+
+def _fact_rows(catalog: Catalog, ids: npt.NDArray[np.int64]) -> Iterator[list[Any]]:
+    """The rows of these photos (sorted by id), a batch at a time."""
     conn = catalog.reader()
-    columns = "id, content_hash, phash, taken_at, date_source, taken_subsec, camera"
     total = int(conn.execute("SELECT COUNT(*) FROM photos").fetchone()[0])
     if len(ids) * 2 > total:  # most of the library: one pass, keeping the rows in scope
-        wanted = set(ids.tolist())
-        rows = [r for r in conn.execute(f"SELECT {columns} FROM photos ORDER BY id") if int(r[0]) in wanted]
+        cursor = conn.execute(f"SELECT {_FACT_COLUMNS} FROM photos ORDER BY id")
+        while rows := cursor.fetchmany(_FACT_BATCH):
+            batch_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+            keep = np.isin(batch_ids, ids)
+            yield [r for r, wanted in zip(rows, keep.tolist(), strict=True) if wanted]
     else:  # a folder or an album: only its rows (memory follows the scope, not the library)
-        rows = []
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start : start + _CHUNK].tolist()
             marks = ",".join("?" * len(chunk))
-            rows += conn.execute(f"SELECT {columns} FROM photos WHERE id IN ({marks}) ORDER BY id", chunk).fetchall()
+            sql = f"SELECT {_FACT_COLUMNS} FROM photos WHERE id IN ({marks}) ORDER BY id"
+            yield conn.execute(sql, chunk).fetchall()
+
+
+def _fact_columns(
+    rows: list[Any], contents: dict[Any, int], cameras: dict[Any, int]
+) -> tuple[
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.uint64],
+    npt.NDArray[np.bool_],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.int64],
+]:
+    """One batch of rows as grouping's columns (content and camera codes shared across batches)."""
     ids = np.fromiter((int(r[0]) for r in rows), dtype=np.int64, count=len(rows))
-    content = _codes([r[1] for r in rows])
+    content = _codes([r[1] for r in rows], contents)
     measured = np.fromiter((r[2] is not None for r in rows), dtype=bool, count=len(rows))
     phash = np.fromiter(
         (phash_from_sql(int(r[2])) if r[2] is not None else 0 for r in rows), dtype=np.uint64, count=len(rows)
@@ -395,8 +430,8 @@ def _facts(catalog: Catalog, ids: npt.NDArray[np.int64]) -> grouping.Facts:
         seconds = np.array([_seconds(t) for t in exif_times], dtype=np.float64)
     seconds[np.array([t == "NaT" for t in exif_times], dtype=bool)] = np.nan
     subsec = np.fromiter((float(r[5]) if r[5] is not None else 0.0 for r in rows), dtype=np.float64, count=len(rows))
-    camera = _codes([r[6] for r in rows])
-    return grouping.Facts(ids, content, phash, measured, seconds + subsec, camera)
+    camera = _codes([r[6] for r in rows], cameras)
+    return ids, content, phash, measured, seconds.reshape(-1) + subsec, camera
 
 
 def _seconds(text: str) -> float:
@@ -406,9 +441,8 @@ def _seconds(text: str) -> float:
         return float("nan")
 
 
-def _codes(values: list[Any]) -> npt.NDArray[np.int64]:
-    """A small integer per distinct value, -1 for None."""
-    codes: dict[Any, int] = {}
+def _codes(values: list[Any], codes: dict[Any, int]) -> npt.NDArray[np.int64]:
+    """A small integer per distinct value (`codes`: those given so far), -1 for None."""
     return np.fromiter(
         (-1 if v is None else codes.setdefault(v, len(codes)) for v in values), dtype=np.int64, count=len(values)
     )
