@@ -39,8 +39,6 @@ log = logging.getLogger(__name__)
 DUPLICATES, BURSTS = "duplicates", "bursts"
 BURST_REASON = "burst"
 _CHUNK = 500
-_PAIR_CHUNK = 8192
-"""Pairs whose cosine is computed at once (two 8192 x dim blocks of vectors)."""
 
 
 @dataclass(frozen=True)
@@ -251,7 +249,7 @@ class Similar:
         band_i, band_j = band_i[fresh], band_j[fresh]
         in_index = np.isin(facts.ids[band_i], present) & np.isin(facts.ids[band_j], present)
         band_i, band_j = band_i[in_index], band_j[in_index]
-        cosine = _pair_cosines(index, facts.ids[band_i], facts.ids[band_j])
+        cosine = index.pair_scores(facts.ids[band_i], facts.ids[band_j])
         return grouping.merge(facts, pairs, band_i, band_j, cosine)
 
     def _neighbours(
@@ -344,17 +342,6 @@ class Similar:
 def _ordered(groups: list[PhotoGroup]) -> list[PhotoGroup]:
     """Biggest groups first (the most to tidy), then by the keeper's path."""
     return sorted(groups, key=lambda g: (-len(g.members), str(g.best.path)))
-
-
-def _pair_cosines(
-    index: VectorIndex, left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]
-) -> npt.NDArray[np.float32]:
-    """Cosine of each pair of indexed photos, a chunk of pairs at a time (never every pair's two vectors at once)."""
-    cosine = np.zeros(left.size, dtype=np.float32)
-    for start in range(0, left.size, _PAIR_CHUNK):
-        span = slice(start, start + _PAIR_CHUNK)
-        cosine[span] = np.einsum("ij,ij->i", index.vectors(left[span]), index.vectors(right[span]))
-    return cosine
 
 
 def _measure_or_error(path: Path) -> Measures | str:
