@@ -20,8 +20,11 @@ suggested best shot is the original (or its identical twin) and the sharp burst 
 
 Scale. A catalog and HNSW index are filled with synthetic photos (clustered 512-d
 vectors, perceptual hashes, EXIF times and cameras, with copies and bursts among them),
-and grouping is timed for the whole library; its peak traced memory is measured for a
-quarter, a half and all of it (folder filters), to show it grows linearly.
+and grouping is timed for the whole library (wall and CPU seconds, beside the load average:
+the cores are shared); its peak traced memory (Python and numpy; the HNSW index is loaded
+before) is measured for a quarter, a half and all of it (folder filters), to show it grows
+linearly: bytes per photo, and bytes per photo added from a quarter to a half and from a half
+to all (`memory_growth_ratio`, the second over the first, is about 1 when growth is linear).
 Targets: precision >= 0.95 and recall >= 0.9 for duplicates, above both baselines;
 100k photos grouped in <= 30 s.
 
@@ -33,6 +36,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import itertools
+import os
 import tempfile
 import time
 import tracemalloc
@@ -232,32 +236,59 @@ def synthetic_library(directory: Path, count: int, dim: int = 512, seed: int = 1
     return library, folders
 
 
+def load_average() -> dict[str, float]:
+    """The 1, 5 and 15 minute load averages (as `uptime` shows them): the benchmark shares its cores."""
+    one, five, fifteen = os.getloadavg()
+    return {"1min": round(one, 2), "5min": round(five, 2), "15min": round(fifteen, 2)}
+
+
 def scale(count: int) -> dict[str, object]:
+    """Grouping the whole synthetic library (wall and CPU time, with the load), then a quarter, a half and all of
+    it again under tracemalloc: peak memory per photo, and per photo added from one size to the next."""
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         library, folders = synthetic_library(Path(tmp), count)
         fill_seconds = time.perf_counter() - started
         library.vectors.index()  # loaded as the app has it: not part of grouping
-        started = time.perf_counter()
+        load_before = load_average()
+        started, cpu = time.perf_counter(), time.process_time()
         found = library.similar.find(measure=False)
-        group_seconds = time.perf_counter() - started
+        group_seconds, group_cpu = time.perf_counter() - started, time.process_time() - cpu
+        load_after = load_average()
         memory = {}
         for share, scope in (("quarter", folders[:1]), ("half", folders[:2]), ("all", folders)):
             tracemalloc.start()
+            started = time.perf_counter()
             part = library.similar.find(PhotoFilter(folders=tuple(scope)), measure=False)
-            memory[share] = {"photos": part.photos, "peak_mb": round(tracemalloc.get_traced_memory()[1] / 2**20, 1)}
+            memory[share] = {
+                "photos": part.photos,
+                "peak_mb": round(tracemalloc.get_traced_memory()[1] / 2**20, 1),
+                "seconds_traced": round(time.perf_counter() - started, 1),
+            }
             tracemalloc.stop()
         library.close()
-    per_photo = {k: v["peak_mb"] / v["photos"] * 1e6 for k, v in memory.items()}  # bytes per photo
+    per_photo = {k: v["peak_mb"] * 2**20 / v["photos"] for k, v in memory.items()}  # bytes per photo
+    added = {  # bytes per photo added: flat when memory grows linearly (a fixed part aside)
+        "quarter_to_half": (memory["half"]["peak_mb"] - memory["quarter"]["peak_mb"])
+        * 2**20
+        / (memory["half"]["photos"] - memory["quarter"]["photos"]),
+        "half_to_all": (memory["all"]["peak_mb"] - memory["half"]["peak_mb"])
+        * 2**20
+        / (memory["all"]["photos"] - memory["half"]["photos"]),
+    }
     return {
         "photos": count,
         "fill_and_index_s": round(fill_seconds, 1),
         "group_s": round(group_seconds, 2),
+        "group_cpu_s": round(group_cpu, 2),
+        "load_average": {"before": load_before, "after": load_after},
         "duplicate_groups": len(found.duplicates),
         "burst_groups": len(found.bursts),
         "memory": memory,
         "bytes_per_photo": {k: round(v) for k, v in per_photo.items()},
+        "bytes_per_added_photo": {k: round(v) for k, v in added.items()},
         "memory_all_over_quarter_per_photo": round(per_photo["all"] / per_photo["quarter"], 2),
+        "memory_growth_ratio": round(added["half_to_all"] / max(added["quarter_to_half"], 1.0), 2),
     }
 
 

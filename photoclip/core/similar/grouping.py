@@ -111,12 +111,11 @@ def neighbour_pairs(facts: Facts, labels: IntArray, scores: npt.NDArray[np.float
     n, k = labels.shape if labels.ndim == 2 else (0, 0)
     if n == 0 or k == 0:
         return _empty()
-    rows = np.repeat(np.arange(n, dtype=np.int64), k)
-    flat, sims = labels.reshape(-1), scores.reshape(-1)
-    position = np.searchsorted(facts.ids, flat)
-    position = np.minimum(position, len(facts) - 1)
-    inside = (flat >= 0) & (facts.ids[position] == flat) & (sims >= RADIUS)
-    i, j, sims = rows[inside], position[inside], sims[inside]
+    within = np.flatnonzero((labels.reshape(-1) >= 0) & (scores.reshape(-1) >= RADIUS))  # few of n x k
+    rows, flat, sims = within // k, labels.reshape(-1)[within], scores.reshape(-1)[within]
+    position = np.minimum(np.searchsorted(facts.ids, flat), len(facts) - 1)
+    inside = facts.ids[position] == flat
+    i, j, sims = rows[inside].astype(np.int64), position[inside].astype(np.int64), sims[inside]
     keep = i != j
     i, j, sims = i[keep], j[keep], sims[keep]
     low, high = np.minimum(i, j), np.maximum(i, j)
@@ -127,36 +126,58 @@ def neighbour_pairs(facts: Facts, labels: IntArray, scores: npt.NDArray[np.float
 
 
 def band_pairs(facts: Facts) -> tuple[IntArray, IntArray]:
-    """Pairs sharing one 16-bit band of the perceptual hash and within `BURST_HAMMING` bits (both hashed).
+    """Pairs sharing one 16-bit band of the perceptual hash that the rules could accept (both hashed).
 
-    Any two hashes at most 3 bits apart share a band; most copies are closer than that.
+    Any two hashes at most 3 bits apart share a band; most copies are closer than that. Random
+    hashes share a band too, more often the larger the library (n^2 / 2^16 pairs per band), so
+    each band's pairs are narrowed by the rules at once (`possible`: everything but the vectors'
+    cosine, which is read only for the few left) and no band's raw pairs outlive it. A band value
+    shared by more than `_MAX_BUCKET` photos proposes nothing, so no photo is in more than
+    4 x (`_MAX_BUCKET` - 1) of these pairs: memory stays linear in the photos.
     """
     rows = np.flatnonzero(facts.measured)
     found_i: list[IntArray] = []
     found_j: list[IntArray] = []
     for band in range(64 // _BAND_BITS):
         values = (facts.phash[rows] >> np.uint64(band * _BAND_BITS)) & np.uint64((1 << _BAND_BITS) - 1)
-        order = np.argsort(values, kind="stable")
-        sorted_values = values[order]
-        starts = np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]])
-        sizes = np.diff(np.r_[starts, sorted_values.size])
-        pairs_of_two = starts[sizes == 2]  # nearly every shared band: one vectorised step
-        found_i.append(rows[order[pairs_of_two]])
-        found_j.append(rows[order[pairs_of_two + 1]])
-        for start, size in zip(
-            starts[(sizes > 2) & (sizes <= _MAX_BUCKET)], sizes[(sizes > 2) & (sizes <= _MAX_BUCKET)], strict=True
-        ):
-            members = rows[order[start : start + size]]
-            a, b = np.triu_indices(int(size), k=1)
-            found_i.append(members[a])
-            found_j.append(members[b])
+        i, j = _equal_value_pairs(values)
+        i, j = rows[i], rows[j]
+        keep = possible(facts, i, j, _hamming(facts, i, j))
+        found_i.append(i[keep])
+        found_j.append(j[keep])
     if not found_i:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     i, j = np.concatenate(found_i), np.concatenate(found_j)
     low, high = np.minimum(i, j), np.maximum(i, j)
-    close = _hamming(facts, low, high) <= BURST_HAMMING
-    key = np.unique(low[close] * len(facts) + high[close])
+    key = np.unique(low * len(facts) + high)
     return key // len(facts), key % len(facts)
+
+
+def _equal_value_pairs(values: npt.NDArray[np.uint64]) -> tuple[IntArray, IntArray]:
+    """Every pair of positions holding the same value, for values held at most `_MAX_BUCKET` times.
+
+    Vectorised over offsets: after a stable sort, positions p and p + d hold the same value exactly
+    when they are in one run, so offset d gives every pair d apart within a run at once (one array
+    operation per offset, never one per run).
+    """
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if ordered.size else np.zeros(0, np.int64)
+    sizes = np.diff(np.r_[starts, ordered.size])
+    small = np.repeat(sizes <= _MAX_BUCKET, sizes)  # per sorted position: its run may propose pairs
+    run = np.repeat(np.arange(starts.size), sizes)
+    found_i: list[IntArray] = []
+    found_j: list[IntArray] = []
+    for offset in range(1, min(_MAX_BUCKET, int(sizes.max(initial=1)))):
+        same = (run[:-offset] == run[offset:]) & small[:-offset]
+        if not same.any():
+            break
+        at = np.flatnonzero(same)
+        found_i.append(order[at])
+        found_j.append(order[at + offset])
+    if not found_i:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(found_i).astype(np.int64), np.concatenate(found_j).astype(np.int64)
 
 
 def _hamming(facts: Facts, i: IntArray, j: IntArray) -> IntArray:
@@ -192,22 +213,34 @@ class Classified:
 
 def classify(facts: Facts, pairs: Pairs) -> Classified:
     """Apply the rules of the module docstring to candidate pairs."""
-    i, j = pairs.i, pairs.j
+    duplicate, burst = _rules(facts, pairs.i, pairs.j, pairs.cosine, pairs.hamming)
+    return Classified(pairs.where(duplicate), pairs.where(burst))
+
+
+def possible(facts: Facts, i: IntArray, j: IntArray, hamming: IntArray) -> npt.NDArray[np.bool_]:
+    """Pairs that the rules would accept if the vectors agreed (the cosine is the one fact not yet read).
+
+    Every rule asks for a cosine at least some bar, so a pair failing here fails with any cosine:
+    leaving it out changes no group.
+    """
+    duplicate, burst = _rules(facts, i, j, np.ones(i.size, dtype=np.float32), hamming)
+    mask: npt.NDArray[np.bool_] = duplicate | burst
+    return mask
+
+
+def _rules(
+    facts: Facts, i: IntArray, j: IntArray, cosine: npt.NDArray[np.float32], hamming: IntArray
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """(duplicate, burst) masks of pairs i-j (the module docstring's rules)."""
     gap = np.abs(facts.time[i] - facts.time[j])
     same_camera = (facts.camera[i] >= 0) & (facts.camera[i] == facts.camera[j])
     timed = same_camera & np.isfinite(gap)
     moments_apart = timed & (gap > 0)
     identical = (facts.content[i] >= 0) & (facts.content[i] == facts.content[j])
-    looks_same = (pairs.hamming <= DUPLICATE_HAMMING) & (pairs.cosine >= DUPLICATE_COSINE)
+    looks_same = (hamming <= DUPLICATE_HAMMING) & (cosine >= DUPLICATE_COSINE)
     duplicate = identical | (looks_same & ~moments_apart)
-    burst = (
-        ~duplicate
-        & moments_apart
-        & (gap <= BURST_SECONDS)
-        & (pairs.cosine >= BURST_COSINE)
-        & (pairs.hamming <= BURST_HAMMING)
-    )
-    return Classified(pairs.where(duplicate), pairs.where(burst))
+    burst = ~duplicate & moments_apart & (gap <= BURST_SECONDS) & (cosine >= BURST_COSINE) & (hamming <= BURST_HAMMING)
+    return duplicate, burst
 
 
 def components(size: int, pairs: Pairs, *, extra_links: IntArray | None = None) -> list[IntArray]:

