@@ -175,3 +175,20 @@ def test_a_transform_that_cannot_be_split_is_used_whole(vit_b_32: LoadedModel) -
     np.testing.assert_array_equal(
         embedder.encode_inputs([compact]), embedder.encode_images(embedder.preprocess(image)[None])
     )
+
+
+def test_loading_weights_does_not_claim_a_random_model(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The model is built empty, then its weights are read in: open_clip's "initialized randomly"
+    warning (printed by every `photoclip index`) was not true, and is not said any more."""
+    from safetensors.numpy import load_file
+
+    from photoclip.core.clip.loading import load_model
+    from photoclip.core.clip.registry import TINY_MODEL_KEY, resolve_model
+
+    spec = resolve_model(TINY_MODEL_KEY)
+    with caplog.at_level("WARNING"):
+        loaded = load_model(spec, device="cpu", cache_dir=tmp_path)
+    assert not [r for r in caplog.records if "randomly" in r.getMessage()]
+    stored = load_file(str(Path(spec.architecture.removeprefix("local-dir:")) / "open_clip_model.safetensors"))
+    name = "visual.proj" if "visual.proj" in stored else sorted(stored)[0]
+    np.testing.assert_array_equal(loaded.model.state_dict()[name].float().numpy(), stored[name].astype(np.float32))
