@@ -1,4 +1,4 @@
-"""Indexing holds little while the model is busy: model batches of at most the batch size (never a
+"""Indexing holds little while the model is busy: model batches of about the batch size (never a
 lone photo beside a full batch), and no more photos decoded ahead than the next batch needs, each
 waiting as its small 8-bit model input rather than a float tensor four times its size; what the
 decode threads freed is handed back to the system before each model batch."""
@@ -66,10 +66,11 @@ def test_a_slow_model_keeps_batches_even_and_few_photos_waiting(
 
     assert stats.embedded == 37 and stats.skipped == 0
     assert sum(batches) == 37
-    assert max(batches) <= BATCH
-    assert min(batches[:-1]) >= BATCH // 2, batches  # a flush of 9 is 5 and 4, not 8 and a lone 1
-    # the batch being filled, and the next one with every worker busy: no more
-    assert most_waiting <= 2 * BATCH + 2 * WORKERS
+    assert max(batches) < 1.5 * BATCH, batches
+    assert min(batches[:-1]) >= BATCH // 2, batches  # 9 photos are one batch, not 8 and a lone 1
+    # the batch being filled, and the workers' window decoded while the model embeds it: no more
+    window = BATCH + 2 * WORKERS
+    assert most_waiting <= BATCH - 1 + 2 * window
     assert kinds == {Image.Image}  # photos wait as small pictures, not float tensors
     assert events == ["give back", "embed"] * len(batches)  # what decoding freed goes back before each batch
 

@@ -363,36 +363,37 @@ class Pipeline:
 
         owners: dict[cf.Future[Any], WorkItem] = {}
         segment_futures: set[cf.Future[Any]] = set()  # clip segments in flight
+
+        def top_up(pool: cf.ThreadPoolExecutor) -> None:
+            """Give the workers photos (and clip segments) up to the window."""
+            nonlocal exhausted
+            while queued and not cancel.is_set() and len(segment_futures & pending) < clip_window:
+                plan, index, times = queued.popleft()
+                future = pool.submit(
+                    clock.timed, read_segment, plan, index, times, self.embedder.compact_input, frame_side
+                )
+                segment_futures.add(future)
+                pending.add(future)
+            while not exhausted and not cancel.is_set() and len(pending) < window:
+                item = next(source, None)
+                if item is None:
+                    exhausted = True
+                    break
+                if kind_of(item.path) == VIDEO:
+                    future = pool.submit(clock.timed, plan_clip, item, self.clips)
+                else:
+                    future = pool.submit(
+                        clock.timed, prepare, item, self.embedder.compact_input, self.min_side, self.known_content
+                    )
+                owners[future] = item
+                pending.add(future)
+
         with cf.ThreadPoolExecutor(
             self.workers, thread_name_prefix="photoclip-decode", initializer=lower_thread_priority
         ) as pool:
             try:
                 while True:
-                    while queued and not cancel.is_set() and len(segment_futures & pending) < clip_window:
-                        plan, index, times = queued.popleft()
-                        future = pool.submit(
-                            clock.timed, read_segment, plan, index, times, self.embedder.compact_input, frame_side
-                        )
-                        segment_futures.add(future)
-                        pending.add(future)
-                    while not exhausted and not cancel.is_set() and len(pending) < window:
-                        item = next(source, None)
-                        if item is None:
-                            exhausted = True
-                            break
-                        if kind_of(item.path) == VIDEO:
-                            future = pool.submit(clock.timed, plan_clip, item, self.clips)
-                        else:
-                            future = pool.submit(
-                                clock.timed,
-                                prepare,
-                                item,
-                                self.embedder.compact_input,
-                                self.min_side,
-                                self.known_content,
-                            )
-                        owners[future] = item
-                        pending.add(future)
+                    top_up(pool)
                     if cancel.is_set():
                         for future in pending:
                             future.cancel()
@@ -406,6 +407,7 @@ class Pipeline:
                         segment_futures.discard(future)
                         take(future.result(), owners.pop(future, None))
                     if len(tensors) >= self.batch_size or len(batch) >= self.batch_size * 4:
+                        top_up(pool)  # the workers decode the next batch while the model embeds this one
                         flush()
                     writer.raise_if_failed()
                 if cancel.is_set():
@@ -447,9 +449,9 @@ class Pipeline:
 
 
 def _parts(inputs: list[ModelInput], batch_size: int) -> list[list[ModelInput]]:
-    """Model batches of at most `batch_size`, as even as can be: 33 inputs are 17 and 16, not 32 and a
-    lone 1 (a whole model call for one photo)."""
-    count = -(-len(inputs) // batch_size)
+    """Model batches of about `batch_size` (less than 1.5 times it), never a lone few beside a full one
+    (a whole model call for them): 33 inputs are one batch of 33, 48 two of 24."""
+    count = max(1, round(len(inputs) / batch_size))
     size = -(-len(inputs) // count)
     return [inputs[i : i + size] for i in range(0, len(inputs), size)]
 
