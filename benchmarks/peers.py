@@ -10,10 +10,14 @@ Reproducible by anyone with this repository and PyPI:
    with ``photoclip models import`` (which also exports photoclip's text tower).
 3. 120 photo-like 12-megapixel JPEGs are generated (4000x3000, cached between runs).
 4. Indexing: each tool indexes the 120 photos into a fresh database, runs interleaved
-   (photoclip, rclip, photoclip, ...): ``photoclip index DIR`` against ``rclip QUERY``
-   run in DIR (rclip always searches after indexing, so its run includes one query).
-   photoclip's precision calibration is cached by a warm-up run first, as after any
-   first run on a computer.
+   (photoclip, rclip, photoclip, ...): ``photoclip index --no-text DIR`` against
+   ``rclip QUERY`` run in DIR (rclip always searches after indexing, so its run includes
+   one query). The same work on both sides: rclip reads no text in photos, and
+   ``photoclip index`` reads it after embedding only where an OCR engine is installed,
+   in photos its gate picks from their vectors, which with random weights is an
+   arbitrary share of them; that whole command is measured on its own
+   (``index_with_text``, ``--text-runs``). photoclip's precision calibration is cached
+   by a warm-up run first, as after any first run on a computer.
 5. Cold queries: one text query, a whole new process each time, interleaved:
    ``photoclip search QUERY`` against ``rclip --no-indexing QUERY``, on the 120
    photos, then on 100,000 photos: both tools' databases filled with the same
@@ -25,7 +29,7 @@ Reproducible by anyone with this repository and PyPI:
 With ``--baseline DIR`` a second photoclip (another checkout, e.g. before a change)
 runs the same steps with the same interpreter, for a before/after in one run.
 
-    python benchmarks/peers.py [--runs 3] [--query-runs 5] [--big 100000] [--baseline DIR] [--work DIR]
+    python benchmarks/peers.py [--runs 3] [--query-runs 5] [--text-runs 1] [--big 100000] [--baseline DIR] [--work DIR]
 """
 
 from __future__ import annotations
@@ -113,14 +117,19 @@ class Photoclip:
         warm = self.work / f"{self.name}-warmup"
         shutil.rmtree(warm, ignore_errors=True)
         run_measured(
-            self.cmd(warm, "--model", MODEL_NAME, "index", str(warmup_photos)), cwd=self.checkout, env=self.env
+            self.cmd(warm, "--model", MODEL_NAME, "index", "--no-text", str(warmup_photos)),
+            cwd=self.checkout,
+            env=self.env,
         )
 
-    def index(self, photos: Path) -> tuple[float, float]:
+    def index(self, photos: Path, *, text: bool = False) -> tuple[float, float]:
+        """Index into a fresh library: embedding only (what rclip does), or with text read in photos."""
         library = self.work / f"{self.name}-lib"
         shutil.rmtree(library, ignore_errors=True)
         seconds, peak, _ = run_measured(
-            self.cmd(library, "--model", MODEL_NAME, "index", str(photos)), cwd=self.checkout, env=self.env
+            self.cmd(library, "--model", MODEL_NAME, "index", str(photos), *([] if text else ["--no-text"])),
+            cwd=self.checkout,
+            env=self.env,
         )
         return seconds, peak
 
@@ -391,6 +400,9 @@ def main() -> None:
     parser.add_argument("--big", type=int, default=100_000, help="photos in the large library (0: skip it)")
     parser.add_argument("--runs", type=int, default=3, help="indexing runs per tool")
     parser.add_argument("--query-runs", type=int, default=5, help="cold queries per tool and library")
+    parser.add_argument(
+        "--text-runs", type=int, default=1, help="runs of the whole `photoclip index`, text in photos read (0: skip)"
+    )
     parser.add_argument("--baseline", type=Path, help="another photoclip checkout to measure alongside")
     parser.add_argument("--work", type=Path, default=DATA_DIR / "peers")
     args = parser.parse_args()
@@ -398,6 +410,7 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("OMP_NUM_THREADS", str(os.cpu_count() or 2))
 
+    load_at_start = os.getloadavg()
     rclip = Rclip(work)
     rclip.install()
     weights = make_weights(work, rclip)
@@ -413,6 +426,11 @@ def main() -> None:
     for tool in tools:
         steps[tool.name] = lambda tool=tool: tool.index(photos)
     steps["rclip"] = lambda: rclip.index(photos)
+    with_text = (  # first: the runs after it leave each library as the cold queries find it, as rclip's
+        interleaved(args.text_runs, {tool.name: lambda tool=tool: tool.index(photos, text=True) for tool in tools})
+        if args.text_runs
+        else None
+    )
     indexing = interleaved(args.runs, steps)
     shutil.copyfile(rclip.datadir / "db.sqlite3", work / "rclip-db-small.sqlite3")
 
@@ -438,6 +456,7 @@ def main() -> None:
         "megapixels": 12,
         "query": QUERY,
         "index": compare(indexing),
+        **({"index_with_text": with_text} if with_text is not None else {}),
         f"query_{args.photos}": compare(query_small),
     }
     if args.big:
@@ -446,6 +465,10 @@ def main() -> None:
         big_steps["rclip"] = rclip_cold(work / f"rclip-db{args.big}.sqlite3", big_photos)
         result[f"query_{args.big}"] = compare(interleaved(args.query_runs, big_steps))
     result["goals"] = goals(result)
+    result["load_average"] = {  # 1, 5 and 15 minutes: other work on the machine slows every tool alike
+        "start": [round(x, 2) for x in load_at_start],
+        "end": [round(x, 2) for x in os.getloadavg()],
+    }
     result["machine"] = machine()
     emit(result)
 

@@ -139,3 +139,56 @@ def test_precision_is_calibrated_faithfully_and_cached(
     monkeypatch.setattr(embedder_module, "calibrate_precision", must_not_run)
     again = Embedder(load_model(tiny_embedder.loaded.spec, device="cpu", cache_dir=tmp_path), calibration_cache=cache)
     assert again.precision == auto.precision
+
+
+@pytest.mark.parametrize("model_name", ["vit_b_32", "tiny"])
+def test_compact_inputs_embed_exactly_like_preprocessed_tensors(
+    model_name: str, vit_b_32: LoadedModel, tiny_embedder: Embedder
+) -> None:
+    """What a decode worker hands on while the model is busy (an 8-bit picture at the model's size)
+    embeds bit for bit like the float tensor the whole transform makes: nothing about a photo's
+    vector changed when the pipeline started holding pictures instead of tensors."""
+    embedder = Embedder(vit_b_32, precision="float32") if model_name == "vit_b_32" else tiny_embedder
+    side = embedder.image_size
+    images = [render(random_scene(random.Random(i)), 300 + 40 * i, 200 + 25 * i) for i in range(5)]
+    images.append(images[0].convert("L"))  # a grey photo: made RGB on the way, as before
+    images.append(images[1].rotate(90, expand=True))  # portrait: cropped in the middle
+    compact = [embedder.compact_input(image) for image in images]
+    for picture in compact:
+        assert isinstance(picture, Image.Image)
+        assert (picture.mode, picture.size) == ("RGB", (side, side))
+    tensors = torch.stack([embedder.preprocess(image) for image in images])
+    np.testing.assert_array_equal(embedder.encode_inputs(compact), embedder.encode_images(tensors))
+    assert embedder.encode_inputs([]).shape == (0, embedder.dim)
+
+
+def test_a_transform_that_cannot_be_split_is_used_whole(vit_b_32: LoadedModel) -> None:
+    from dataclasses import replace
+
+    def whole(image: Image.Image) -> torch.Tensor:  # no steps to split: a plain function
+        return vit_b_32.preprocess(image)
+
+    embedder = Embedder(replace(vit_b_32, preprocess=whole), precision="float32")
+    image = render(random_scene(random.Random(3)), 320, 240)
+    compact = embedder.compact_input(image)
+    assert isinstance(compact, torch.Tensor)
+    np.testing.assert_array_equal(
+        embedder.encode_inputs([compact]), embedder.encode_images(embedder.preprocess(image)[None])
+    )
+
+
+def test_loading_weights_does_not_claim_a_random_model(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The model is built empty, then its weights are read in: open_clip's "initialized randomly"
+    warning (printed by every `photoclip index`) was not true, and is not said any more."""
+    from safetensors.numpy import load_file
+
+    from photoclip.core.clip.loading import load_model
+    from photoclip.core.clip.registry import TINY_MODEL_KEY, resolve_model
+
+    spec = resolve_model(TINY_MODEL_KEY)
+    with caplog.at_level("WARNING"):
+        loaded = load_model(spec, device="cpu", cache_dir=tmp_path)
+    assert not [r for r in caplog.records if "randomly" in r.getMessage()]
+    stored = load_file(str(Path(spec.architecture.removeprefix("local-dir:")) / "open_clip_model.safetensors"))
+    name = "visual.proj" if "visual.proj" in stored else sorted(stored)[0]
+    np.testing.assert_array_equal(loaded.model.state_dict()[name].float().numpy(), stored[name].astype(np.float32))

@@ -24,7 +24,7 @@ import statistics
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +103,46 @@ def _one_cpu_thread(active: bool) -> Iterator[None]:
         torch.set_num_threads(previous)
 
 
+ModelInput = Image.Image | torch.Tensor
+"""A photo on its way into the model: its 8-bit picture at the model's size, or already a tensor."""
+
+
+def split_preprocess(
+    preprocess: Callable[[Any], Any],
+) -> tuple[Callable[[Image.Image], ModelInput], Callable[[ModelInput], torch.Tensor]]:
+    """A preprocess transform split where the picture becomes a tensor: (picture steps, tensor steps).
+
+    open_clip's transforms are a torchvision Compose (resize, crop, RGB, to tensor,
+    normalise); applying the first part and then the second runs the very same steps
+    in the same order, so the tensor is bit for bit the one the whole transform makes.
+    Any other transform is not split: the first part is all of it.
+    """
+    steps = getattr(preprocess, "transforms", None)
+    if isinstance(steps, list):
+        for at, step in enumerate(steps):
+            if "ToTensor" in type(step).__name__:
+                return _Steps(steps[:at]), _Steps(steps[at:])
+    return preprocess, _as_tensor
+
+
+class _Steps:
+    """Transform steps applied in order (a part of a torchvision Compose)."""
+
+    def __init__(self, steps: Sequence[Callable[[Any], Any]]) -> None:
+        self.steps = tuple(steps)
+
+    def __call__(self, value: Any) -> Any:
+        for step in self.steps:
+            value = step(value)
+        return value
+
+
+def _as_tensor(value: ModelInput) -> torch.Tensor:
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"expected a tensor from the model's preprocess, got {type(value).__name__}")
+    return value
+
+
 class Embedder:
     """A loaded model plus the policies that make it fast: precision, text cache, short contexts."""
 
@@ -124,6 +164,7 @@ class Embedder:
         self._text_cache: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
         self._text_cache_size = text_cache_size
         self._text_lock = threading.Lock()
+        self._picture_steps, self._tensor_steps = split_preprocess(loaded.preprocess)
         self.calibration: dict[str, Any] = {}
         if precision == "auto":
             precision = self._calibrated_precision(calibration_cache)
@@ -139,6 +180,30 @@ class Embedder:
         """The model's own open_clip transform (resize, crop, normalise), float32 on the CPU."""
         tensor: torch.Tensor = self.loaded.preprocess(image)
         return tensor
+
+    def compact_input(self, image: Image.Image) -> ModelInput:
+        """The model's input before it becomes a tensor: the resized, cropped 8-bit picture.
+
+        What a decode worker hands on while the model is busy: a quarter of the float32 tensor
+        `preprocess` makes (196 KB against 786 KB at 256 pixels), turned into exactly that
+        tensor by `encode_inputs` (the same transform steps, in the same order, split in two).
+        A transform that cannot be split gives the whole tensor here.
+        """
+        return self._picture_steps(image)
+
+    def encode_inputs(self, inputs: Sequence[ModelInput]) -> npt.NDArray[np.float32]:
+        """Unit vectors for inputs from `compact_input` (or `preprocess`), as one batch.
+
+        The pictures become tensors on this thread alone: each step is a tiny operation, and
+        splitting each over torch's thread pool made the pool's threads wait on one another
+        while decode workers held the cores (1 s for 32 pictures against 0.05 s on one thread,
+        on 2 busy cores), which tripled the model's share of indexing.
+        """
+        if not inputs:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with _one_cpu_thread(self.device.type == "cpu"):
+            batch = torch.stack([self._tensor_steps(x) for x in inputs])
+        return self.encode_images(batch)
 
     @torch.inference_mode()
     def encode_images(self, batch: torch.Tensor) -> npt.NDArray[np.float32]:

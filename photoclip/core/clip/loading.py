@@ -161,7 +161,7 @@ def _empty_model(spec: ModelSpec, pretrained: str | None, dtype: Any, *, text: b
     import torch
 
     open_clip = open_clip_module()
-    with _default_dtype(dtype), torch.device("meta"):
+    with _default_dtype(dtype), torch.device("meta"), _no_random_init_warning():
         model, _, preprocess = open_clip.create_model_and_transforms(
             spec.architecture, pretrained=pretrained, load_weights=False, device="meta", **_preprocess_override(spec)
         )
@@ -170,7 +170,7 @@ def _empty_model(spec: ModelSpec, pretrained: str | None, dtype: Any, *, text: b
     stored = set(model.state_dict().keys())
     computed = [name for name, _ in model.named_buffers() if name not in stored]
     if computed not in ([], ["attn_mask"]) or (computed and not hasattr(model, "build_causal_mask")):
-        with _default_dtype(dtype):
+        with _default_dtype(dtype), _no_random_init_warning():
             model, _, preprocess = open_clip.create_model_and_transforms(
                 spec.architecture, pretrained=pretrained, load_weights=False, **_preprocess_override(spec)
             )
@@ -182,6 +182,24 @@ def _empty_model(spec: ModelSpec, pretrained: str | None, dtype: Any, *, text: b
         with _default_dtype(dtype):
             model.register_buffer("attn_mask", model.build_causal_mask(), persistent=False)
     return model, preprocess
+
+
+class _RandomInitWarning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("No pretrained weights loaded for model")
+
+
+@contextlib.contextmanager
+def _no_random_init_warning() -> Iterator[None]:
+    """Keep open_clip from saying "Model initialized randomly" (on the root logger, so on a command's
+    screen) while building a model whose weights `read_safetensors` reads next: it is not true."""
+    root = logging.getLogger()
+    quiet = _RandomInitWarning()
+    root.addFilter(quiet)
+    try:
+        yield
+    finally:
+        root.removeFilter(quiet)
 
 
 def _weights_file(spec: ModelSpec, pretrained: str | None) -> Path | None:

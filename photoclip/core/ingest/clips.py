@@ -8,7 +8,7 @@ the model stays busy and memory stays bounded whatever the clip:
    sample times still to read: all of them, or those after the scenes a run cut
    short by the time limit stored.
 2. `read_segment` (workers) decodes a few sample times at a time, seeking to
-   keyframes, into model-ready tensors.
+   keyframes, into model inputs.
 3. `ClipAssembly` (the pipeline thread) collects each segment's vectors and,
    when all are in, finds the scenes (`ingest.scenes`) and hands the pipeline a
    `ClipRecord` to store.
@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
-import torch
 
+from photoclip.core.clip.embedder import ModelInput
 from photoclip.core.errors import DecodeError
 from photoclip.core.ingest.scenes import SCENE_SIMILARITY, find_scenes
 from photoclip.core.media.video import VideoLimits, VideoReader, read_video
@@ -79,12 +79,12 @@ class KnownClipResult:
 
 @dataclass(frozen=True)
 class ClipFrames:
-    """One segment of a clip, decoded: the real times of its frames and their model-ready tensors."""
+    """One segment of a clip, decoded: the real times of its frames and their model inputs."""
 
     plan: ClipPlan
     segment: int
     times: tuple[float, ...]
-    tensors: tuple[torch.Tensor, ...]
+    tensors: tuple[ModelInput, ...]
     ended_early: float | None  # the picture stopped here although the clip claims more
     timed_out: bool  # the clip's time limit passed before this segment was read
     seconds: float  # time spent decoding
@@ -130,14 +130,14 @@ def segments(plan: ClipPlan) -> list[tuple[float, ...]]:
 
 
 def read_segment(
-    plan: ClipPlan, segment: int, times: tuple[float, ...], preprocess: Callable[..., torch.Tensor], min_side: int
+    plan: ClipPlan, segment: int, times: tuple[float, ...], preprocess: Callable[..., ModelInput], min_side: int
 ) -> ClipFrames:
     """Worker step: decode one segment's frames (a damaged stretch ends the clip there, it never fails)."""
     started = time.perf_counter()
     if time.monotonic() > plan.deadline:
         return ClipFrames(plan, segment, (), (), None, True, 0.0)
     found_times: list[float] = []
-    tensors: list[torch.Tensor] = []
+    tensors: list[ModelInput] = []
     ended: float | None = None
     try:
         with VideoReader(plan.item.path, rotation=plan.rotation) as reader:

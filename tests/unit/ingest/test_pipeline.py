@@ -18,8 +18,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from photoclip.core.ingest import pipeline as pipeline_module
 from photoclip.core.ingest.pipeline import Skip, _Duplicate, _Prepared, _Unchanged, prepare
-from photoclip.core.media.decode import content_hash
+from photoclip.core.media.decode import content_hash, decode_bytes
+from photoclip.core.similar.measure import MEASURE_SIDE, measure
 from photoclip.core.store.records import PhotoId, PhotoMetadata, WorkItem
 
 MTIME_NS = 1_600_000_000_123_456_789
@@ -80,7 +82,7 @@ def test_a_good_jpeg_is_prepared_with_its_metadata(tmp_path: Path, preprocess: P
 
     assert isinstance(result, _Prepared)
     assert result.item == item(path)
-    assert result.tensor == ("tensor", (64, 48))
+    assert result.model_input == ("tensor", (64, 48))
     assert result.meta.measures is not None  # measured from the same decode (see core.similar.measure)
     assert replace(result.meta, measures=None) == PhotoMetadata(
         size=len(data),
@@ -121,6 +123,28 @@ def test_a_draft_decode_keeps_the_full_size_in_the_metadata(tmp_path: Path, prep
     assert (result.meta.width, result.meta.height) == (800, 600)
     (image,) = preprocess.images
     assert image.size[0] < 800 and min(image.size) >= 100  # decoded at reduced scale, never below min_side
+
+
+def test_one_draft_decode_feeds_the_model_and_the_measures(
+    tmp_path: Path, preprocess: Preprocess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decodes: list[Image.Image] = []
+
+    def counting(photo: Any, **kwargs: Any) -> Any:
+        decoded = decode_bytes(photo, **kwargs)
+        decodes.append(decoded.image)
+        return decoded
+
+    monkeypatch.setattr(pipeline_module, "decode_bytes", counting)
+    path = write(tmp_path / "photo.jpg", jpeg_bytes(1024, 768))
+
+    result = prepare(item(path), preprocess, MEASURE_SIDE)
+
+    assert isinstance(result, _Prepared)
+    (decoded,) = decodes  # one decode for everything
+    assert decoded.size == (512, 384)  # a quarter-scale JPEG draft: the smallest keeping 256 pixels
+    assert preprocess.images == [decoded]  # the model's input came from it
+    assert result.meta.measures == measure(decoded)  # and so did the measures, at that scale
 
 
 def test_unchanged_content_with_a_vector_is_not_decoded(tmp_path: Path, preprocess: Preprocess) -> None:
