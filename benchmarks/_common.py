@@ -79,6 +79,7 @@ def machine() -> dict[str, Any]:
         "torch": torch.__version__,
         "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
         "python": platform.python_version(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],  # the cores are shared: a busy machine slows it all
     }
 
 
