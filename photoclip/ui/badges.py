@@ -4,10 +4,8 @@ A photo with unreviewed suggestions gets a small badge in its bottom-left corner
 and the most confident suggestion's label ("● circle", "● circle +1" when there are
 more). Accepted and rejected tags are decisions already made and get no badge.
 
-The grid's delegate asks `SuggestionBadges.badge` while it paints; an answer not known
-yet is fetched on a worker, many photos in one read, and the grid repaints when it
-arrives, so painting never reads the database. When tags change, the known badges keep
-being painted while they are read again (no flicker after an accept).
+The grid's delegate asks `SuggestionBadges.badge` while it paints; answers are read in
+batches on a worker (`tile_facts.TileFacts`), so painting never reads the database.
 """
 
 from __future__ import annotations
@@ -15,15 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen
+from PySide6.QtCore import QObject, QRect, Qt
+from PySide6.QtGui import QColor, QPainter, QPalette, QPen
+
+from photoclip.ui.tile_facts import MARK_BACKGROUND, TileFacts, use_mark_font
 
 if TYPE_CHECKING:
     from photoclip.core import Library
     from photoclip.ui.controller import LibraryController
-
-KEPT = 50_000
-"""Badges remembered; past this the cache starts again (only what is on screen is asked for)."""
 
 
 @dataclass(frozen=True)
@@ -49,67 +46,15 @@ def read_badges(library: Library, photo_ids: list[int]) -> dict[int, Badge | Non
     return result
 
 
-class SuggestionBadges(QObject):
-    """Badges of the photos the grid paints, read in batches off the GUI thread."""
-
-    updated = Signal()  # new badges arrived: repaint
+class SuggestionBadges(TileFacts["Badge | None"]):
+    """Badges of the photos the grid paints, read again when tags or label sets change."""
 
     def __init__(self, controller: LibraryController, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.controller = controller
-        self._known: dict[int, Badge | None] = {}
-        self._stale: set[int] = set()  # known, but tags changed since: read again, paint meanwhile
-        self._wanted: set[int] = set()
-        self._requests = controller.group()
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(0)  # every tile painted in this turn of the event loop, in one read
-        self._timer.timeout.connect(self._fetch)
-        controller.tags_changed.connect(self.invalidate)
-        controller.label_sets_changed.connect(self.invalidate)
-        controller.opened.connect(lambda _status: self.forget())
+        super().__init__(controller, read_badges, (controller.tags_changed, controller.label_sets_changed), parent)
 
     def badge(self, photo_id: int) -> Badge | None:
-        """The photo's badge as known now; an unknown or stale one is asked for (painted when it arrives)."""
-        known = self._known.get(photo_id)
-        if photo_id not in self._known or photo_id in self._stale:
-            self._wanted.add(photo_id)
-            if not self._timer.isActive():
-                self._timer.start()
-        return known
-
-    def known(self, photo_id: int) -> bool:
-        """Whether the photo's badge (or that it has none) has been read and is current."""
-        return photo_id in self._known and photo_id not in self._stale
-
-    def invalidate(self) -> None:
-        """Tags changed: every known badge is read again as it is painted."""
-        self._requests.invalidate()
-        self._stale = set(self._known)
-        self.updated.emit()
-
-    def forget(self) -> None:
-        """Another library: nothing known holds."""
-        self._requests.invalidate()
-        self._known.clear()
-        self._stale.clear()
-        self._wanted.clear()
-        self.updated.emit()
-
-    def _fetch(self) -> None:
-        library = self.controller.library
-        ids = sorted(self._wanted)
-        self._wanted.clear()
-        if library is None or not ids:
-            return
-        self._requests.submit(lambda: read_badges(library, ids), self._arrived)
-
-    def _arrived(self, found: dict[int, Badge | None]) -> None:
-        if len(self._known) > KEPT:
-            self._known.clear()
-        self._known.update(found)
-        self._stale.difference_update(found)
-        self.updated.emit()
+        """The photo's badge as known now (None: nothing to review, or not read yet)."""
+        return self.get(photo_id)
 
 
 def paint_suggestion_badge(painter: QPainter, rect: QRect, badge: Badge | None, palette: QPalette) -> None:
@@ -117,10 +62,7 @@ def paint_suggestion_badge(painter: QPainter, rect: QRect, badge: Badge | None, 
     if badge is None:
         return
     painter.save()
-    font = QFont(painter.font())
-    font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
-    painter.setFont(font)
-    metrics = painter.fontMetrics()
+    metrics = use_mark_font(painter)
     height = metrics.height() + 4
     dot = max(6, metrics.height() // 2)
     room = max(0, rect.width() // 2 + 10 - dot - 14)
@@ -129,7 +71,7 @@ def paint_suggestion_badge(painter: QPainter, rect: QRect, badge: Badge | None, 
     box = QRect(rect.left() + 4, rect.bottom() - height - 4, width, height)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor(0, 0, 0, 160))
+    painter.setBrush(MARK_BACKGROUND)
     painter.drawRoundedRect(box, height / 2, height / 2)
     painter.setBrush(palette.color(QPalette.ColorRole.Highlight).lighter(130))
     painter.drawEllipse(QRect(box.left() + 5, box.center().y() - dot // 2 + 1, dot, dot))

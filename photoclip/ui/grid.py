@@ -31,7 +31,7 @@ from PySide6.QtCore import (
     QUrl,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QKeyEvent, QMouseEvent, QPainter, QPalette, QPen, QPixmap
+from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from photoclip.core import format_clip_time
@@ -39,6 +39,7 @@ from photoclip.ui.badges import SuggestionBadges, paint_suggestion_badge
 from photoclip.ui.controller import LibraryController
 from photoclip.ui.justified import Shapes
 from photoclip.ui.thumbnails import ThumbnailLoader
+from photoclip.ui.tile_facts import MARK_BACKGROUND, use_mark_font
 from photoclip.ui.tile_ratings import TileRatings, paint_rating
 from photoclip.ui.timeline_view import TimelineView
 
@@ -500,15 +501,12 @@ class ThumbnailDelegate(QStyledItemDelegate):
         painter.drawRect(QRect(int(bar.left() + shown * width), bar.top(), max(2, int(width)), bar.height()))
 
     def _badge(self, painter: QPainter, rect: QRect, text: str, *, top: bool, left: bool = False) -> None:
-        font = QFont(painter.font())
-        font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
-        painter.setFont(font)
-        metrics = painter.fontMetrics()
+        metrics = use_mark_font(painter)
         width, height = metrics.horizontalAdvance(text) + 10, metrics.height() + 4
         y = rect.top() + 4 if top else rect.bottom() - height - 4 - (4 if left else 0)
         badge = QRect(rect.left() + 4 if left else rect.right() - width - 4, y, width, height)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(0, 0, 0, 160))
+        painter.setBrush(MARK_BACKGROUND)
         painter.drawRoundedRect(badge, 4, 4)
         painter.setPen(QPen(QColor("white")))
         painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)

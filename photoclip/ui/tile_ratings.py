@@ -9,25 +9,23 @@ stars below it. In a narrow tile (a portrait at a small size) the stars shrink t
 "★4".
 
 Like the suggestion badges, ratings are read in batches on a worker as tiles are
-painted (`library.ratings.of`), never while painting; a change of stars or
-favourites reads the known ones again while the old ones stay on screen.
+painted (`tile_facts.TileFacts` over `library.ratings.of`), never while painting; a
+change of stars or favourites reads the known ones again while the old ones stay on screen.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtCore import QObject, QRect, Qt
+from PySide6.QtGui import QColor, QPainter
 
 from photoclip.core import UNRATED, PhotoId, Rating
+from photoclip.ui.tile_facts import MARK_BACKGROUND, TileFacts, use_mark_font
 
 if TYPE_CHECKING:
     from photoclip.core import Library
     from photoclip.ui.controller import LibraryController
-
-KEPT = 50_000
-"""Ratings remembered; past this the cache starts again (only what is on screen is asked for)."""
 
 STAR_COLOUR = QColor(255, 200, 61)
 HEART_COLOUR = QColor(255, 92, 108)
@@ -39,66 +37,16 @@ def read_ratings(library: Library, photo_ids: list[int]) -> dict[int, Rating]:
     return {pid: found.get(PhotoId(pid), UNRATED) for pid in photo_ids}
 
 
-class TileRatings(QObject):
-    """Ratings of the photos the grid paints, read in batches off the GUI thread."""
-
-    updated = Signal()  # new ratings arrived: repaint
+class TileRatings(TileFacts[Rating]):
+    """Ratings of the photos the grid paints, read again when ratings change or photos come back."""
 
     def __init__(self, controller: LibraryController, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.controller = controller
-        self._known: dict[int, Rating] = {}
-        self._stale: set[int] = set()  # known, but ratings changed since: read again, paint meanwhile
-        self._wanted: set[int] = set()
-        self._requests = controller.group()
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(0)  # every tile painted in this turn of the event loop, in one read
-        self._timer.timeout.connect(self._fetch)
-        controller.ratings_changed.connect(self.invalidate)
-        controller.photos_changed.connect(self.invalidate)  # a photo back from the trash brings its rating
-        controller.opened.connect(lambda _status: self.forget())
+        # a photo back from the trash brings its rating: photos_changed too
+        super().__init__(controller, read_ratings, (controller.ratings_changed, controller.photos_changed), parent)
 
     def rating(self, photo_id: int) -> Rating | None:
         """The photo's rating as known now (None: not read yet; asked for, painted when it arrives)."""
-        known = self._known.get(photo_id)
-        if known is None or photo_id in self._stale:
-            self._wanted.add(photo_id)
-            if not self._timer.isActive():
-                self._timer.start()
-        return known
-
-    def known(self, photo_id: int) -> bool:
-        return photo_id in self._known and photo_id not in self._stale
-
-    def invalidate(self) -> None:
-        """Ratings changed: every known one is read again as it is painted."""
-        self._requests.invalidate()
-        self._stale = set(self._known)
-        self.updated.emit()
-
-    def forget(self) -> None:
-        """Another library: nothing known holds."""
-        self._requests.invalidate()
-        self._known.clear()
-        self._stale.clear()
-        self._wanted.clear()
-        self.updated.emit()
-
-    def _fetch(self) -> None:
-        library = self.controller.library
-        ids = sorted(self._wanted)
-        self._wanted.clear()
-        if library is None or not ids:
-            return
-        self._requests.submit(lambda: read_ratings(library, ids), self._arrived)
-
-    def _arrived(self, found: dict[int, Rating]) -> None:
-        if len(self._known) > KEPT:
-            self._known.clear()
-        self._known.update(found)
-        self._stale.difference_update(found)
-        self.updated.emit()
+        return self.get(photo_id)
 
 
 def rating_text(rating: Rating, *, compact: bool) -> str:
@@ -113,10 +61,7 @@ def paint_rating(painter: QPainter, rect: QRect, rating: Rating | None, *, below
     if rating is None or (not rating.stars and not rating.favourite):
         return
     painter.save()
-    font = QFont(painter.font())
-    font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
-    painter.setFont(font)
-    metrics = painter.fontMetrics()
+    metrics = use_mark_font(painter)
     room = rect.width() - 36  # the selection's check mark keeps the top-left corner
     text = rating_text(rating, compact=False)
     if metrics.horizontalAdvance(text) + 10 > room:
@@ -125,7 +70,7 @@ def paint_rating(painter: QPainter, rect: QRect, rating: Rating | None, *, below
     box = QRect(rect.right() - width - 4, rect.top() + 4 + below, width, height)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor(0, 0, 0, 160))
+    painter.setBrush(MARK_BACKGROUND)
     painter.drawRoundedRect(box, 4, 4)
     inner = box.adjusted(5, 0, -5, 0)
     if rating.stars:

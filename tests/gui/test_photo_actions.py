@@ -57,6 +57,15 @@ def select_rows(window: MainWindow, rows: list[int]) -> list[int]:
     return ids
 
 
+def show_album_of(qtbot: Any, window: MainWindow, library: Library, count: int) -> list[int]:
+    """The first `count` photos put in the album "Trip", which the window then shows."""
+    members = window.model.ids[:count]
+    library.albums.add("Trip", members)
+    window.sidebar.select_scope(album_scope("Trip"))
+    qtbot.waitUntil(lambda: sorted(window.model.ids) == sorted(members), timeout=WAIT)
+    return members
+
+
 def status(window: MainWindow) -> str:
     return window.statusBar().currentMessage()
 
@@ -146,10 +155,7 @@ def test_del_in_an_album_takes_photos_out_of_it_and_undo_puts_them_back(
     own_app: tuple[MainWindow, Library], qtbot: Any
 ) -> None:
     window, library = own_app
-    members = window.model.ids[:3]
-    library.albums.add("Trip", members)
-    window.sidebar.select_scope(album_scope("Trip"))
-    qtbot.waitUntil(lambda: sorted(window.model.ids) == sorted(members), timeout=WAIT)
+    members = show_album_of(qtbot, window, library, 3)
     ids = select_rows(window, [0, 1])
     window.photo_actions.update_texts()
     assert window.photo_actions.delete_action.text() == "Remove from “Trip”"
@@ -295,10 +301,7 @@ def test_del_in_the_viewer_of_an_album_takes_the_photo_out_and_the_last_one_leav
     own_app: tuple[MainWindow, Library], qtbot: Any
 ) -> None:
     window, library = own_app
-    members = window.model.ids[:2]
-    library.albums.add("Trip", members)
-    window.sidebar.select_scope(album_scope("Trip"))
-    qtbot.waitUntil(lambda: sorted(window.model.ids) == sorted(members), timeout=WAIT)
+    members = show_album_of(qtbot, window, library, 2)
     first, second = window.model.ids
     open_in_viewer(qtbot, window, 0)
 
