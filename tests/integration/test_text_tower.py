@@ -71,11 +71,11 @@ with Library.open(Path(sys.argv[1])) as library:
     result = library.searcher.search(sys.argv[2], limit=10)
     reader = type(library.vectors.searchable()).__name__
 print(json.dumps({"ids": [h.photo_id for h in result.hits], "reader": reader,
-                  "loaded": sorted(m for m in ("torch", "open_clip", "torchvision") if m in sys.modules)}))
+                  "loaded": sorted(m for m in ("torch", "open_clip", "torchvision", "scipy") if m in sys.modules)}))
 """
 
 
-def test_a_cold_text_search_loads_no_pytorch_and_ranks_like_it(
+def test_a_cold_text_search_loads_no_pytorch_nor_scipy_and_ranks_like_it(
     tower_cache: Path, shape_library: ShapeLibrary, tmp_path: Path
 ) -> None:
     library_dir = tmp_path / "library"

@@ -28,8 +28,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 NEIGHBOURS = 10
 """Nearest neighbours asked of the index for each photo (a group larger than this still forms: its members
@@ -251,6 +249,11 @@ def components(size: int, pairs: Pairs, *, extra_links: IntArray | None = None) 
         i, j = np.r_[i, link_i], np.r_[j, link_j]
     if size == 0 or i.size == 0:
         return []
+    # imported here: scipy.sparse takes 0.15 s to import, and every command opening a library
+    # (a one-off `photoclip search` too) would pay it for grouping it never does
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     graph = coo_matrix((np.ones(i.size, dtype=np.int8), (i, j)), shape=(size, size))
     count, labels = connected_components(graph, directed=False)
     order = np.argsort(labels, kind="stable")
