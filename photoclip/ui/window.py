@@ -74,7 +74,7 @@ from photoclip.ui.viewer import PhotoViewer
 from photoclip.ui.welcome import WelcomePage
 
 if TYPE_CHECKING:
-    from photoclip.core import ExportReport, ImportReport, Library, LibraryStatus, ParsedQuery, PhotoId, SearchResult
+    from photoclip.core import ExportReport, ImportReport, LibraryStatus, ParsedQuery, PhotoId, SearchResult
 
 log = logging.getLogger(__name__)
 
@@ -737,10 +737,8 @@ class MainWindow(QMainWindow):
             """Off the GUI thread: read the words against the library's places, then browse or search."""
             parsed = library.searcher.understand(query)
             if parsed.is_empty() and example is None:
-                ids, shapes = _with_shapes(
-                    library, library.searcher.browse_ids(merge_filters(parsed.filter, scope_filter))
-                )
-                return _Answer(parsed, ids=ids, browse_shapes=shapes)
+                ids = library.searcher.browse_ids(merge_filters(parsed.filter, scope_filter))
+                return _Answer(parsed, ids=ids, browse_shapes=Shapes.of(ids, library.photos.shapes(ids)))
             if not ready:
                 return _Answer(parsed)
             result = library.searcher.search(
@@ -1456,11 +1454,6 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         self.hide()  # the app closes the library (waiting for queued edits) once the event loop ends
         event.accept()
-
-
-def _with_shapes(library: Library, ids: list[PhotoId]) -> tuple[list[PhotoId], Shapes]:
-    """Browsed ids with the days and aspect ratios the timeline lays out (read with them, off the GUI thread)."""
-    return ids, Shapes.of(ids, library.photos.shapes(ids))
 
 
 def _escape(text: str) -> str:
